@@ -1,0 +1,166 @@
+/**
+ * domctl: the one typed entry point into the simulated hypervisor, like Xen's
+ * domctl hypercall. Every later layer goes through it. Each operation either
+ * succeeds with a typed value or fails with a typed error and changes nothing.
+ */
+import type { DomctlError } from './errors.ts';
+import type { RunstateName } from './model.ts';
+import type { Result } from './result.ts';
+import type { DomainSchedParams, GlobalSchedParams } from './sched/scheduler.ts';
+import type { Workload } from './workload.ts';
+
+/** Xen's "leave it alone" sentinels in XEN_DOMCTL_SCHEDOP_putinfo. */
+export const WEIGHT_UNCHANGED = 0;
+export const CAP_UNCHANGED = 0xffff;
+
+/** A vCPU's hard affinity: pCPU ids, or every pCPU. */
+export type Affinity = readonly number[] | 'all';
+
+export interface CreateDomain {
+  readonly op: 'createdomain';
+  readonly domid: number;
+  readonly max_vcpus: number;
+  /** vCPUs online at creation (0..n-1). */
+  readonly vcpus: number;
+  readonly weight?: number;
+  readonly cap?: number;
+  readonly workload?: Workload;
+  /** Per vCPU, by id; missing entries mean every pCPU. */
+  readonly affinity?: readonly Affinity[];
+  /** Created paused (Xen creates domains paused; the toolstack unpauses). */
+  readonly paused?: boolean;
+}
+
+export type DomctlOp =
+  | CreateDomain
+  | { readonly op: 'destroydomain'; readonly domid: number }
+  | { readonly op: 'pausedomain'; readonly domid: number }
+  | { readonly op: 'unpausedomain'; readonly domid: number }
+  | { readonly op: 'getdomaininfo'; readonly domid: number }
+  | { readonly op: 'getdomaininfolist' }
+  | { readonly op: 'max_vcpus'; readonly domid: number; readonly max_vcpus: number }
+  | { readonly op: 'setonlinevcpus'; readonly domid: number; readonly vcpus: number }
+  | { readonly op: 'setvcpuaffinity'; readonly domid: number; readonly vcpu: number; readonly pcpus: Affinity }
+  | { readonly op: 'getvcpuinfo'; readonly domid: number }
+  | { readonly op: 'setworkload'; readonly domid: number; readonly workload: Workload }
+  | { readonly op: 'scheduler_op'; readonly domid: number; readonly cmd: 'getinfo' }
+  | {
+      readonly op: 'scheduler_op';
+      readonly domid: number;
+      readonly cmd: 'putinfo';
+      /** WEIGHT_UNCHANGED (0) leaves the weight alone. */
+      readonly weight: number;
+      /** CAP_UNCHANGED (0xFFFF) leaves the cap alone. */
+      readonly cap: number;
+    }
+  | { readonly op: 'sched_global'; readonly cmd: 'getinfo' }
+  | { readonly op: 'sched_global'; readonly cmd: 'putinfo'; readonly params: Partial<GlobalSchedParams> }
+  | { readonly op: 'getcpuinfo' }
+  | { readonly op: 'physinfo' }
+  | SchedGroupOp;
+
+/** The scheduling-domain ("nemesis") sub-operations. */
+export type SchedGroupOp =
+  | { readonly op: 'schedgroup'; readonly cmd: 'create'; readonly master: number }
+  | {
+      readonly op: 'schedgroup';
+      readonly cmd: 'add_member';
+      readonly master: number;
+      readonly member: number;
+      readonly share?: number;
+    }
+  | { readonly op: 'schedgroup'; readonly cmd: 'remove_member'; readonly master: number; readonly member: number }
+  | {
+      readonly op: 'schedgroup';
+      readonly cmd: 'set_share';
+      readonly master: number;
+      /** The master itself or one of its members. */
+      readonly domid: number;
+      readonly share: number;
+    }
+  | { readonly op: 'schedgroup'; readonly cmd: 'get'; readonly master: number }
+  | { readonly op: 'schedgroup'; readonly cmd: 'list' }
+  | { readonly op: 'schedgroup'; readonly cmd: 'dissolve'; readonly master: number };
+
+export interface DomainInfo {
+  readonly domid: number;
+  readonly state: 'running' | 'paused';
+  readonly max_vcpus: number;
+  readonly online_vcpus: number;
+  readonly workload: Workload;
+  readonly sched: DomainSchedParams;
+  /** Master's domid when a member of a scheduling domain, else null. */
+  readonly scheduling_domain: number | null;
+  readonly share: number;
+  /** Simulated CPU time consumed, all vCPUs, cumulative. */
+  readonly cpu_time_ns: number;
+}
+
+export interface VcpuInfo {
+  readonly id: number;
+  readonly state: RunstateName;
+  /** The pCPU it runs on, is queued on or last ran on. */
+  readonly pcpu: number;
+  readonly affinity: number[] | 'all';
+  readonly online: boolean;
+  readonly cpu_time_ns: number;
+  readonly runstate_ns: Readonly<Record<RunstateName, number>>;
+  readonly wakeups: number;
+  readonly credit: number;
+  readonly priority: string;
+  readonly parked: boolean;
+}
+
+export interface PcpuInfo {
+  readonly id: number;
+  readonly current: { readonly domain: number; readonly vcpu: number } | null;
+  readonly busy_ns: number;
+  readonly idle_ns: number;
+}
+
+export interface PhysInfo {
+  readonly pcpus: number;
+  readonly scheduler: string;
+  readonly tick_ms: number;
+  readonly now_ns: number;
+  /** A hash of every scheduling decision so far: equal runs have equal hashes. */
+  readonly trace_hash: string;
+  readonly events_processed: number;
+}
+
+export interface SchedGroupInfo {
+  readonly master: number;
+  readonly master_share: number;
+  readonly members: readonly { readonly domid: number; readonly share: number }[];
+  /** CPU time of master and members together, cumulative. */
+  readonly cpu_time_ns: number;
+}
+
+/** What each operation returns on success. */
+export interface DomctlResults {
+  createdomain: DomainInfo;
+  destroydomain: null;
+  pausedomain: DomainInfo;
+  unpausedomain: DomainInfo;
+  getdomaininfo: DomainInfo;
+  getdomaininfolist: DomainInfo[];
+  max_vcpus: DomainInfo;
+  setonlinevcpus: DomainInfo;
+  setvcpuaffinity: VcpuInfo;
+  getvcpuinfo: VcpuInfo[];
+  setworkload: DomainInfo;
+  scheduler_op: DomainSchedParams;
+  sched_global: GlobalSchedParams;
+  getcpuinfo: PcpuInfo[];
+  physinfo: PhysInfo;
+  schedgroup: SchedGroupInfo;
+}
+
+/** The success value of one operation (schedgroup's depends on its sub-operation). */
+export type DomctlValue<O extends DomctlOp> = O extends { op: 'schedgroup'; cmd: 'list' }
+  ? SchedGroupInfo[]
+  : O extends { op: 'schedgroup'; cmd: 'dissolve' }
+    ? null
+    : DomctlResults[O['op']];
+
+export type DomctlResult<O extends DomctlOp> = Result<DomctlValue<O>, DomctlError>;

@@ -1,0 +1,509 @@
+/**
+ * Xen's credit scheduler (sched_credit.c, Xen 3.1 rules with 4.x's exact
+ * accounting and ratelimit), plus scheduling domains ("nemesis"): a group of
+ * domains is one accounting entity with its master's weight and cap.
+ *
+ * Two activities, each readable top to bottom: the tick burns credit, the
+ * accounting hands it out. The constants below are the fact sheet's.
+ */
+import { DomctlErrorCode, domctlError, invalid, type DomctlError } from '../errors.ts';
+import { allowedOn, groupVcpuCount, type Domain, type Vcpu } from '../model.ts';
+import { fail, ok, type Result } from '../result.ts';
+import { NS_PER_MS, NS_PER_US } from '../time.ts';
+import type {
+  DomainSchedParams,
+  GlobalSchedParams,
+  PickResult,
+  Scheduler,
+  SchedulerContext,
+  VcpuSchedInfo,
+  WakeCause,
+} from './scheduler.ts';
+import { ACCOUNTING_MODES } from './scheduler.ts';
+
+export const TICK_MS = 10;
+export const CREDITS_PER_MS = 10;
+/** Sampled (Xen 3.1) accounting: what the vCPU found running at a tick pays. */
+export const CREDITS_PER_TICK = CREDITS_PER_MS * TICK_MS;
+export const DEFAULT_TSLICE_MS = 30;
+export const MIN_TSLICE_MS = 1;
+export const MAX_TSLICE_MS = 1000;
+export const DEFAULT_RATELIMIT_US = 1000;
+export const MIN_RATELIMIT_US = 100;
+export const MAX_RATELIMIT_US = 500_000;
+export const DEFAULT_WEIGHT = 256;
+export const MIN_WEIGHT = 1;
+export const MAX_WEIGHT = 65535;
+const NS_PER_CREDIT = NS_PER_MS / CREDITS_PER_MS;
+
+/** Xen's CSCHED_PRI_*: higher runs first. */
+export const Priority = { BOOST: 0, UNDER: -1, OVER: -2, IDLE: -64 } as const;
+type Priority = (typeof Priority)[keyof typeof Priority];
+const PRIORITY_NAMES: Readonly<Record<Priority, string>> = { 0: 'boost', [-1]: 'under', [-2]: 'over', [-64]: 'idle' };
+
+interface CreditVcpu {
+  readonly vcpu: Vcpu;
+  readonly dom: CreditDomain;
+  credit: number;
+  pri: Priority;
+  /** Earning credit (on its accounting entity's active list). */
+  active: boolean;
+  queued: boolean;
+  /** When it was last picked (ratelimit) and charged up to (exact accounting). */
+  start_ns: number;
+  charged_ns: number;
+  /** ns run but not yet worth a whole credit. */
+  residual_ns: number;
+}
+
+interface CreditDomain {
+  readonly domain: Domain;
+  weight: number;
+  cap: number;
+  /** Who it is accounted as: itself, or its scheduling domain's master. */
+  entity: CreditDomain;
+  /** As an accounting entity: its active vCPUs (with its members'), and whether it is listed. */
+  readonly activeVcpus: CreditVcpu[];
+  listed: boolean;
+  listStamp: number;
+}
+
+const vcpuOf = (vcpu: Vcpu): CreditVcpu => vcpu.priv as CreditVcpu;
+const domOf = (domain: Domain): CreditDomain => domain.priv as CreditDomain;
+const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
+/** A vCPU's weight inside its entity: its domain's share of the scheduling domain (all equal outside one). */
+const shareOf = (sv: CreditVcpu): number => sv.dom.domain.share;
+
+export function createCreditScheduler(ctx: SchedulerContext): Scheduler {
+  return new CreditScheduler(ctx);
+}
+
+class CreditScheduler implements Scheduler {
+  readonly name = 'credit';
+  readonly tick_ns = TICK_MS * NS_PER_MS;
+  private params: GlobalSchedParams = { tslice_ms: DEFAULT_TSLICE_MS, ratelimit_us: DEFAULT_RATELIMIT_US, accounting: 'exact' };
+  private readonly runqs: CreditVcpu[][];
+  private readonly runqUnsorted: boolean[];
+  /** When each pCPU was last chosen as a tick migration's target. */
+  private readonly migrationTargetAt_ns: Float64Array;
+  /** Accounting entities in accounting order, and those activated since the last accounting. */
+  private activeEntities: CreditDomain[] = [];
+  private newlyActive: CreditDomain[] = [];
+  private creditBalance = 0;
+  private accountings = 0;
+  private groupsDirty = false;
+
+  constructor(private readonly ctx: SchedulerContext) {
+    this.runqs = Array.from({ length: ctx.pcpuCount }, () => []);
+    this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
+    this.migrationTargetAt_ns = new Float64Array(ctx.pcpuCount).fill(-2);
+  }
+
+  private get creditsPerTslice(): number {
+    return CREDITS_PER_MS * this.params.tslice_ms;
+  }
+
+  accountingPeriodNs(): number {
+    return this.params.tslice_ms * NS_PER_MS;
+  }
+
+  // --- domains and vCPUs ---
+
+  insertDomain(domain: Domain): void {
+    const dom: CreditDomain = { domain, weight: DEFAULT_WEIGHT, cap: 0, entity: null!, activeVcpus: [], listed: false, listStamp: -1 };
+    dom.entity = dom;
+    domain.priv = dom;
+  }
+
+  removeDomain(domain: Domain): void {
+    const dom = domOf(domain);
+    // A master's entity may still hold its former members' vCPUs: re-home them at the next accounting.
+    if (dom.activeVcpus.length > 0) this.groupsDirty = true;
+    dom.listed = false;
+  }
+
+  insertVcpu(vcpu: Vcpu): void {
+    const sv: CreditVcpu = {
+      vcpu,
+      dom: domOf(vcpu.domain),
+      credit: 0,
+      pri: Priority.UNDER,
+      active: false,
+      queued: false,
+      start_ns: 0,
+      charged_ns: 0,
+      residual_ns: 0,
+    };
+    vcpu.priv = sv;
+  }
+
+  removeVcpu(vcpu: Vcpu): void {
+    const sv = vcpuOf(vcpu);
+    if (sv.queued) this.dequeue(sv);
+    if (sv.active) this.deactivate(sv);
+  }
+
+  // --- runnability ---
+
+  wake(vcpu: Vcpu, _now_ns: number, cause: WakeCause): void {
+    const sv = vcpuOf(vcpu);
+    if (sv.queued || this.ctx.current(vcpu.processor) === vcpu) return;
+    // Only a real wake boosts, and only an UNDER vCPU: an unparked one must not jump the queue.
+    if (cause === 'wake' && sv.pri === Priority.UNDER) sv.pri = Priority.BOOST;
+    this.enqueue(vcpu.processor, sv);
+    this.tickle(vcpu.processor, sv);
+  }
+
+  sleep(vcpu: Vcpu): void {
+    const sv = vcpuOf(vcpu);
+    if (this.ctx.current(vcpu.processor) === vcpu) this.ctx.requestReschedule(vcpu.processor);
+    else if (sv.queued) this.dequeue(sv);
+  }
+
+  /** A vCPU was queued on `pcpu`: preempt there if it outranks what runs, and poke an idle pCPU to steal. */
+  private tickle(pcpu: number, sv: CreditVcpu): void {
+    const current = this.ctx.current(pcpu);
+    if (current === null) {
+      this.ctx.requestReschedule(pcpu);
+      return;
+    }
+    const preempt = sv.pri > vcpuOf(current).pri;
+    if (preempt) this.ctx.requestReschedule(pcpu);
+    const idle = this.idlePcpuFor(preempt ? current : sv.vcpu, pcpu);
+    if (idle >= 0) this.ctx.requestReschedule(idle);
+  }
+
+  /** The first idle pCPU after `from` that `vcpu` may use and no tick migration claimed at `claimedAt_ns`. */
+  private idlePcpuFor(vcpu: Vcpu, from: number, claimedAt_ns = -1): number {
+    const n = this.ctx.pcpuCount;
+    for (let i = 1; i < n; i++) {
+      const pcpu = (from + i) % n;
+      if (this.ctx.current(pcpu) !== null || !allowedOn(vcpu, pcpu)) continue;
+      if (this.migrationTargetAt_ns[pcpu] !== claimedAt_ns) return pcpu;
+    }
+    return -1;
+  }
+
+  // --- the tick: burn credit ---
+
+  tick(pcpu: number, now_ns: number): void {
+    const current = this.ctx.current(pcpu);
+    if (current === null) return;
+    const sv = vcpuOf(current);
+    if (this.params.accounting === 'sampled') this.charge(sv, CREDITS_PER_TICK);
+    else this.burn(sv, now_ns);
+    // Found running at a tick: it is using real CPU, so its boost is over.
+    if (sv.pri === Priority.BOOST) sv.pri = Priority.UNDER;
+    if (this.runqs[pcpu]!.length > 0) {
+      // Others wait here while a pCPU it may use idles: move it there (one vCPU per idle pCPU per tick).
+      const idle = this.idlePcpuFor(current, pcpu, now_ns);
+      if (idle >= 0) {
+        this.migrationTargetAt_ns[idle] = now_ns;
+        this.ctx.migrate(current, idle);
+      }
+    }
+  }
+
+  /** Exact accounting: 10 credits per ms actually run, carrying the remainder. */
+  private burn(sv: CreditVcpu, now_ns: number): void {
+    const ran_ns = now_ns - sv.charged_ns + sv.residual_ns;
+    sv.charged_ns = now_ns;
+    if (ran_ns <= 0) return;
+    const credits = Math.floor(ran_ns / NS_PER_CREDIT);
+    sv.residual_ns = ran_ns - credits * NS_PER_CREDIT;
+    this.charge(sv, credits);
+  }
+
+  private charge(sv: CreditVcpu, credits: number): void {
+    sv.credit -= credits;
+    if (!sv.active) this.activate(sv);
+  }
+
+  private activate(sv: CreditVcpu): void {
+    sv.active = true;
+    const entity = sv.dom.entity;
+    entity.activeVcpus.push(sv);
+    if (!entity.listed) {
+      entity.listed = true;
+      this.newlyActive.push(entity);
+    }
+  }
+
+  private deactivate(sv: CreditVcpu): void {
+    sv.active = false;
+    const entity = sv.dom.entity;
+    const list = entity.activeVcpus;
+    const index = list.indexOf(sv);
+    if (index >= 0) list.splice(index, 1);
+    if (list.length === 0) entity.listed = false;
+  }
+
+  // --- accounting: hand out credit ---
+
+  account(): void {
+    if (this.groupsDirty) this.regroup();
+    const entities = this.orderActiveEntities();
+    let weightTotal = 0;
+    for (const entity of entities) weightTotal += entity.weight;
+    if (weightTotal === 0) {
+      this.creditBalance = 0;
+      return;
+    }
+    const C = this.creditsPerTslice;
+    const oldBalance = this.creditBalance;
+    let creditTotal = C * this.ctx.pcpuCount + (oldBalance < 0 ? -oldBalance : 0);
+    let weightLeft = weightTotal;
+    let balance = 0;
+    let someoneWantsMore = false;
+    const movedToHead: CreditDomain[] = [];
+    for (const entity of entities) {
+      const n = entity.activeVcpus.length;
+      weightLeft -= entity.weight;
+      let peak = n * C;
+      if (oldBalance < 0) peak += ceilDiv(-oldBalance * entity.weight, weightTotal);
+      const capCredits = entity.cap === 0 ? 0 : ceilDiv(entity.cap * C, 100);
+      if (capCredits !== 0 && capCredits < peak) peak = capCredits;
+      let fair = ceilDiv(creditTotal * entity.weight, weightTotal);
+      if (fair < peak) {
+        someoneWantsMore = true;
+      } else {
+        // It cannot use all its share: hand the surplus on to the entities not yet visited.
+        if (weightLeft !== 0) creditTotal += ceilDiv((fair - peak) * weightTotal, weightLeft);
+        if (someoneWantsMore) movedToHead.push(entity);
+        fair = peak;
+      }
+      balance += this.distribute(entity, fair, capCredits);
+    }
+    this.creditBalance = balance;
+    const moved = new Set(movedToHead);
+    this.activeEntities = [...movedToHead.reverse(), ...entities.filter((e) => !moved.has(e))];
+    this.sortRunqueues();
+  }
+
+  /** Split an entity's credit among its active vCPUs by share (equal shares: equally), then re-prioritise each. */
+  private distribute(entity: CreditDomain, fair: number, capCredits: number): number {
+    const C = this.creditsPerTslice;
+    const vcpus = entity.activeVcpus.slice();
+    let shareTotal = 0;
+    for (const sv of vcpus) shareTotal += shareOf(sv);
+    let balance = 0;
+    for (const sv of vcpus) {
+      const share = shareOf(sv);
+      sv.credit += ceilDiv(fair * share, shareTotal);
+      if (sv.credit < 0) {
+        this.setPriority(sv, Priority.OVER);
+        const parkBelow = -ceilDiv(capCredits * share, shareTotal);
+        if (capCredits !== 0 && sv.credit < parkBelow && !sv.vcpu.parked) this.ctx.park(sv.vcpu);
+        if (sv.credit < -C) sv.credit = -C;
+      } else {
+        this.setPriority(sv, Priority.UNDER);
+        if (sv.vcpu.parked) this.ctx.unpark(sv.vcpu);
+        // Idle vCPUs cannot hoard: past one slice of credit it stops earning.
+        if (sv.credit > C) {
+          this.deactivate(sv);
+          sv.credit = 0;
+        }
+      }
+      balance += sv.credit;
+    }
+    return balance;
+  }
+
+  /** The active list as Xen keeps it: entities activated since the last accounting go to its head. */
+  private orderActiveEntities(): CreditDomain[] {
+    const stamp = ++this.accountings;
+    const ordered: CreditDomain[] = [];
+    const take = (entity: CreditDomain): void => {
+      if (!entity.listed || entity.listStamp === stamp) return;
+      entity.listStamp = stamp;
+      ordered.push(entity);
+    };
+    for (let i = this.newlyActive.length - 1; i >= 0; i--) take(this.newlyActive[i]!);
+    for (const entity of this.activeEntities) take(entity);
+    this.newlyActive = [];
+    this.activeEntities = ordered;
+    return ordered;
+  }
+
+  /** Membership changed: rebuild which entity every active vCPU earns for, keeping the list order. */
+  private regroup(): void {
+    this.groupsDirty = false;
+    const previous = [...this.newlyActive.reverse(), ...this.activeEntities];
+    for (const entity of previous) {
+      entity.activeVcpus.length = 0;
+      entity.listed = false;
+    }
+    for (const domain of this.ctx.domains()) {
+      const dom = domOf(domain);
+      dom.entity = domain.master === null ? dom : domOf(domain.master);
+      dom.activeVcpus.length = 0;
+      dom.listed = false;
+    }
+    const known = new Set(previous);
+    this.newlyActive = [];
+    for (const domain of this.ctx.domains()) {
+      for (const vcpu of domain.vcpus) {
+        const sv = vcpuOf(vcpu);
+        if (!sv.active) continue;
+        const entity = sv.dom.entity;
+        entity.activeVcpus.push(sv);
+        if (entity.listed) continue;
+        entity.listed = true;
+        if (!known.has(entity)) this.newlyActive.push(entity);
+      }
+    }
+    this.activeEntities = previous;
+  }
+
+  groupsChanged(): void {
+    this.groupsDirty = true;
+  }
+
+  // --- picking the next vCPU ---
+
+  pick(pcpu: number, prev: Vcpu | null, prevRunnable: boolean, now_ns: number): PickResult {
+    const tslice_ns = this.accountingPeriodNs();
+    if (prev !== null) {
+      const sv = vcpuOf(prev);
+      if (this.params.accounting === 'exact') this.burn(sv, now_ns);
+      if (prevRunnable) {
+        const ran_ns = now_ns - sv.start_ns;
+        const ratelimit_ns = this.params.ratelimit_us * NS_PER_US;
+        if (ran_ns < ratelimit_ns) return { vcpu: prev, slice_ns: ratelimit_ns - ran_ns };
+        this.enqueue(pcpu, sv);
+      }
+    }
+    const runq = this.runqs[pcpu]!;
+    const head = runq[0];
+    let next = head !== undefined && head.pri >= Priority.UNDER ? head : undefined;
+    if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : head.pri) ?? head;
+    if (next === undefined) return { vcpu: null, slice_ns: tslice_ns };
+    if (next === head) this.dequeue(next);
+    if (next.vcpu !== prev) {
+      next.start_ns = now_ns;
+      next.charged_ns = now_ns;
+    } else if (prevRunnable) {
+      next.start_ns = now_ns;
+    }
+    return { vcpu: next.vcpu, slice_ns: tslice_ns };
+  }
+
+  /** Take from a peer, in cyclic order, the first queued vCPU that outranks our best and may run here. */
+  private steal(pcpu: number, localPri: Priority): CreditVcpu | undefined {
+    const n = this.ctx.pcpuCount;
+    for (let i = 1; i < n; i++) {
+      const peer = (pcpu + i) % n;
+      const runq = this.runqs[peer]!;
+      for (const sv of runq) {
+        if (sv.pri <= localPri) break;
+        if (!allowedOn(sv.vcpu, pcpu)) continue;
+        this.dequeue(sv);
+        this.ctx.setProcessor(sv.vcpu, pcpu);
+        return sv;
+      }
+    }
+    return undefined;
+  }
+
+  // --- run queues: by priority, FIFO among equals ---
+
+  private enqueue(pcpu: number, sv: CreditVcpu): void {
+    const runq = this.runqs[pcpu]!;
+    let at = runq.length;
+    while (at > 0 && runq[at - 1]!.pri < sv.pri) at--;
+    if (at === runq.length) runq.push(sv);
+    else runq.splice(at, 0, sv);
+    sv.queued = true;
+  }
+
+  private dequeue(sv: CreditVcpu): void {
+    const runq = this.runqs[sv.vcpu.processor]!;
+    if (runq[0] === sv) runq.shift();
+    else runq.splice(runq.indexOf(sv), 1);
+    sv.queued = false;
+  }
+
+  private setPriority(sv: CreditVcpu, pri: Priority): void {
+    if (sv.pri === pri) return;
+    sv.pri = pri;
+    if (sv.queued) this.runqUnsorted[sv.vcpu.processor] = true;
+  }
+
+  /** After accounting changed priorities: UNDER before OVER again, keeping each one's order. */
+  private sortRunqueues(): void {
+    for (let pcpu = 0; pcpu < this.runqs.length; pcpu++) {
+      if (!this.runqUnsorted[pcpu]) continue;
+      this.runqUnsorted[pcpu] = false;
+      this.runqs[pcpu]!.sort((a, b) => b.pri - a.pri);
+    }
+  }
+
+  // --- parameters ---
+
+  getDomainParams(domain: Domain): DomainSchedParams {
+    const dom = domOf(domain);
+    return { weight: dom.weight, cap: dom.cap };
+  }
+
+  adjustDomain(domain: Domain, params: DomainSchedParams): Result<DomainSchedParams, DomctlError> {
+    const { weight, cap } = params;
+    if (!Number.isInteger(weight) || weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
+      return fail(invalid('weight', `must be an integer in ${MIN_WEIGHT}..${MAX_WEIGHT}, got ${weight}`));
+    }
+    // A master's cap may cover every vCPU of its scheduling domain.
+    const maxCap = 100 * (domain.group === null ? domain.vcpus.length : groupVcpuCount(domain));
+    if (!Number.isInteger(cap) || cap < 0 || cap > maxCap) {
+      return fail(invalid('cap', `must be an integer in 0..${maxCap} (100 per vCPU; 0 = no cap), got ${cap}`));
+    }
+    const dom = domOf(domain);
+    dom.weight = weight;
+    dom.cap = cap;
+    return ok({ weight, cap });
+  }
+
+  getGlobalParams(): GlobalSchedParams {
+    return this.params;
+  }
+
+  adjustGlobal(changes: Partial<GlobalSchedParams>): Result<GlobalSchedParams, DomctlError> {
+    const next = { ...this.params, ...changes };
+    const problem = globalParamsProblem(next);
+    if (problem !== null) return fail(problem);
+    this.params = next;
+    return ok(next);
+  }
+
+  vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
+    const sv = vcpuOf(vcpu);
+    return { credit: sv.credit, priority: PRIORITY_NAMES[sv.pri], parked: vcpu.parked, active: sv.active };
+  }
+
+  /** Like `xl debug-keys r`: run queues, active entities and the credit balance. */
+  dump(): unknown {
+    const name = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id} ${PRIORITY_NAMES[sv.pri]} ${sv.credit}`;
+    return {
+      params: this.params,
+      credit_balance: this.creditBalance,
+      active: this.activeEntities.map((e) => ({ domid: e.domain.domid, weight: e.weight, cap: e.cap, vcpus: e.activeVcpus.map(name) })),
+      runqueues: this.runqs.map((runq) => runq.map(name)),
+    };
+  }
+}
+
+function globalParamsProblem(params: GlobalSchedParams): DomctlError | null {
+  const { tslice_ms, ratelimit_us, accounting } = params;
+  if (!Number.isInteger(tslice_ms) || tslice_ms < MIN_TSLICE_MS || tslice_ms > MAX_TSLICE_MS) {
+    return invalid('tslice_ms', `must be an integer in ${MIN_TSLICE_MS}..${MAX_TSLICE_MS}, got ${tslice_ms}`);
+  }
+  const inRange = ratelimit_us === 0 || (ratelimit_us >= MIN_RATELIMIT_US && ratelimit_us <= MAX_RATELIMIT_US);
+  if (!Number.isInteger(ratelimit_us) || !inRange) {
+    return invalid('ratelimit_us', `must be 0 or an integer in ${MIN_RATELIMIT_US}..${MAX_RATELIMIT_US}, got ${ratelimit_us}`);
+  }
+  if (ratelimit_us > tslice_ms * 1000) {
+    return invalid('ratelimit_us', `must not exceed the timeslice (${tslice_ms * 1000} us), got ${ratelimit_us}`);
+  }
+  if (!ACCOUNTING_MODES.includes(accounting)) {
+    return domctlError(DomctlErrorCode.INVALID_ARGUMENT, `accounting: must be one of ${ACCOUNTING_MODES.join(', ')}`, 'accounting');
+  }
+  return null;
+}

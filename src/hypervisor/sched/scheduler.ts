@@ -1,0 +1,89 @@
+/**
+ * The scheduler interface, an ops table like Xen's `struct scheduler`. The
+ * framework (host.ts) reaches a policy only through it, so a second policy
+ * plugs in without touching the rest; optional operations are simply absent.
+ */
+import type { DomctlError } from '../errors.ts';
+import type { Domain, Vcpu } from '../model.ts';
+import type { Result } from '../result.ts';
+
+/** Why a vCPU is put (back) on a run queue: only a real wake may be boosted. */
+export type WakeCause = 'wake' | 'unpark' | 'migrate';
+
+export interface DomainSchedParams {
+  readonly weight: number;
+  readonly cap: number;
+}
+
+export const ACCOUNTING_MODES = ['exact', 'sampled'] as const;
+export type AccountingMode = (typeof ACCOUNTING_MODES)[number];
+
+export interface GlobalSchedParams {
+  readonly tslice_ms: number;
+  readonly ratelimit_us: number;
+  readonly accounting: AccountingMode;
+}
+
+export interface VcpuSchedInfo {
+  readonly credit: number;
+  readonly priority: string;
+  readonly parked: boolean;
+  readonly active: boolean;
+}
+
+export interface PickResult {
+  /** The vCPU to run, or null to idle. */
+  readonly vcpu: Vcpu | null;
+  /** How long it may run before the pCPU schedules again. */
+  readonly slice_ns: number;
+}
+
+/** What the framework offers a policy. */
+export interface SchedulerContext {
+  readonly pcpuCount: number;
+  domains(): Iterable<Domain>;
+  /** The vCPU running on a pCPU, or null when it idles. */
+  current(pcpu: number): Vcpu | null;
+  /** Raise SCHEDULE_SOFTIRQ: the pCPU picks again before time moves on. */
+  requestReschedule(pcpu: number): void;
+  /** Move a not-running vCPU's home to another pCPU (run-queue bookkeeping stays the policy's). */
+  setProcessor(vcpu: Vcpu, pcpu: number): void;
+  /** Move a running vCPU to another pCPU once its current one deschedules it. */
+  migrate(vcpu: Vcpu, pcpu: number): void;
+  /** Park (pause) or unpark a vCPU on the scheduler's own account. */
+  park(vcpu: Vcpu): void;
+  unpark(vcpu: Vcpu): void;
+}
+
+export interface Scheduler {
+  readonly name: string;
+  /** Period of the per-pCPU tick. */
+  readonly tick_ns: number;
+  /** Period of the next accounting. */
+  accountingPeriodNs(): number;
+
+  insertDomain(domain: Domain): void;
+  removeDomain(domain: Domain): void;
+  insertVcpu(vcpu: Vcpu): void;
+  removeVcpu(vcpu: Vcpu): void;
+  /** The vCPU became runnable: queue it, maybe preempt or poke a pCPU. */
+  wake(vcpu: Vcpu, now_ns: number, cause: WakeCause): void;
+  /** The vCPU stopped being runnable: dequeue it, or deschedule it if running. */
+  sleep(vcpu: Vcpu, now_ns: number): void;
+  tick(pcpu: number, now_ns: number): void;
+  account(now_ns: number): void;
+  /** Choose what `pcpu` runs next; `prev` is what ran there, requeued by the policy when still runnable. */
+  pick(pcpu: number, prev: Vcpu | null, prevRunnable: boolean, now_ns: number): PickResult;
+
+  getDomainParams(domain: Domain): DomainSchedParams;
+  adjustDomain(domain: Domain, params: DomainSchedParams): Result<DomainSchedParams, DomctlError>;
+  getGlobalParams(): GlobalSchedParams;
+  adjustGlobal(params: Partial<GlobalSchedParams>): Result<GlobalSchedParams, DomctlError>;
+  vcpuInfo(vcpu: Vcpu): VcpuSchedInfo;
+  dump(): unknown;
+
+  /** Scheduling domains changed (membership or shares); absent when the policy has no groups. */
+  groupsChanged?(): void;
+}
+
+export type SchedulerFactory = (ctx: SchedulerContext) => Scheduler;

@@ -1,0 +1,6 @@
+/** Simulated time is integer nanoseconds, like Xen's s_time_t. */
+export const NS_PER_US = 1_000;
+export const NS_PER_MS = 1_000_000;
+export const NS_PER_S = 1_000_000_000;
+
+export const msToNs = (ms: number): number => Math.round(ms * NS_PER_MS);

@@ -1,0 +1,134 @@
+/**
+ * The daemon's configuration in memory: the same facts as the store, indexed
+ * for lookups. It changes only through `commit`, after the store has the
+ * change on disk, so memory and disk never disagree.
+ */
+import type { GlobalSchedParams } from '../hypervisor/index.ts';
+import type { DomainRecord, GroupRecord, Store } from '../store/index.ts';
+import { apiError } from './errors.ts';
+import type { HypervisorTx } from './hypervisor-tx.ts';
+
+export interface Change {
+  readonly upsertDomains?: readonly DomainRecord[];
+  readonly deleteDomain?: number;
+  readonly saveGroups?: readonly GroupRecord[];
+  readonly deleteGroups?: readonly number[];
+  readonly next_domid?: number;
+  readonly sched?: GlobalSchedParams;
+}
+
+const DOMID_PATTERN = /^[0-9]+$/;
+
+export class ConfigState {
+  readonly domains = new Map<number, DomainRecord>();
+  private readonly names = new Map<string, number>();
+  private readonly groups = new Map<number, GroupRecord>();
+  private readonly masterOf = new Map<number, number>();
+  next_domid: number;
+  sched: GlobalSchedParams;
+
+  constructor(private readonly store: Store) {
+    const host = store.host.get();
+    this.next_domid = host.next_domid;
+    this.sched = host.sched;
+    for (const domain of store.domains.list()) this.setDomain(domain);
+    for (const group of store.groups.list()) this.groups.set(group.master, group);
+    this.indexMembers();
+  }
+
+  /** A domain by domid (all digits) or by name. */
+  find(ref: string): DomainRecord | undefined {
+    const domid = DOMID_PATTERN.test(ref) ? Number(ref) : this.names.get(ref);
+    return domid === undefined ? undefined : this.domains.get(domid);
+  }
+
+  resolve(ref: string, field = 'ref'): DomainRecord {
+    const domain = this.find(ref);
+    if (domain === undefined) throw apiError('NO_SUCH_DOMAIN', `no domain has domid or name "${ref}"`, { field });
+    return domain;
+  }
+
+  get(domid: number): DomainRecord {
+    const domain = this.domains.get(domid);
+    if (domain === undefined) throw new Error(`domain ${domid} vanished from the configuration`);
+    return domain;
+  }
+
+  nameOwner(name: string): number | undefined {
+    return this.names.get(name);
+  }
+
+  group(master: number): GroupRecord | undefined {
+    return this.groups.get(master);
+  }
+
+  allGroups(): GroupRecord[] {
+    return [...this.groups.values()].sort((a, b) => a.master - b.master);
+  }
+
+  /** The master whose scheduling domain `domid` is a member of. */
+  masterOfMember(domid: number): number | undefined {
+    return this.masterOf.get(domid);
+  }
+
+  /**
+   * Persist `change` in one transaction, then apply it here. If the store
+   * fails, the domctls already done are undone and nothing changes anywhere.
+   */
+  commit(tx: HypervisorTx, change: Change): void {
+    try {
+      this.store.transaction(() => this.write(change));
+    } catch (cause) {
+      tx.rollback();
+      const error = apiError('INTERNAL', 'the change could not be stored; nothing was changed');
+      error.cause = cause;
+      throw error;
+    }
+    this.apply(change);
+  }
+
+  private write(change: Change): void {
+    for (const domain of change.upsertDomains ?? []) {
+      if (this.domains.has(domain.domid)) this.store.domains.update(domain);
+      else this.store.domains.insert(domain);
+    }
+    for (const group of change.saveGroups ?? []) this.store.groups.save(group);
+    for (const master of change.deleteGroups ?? []) this.store.groups.delete(master);
+    if (change.deleteDomain !== undefined) this.store.domains.delete(change.deleteDomain);
+    if (change.next_domid !== undefined) this.store.host.setNextDomid(change.next_domid);
+    if (change.sched !== undefined) this.store.host.setSched(change.sched);
+  }
+
+  private apply(change: Change): void {
+    for (const domain of change.upsertDomains ?? []) this.setDomain(domain);
+    for (const group of change.saveGroups ?? []) this.groups.set(group.master, group);
+    for (const master of change.deleteGroups ?? []) this.groups.delete(master);
+    if (change.deleteDomain !== undefined) this.removeDomain(change.deleteDomain);
+    if (change.next_domid !== undefined) this.next_domid = change.next_domid;
+    if (change.sched !== undefined) this.sched = change.sched;
+    if (change.saveGroups !== undefined || change.deleteGroups !== undefined || change.deleteDomain !== undefined) {
+      this.indexMembers();
+    }
+  }
+
+  private setDomain(domain: DomainRecord): void {
+    const previous = this.domains.get(domain.domid);
+    if (previous !== undefined) this.names.delete(previous.name);
+    this.domains.set(domain.domid, domain);
+    this.names.set(domain.name, domain.domid);
+  }
+
+  private removeDomain(domid: number): void {
+    const domain = this.domains.get(domid);
+    if (domain === undefined) return;
+    this.domains.delete(domid);
+    this.names.delete(domain.name);
+  }
+
+  private indexMembers(): void {
+    this.masterOf.clear();
+    for (const group of this.groups.values()) {
+      for (const member of group.members) this.masterOf.set(member.domid, group.master);
+    }
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * The domain manager (xend's XendDomain): validates what a client asks for,
+ * issues the domctls for live domains, persists the configuration and
+ * publishes the change. Every operation either completes or changes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Affinity, type DomainInfo, type Workload } from '../hypervisor/index.ts';
+import type { DomainRecord, PowerState } from '../store/index.ts';
+import type { ControlContext } from './context.ts';
+import { apiError, badPowerState, invalidArgument } from './errors.ts';
+import type { EventType } from './events.ts';
+import { HypervisorTx } from './hypervisor-tx.ts';
+import { bringUp, CAP_PER_VCPU, isLive, putSched, takeDown } from './lifecycle.ts';
+import { domainView, vcpuViews, type DomainView, type VcpuView } from './views.ts';
+
+export const DOMAIN0 = 0;
+export const DEFAULT_WEIGHT = 256;
+export const DEFAULT_MEMORY_MB = 256;
+export const NAME_PATTERN = /^(?![0-9]+$)[A-Za-z0-9._-]{1,64}$/;
+
+export interface CreateDomainSpec {
+  readonly name: string;
+  readonly vcpus?: number;
+  readonly max_vcpus?: number;
+  readonly memory_mb?: number;
+  readonly weight?: number;
+  readonly cap?: number;
+  readonly workload?: Workload;
+  readonly start?: boolean;
+}
+
+export type UpdateDomainSpec = Partial<Omit<CreateDomainSpec, 'start'>>;
+
+export interface SchedSpec {
+  readonly weight?: number;
+  readonly cap?: number;
+}
+
+export const POWER_ACTIONS = ['start', 'pause', 'unpause', 'shutdown', 'destroy'] as const;
+export type PowerAction = (typeof POWER_ACTIONS)[number];
+
+/** For each action: the states it accepts, the state it leaves, the event it publishes. */
+const TRANSITIONS: Record<PowerAction, { from: readonly PowerState[]; to: PowerState; event: EventType }> = {
+  start: { from: ['halted'], to: 'running', event: 'domain.started' },
+  pause: { from: ['running'], to: 'paused', event: 'domain.paused' },
+  unpause: { from: ['paused'], to: 'running', event: 'domain.unpaused' },
+  shutdown: { from: ['running', 'paused'], to: 'halted', event: 'domain.shutdown' },
+  destroy: { from: ['running', 'paused'], to: 'halted', event: 'domain.destroyed' },
+};
+
+export interface DomainManager {
+  list(): DomainView[];
+  get(ref: string): DomainView;
+  create(spec: CreateDomainSpec): DomainView;
+  update(ref: string, spec: UpdateDomainSpec): DomainView;
+  remove(ref: string): void;
+  power(ref: string, action: PowerAction): DomainView;
+  getSched(ref: string): { weight: number; cap: number };
+  setSched(ref: string, spec: SchedSpec): { weight: number; cap: number };
+  listVcpus(ref: string): VcpuView[];
+  setOnlineVcpus(ref: string, online: number): VcpuView[];
+  setAffinity(ref: string, vcpu: number, pcpus: Affinity): VcpuView;
+}
+
+export function createDomainManager(ctx: ControlContext): DomainManager {
+  const { state, host, clock } = ctx;
+
+  const liveInfo = (domain: DomainRecord): DomainInfo | undefined => {
+    if (!isLive(domain)) return undefined;
+    const result = host.domctl({ op: 'getdomaininfo', domid: domain.domid });
+    return result.ok ? result.value : undefined;
+  };
+  const view = (domain: DomainRecord): DomainView => domainView(state, domain, liveInfo(domain));
+  const publish = (type: EventType, domain: DomainRecord, data: Record<string, unknown> = {}): void =>
+    ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...data });
+
+  /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members. */
+  const capLimit = (domain: DomainRecord, max_vcpus: number): number => {
+    const members = state.group(domain.domid)?.members ?? [];
+    const memberVcpus = members.reduce((sum, m) => sum + state.get(m.domid).max_vcpus, 0);
+    return CAP_PER_VCPU * (max_vcpus + memberVcpus);
+  };
+
+  const checkName = (name: string, self?: number): void => {
+    if (!NAME_PATTERN.test(name)) {
+      throw invalidArgument('name', 'must be 1..64 letters, digits, ".", "_" or "-", and not all digits');
+    }
+    const owner = state.nameOwner(name);
+    if (owner !== undefined && owner !== self) throw apiError('NAME_TAKEN', `a domain named "${name}" exists (domid ${owner})`, { field: 'name' });
+  };
+
+  const checkShape = (domain: DomainRecord): void => {
+    if (domain.vcpus > domain.max_vcpus) {
+      throw invalidArgument('vcpus', `must not exceed max_vcpus (${domain.max_vcpus}), got ${domain.vcpus}`);
+    }
+    const limit = capLimit(domain, domain.max_vcpus);
+    if (domain.cap > limit) throw invalidArgument('cap', `must be in 0..${limit} (100 per vCPU; 0 = no cap), got ${domain.cap}`);
+  };
+
+  const requireState = (domain: DomainRecord, expected: readonly PowerState[]): void => {
+    if (!expected.includes(domain.state)) throw badPowerState(domain.name, expected, domain.state);
+  };
+
+  const protectDomain0 = (domain: DomainRecord, what: string): void => {
+    if (domain.domid === DOMAIN0) throw apiError('DOMAIN0_PROTECTED', `Domain-0 cannot be ${what}`);
+  };
+
+  /** Affinity entries follow max_vcpus: new vCPUs may run anywhere. */
+  const resizeAffinity = (affinity: readonly Affinity[], max_vcpus: number): Affinity[] =>
+    Array.from({ length: max_vcpus }, (_, i) => affinity[i] ?? 'all');
+
+  return {
+    list() {
+      clock.sync();
+      const live = new Map(liveList().map((info) => [info.domid, info]));
+      return [...state.domains.values()].map((d) => domainView(state, d, live.get(d.domid)));
+    },
+
+    get(ref) {
+      clock.sync();
+      return view(state.resolve(ref));
+    },
+
+    create(spec) {
+      checkName(spec.name);
+      const vcpus = spec.vcpus ?? 1;
+      const domain: DomainRecord = {
+        domid: state.next_domid,
+        uuid: randomUUID(),
+        name: spec.name,
+        vcpus,
+        max_vcpus: spec.max_vcpus ?? vcpus,
+        memory_mb: spec.memory_mb ?? DEFAULT_MEMORY_MB,
+        weight: spec.weight ?? DEFAULT_WEIGHT,
+        cap: spec.cap ?? 0,
+        workload: spec.workload ?? { type: 'cpu' },
+        affinity: resizeAffinity([], spec.max_vcpus ?? vcpus),
+        state: spec.start === true ? 'running' : 'halted',
+      };
+      checkShape(domain);
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      if (spec.start === true) bringUp(ctx, tx, domain, false);
+      state.commit(tx, { upsertDomains: [domain], next_domid: domain.domid + 1 });
+      publish('domain.created', domain);
+      if (spec.start === true) publish('domain.started', domain);
+      return view(domain);
+    },
+
+    update(ref, spec) {
+      const current = state.resolve(ref);
+      if (spec.name !== undefined && spec.name !== current.name) {
+        protectDomain0(current, 'renamed');
+        checkName(spec.name, current.domid);
+      }
+      const max_vcpus = spec.max_vcpus ?? current.max_vcpus;
+      if (current.domid === DOMAIN0 && max_vcpus !== current.max_vcpus) {
+        throw apiError('DOMAIN0_PROTECTED', `Domain-0 has one vCPU per pCPU (${current.max_vcpus})`, { field: 'max_vcpus' });
+      }
+      const next: DomainRecord = {
+        ...current,
+        name: spec.name ?? current.name,
+        vcpus: spec.vcpus ?? Math.min(current.vcpus, max_vcpus),
+        max_vcpus,
+        memory_mb: spec.memory_mb ?? current.memory_mb,
+        weight: spec.weight ?? current.weight,
+        cap: spec.cap ?? current.cap,
+        workload: spec.workload ?? current.workload,
+        affinity: resizeAffinity(current.affinity, max_vcpus),
+      };
+      checkShape(next);
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      if (isLive(current)) applyLiveUpdate(tx, current, next);
+      state.commit(tx, { upsertDomains: [next] });
+      publish('domain.updated', next, { changed: Object.keys(spec) });
+      return view(next);
+    },
+
+    remove(ref) {
+      const domain = state.resolve(ref);
+      protectDomain0(domain, 'deleted');
+      requireState(domain, ['halted']);
+      const master = state.masterOfMember(domain.domid);
+      const group = master === undefined ? undefined : state.group(master);
+      const saveGroups =
+        group === undefined ? [] : [{ ...group, members: group.members.filter((m) => m.domid !== domain.domid) }];
+      const deleteGroups = state.group(domain.domid) === undefined ? [] : [domain.domid];
+      clock.sync();
+      state.commit(new HypervisorTx(host), { saveGroups, deleteGroups, deleteDomain: domain.domid });
+      publish('domain.deleted', domain);
+    },
+
+    power(ref, action) {
+      const domain = state.resolve(ref);
+      const transition = TRANSITIONS[action];
+      if (action === 'shutdown' || action === 'destroy') protectDomain0(domain, action === 'shutdown' ? 'shut down' : 'destroyed');
+      if (action === 'pause' || action === 'unpause') protectDomain0(domain, `${action}d`);
+      requireState(domain, transition.from);
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      if (action === 'start') bringUp(ctx, tx, domain, false);
+      else if (action === 'pause') tx.run({ op: 'pausedomain', domid: domain.domid }, { op: 'unpausedomain', domid: domain.domid });
+      else if (action === 'unpause') tx.run({ op: 'unpausedomain', domid: domain.domid }, { op: 'pausedomain', domid: domain.domid });
+      else takeDown(ctx, tx, domain);
+      const next: DomainRecord = { ...domain, state: transition.to };
+      state.commit(tx, { upsertDomains: [next] });
+      publish(transition.event, next, { state: next.state });
+      return view(next);
+    },
+
+    getSched(ref) {
+      const domain = state.resolve(ref);
+      return { weight: domain.weight, cap: domain.cap };
+    },
+
+    setSched(ref, spec) {
+      const current = state.resolve(ref);
+      const next: DomainRecord = { ...current, weight: spec.weight ?? current.weight, cap: spec.cap ?? current.cap };
+      checkShape(next);
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      if (isLive(current)) putSched(ctx, tx, next.domid, next.weight, next.cap);
+      state.commit(tx, { upsertDomains: [next] });
+      publish('domain.sched', next, { weight: next.weight, cap: next.cap });
+      return { weight: next.weight, cap: next.cap };
+    },
+
+    listVcpus(ref) {
+      clock.sync();
+      return vcpusOf(state.resolve(ref));
+    },
+
+    setOnlineVcpus(ref, online) {
+      const current = state.resolve(ref);
+      if (online > current.max_vcpus) {
+        throw invalidArgument('online', `must be in 1..max_vcpus (${current.max_vcpus}), got ${online}`);
+      }
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      if (isLive(current)) {
+        tx.run(
+          { op: 'setonlinevcpus', domid: current.domid, vcpus: online },
+          { op: 'setonlinevcpus', domid: current.domid, vcpus: current.vcpus },
+        );
+      }
+      const next: DomainRecord = { ...current, vcpus: online };
+      state.commit(tx, { upsertDomains: [next] });
+      publish('domain.vcpus', next, { online });
+      return vcpusOf(next);
+    },
+
+    setAffinity(ref, vcpu, pcpus) {
+      const current = state.resolve(ref);
+      if (vcpu >= current.max_vcpus) {
+        throw apiError('NO_SUCH_VCPU', `domain ${current.name} has no vCPU ${vcpu} (it has 0..${current.max_vcpus - 1})`, { field: 'n' });
+      }
+      checkAffinity(pcpus);
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      const previous = current.affinity[vcpu] ?? 'all';
+      if (isLive(current)) {
+        tx.run(
+          { op: 'setvcpuaffinity', domid: current.domid, vcpu, pcpus },
+          { op: 'setvcpuaffinity', domid: current.domid, vcpu, pcpus: previous },
+        );
+      }
+      const affinity = current.affinity.map((entry, i) => (i === vcpu ? pcpus : entry));
+      const next: DomainRecord = { ...current, affinity };
+      state.commit(tx, { upsertDomains: [next] });
+      publish('domain.affinity', next, { vcpu, pcpus });
+      const views = vcpusOf(next);
+      return views[vcpu] ?? views[0]!;
+    },
+  };
+
+  function liveList(): DomainInfo[] {
+    const result = host.domctl({ op: 'getdomaininfolist' });
+    return result.ok ? result.value : [];
+  }
+
+  function vcpusOf(domain: DomainRecord): VcpuView[] {
+    if (!isLive(domain)) return vcpuViews(domain, undefined);
+    const result = host.domctl({ op: 'getvcpuinfo', domid: domain.domid });
+    return vcpuViews(domain, result.ok ? result.value : undefined);
+  }
+
+  function checkAffinity(pcpus: Affinity): void {
+    if (pcpus === 'all') return;
+    if (pcpus.length === 0) throw apiError('BAD_AFFINITY', 'pcpus: names no pCPU', { field: 'pcpus' });
+    const bad = pcpus.find((id) => !Number.isInteger(id) || id < 0 || id >= ctx.pcpus);
+    if (bad !== undefined) {
+      throw apiError('BAD_AFFINITY', `pcpus: pCPU ${bad} does not exist (host has pCPUs 0..${ctx.pcpus - 1})`, { field: 'pcpus' });
+    }
+  }
+
+  /** The domctls that turn a live domain's `current` configuration into `next`. */
+  function applyLiveUpdate(tx: HypervisorTx, current: DomainRecord, next: DomainRecord): void {
+    const domid = current.domid;
+    const setOnline = (): void => {
+      if (next.vcpus === current.vcpus) return;
+      tx.run({ op: 'setonlinevcpus', domid, vcpus: next.vcpus }, { op: 'setonlinevcpus', domid, vcpus: current.vcpus });
+    };
+    const setMax = (): void => {
+      if (next.max_vcpus === current.max_vcpus) return;
+      tx.run({ op: 'max_vcpus', domid, max_vcpus: next.max_vcpus }, () => {
+        host.domctl({ op: 'max_vcpus', domid, max_vcpus: current.max_vcpus });
+        current.affinity.forEach((pcpus, vcpu) => host.domctl({ op: 'setvcpuaffinity', domid, vcpu, pcpus }));
+      });
+    };
+    // The hypervisor keeps online ≤ max at every step: shrink online first, grow max first.
+    if (next.max_vcpus < current.max_vcpus) {
+      setOnline();
+      setMax();
+    } else {
+      setMax();
+      setOnline();
+    }
+    if (JSON.stringify(next.workload) !== JSON.stringify(current.workload)) {
+      tx.run({ op: 'setworkload', domid, workload: next.workload }, { op: 'setworkload', domid, workload: current.workload });
+    }
+    if (next.weight !== current.weight || next.cap !== current.cap) putSched(ctx, tx, domid, next.weight, next.cap);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The one error catalogue of the control plane: every failure a client can see
+ * has a stable code, an HTTP status and a description here (the OpenAPI spec
+ * lists them from this table). Messages are composed where the error is raised.
+ */
+import createError, { type FastifyError } from '@fastify/error';
+import { DomctlErrorCode, type DomctlError } from '../hypervisor/errors.ts';
+
+export const ERROR_CATALOGUE = {
+  INVALID_ARGUMENT: { status: 400, description: 'Bad input: schema, range or a rule between fields; `field` names it.' },
+  BAD_AFFINITY: { status: 400, description: 'An affinity that names no pCPU, or one the host does not have.' },
+  UNAUTHORIZED: { status: 401, description: 'Missing or wrong bearer token.' },
+  NOT_FOUND: { status: 404, description: 'No such route.' },
+  NO_SUCH_DOMAIN: { status: 404, description: 'No domain has this domid or name.' },
+  NO_SUCH_VCPU: { status: 404, description: 'The domain has no vCPU with this id.' },
+  NO_SUCH_SCHEDULING_DOMAIN: { status: 404, description: 'The domain is not the master of a scheduling domain.' },
+  NOT_A_MEMBER: { status: 404, description: 'The domain is not a member of this scheduling domain.' },
+  BAD_POWER_STATE: { status: 409, description: 'The domain is not in a power state that allows this; see `expected` and `actual`.' },
+  NAME_TAKEN: { status: 409, description: 'Another domain has this name.' },
+  DOMAIN0_PROTECTED: { status: 409, description: 'Domain-0 cannot be destroyed, deleted, renamed, paused or made a member.' },
+  ALREADY_IN_GROUP: { status: 409, description: 'The domain is already a member of a scheduling domain.' },
+  GROUP_EXISTS: { status: 409, description: 'The domain is already the master of a scheduling domain.' },
+  SELF_MEMBERSHIP: { status: 409, description: 'A domain cannot be a member of its own scheduling domain.' },
+  NESTED_GROUP: { status: 409, description: 'Scheduling domains do not nest: a master cannot be a member, nor a member a master.' },
+  NOT_SUPPORTED: { status: 409, description: 'The simulated host does not support this.' },
+  INTERNAL: { status: 500, description: 'The daemon failed; nothing was changed.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorDetails {
+  /** The offending input, for 400s (e.g. `body/cap`). */
+  readonly field?: string;
+  /** BAD_POWER_STATE: the states that would have been accepted, and the actual one. */
+  readonly expected?: readonly string[];
+  readonly actual?: string;
+}
+
+export type ApiError = FastifyError & { statusCode: number } & { -readonly [K in keyof ErrorDetails]?: ErrorDetails[K] };
+
+const constructors = Object.fromEntries(
+  Object.entries(ERROR_CATALOGUE).map(([code, entry]) => [code, createError(code, '%s', entry.status)]),
+) as Record<ErrorCode, createError.FastifyErrorConstructor<{ code: ErrorCode; statusCode: number }, [string]>>;
+
+export function apiError(code: ErrorCode, message: string, details: ErrorDetails = {}): ApiError {
+  const error: ApiError = new constructors[code](message);
+  if (details.field !== undefined) error.field = details.field;
+  if (details.expected !== undefined) error.expected = details.expected;
+  if (details.actual !== undefined) error.actual = details.actual;
+  return error;
+}
+
+export const isApiError = (error: unknown): error is ApiError =>
+  error instanceof Error && typeof (error as Partial<ApiError>).code === 'string' &&
+  (error as Partial<ApiError>).code! in ERROR_CATALOGUE;
+
+export const invalidArgument = (field: string, message: string): ApiError =>
+  apiError('INVALID_ARGUMENT', `${field}: ${message}`, { field });
+
+export function badPowerState(name: string, expected: readonly string[], actual: string): ApiError {
+  return apiError(
+    'BAD_POWER_STATE',
+    `domain ${name} is ${actual}; this needs it ${expected.join(' or ')}`,
+    { expected, actual },
+  );
+}
+
+/** The hypervisor's failure codes, in the catalogue's terms. */
+const FROM_DOMCTL: Record<DomctlErrorCode, ErrorCode> = {
+  [DomctlErrorCode.NO_SUCH_DOMAIN]: 'NO_SUCH_DOMAIN',
+  [DomctlErrorCode.DOMAIN_EXISTS]: 'INTERNAL',
+  [DomctlErrorCode.NO_SUCH_VCPU]: 'NO_SUCH_VCPU',
+  [DomctlErrorCode.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
+  [DomctlErrorCode.BAD_AFFINITY]: 'BAD_AFFINITY',
+  [DomctlErrorCode.BAD_POWER_STATE]: 'BAD_POWER_STATE',
+  [DomctlErrorCode.DOMAIN0_PROTECTED]: 'DOMAIN0_PROTECTED',
+  [DomctlErrorCode.NOT_SUPPORTED]: 'NOT_SUPPORTED',
+  [DomctlErrorCode.NO_SUCH_GROUP]: 'NO_SUCH_SCHEDULING_DOMAIN',
+  [DomctlErrorCode.GROUP_EXISTS]: 'GROUP_EXISTS',
+  [DomctlErrorCode.ALREADY_IN_GROUP]: 'ALREADY_IN_GROUP',
+  [DomctlErrorCode.SELF_MEMBERSHIP]: 'SELF_MEMBERSHIP',
+  [DomctlErrorCode.NESTED_GROUP]: 'NESTED_GROUP',
+  [DomctlErrorCode.NOT_A_MEMBER]: 'NOT_A_MEMBER',
+};
+
+export function fromDomctl(error: DomctlError, fieldPrefix = 'body'): ApiError {
+  const code = FROM_DOMCTL[error.code];
+  if (error.field === undefined) return apiError(code, error.message);
+  const field = `${fieldPrefix}/${error.field}`;
+  return apiError(code, error.message, { field });
+}

@@ -1,0 +1,96 @@
+/**
+ * The host as a whole: physical facts, the simulated clock, and the credit
+ * scheduler's host-wide parameters (persisted like domain configuration).
+ */
+import type { GlobalSchedParams, PcpuInfo } from '../hypervisor/index.ts';
+import type { ClockStatus } from '../runtime/tick-loop.ts';
+import type { ControlContext } from './context.ts';
+import { fromDomctl, invalidArgument } from './errors.ts';
+import { HypervisorTx } from './hypervisor-tx.ts';
+
+export const RATELIMIT_MIN_US = 100;
+export const RATELIMIT_MAX_US = 500_000;
+export const US_PER_MS = 1000;
+
+export interface HostView {
+  readonly pcpus: number;
+  readonly scheduler: string;
+  readonly clock: ClockStatus;
+  readonly version: string;
+}
+
+export interface SchedulerView extends GlobalSchedParams {
+  readonly name: string;
+  readonly tick_ms: number;
+}
+
+export interface HostControl {
+  info(): HostView;
+  listPcpus(): PcpuInfo[];
+  setSpeed(speed: number): ClockStatus;
+  advance(ms: number): ClockStatus;
+  getScheduler(): SchedulerView;
+  setScheduler(params: Partial<GlobalSchedParams>): SchedulerView;
+}
+
+export function createHostControl(ctx: ControlContext, version: string): HostControl {
+  const { host, clock, state } = ctx;
+
+  const physinfo = () => {
+    const result = host.domctl({ op: 'physinfo' });
+    if (!result.ok) throw fromDomctl(result.error);
+    return result.value;
+  };
+  const schedulerView = (params: GlobalSchedParams): SchedulerView => {
+    const { scheduler, tick_ms } = physinfo();
+    return { name: scheduler, tick_ms, tslice_ms: params.tslice_ms, ratelimit_us: params.ratelimit_us, accounting: params.accounting };
+  };
+
+  return {
+    info() {
+      clock.sync();
+      const { pcpus, scheduler } = physinfo();
+      return { pcpus, scheduler, clock: clock.status(), version };
+    },
+
+    listPcpus() {
+      clock.sync();
+      const result = host.domctl({ op: 'getcpuinfo' });
+      if (!result.ok) throw fromDomctl(result.error);
+      return result.value;
+    },
+
+    setSpeed(speed) {
+      clock.setSpeed(speed);
+      ctx.events.publish('clock.updated', host.now_ns, { speed });
+      return clock.status();
+    },
+
+    advance(ms) {
+      clock.advance(ms);
+      ctx.events.publish('clock.updated', host.now_ns, { advanced_ms: ms });
+      return clock.status();
+    },
+
+    getScheduler() {
+      return schedulerView(state.sched);
+    },
+
+    setScheduler(params) {
+      const next: GlobalSchedParams = { ...state.sched, ...params };
+      const { ratelimit_us, tslice_ms } = next;
+      if (ratelimit_us !== 0 && (ratelimit_us < RATELIMIT_MIN_US || ratelimit_us > RATELIMIT_MAX_US)) {
+        throw invalidArgument('ratelimit_us', `must be 0 or in ${RATELIMIT_MIN_US}..${RATELIMIT_MAX_US}, got ${ratelimit_us}`);
+      }
+      if (ratelimit_us > tslice_ms * US_PER_MS) {
+        throw invalidArgument('ratelimit_us', `must not exceed the timeslice (${tslice_ms * US_PER_MS} µs), got ${ratelimit_us}`);
+      }
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      tx.run({ op: 'sched_global', cmd: 'putinfo', params: next }, { op: 'sched_global', cmd: 'putinfo', params: state.sched });
+      state.commit(tx, { sched: next });
+      ctx.events.publish('scheduler.updated', host.now_ns, { ...next });
+      return schedulerView(next);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The control layer (xend): one object the HTTP routes call, built from the
+ * host, the runtime clock and the store, with the host restored from the store.
+ */
+import type { Store } from '../store/index.ts';
+import { ConfigState } from './config-state.ts';
+import type { ControlContext } from './context.ts';
+import { createDomainManager, type DomainManager } from './domain-manager.ts';
+import { createEventBus, type EventBus } from './events.ts';
+import { createHostControl, type HostControl } from './host-control.ts';
+import type { SimulatedHost, SimulationClock } from './ports.ts';
+import { restoreHost, type RestoreReport } from './restore.ts';
+import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
+
+export interface ControlOptions {
+  readonly host: SimulatedHost;
+  readonly clock: SimulationClock;
+  readonly store: Store;
+  readonly pcpus: number;
+  readonly version: string;
+}
+
+export interface Control {
+  readonly domains: DomainManager;
+  readonly schedulingDomains: SchedulingDomainManager;
+  readonly host: HostControl;
+  readonly events: EventBus;
+  readonly state: ConfigState;
+  readonly restore: RestoreReport;
+}
+
+export function createControl(options: ControlOptions): Control {
+  const ctx: ControlContext = {
+    host: options.host,
+    clock: options.clock,
+    state: new ConfigState(options.store),
+    events: createEventBus(),
+    pcpus: options.pcpus,
+  };
+  const restore = restoreHost(ctx);
+  return {
+    domains: createDomainManager(ctx),
+    schedulingDomains: createSchedulingDomainManager(ctx),
+    host: createHostControl(ctx, options.version),
+    events: ctx.events,
+    state: ctx.state,
+    restore,
+  };
+}
+
+export type { DomainManager, CreateDomainSpec, UpdateDomainSpec, PowerAction, SchedSpec } from './domain-manager.ts';
+export { POWER_ACTIONS, NAME_PATTERN } from './domain-manager.ts';
+export type { SchedulingDomainManager, CreateGroupSpec, MemberSpec } from './scheduling-domains.ts';
+export type { HostControl, HostView, SchedulerView } from './host-control.ts';
+export type { ControlEvent, EventBus, EventType } from './events.ts';
+export { EVENT_TYPES } from './events.ts';
+export type { DomainView, VcpuView, GroupView } from './views.ts';
+export type { SimulatedHost, SimulationClock } from './ports.ts';

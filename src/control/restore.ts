@@ -1,0 +1,75 @@
+/**
+ * Start-up: bring the fresh simulated host to what the store says. Domain-0
+ * is made by the host itself; its stored parameters are applied on top. Live
+ * domains are created with their stored domid, then every scheduling domain
+ * whose master is live is formed with its live members.
+ */
+import type { DomainRecord } from '../store/index.ts';
+import type { ControlContext } from './context.ts';
+import { DEFAULT_WEIGHT, DOMAIN0 } from './domain-manager.ts';
+import { HypervisorTx } from './hypervisor-tx.ts';
+import { applyGroup, bringUp, CAP_PER_VCPU, isLive } from './lifecycle.ts';
+
+const DOMAIN0_UUID = '00000000-0000-0000-0000-000000000000';
+const DOMAIN0_MEMORY_MB = 1024;
+
+export interface RestoreReport {
+  readonly restored: readonly number[];
+  /** Domains the host refused (e.g. pinned to a pCPU it no longer has): now halted. */
+  readonly failed: readonly { readonly domid: number; readonly reason: string }[];
+}
+
+export function restoreHost(ctx: ControlContext): RestoreReport {
+  const { state, host } = ctx;
+  const setup = new HypervisorTx(host);
+  setup.run({ op: 'sched_global', cmd: 'putinfo', params: state.sched });
+  restoreDomain0(ctx);
+
+  const restored: number[] = [];
+  const failed: { domid: number; reason: string }[] = [];
+  const guests = [...state.domains.values()].filter((d) => d.domid !== DOMAIN0 && isLive(d));
+  for (const domain of guests) {
+    try {
+      // Memberships are formed below, once every live domain exists.
+      bringUp(ctx, new HypervisorTx(host), domain, domain.state === 'paused', { joinGroups: false });
+      restored.push(domain.domid);
+    } catch (error) {
+      failed.push({ domid: domain.domid, reason: error instanceof Error ? error.message : String(error) });
+      state.commit(new HypervisorTx(host), { upsertDomains: [{ ...domain, state: 'halted' }] });
+    }
+  }
+  for (const group of state.allGroups()) {
+    if (isLive(state.get(group.master))) applyGroup(ctx, new HypervisorTx(host), group);
+  }
+  return { restored, failed };
+}
+
+/** Domain-0 follows the host: one vCPU per pCPU; the rest of its configuration is kept. */
+function restoreDomain0(ctx: ControlContext): void {
+  const { state, host, pcpus } = ctx;
+  const stored = state.domains.get(DOMAIN0);
+  const domain0: DomainRecord = {
+    domid: DOMAIN0,
+    uuid: stored?.uuid ?? DOMAIN0_UUID,
+    name: stored?.name ?? 'Domain-0',
+    vcpus: Math.min(stored?.vcpus ?? pcpus, pcpus),
+    max_vcpus: pcpus,
+    memory_mb: stored?.memory_mb ?? DOMAIN0_MEMORY_MB,
+    weight: stored?.weight ?? DEFAULT_WEIGHT,
+    cap: stored?.cap ?? 0,
+    workload: stored?.workload ?? { type: 'idle' },
+    affinity: Array.from({ length: pcpus }, (_, i) => {
+      const entry = stored?.affinity[i] ?? 'all';
+      return entry === 'all' || entry.every((id) => id < pcpus) ? entry : 'all';
+    }),
+    state: 'running',
+  };
+  const tx = new HypervisorTx(host);
+  tx.run({ op: 'setonlinevcpus', domid: DOMAIN0, vcpus: domain0.vcpus });
+  tx.run({ op: 'setworkload', domid: DOMAIN0, workload: domain0.workload });
+  tx.run({ op: 'scheduler_op', domid: DOMAIN0, cmd: 'putinfo', weight: domain0.weight, cap: Math.min(domain0.cap, CAP_PER_VCPU * pcpus) });
+  domain0.affinity.forEach((pcpus, vcpu) => tx.run({ op: 'setvcpuaffinity', domid: DOMAIN0, vcpu, pcpus }));
+  const changed = JSON.stringify(stored) !== JSON.stringify(domain0);
+  const next_domid = Math.max(state.next_domid, 1);
+  if (changed) state.commit(tx, { upsertDomains: [domain0], next_domid });
+}

@@ -1,0 +1,193 @@
+/**
+ * Scheduling domains ("nemesis"): a master and the members charged to it.
+ * The grouping is configuration and survives power cycles and restarts; it is
+ * in force in the hypervisor only while master and member are both live.
+ */
+import { DEFAULT_SHARE, MAX_SHARE, MIN_SHARE } from '../hypervisor/index.ts';
+import type { DomainRecord, GroupRecord, MemberRecord } from '../store/index.ts';
+import type { ControlContext } from './context.ts';
+import { DOMAIN0 } from './domain-manager.ts';
+import { apiError, invalidArgument } from './errors.ts';
+import { HypervisorTx } from './hypervisor-tx.ts';
+import { applyGroup, isLive, liveInHypervisor, syncMasterCap } from './lifecycle.ts';
+import { groupView, type GroupView } from './views.ts';
+
+export interface MemberSpec {
+  readonly domain: string;
+  readonly share?: number;
+}
+
+export interface CreateGroupSpec {
+  readonly master: string;
+  readonly master_share?: number;
+  readonly members?: readonly MemberSpec[];
+}
+
+export interface SchedulingDomainManager {
+  list(): GroupView[];
+  get(masterRef: string): GroupView;
+  create(spec: CreateGroupSpec): GroupView;
+  remove(masterRef: string): void;
+  /** Creates the group when the master has none yet. */
+  addMember(masterRef: string, spec: MemberSpec): GroupView;
+  removeMember(masterRef: string, memberRef: string): GroupView;
+}
+
+export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDomainManager {
+  const { state, host, clock } = ctx;
+
+  const cpuTimeNs = (domid: number): number => {
+    const info = host.domctl({ op: 'getdomaininfo', domid });
+    return info.ok ? info.value.cpu_time_ns : 0;
+  };
+  const view = (group: GroupRecord): GroupView => {
+    const live = host.domctl({ op: 'schedgroup', cmd: 'get', master: group.master });
+    return groupView(group, (domid) => isLive(state.get(domid)), live.ok ? live.value : undefined, cpuTimeNs);
+  };
+  const publish = (type: Parameters<typeof ctx.events.publish>[0], data: Record<string, unknown>): void =>
+    ctx.events.publish(type, host.now_ns, data);
+
+  const requireGroup = (master: DomainRecord): GroupRecord => {
+    const group = state.group(master.domid);
+    if (group === undefined) {
+      throw apiError('NO_SUCH_SCHEDULING_DOMAIN', `domain ${master.name} is not the master of a scheduling domain`, { field: 'master' });
+    }
+    return group;
+  };
+
+  const checkShare = (field: string, share: number): void => {
+    if (!Number.isInteger(share) || share < MIN_SHARE || share > MAX_SHARE) {
+      throw invalidArgument(field, `must be an integer in ${MIN_SHARE}..${MAX_SHARE}, got ${share}`);
+    }
+  };
+
+  const checkMaster = (master: DomainRecord): void => {
+    const above = state.masterOfMember(master.domid);
+    if (above !== undefined) {
+      throw apiError('NESTED_GROUP', `domain ${master.name} is a member of domain ${above}'s scheduling domain and cannot be a master`, { field: 'master' });
+    }
+  };
+
+  /** The member to add, checked against the group as it will be (`taken` = already in it). */
+  const checkMember = (master: DomainRecord, spec: MemberSpec, taken: readonly MemberRecord[], field: string): MemberRecord => {
+    const member = state.resolve(spec.domain, field);
+    if (member.domid === DOMAIN0) throw apiError('DOMAIN0_PROTECTED', 'Domain-0 cannot be a member of a scheduling domain', { field });
+    if (member.domid === master.domid) {
+      throw apiError('SELF_MEMBERSHIP', `domain ${master.name} cannot join its own scheduling domain`, { field });
+    }
+    const inGroup = state.masterOfMember(member.domid) ?? (taken.some((m) => m.domid === member.domid) ? master.domid : undefined);
+    if (inGroup !== undefined) {
+      throw apiError('ALREADY_IN_GROUP', `domain ${member.name} is already a member of domain ${inGroup}'s scheduling domain`, { field });
+    }
+    if (state.group(member.domid) !== undefined) {
+      throw apiError('NESTED_GROUP', `domain ${member.name} is the master of a scheduling domain and cannot be a member`, { field });
+    }
+    const share = spec.share ?? DEFAULT_SHARE;
+    checkShare(`${field}.share`, share);
+    return { domid: member.domid, share };
+  };
+
+  /** Add one member in the hypervisor when master and member are both live there. */
+  const applyMember = (tx: HypervisorTx, master: number, member: MemberRecord): void => {
+    if (!liveInHypervisor(ctx, master) || !liveInHypervisor(ctx, member.domid)) return;
+    tx.run(
+      { op: 'schedgroup', cmd: 'add_member', master, member: member.domid, share: member.share },
+      { op: 'schedgroup', cmd: 'remove_member', master, member: member.domid },
+    );
+    syncMasterCap(ctx, tx, master);
+  };
+
+  return {
+    list() {
+      clock.sync();
+      return state.allGroups().map(view);
+    },
+
+    get(masterRef) {
+      clock.sync();
+      return view(requireGroup(state.resolve(masterRef, 'master')));
+    },
+
+    create(spec) {
+      const master = state.resolve(spec.master, 'master');
+      if (state.group(master.domid) !== undefined) {
+        throw apiError('GROUP_EXISTS', `domain ${master.name} is already the master of a scheduling domain`, { field: 'master' });
+      }
+      checkMaster(master);
+      const master_share = spec.master_share ?? DEFAULT_SHARE;
+      checkShare('master_share', master_share);
+      const members: MemberRecord[] = [];
+      (spec.members ?? []).forEach((m, i) => members.push(checkMember(master, m, members, `members.${i}.domain`)));
+      const group: GroupRecord = { master: master.domid, master_share, members };
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      if (liveInHypervisor(ctx, master.domid)) applyGroup(ctx, tx, group);
+      state.commit(tx, { saveGroups: [group] });
+      publish('scheduling-domain.created', { master: group.master, members: members.map((m) => m.domid) });
+      return view(group);
+    },
+
+    remove(masterRef) {
+      const master = state.resolve(masterRef, 'master');
+      const group = requireGroup(master);
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      if (host.domctl({ op: 'schedgroup', cmd: 'get', master: master.domid }).ok) {
+        tx.run({ op: 'schedgroup', cmd: 'dissolve', master: master.domid }, () => {
+          // Only reached when persisting failed: re-form the group as configured.
+          try {
+            applyGroup(ctx, new HypervisorTx(host), group);
+          } catch {
+            // Left dissolved in the hypervisor; the configuration still has it, and a restart restores it.
+          }
+        });
+      }
+      state.commit(tx, { deleteGroups: [master.domid] });
+      publish('scheduling-domain.deleted', { master: master.domid });
+    },
+
+    addMember(masterRef, spec) {
+      const master = state.resolve(masterRef, 'master');
+      const existing = state.group(master.domid);
+      if (existing === undefined) checkMaster(master);
+      const member = checkMember(master, spec, [], 'domain');
+      const group: GroupRecord = existing === undefined
+        ? { master: master.domid, master_share: DEFAULT_SHARE, members: [member] }
+        : { ...existing, members: [...existing.members, member] };
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      if (existing === undefined) {
+        if (liveInHypervisor(ctx, master.domid)) applyGroup(ctx, tx, group);
+      } else {
+        applyMember(tx, master.domid, member);
+      }
+      state.commit(tx, { saveGroups: [group] });
+      if (existing === undefined) publish('scheduling-domain.created', { master: master.domid, members: [] });
+      publish('scheduling-domain.member-added', { master: master.domid, member: member.domid, share: member.share });
+      return view(group);
+    },
+
+    removeMember(masterRef, memberRef) {
+      const master = state.resolve(masterRef, 'master');
+      const group = requireGroup(master);
+      const member = state.resolve(memberRef, 'domain');
+      const record = group.members.find((m) => m.domid === member.domid);
+      if (record === undefined) {
+        throw apiError('NOT_A_MEMBER', `domain ${member.name} is not a member of ${master.name}'s scheduling domain`, { field: 'domain' });
+      }
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      const live = host.domctl({ op: 'schedgroup', cmd: 'get', master: master.domid });
+      if (live.ok && live.value.members.some((m) => m.domid === member.domid)) {
+        tx.run(
+          { op: 'schedgroup', cmd: 'remove_member', master: master.domid, member: member.domid },
+          { op: 'schedgroup', cmd: 'add_member', master: master.domid, member: member.domid, share: record.share },
+        );
+      }
+      const next: GroupRecord = { ...group, members: group.members.filter((m) => m.domid !== member.domid) };
+      state.commit(tx, { saveGroups: [next] });
+      publish('scheduling-domain.member-removed', { master: master.domid, member: member.domid });
+      return view(next);
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The real-time driver. The simulated clock runs at `speed` × the monotonic
+ * clock (0 = frozen, 1 = real time, up to 1000); every tick the host is
+ * advanced to "now". Ticks are scheduled against fixed deadlines from the
+ * start, not from the last fire, so timer jitter never accumulates (plain
+ * setInterval drifts ~2% here); and since the target time is computed from
+ * the clock, a late tick just advances further. After a stall the catch-up of
+ * one step is bounded, and the simulated time given up is counted as skipped.
+ */
+import { monotonicClock, realTimers, type MonotonicClock, type Timers } from './clock.ts';
+
+const NS_PER_MS = 1_000_000;
+export const MAX_SPEED = 1000;
+export const MAX_ADVANCE_MS = 86_400_000;
+export const DEFAULT_PERIOD_MS = 10;
+/** A step may always catch up this much simulated time … */
+export const DEFAULT_MIN_CATCHUP_MS = 1000;
+/** … or this many tick periods at the current speed, whichever is more. */
+export const CATCHUP_PERIODS = 10;
+
+export interface AdvanceableHost {
+  readonly now_ns: number;
+  advanceTo(t_ns: number): void;
+}
+
+export interface ClockStatus {
+  readonly now_ns: number;
+  readonly speed: number;
+  /** Simulated time given up after stalls, in total. */
+  readonly skipped_ns: number;
+  /** How late the last tick fired, and the worst so far. */
+  readonly lag_ms: number;
+  readonly max_lag_ms: number;
+  readonly ticks: number;
+  /** Ticks whose deadline passed before the loop got to run them (folded into later ones). */
+  readonly missed_ticks: number;
+  readonly running: boolean;
+}
+
+export interface TickLoopOptions {
+  readonly host: AdvanceableHost;
+  readonly clock?: MonotonicClock;
+  readonly timers?: Timers;
+  readonly period_ms?: number;
+  readonly min_catchup_ms?: number;
+  readonly speed?: number;
+}
+
+export interface TickLoop {
+  start(): void;
+  stop(): void;
+  /** Advance the host to the current simulated time. */
+  sync(): void;
+  setSpeed(speed: number): void;
+  /** Run the simulation `ms` of simulated time forward, now. */
+  advance(ms: number): void;
+  status(): ClockStatus;
+}
+
+export function checkSpeed(speed: number): void {
+  if (!Number.isFinite(speed) || speed < 0 || speed > MAX_SPEED) {
+    throw new RangeError(`speed must be in 0..${MAX_SPEED}, got ${speed}`);
+  }
+}
+
+export function createTickLoop(options: TickLoopOptions): TickLoop {
+  const { host } = options;
+  const clock = options.clock ?? monotonicClock;
+  const timers = options.timers ?? realTimers;
+  const period_ms = options.period_ms ?? DEFAULT_PERIOD_MS;
+  const min_catchup_ns = (options.min_catchup_ms ?? DEFAULT_MIN_CATCHUP_MS) * NS_PER_MS;
+  let speed = options.speed ?? 1;
+  checkSpeed(speed);
+
+  // Simulated time is base_sim_ns + (now_ms − base_real_ms) × speed: rebased on every change.
+  let base_real_ms = clock.now_ms();
+  let base_sim_ns = host.now_ns;
+  let skipped_ns = 0;
+  let lag_ms = 0;
+  let max_lag_ms = 0;
+  let ticks = 0;
+  let missed_ticks = 0;
+  let timer: unknown = null;
+  let start_ms = 0;
+  let deadline_index = 0;
+
+  const rebase = (real_ms: number, sim_ns: number): void => {
+    base_real_ms = real_ms;
+    base_sim_ns = sim_ns;
+  };
+
+  const sync = (): void => {
+    const now_ms = clock.now_ms();
+    let target_ns = base_sim_ns + (now_ms - base_real_ms) * speed * NS_PER_MS;
+    const bound_ns = Math.max(min_catchup_ns, CATCHUP_PERIODS * period_ms * speed * NS_PER_MS);
+    if (target_ns - host.now_ns > bound_ns) {
+      skipped_ns += target_ns - host.now_ns - bound_ns;
+      target_ns = host.now_ns + bound_ns;
+      rebase(now_ms, target_ns);
+    }
+    const t_ns = Math.floor(target_ns);
+    if (t_ns > host.now_ns) host.advanceTo(t_ns);
+  };
+
+  const tick = (): void => {
+    const now_ms = clock.now_ms();
+    const deadline_ms = start_ms + deadline_index * period_ms;
+    lag_ms = Math.max(0, now_ms - deadline_ms);
+    max_lag_ms = Math.max(max_lag_ms, lag_ms);
+    ticks += 1;
+    sync();
+    // Next deadline on the fixed grid from the start; any passed meanwhile are folded in.
+    const next_index = Math.floor((clock.now_ms() - start_ms) / period_ms) + 1;
+    missed_ticks += Math.max(0, next_index - deadline_index - 1);
+    deadline_index = next_index;
+    timer = timers.setTimeout(tick, Math.max(0, start_ms + next_index * period_ms - clock.now_ms()));
+  };
+
+  return {
+    start() {
+      if (timer !== null) return;
+      start_ms = clock.now_ms();
+      rebase(start_ms, host.now_ns);
+      deadline_index = 1;
+      timer = timers.setTimeout(tick, period_ms);
+    },
+    stop() {
+      if (timer === null) return;
+      timers.clearTimeout(timer);
+      timer = null;
+    },
+    sync,
+    setSpeed(next) {
+      checkSpeed(next);
+      sync();
+      const now_ms = clock.now_ms();
+      rebase(now_ms, base_sim_ns + (now_ms - base_real_ms) * speed * NS_PER_MS);
+      speed = next;
+    },
+    advance(ms) {
+      if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
+        throw new RangeError(`ms must be in 0..${MAX_ADVANCE_MS}, got ${ms}`);
+      }
+      sync();
+      const now_ms = clock.now_ms();
+      const from_ns = base_sim_ns + (now_ms - base_real_ms) * speed * NS_PER_MS;
+      const to_ns = from_ns + ms * NS_PER_MS;
+      host.advanceTo(Math.floor(to_ns));
+      rebase(now_ms, to_ns);
+    },
+    status() {
+      return {
+        now_ns: host.now_ns,
+        speed,
+        skipped_ns: Math.round(skipped_ns),
+        lag_ms,
+        max_lag_ms,
+        ticks,
+        missed_ticks,
+        running: timer !== null,
+      };
+    },
+  };
+}

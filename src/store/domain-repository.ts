@@ -1,0 +1,61 @@
+/** Domain configuration rows, through prepared statements. */
+import type { Affinity } from '../hypervisor/domctl.ts';
+import type { Workload } from '../hypervisor/workload.ts';
+import type { Db } from './database.ts';
+import type { DomainRecord, PowerState } from './records.ts';
+
+interface DomainRow {
+  domid: number;
+  uuid: string;
+  name: string;
+  vcpus: number;
+  max_vcpus: number;
+  memory_mb: number;
+  weight: number;
+  cap: number;
+  workload: string;
+  affinity: string;
+  state: PowerState;
+}
+
+export interface DomainRepository {
+  list(): DomainRecord[];
+  insert(domain: DomainRecord): void;
+  update(domain: DomainRecord): void;
+  delete(domid: number): void;
+}
+
+const toRow = (domain: DomainRecord): DomainRow => ({
+  ...domain,
+  workload: JSON.stringify(domain.workload),
+  affinity: JSON.stringify(domain.affinity),
+});
+
+const fromRow = (row: DomainRow): DomainRecord => ({
+  ...row,
+  workload: JSON.parse(row.workload) as Workload,
+  affinity: JSON.parse(row.affinity) as Affinity[],
+});
+
+export function domainRepository(db: Db): DomainRepository {
+  const columns = 'domid, uuid, name, vcpus, max_vcpus, memory_mb, weight, cap, workload, affinity, state';
+  const selectAll = db.prepare<[], DomainRow>(`SELECT ${columns} FROM domains ORDER BY domid`);
+  const insert = db.prepare<[DomainRow]>(
+    `INSERT INTO domains (${columns}) VALUES
+     (@domid, @uuid, @name, @vcpus, @max_vcpus, @memory_mb, @weight, @cap, @workload, @affinity, @state)`,
+  );
+  const update = db.prepare<[DomainRow]>(
+    `UPDATE domains SET uuid = @uuid, name = @name, vcpus = @vcpus, max_vcpus = @max_vcpus,
+     memory_mb = @memory_mb, weight = @weight, cap = @cap, workload = @workload,
+     affinity = @affinity, state = @state WHERE domid = @domid`,
+  );
+  const remove = db.prepare<[number]>('DELETE FROM domains WHERE domid = ?');
+  return {
+    list: () => selectAll.all().map(fromRow),
+    insert: (domain) => void insert.run(toRow(domain)),
+    update: (domain) => {
+      if (update.run(toRow(domain)).changes !== 1) throw new Error(`no stored domain ${domain.domid}`);
+    },
+    delete: (domid) => void remove.run(domid),
+  };
+}

@@ -23,6 +23,8 @@ import { fail, ok, type Result } from './result.ts';
 import { WORKLOAD_MAX_PHASE_MS, type Workload } from './workload.ts';
 
 export const MAX_GUEST_VCPUS = 128;
+/** Xen stops at 0x7FEF (DOMID_FIRST_RESERVED - 1); a simulated host of 100000 guests needs more. */
+export const MAX_DOMID = 0x7fffffff;
 export const MIN_SHARE = 1;
 export const MAX_SHARE = 65535;
 const DOMAIN0 = 0;
@@ -132,7 +134,7 @@ function createDomain(host: Host, op: CreateDomain): Outcome {
   const maxVcpus = Math.max(MAX_GUEST_VCPUS, op.domid === DOMAIN0 ? host.pcpus.length : 0);
   const workload = op.workload ?? { type: 'cpu' };
   const problem =
-    checkInteger('domid', op.domid, 0, 0x7fef) ??
+    checkInteger('domid', op.domid, 0, MAX_DOMID) ??
     checkInteger('max_vcpus', op.max_vcpus, 1, maxVcpus) ??
     checkInteger('vcpus', op.vcpus, 1, op.max_vcpus) ??
     checkWorkload(workload);

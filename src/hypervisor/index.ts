@@ -5,7 +5,7 @@ export * from './errors.ts';
 export type { Result } from './result.ts';
 export type { Workload } from './workload.ts';
 export { WORKLOAD_MAX_PHASE_MS } from './workload.ts';
-export { MAX_GUEST_VCPUS, MIN_SHARE, MAX_SHARE } from './domctl-handlers.ts';
+export { MAX_DOMID, MAX_GUEST_VCPUS, MIN_SHARE, MAX_SHARE } from './domctl-handlers.ts';
 export { DEFAULT_SHARE } from './model.ts';
 export { ACCOUNTING_MODES, type AccountingMode, type DomainSchedParams, type GlobalSchedParams } from './sched/scheduler.ts';
 export * as credit from './sched/credit.ts';

@@ -1,0 +1,87 @@
+/**
+ * How fast the simulated host runs: simulated seconds per wall second, events
+ * per second and peak memory, for hosts of pCPUs × CPU-bound 1-vCPU domains.
+ * Each size runs in its own child process, so its peak RSS is its own.
+ *
+ *   npm run bench:sim            all sizes
+ *   npm run bench:sim -- 64x1024 one size
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Host, NS_PER_S } from '../src/hypervisor/index.ts';
+
+const SIZES = ['1x2', '4x16', '16x128', '64x1024', '256x10000', '256x100000'] as const;
+const SUMMARY_SIZES = ['4x16', '64x1024', '256x10000'] as const;
+const MEASURE_WALL_MS = 3000;
+const WARMUP_SIM_S = 1;
+
+interface Figures {
+  readonly size: string;
+  readonly setup_ms: number;
+  readonly sim_s: number;
+  readonly wall_s: number;
+  readonly ratio: number;
+  readonly events_per_s: number;
+  readonly peak_rss_mb: number;
+}
+
+function measure(size: string): Figures {
+  const [pcpus, domains] = size.split('x').map(Number) as [number, number];
+  const setupStart = performance.now();
+  const host = new Host({ pcpus, seed: 42 });
+  for (let domid = 1; domid <= domains; domid++) {
+    const created = host.domctl({ op: 'createdomain', domid, max_vcpus: 1, vcpus: 1, workload: { type: 'cpu' } });
+    if (!created.ok) throw new Error(created.error.message);
+  }
+  const setup_ms = performance.now() - setupStart;
+  host.advanceTo(WARMUP_SIM_S * NS_PER_S);
+  // Advance in 100 ms steps (the daemon's pace is 10 ms; bigger steps keep the clock reads out of the figure).
+  const step_ns = NS_PER_S / 10;
+  const startSim = host.now_ns;
+  const startEvents = host.events_processed;
+  const start = performance.now();
+  while (performance.now() - start < MEASURE_WALL_MS) host.advanceTo(host.now_ns + step_ns);
+  const wall_s = (performance.now() - start) / 1000;
+  const sim_s = (host.now_ns - startSim) / NS_PER_S;
+  return {
+    size,
+    setup_ms: Math.round(setup_ms),
+    sim_s,
+    wall_s,
+    ratio: sim_s / wall_s,
+    events_per_s: (host.events_processed - startEvents) / wall_s,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+function runChild(size: string): Figures {
+  const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', size], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(output) as Figures;
+}
+
+const format = (ratio: number): string => (ratio >= 100 ? ratio.toFixed(0) : ratio.toFixed(2));
+
+function main(): void {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    process.stdout.write(JSON.stringify(measure(args[1]!)));
+    return;
+  }
+  const sizes = args.length > 0 ? args : SIZES;
+  const results = new Map<string, Figures>();
+  console.log('size (pCPUs x domains)  setup_ms  sim_s/wall_s  events/s     peak_rss_MB');
+  for (const size of sizes) {
+    const f = runChild(size);
+    results.set(size, f);
+    console.log(
+      `${size.padEnd(24)}${String(f.setup_ms).padStart(8)}  ${(format(f.ratio) + 'x').padStart(12)}  ${Math.round(f.events_per_s).toString().padStart(10)}  ${f.peak_rss_mb.toFixed(0).padStart(12)}`,
+    );
+  }
+  const summary = SUMMARY_SIZES.filter((s) => results.has(s)).map((s) => `${s}=${format(results.get(s)!.ratio)}x`);
+  console.log(`sim-speed ${summary.join(' ')}`);
+}
+
+main();

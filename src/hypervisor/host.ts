@@ -113,6 +113,7 @@ export class Host {
   resizeVcpus(domain: Domain, count: number): void {
     while (domain.vcpus.length > count) {
       const vcpu = domain.vcpus.pop()!;
+      vcpu.wakeGen++;
       this.scheduler.removeVcpu(vcpu);
       this.pcpus[vcpu.processor]!.assigned--;
     }

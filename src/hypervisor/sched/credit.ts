@@ -379,12 +379,8 @@ class CreditScheduler implements Scheduler {
     if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : head.pri) ?? head;
     if (next === undefined) return { vcpu: null, slice_ns: tslice_ns };
     if (next === head) this.dequeue(next);
-    if (next.vcpu !== prev) {
-      next.start_ns = now_ns;
-      next.charged_ns = now_ns;
-    } else if (prevRunnable) {
-      next.start_ns = now_ns;
-    }
+    next.start_ns = now_ns;
+    next.charged_ns = now_ns;
     return { vcpu: next.vcpu, slice_ns: tslice_ns };
   }
 

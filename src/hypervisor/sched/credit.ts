@@ -275,8 +275,10 @@ class CreditScheduler implements Scheduler {
       balance += this.distribute(entity, fair, capCredits);
     }
     this.creditBalance = balance;
-    const moved = new Set(movedToHead);
-    this.activeEntities = [...movedToHead.reverse(), ...entities.filter((e) => !moved.has(e))];
+    if (movedToHead.length > 0) {
+      const moved = new Set(movedToHead);
+      this.activeEntities = [...movedToHead.reverse(), ...entities.filter((e) => !moved.has(e))];
+    }
     this.sortRunqueues();
   }
 
@@ -313,13 +315,12 @@ class CreditScheduler implements Scheduler {
   private orderActiveEntities(): CreditDomain[] {
     const stamp = ++this.accountings;
     const ordered: CreditDomain[] = [];
-    const take = (entity: CreditDomain): void => {
-      if (!entity.listed || entity.listStamp === stamp) return;
+    const candidates = this.newlyActive.reverse().concat(this.activeEntities);
+    for (const entity of candidates) {
+      if (!entity.listed || entity.listStamp === stamp) continue;
       entity.listStamp = stamp;
       ordered.push(entity);
-    };
-    for (let i = this.newlyActive.length - 1; i >= 0; i--) take(this.newlyActive[i]!);
-    for (const entity of this.activeEntities) take(entity);
+    }
     this.newlyActive = [];
     this.activeEntities = ordered;
     return ordered;
@@ -425,12 +426,24 @@ class CreditScheduler implements Scheduler {
     if (sv.queued) this.runqUnsorted[sv.vcpu.processor] = true;
   }
 
-  /** After accounting changed priorities: UNDER before OVER again, keeping each one's order. */
+  /** After accounting changed priorities: BOOST, UNDER, then OVER again, each keeping its order. */
   private sortRunqueues(): void {
+    const under: CreditVcpu[] = [];
+    const over: CreditVcpu[] = [];
     for (let pcpu = 0; pcpu < this.runqs.length; pcpu++) {
       if (!this.runqUnsorted[pcpu]) continue;
       this.runqUnsorted[pcpu] = false;
-      this.runqs[pcpu]!.sort((a, b) => b.pri - a.pri);
+      const runq = this.runqs[pcpu]!;
+      under.length = 0;
+      over.length = 0;
+      let at = 0;
+      for (const sv of runq) {
+        if (sv.pri === Priority.BOOST) runq[at++] = sv;
+        else if (sv.pri === Priority.UNDER) under.push(sv);
+        else over.push(sv);
+      }
+      for (const sv of under) runq[at++] = sv;
+      for (const sv of over) runq[at++] = sv;
     }
   }
 

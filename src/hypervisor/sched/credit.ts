@@ -96,7 +96,7 @@ class CreditScheduler implements Scheduler {
   constructor(private readonly ctx: SchedulerContext) {
     this.runqs = Array.from({ length: ctx.pcpuCount }, () => []);
     this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
-    this.migrationTargetAt_ns = new Float64Array(ctx.pcpuCount).fill(-2);
+    this.migrationTargetAt_ns = new Float64Array(ctx.pcpuCount).fill(-1);
   }
 
   private get creditsPerTslice(): number {
@@ -173,8 +173,8 @@ class CreditScheduler implements Scheduler {
     if (idle >= 0) this.ctx.requestReschedule(idle);
   }
 
-  /** The first idle pCPU after `from` that `vcpu` may use and no tick migration claimed at `claimedAt_ns`. */
-  private idlePcpuFor(vcpu: Vcpu, from: number, claimedAt_ns = -1): number {
+  /** The first idle pCPU after `from` that `vcpu` may use, passing over those a tick migration claimed at `claimedAt_ns`. */
+  private idlePcpuFor(vcpu: Vcpu, from: number, claimedAt_ns?: number): number {
     const n = this.ctx.pcpuCount;
     for (let i = 1; i < n; i++) {
       const pcpu = (from + i) % n;

@@ -21,7 +21,7 @@ export interface VcpuView {
   readonly id: number;
   readonly state: VcpuInfo['state'];
   readonly pcpu: number | null;
-  readonly affinity: Affinity;
+  readonly affinity: number[] | 'all';
   readonly cpu_time_ns: number;
   readonly credit: number | null;
   readonly priority: string | null;
@@ -32,7 +32,7 @@ export interface GroupView {
   readonly master_share: number;
   /** True while the master is live: the group is in force in the hypervisor. */
   readonly active: boolean;
-  readonly members: readonly { readonly domain: number; readonly share: number; readonly active: boolean }[];
+  readonly members: { readonly domain: number; readonly share: number; readonly active: boolean }[];
   /** CPU time of master and members together, cumulative, live ones only. */
   readonly cpu_time_ns: number;
 }
@@ -53,13 +53,15 @@ export function domainView(state: ConfigState, domain: DomainRecord, info: Domai
   };
 }
 
+const copyAffinity = (affinity: Affinity): number[] | 'all' => (affinity === 'all' ? 'all' : [...affinity]);
+
 export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | undefined): VcpuView[] {
   if (live !== undefined) {
     return live.map((v) => ({
       id: v.id,
       state: v.state,
       pcpu: v.online ? v.pcpu : null,
-      affinity: v.affinity,
+      affinity: copyAffinity(v.affinity),
       cpu_time_ns: v.cpu_time_ns,
       credit: v.credit,
       priority: v.priority,
@@ -69,7 +71,7 @@ export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | unde
     id,
     state: 'offline',
     pcpu: null,
-    affinity,
+    affinity: copyAffinity(affinity),
     cpu_time_ns: 0,
     credit: null,
     priority: null,

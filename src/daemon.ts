@@ -1,0 +1,70 @@
+/**
+ * Composition: the store, the simulated host, the real-time loop, the control
+ * layer and the HTTP app, wired together but not listening. `main.ts` adds
+ * the environment, the port and signal handling; tests use this directly.
+ */
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { app, serverOptions } from './app.ts';
+import { createControl, type Control } from './control/index.ts';
+import { Host } from './hypervisor/index.ts';
+import type { MonotonicClock, Timers } from './runtime/clock.ts';
+import { createTickLoop, type TickLoop } from './runtime/tick-loop.ts';
+import { createStore, type Store } from './store/index.ts';
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface DaemonOptions {
+  readonly db: string;
+  readonly pcpus: number;
+  readonly token?: string | undefined;
+  readonly logLevel?: string;
+  /** Initial clock speed (default 1 = real time). */
+  readonly speed?: number;
+  readonly seed?: number;
+  readonly clock?: MonotonicClock;
+  readonly timers?: Timers;
+}
+
+export interface Daemon {
+  readonly app: FastifyInstance;
+  readonly loop: TickLoop;
+  readonly store: Store;
+  readonly control: Control;
+  /** Stop accepting, finish in-flight requests, stop the loop, close the database. */
+  close(): Promise<void>;
+}
+
+export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
+  const store = createStore(options.db);
+  try {
+    const host = new Host({ pcpus: options.pcpus, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+    const loop = createTickLoop({
+      host,
+      speed: options.speed ?? 1,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+    });
+    const control = createControl({ host, clock: loop, store, pcpus: options.pcpus, version: VERSION });
+    const instance = Fastify(serverOptions(options.logLevel ?? 'info'));
+    await instance.register(app, { control, version: VERSION, token: options.token });
+    await instance.ready();
+    let closed = false;
+    return {
+      app: instance,
+      loop,
+      store,
+      control,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await instance.close();
+        loop.stop();
+        store.close();
+      },
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}

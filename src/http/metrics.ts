@@ -1,0 +1,62 @@
+/**
+ * Prometheus metrics (GET /metrics). Values about the simulation are read
+ * when scraped; HTTP requests are counted as they finish. One registry per
+ * app, so several apps (tests) never share counters.
+ */
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Control } from '../control/index.ts';
+import { POWER_STATES } from '../store/index.ts';
+
+const NS_PER_S = 1e9;
+const MS_PER_S = 1e3;
+
+export function createMetrics(control: Control): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'nemesisd_' });
+  const clock = () => control.host.info().clock;
+
+  new Gauge({
+    name: 'nemesis_domains',
+    help: 'Domains by power state.',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const counts = new Map<string, number>(POWER_STATES.map((s) => [s, 0]));
+      for (const domain of control.state.domains.values()) counts.set(domain.state, (counts.get(domain.state) ?? 0) + 1);
+      for (const [state, count] of counts) this.set({ state }, count);
+    },
+  });
+  new Gauge({
+    name: 'nemesis_domain_cpu_seconds',
+    help: 'Simulated CPU time consumed by each domain since it last started, seconds.',
+    labelNames: ['domid', 'name'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of control.domains.list()) this.set({ domid: String(d.id), name: d.name }, d.cpu_time_ns / NS_PER_S);
+    },
+  });
+  const gauge = (name: string, help: string, read: () => number): void =>
+    void new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  gauge('nemesis_sim_time_seconds', 'Simulated time since the host booted, seconds.', () => clock().now_ns / NS_PER_S);
+  gauge('nemesis_clock_speed', 'Simulated seconds per real second (0 = frozen).', () => clock().speed);
+  gauge('nemesis_tick_lag_seconds', 'How late the last tick of the real-time loop fired, seconds.', () => clock().lag_ms / MS_PER_S);
+  gauge('nemesis_tick_max_lag_seconds', 'The latest any tick fired, seconds.', () => clock().max_lag_ms / MS_PER_S);
+  gauge('nemesis_tick_skipped_seconds_total', 'Simulated time given up after stalls, seconds.', () => clock().skipped_ns / NS_PER_S);
+  gauge('nemesis_ticks_total', 'Ticks of the real-time loop.', () => clock().ticks);
+  gauge('nemesis_event_subscribers', 'Open /api/v1/events streams.', () => control.events.listenerCount);
+  return registry;
+}
+
+export function countRequests(app: FastifyInstance, registry: Registry): void {
+  const requests = new Counter({
+    name: 'nemesis_http_requests_total',
+    help: 'HTTP requests answered, by method, route and status.',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+}

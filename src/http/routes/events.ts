@@ -1,0 +1,60 @@
+/**
+ * GET /api/v1/events: server-sent events of every change the control layer
+ * publishes. A small hand-written stream (the only maintained Fastify 5 SSE
+ * plugin needs a newer Node than this project supports). Streams are ended
+ * before the server closes, so a graceful shutdown never waits on them.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { ControlEvent } from '../../control/index.ts';
+import { responses } from '../schemas/responses.ts';
+import { doc } from './route-docs.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+const format = (event: ControlEvent): string =>
+  `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ at_ns: event.at_ns, ...event.data })}\n\n`;
+
+export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const closers = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of closers) close();
+  });
+
+  app.get('/events', {
+    schema: {
+      ...doc(
+        'streamEvents',
+        'events',
+        'Stream changes',
+        'Server-sent events: one per lifecycle, parameter or membership change. `event` is the type ' +
+          '(e.g. domain.started, domain.sched, scheduling-domain.member-added); `data` is JSON with `at_ns` (simulated time) and the details.',
+      ),
+      produces: ['text/event-stream'],
+      response: responses({
+        200: Type.String({ description: 'A text/event-stream that stays open.', 'x-response-description': 'The event stream.' }),
+      }),
+    },
+  }, async (request, reply) => {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.write(': connected\n\n');
+    const unsubscribe = app.control.events.subscribe((event) => raw.write(format(event)));
+    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    const close = (): void => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      closers.delete(close);
+      if (!raw.writableEnded) raw.end();
+    };
+    closers.add(close);
+    request.raw.on('close', close);
+  });
+};

@@ -1,0 +1,55 @@
+/** /api/v1/host and /api/v1/scheduler: translation only, the control layer does the work. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ref } from '../schemas/common.ts';
+import { AdvanceClockRequest, Clock, HostInfo, PcpuList, Scheduler, SetClockRequest, SetSchedulerRequest } from '../schemas/host.ts';
+import { described, responses } from '../schemas/responses.ts';
+import { doc } from './route-docs.ts';
+
+export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { host } = app.control;
+
+  app.get('/host', {
+    schema: {
+      ...doc('getHost', 'host', 'Describe the host', 'pCPUs, scheduler, the simulated clock and the daemon version.'),
+      response: responses({ 200: described(ref(HostInfo), 'The host.') }),
+    },
+  }, async () => host.info());
+
+  app.get('/host/pcpus', {
+    schema: {
+      ...doc('listPcpus', 'host', 'List the pCPUs', 'Per pCPU: what runs there, busy and idle time.'),
+      response: responses({ 200: described(ref(PcpuList), 'Every pCPU.') }),
+    },
+  }, async () => host.listPcpus());
+
+  app.put('/host/clock', {
+    schema: {
+      ...doc('setClock', 'host', 'Set the clock speed', '1 = real time, 0 = frozen, up to 1000 = accelerated.'),
+      body: ref(SetClockRequest),
+      response: responses({ 200: described(ref(Clock), 'The clock after the change.') }),
+    },
+  }, async (request) => host.setSpeed(request.body.speed));
+
+  app.post('/host/clock/advance', {
+    schema: {
+      ...doc('advanceClock', 'host', 'Advance the simulated clock', 'Run the simulation forward that much simulated time, now.'),
+      body: ref(AdvanceClockRequest),
+      response: responses({ 200: described(ref(Clock), 'The clock after advancing.') }),
+    },
+  }, async (request) => host.advance(request.body.ms));
+
+  app.get('/scheduler', {
+    schema: {
+      ...doc('getScheduler', 'scheduler', 'Get the scheduler parameters', 'The credit scheduler\'s host-wide parameters (tick_ms is read-only).'),
+      response: responses({ 200: described(ref(Scheduler), 'The scheduler parameters.') }),
+    },
+  }, async () => host.getScheduler());
+
+  app.put('/scheduler', {
+    schema: {
+      ...doc('setScheduler', 'scheduler', 'Set the scheduler parameters', 'Change any of tslice_ms, ratelimit_us and accounting; persisted.'),
+      body: ref(SetSchedulerRequest),
+      response: responses({ 200: described(ref(Scheduler), 'The scheduler parameters after the change.') }),
+    },
+  }, async (request) => host.setScheduler(request.body));
+};

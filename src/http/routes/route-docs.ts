@@ -1,0 +1,24 @@
+/** The documentation every /api/v1 operation carries: id, tag, summary, security. */
+export const TAGS = {
+  host: { name: 'host', description: 'The simulated host: pCPUs and the simulated clock.' },
+  scheduler: { name: 'scheduler', description: "The credit scheduler's host-wide parameters." },
+  domains: { name: 'domains', description: 'Domains (guests): lifecycle, credit parameters, vCPUs.' },
+  schedulingDomains: {
+    name: 'scheduling-domains',
+    description: 'Scheduling domains: groups of domains that share their master\'s timeslices.',
+  },
+  events: { name: 'events', description: 'A live stream of changes.' },
+  system: { name: 'system', description: 'Health and metrics of the daemon itself (no token needed).' },
+} as const;
+
+export type Tag = (typeof TAGS)[keyof typeof TAGS]['name'];
+
+export const BEARER = [{ bearerAuth: [] }];
+
+export const doc = (operationId: string, tag: Tag, summary: string, description?: string) => ({
+  operationId,
+  tags: [tag],
+  summary,
+  description: description ?? summary,
+  security: BEARER,
+});

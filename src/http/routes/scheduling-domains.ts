@@ -1,0 +1,72 @@
+/** /api/v1/scheduling-domains: translation only, the control layer does the work. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ref } from '../schemas/common.ts';
+import { described, NoContent, responses } from '../schemas/responses.ts';
+import {
+  AddMemberRequest,
+  CreateSchedulingDomainRequest,
+  MasterParams,
+  MemberParams,
+  SchedulingDomain,
+  SchedulingDomainList,
+} from '../schemas/scheduling-domain.ts';
+import { doc } from './route-docs.ts';
+
+export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const groups = app.control.schedulingDomains;
+
+  app.get('/scheduling-domains', {
+    schema: {
+      ...doc('listSchedulingDomains', 'scheduling-domains', 'List scheduling domains', 'Every scheduling domain, by master domid.'),
+      response: responses({ 200: described(ref(SchedulingDomainList), 'Every scheduling domain.') }),
+    },
+  }, async () => groups.list());
+
+  app.post('/scheduling-domains', {
+    schema: {
+      ...doc('createSchedulingDomain', 'scheduling-domains', 'Create a scheduling domain', 'Name a master and, optionally, its first members.'),
+      body: ref(CreateSchedulingDomainRequest),
+      response: responses({ 201: described(ref(SchedulingDomain), 'Created; `Location` names it.') }, 404, 409),
+    },
+  }, async (request, reply) => {
+    const group = groups.create(request.body);
+    void reply.status(201).header('location', `/api/v1/scheduling-domains/${group.master}`);
+    return group;
+  });
+
+  app.get('/scheduling-domains/:master', {
+    schema: {
+      ...doc('getSchedulingDomain', 'scheduling-domains', 'Get a scheduling domain', 'One scheduling domain, named by its master.'),
+      params: MasterParams,
+      response: responses({ 200: described(ref(SchedulingDomain), 'The scheduling domain.') }, 404),
+    },
+  }, async (request) => groups.get(request.params.master));
+
+  app.delete('/scheduling-domains/:master', {
+    schema: {
+      ...doc('deleteSchedulingDomain', 'scheduling-domains', 'Dissolve a scheduling domain', 'Members return to their own weight and cap.'),
+      params: MasterParams,
+      response: responses({ 204: NoContent }, 404),
+    },
+  }, async (request, reply) => {
+    groups.remove(request.params.master);
+    return reply.status(204).send();
+  });
+
+  app.post('/scheduling-domains/:master/members', {
+    schema: {
+      ...doc('addSchedulingDomainMember', 'scheduling-domains', 'Add a member', 'Charge a domain to the master\'s scheduling domain (created if needed).'),
+      params: MasterParams,
+      body: ref(AddMemberRequest),
+      response: responses({ 200: described(ref(SchedulingDomain), 'The scheduling domain after the change.') }, 404, 409),
+    },
+  }, async (request) => groups.addMember(request.params.master, request.body));
+
+  app.delete('/scheduling-domains/:master/members/:domain', {
+    schema: {
+      ...doc('removeSchedulingDomainMember', 'scheduling-domains', 'Remove a member', 'The domain returns to its own weight and cap.'),
+      params: MemberParams,
+      response: responses({ 200: described(ref(SchedulingDomain), 'The scheduling domain after the change.') }, 404),
+    },
+  }, async (request) => groups.removeMember(request.params.master, request.params.domain));
+};

@@ -1,0 +1,104 @@
+/**
+ * Shapes shared by several resources. Every named schema has an `$id`: it is
+ * registered once (see `index.ts`), referenced with `ref()`, and becomes a
+ * named component in the OpenAPI document, so generated SDKs get real type names.
+ */
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { WORKLOAD_MAX_PHASE_MS } from '../../hypervisor/index.ts';
+
+/** A `$ref` to a registered schema, typed as the schema it points to. */
+export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>> {
+  if (schema.$id === undefined) throw new Error('ref() needs a schema with an $id');
+  return Type.Unsafe<Static<T>>({ $ref: `${schema.$id}#` });
+}
+
+/** OpenAPI 3.0's `nullable` (Ajv and fast-json-stringify both understand it). */
+export const Nullable = <T extends TSchema>(schema: T): TUnsafe<Static<T> | null> =>
+  Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
+
+export const Domid = Type.Integer({ minimum: 0, description: 'Domain id (Domain-0 is 0; never reused).' });
+export const Nanoseconds = (description: string) => Type.Integer({ minimum: 0, description });
+
+/** Path parameters are inlined (not `$ref`s) so every generator reads them. */
+export const DomainRefParam = (description: string) => Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9._-]+$',
+  description,
+  examples: ['1', 'web'],
+});
+
+export const DomainRef = Type.String({
+  $id: 'DomainRef',
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9._-]+$',
+  description: 'A domain by domid (all digits) or by name.',
+  examples: ['1', 'web'],
+});
+
+export const DomainName = Type.String({
+  $id: 'DomainName',
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^(?![0-9]+$)[A-Za-z0-9._-]{1,64}$',
+  description: 'Letters, digits, ".", "_" and "-", not all digits; unique.',
+  examples: ['web'],
+});
+
+export const Weight = Type.Integer({ minimum: 1, maximum: 65535, description: 'Credit weight (default 256).' });
+export const Cap = Type.Integer({
+  minimum: 0,
+  maximum: 12800,
+  description: 'Percent of one pCPU; 0 = no cap. At most 100 × max_vcpus (a master: of its whole scheduling domain).',
+});
+export const Share = Type.Integer({ minimum: 1, maximum: 65535, description: 'Share of its scheduling domain (default 256).' });
+export const VcpuCount = Type.Integer({ minimum: 1, maximum: 128 });
+
+const phase_ms = (what: string) =>
+  Type.Number({ minimum: 0.000001, maximum: WORKLOAD_MAX_PHASE_MS, description: `${what}, ms.` });
+
+export const WorkloadCpu = Type.Object(
+  { type: Type.Literal('cpu') },
+  { $id: 'WorkloadCpu', additionalProperties: false, description: 'Always runnable (CPU-bound).' },
+);
+export const WorkloadIdle = Type.Object(
+  { type: Type.Literal('idle') },
+  { $id: 'WorkloadIdle', additionalProperties: false, description: 'Always blocked.' },
+);
+export const WorkloadDuty = Type.Object(
+  { type: Type.Literal('duty'), run_ms: phase_ms('CPU time per burst'), sleep_ms: phase_ms('Blocked time between bursts') },
+  { $id: 'WorkloadDuty', additionalProperties: false, description: 'Runs, blocks, wakes: I/O-like.' },
+);
+
+/** Tagged by `type`: validation then reports errors of the variant that was meant. */
+export const Workload = Type.Unsafe<Static<typeof WorkloadCpu> | Static<typeof WorkloadIdle> | Static<typeof WorkloadDuty>>({
+  $id: 'Workload',
+  description: "What the guest's vCPUs do.",
+  type: 'object',
+  required: ['type'],
+  oneOf: [ref(WorkloadCpu), ref(WorkloadIdle), ref(WorkloadDuty)],
+  discriminator: { propertyName: 'type' },
+});
+
+export const Affinity = Type.Union(
+  [
+    Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 4096, uniqueItems: true, description: 'pCPU ids.' }),
+    Type.Literal('all'),
+  ],
+  { $id: 'Affinity', description: 'Hard affinity: a list of pCPU ids, or "all".' },
+);
+
+export const ErrorResponse = Type.Object(
+  {
+    statusCode: Type.Integer({ description: 'The HTTP status.' }),
+    code: Type.String({ description: 'Stable error code (see the error catalogue).', examples: ['NO_SUCH_DOMAIN'] }),
+    error: Type.String({ description: 'The HTTP status text.' }),
+    message: Type.String({ description: 'What went wrong, for people.' }),
+    field: Type.Optional(Type.String({ description: 'The offending input, for bad input.' })),
+    expected: Type.Optional(Type.Array(Type.String(), { description: 'BAD_POWER_STATE: states that would be accepted.' })),
+    actual: Type.Optional(Type.String({ description: 'BAD_POWER_STATE: the actual state.' })),
+  },
+  { $id: 'Error', description: 'Every error has this shape.' },
+);
+export type ErrorResponse = Static<typeof ErrorResponse>;

@@ -1,0 +1,93 @@
+/** The domain object and the requests that create and change domains. */
+import { Type, type Static } from '@sinclair/typebox';
+import { Affinity, Cap, DomainName, DomainRefParam, Domid, Nanoseconds, Nullable, ref, VcpuCount, Weight, Workload } from './common.ts';
+
+export const DomainSched = Type.Object(
+  { weight: Weight, cap: Cap },
+  { $id: 'DomainSched', additionalProperties: false, description: 'Credit-scheduler parameters (xm sched-credit).' },
+);
+
+export const Domain = Type.Object(
+  {
+    id: Domid,
+    uuid: Type.String({ format: 'uuid' }),
+    name: ref(DomainName),
+    state: Type.Union([Type.Literal('running'), Type.Literal('paused'), Type.Literal('halted')]),
+    vcpus: Type.Integer({ minimum: 1, description: 'vCPUs online.' }),
+    max_vcpus: VcpuCount,
+    memory_mb: Type.Integer({ minimum: 1 }),
+    sched: ref(DomainSched),
+    workload: ref(Workload),
+    scheduling_domain: Nullable(Type.Integer({ minimum: 0, description: "Master's domid when a member of a scheduling domain." })),
+    cpu_time_ns: Nanoseconds('Simulated CPU time consumed, cumulative, all vCPUs (0 while halted).'),
+  },
+  { $id: 'Domain', additionalProperties: false },
+);
+export type Domain = Static<typeof Domain>;
+
+export const DomainList = Type.Array(ref(Domain), { $id: 'DomainList', description: 'Domain-0 first, then by domid.' });
+
+const MemoryMb = Type.Integer({ minimum: 1, maximum: 1048576, description: 'Memory, MiB (default 256).' });
+
+export const CreateDomainRequest = Type.Object(
+  {
+    name: ref(DomainName),
+    vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 128, description: 'vCPUs online (default 1).' })),
+    max_vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 128, description: 'Default: vcpus.' })),
+    memory_mb: Type.Optional(MemoryMb),
+    weight: Type.Optional(Weight),
+    cap: Type.Optional(Cap),
+    workload: Type.Optional(ref(Workload)),
+    start: Type.Optional(Type.Boolean({ description: 'Start it at once (default false: created halted).' })),
+  },
+  { $id: 'CreateDomainRequest', additionalProperties: false },
+);
+
+export const UpdateDomainRequest = Type.Object(
+  {
+    name: Type.Optional(ref(DomainName)),
+    vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 128, description: 'vCPUs online.' })),
+    max_vcpus: Type.Optional(VcpuCount),
+    memory_mb: Type.Optional(MemoryMb),
+    weight: Type.Optional(Weight),
+    cap: Type.Optional(Cap),
+    workload: Type.Optional(ref(Workload)),
+  },
+  { $id: 'UpdateDomainRequest', additionalProperties: false, minProperties: 1 },
+);
+
+export const SetDomainSchedRequest = Type.Object(
+  { weight: Type.Optional(Weight), cap: Type.Optional(Cap) },
+  { $id: 'SetDomainSchedRequest', additionalProperties: false, minProperties: 1 },
+);
+
+export const Vcpu = Type.Object(
+  {
+    id: Type.Integer({ minimum: 0 }),
+    state: Type.Union([Type.Literal('running'), Type.Literal('runnable'), Type.Literal('blocked'), Type.Literal('offline')]),
+    pcpu: Nullable(Type.Integer({ minimum: 0, description: 'The pCPU it runs on, is queued on or last ran on; null when offline.' })),
+    affinity: ref(Affinity),
+    cpu_time_ns: Nanoseconds('Simulated CPU time consumed, cumulative.'),
+    credit: Nullable(Type.Integer({ description: 'Credit-scheduler credit; null while halted.' })),
+    priority: Nullable(Type.String({ description: 'boost, under, over or idle; null while halted.' })),
+  },
+  { $id: 'Vcpu', additionalProperties: false },
+);
+
+export const VcpuList = Type.Array(ref(Vcpu), { $id: 'VcpuList' });
+
+export const SetVcpusRequest = Type.Object(
+  { online: Type.Integer({ minimum: 1, maximum: 128, description: 'vCPUs online, 1..max_vcpus (xm vcpu-set).' }) },
+  { $id: 'SetVcpusRequest', additionalProperties: false },
+);
+
+export const SetAffinityRequest = Type.Object(
+  { pcpus: ref(Affinity) },
+  { $id: 'SetAffinityRequest', additionalProperties: false },
+);
+
+export const DomainParams = Type.Object({ ref: DomainRefParam('The domain: domid or name.') });
+export const VcpuParams = Type.Object({
+  ref: DomainRefParam('The domain: domid or name.'),
+  n: Type.String({ pattern: '^[0-9]{1,3}$', description: 'vCPU id.' }),
+});

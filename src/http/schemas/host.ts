@@ -1,0 +1,86 @@
+/** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
+import { Type } from '@sinclair/typebox';
+import { MAX_ADVANCE_MS, MAX_SPEED } from '../../runtime/tick-loop.ts';
+import { Nanoseconds, Nullable, ref } from './common.ts';
+
+export const Clock = Type.Object(
+  {
+    now_ns: Nanoseconds('Simulated time since the host booted.'),
+    speed: Type.Number({ minimum: 0, maximum: MAX_SPEED, description: '0 = frozen, 1 = real time, up to 1000.' }),
+    skipped_ns: Nanoseconds('Simulated time given up after stalls of the tick loop, in total.'),
+    lag_ms: Type.Number({ minimum: 0, description: 'How late the last tick fired.' }),
+    max_lag_ms: Type.Number({ minimum: 0, description: 'The latest any tick fired.' }),
+    ticks: Type.Integer({ minimum: 0, description: 'Ticks of the real-time loop so far.' }),
+    missed_ticks: Type.Integer({ minimum: 0, description: 'Tick deadlines passed before the loop ran (folded into later ticks).' }),
+    running: Type.Boolean({ description: 'Whether the real-time loop is running.' }),
+  },
+  { $id: 'Clock', additionalProperties: false },
+);
+
+export const HostInfo = Type.Object(
+  {
+    pcpus: Type.Integer({ minimum: 1 }),
+    scheduler: Type.String({ examples: ['credit'] }),
+    clock: ref(Clock),
+    version: Type.String(),
+  },
+  { $id: 'Host', additionalProperties: false },
+);
+
+export const Pcpu = Type.Object(
+  {
+    id: Type.Integer({ minimum: 0 }),
+    current: Nullable(
+      Type.Object(
+        { domain: Type.Integer({ minimum: 0 }), vcpu: Type.Integer({ minimum: 0 }) },
+        { additionalProperties: false, description: 'The vCPU running there; null when idle.' },
+      ),
+    ),
+    busy_ns: Nanoseconds('Time a guest vCPU ran here.'),
+    idle_ns: Nanoseconds('Time it idled.'),
+  },
+  { $id: 'Pcpu', additionalProperties: false },
+);
+
+export const PcpuList = Type.Array(ref(Pcpu), { $id: 'PcpuList' });
+
+export const SetClockRequest = Type.Object(
+  { speed: Type.Number({ minimum: 0, maximum: MAX_SPEED, description: '0 = frozen, 1 = real time, up to 1000.' }) },
+  { $id: 'SetClockRequest', additionalProperties: false },
+);
+
+export const AdvanceClockRequest = Type.Object(
+  { ms: Type.Integer({ minimum: 1, maximum: MAX_ADVANCE_MS, description: 'Simulated ms to run forward.' }) },
+  { $id: 'AdvanceClockRequest', additionalProperties: false },
+);
+
+const Accounting = Type.Union([Type.Literal('exact'), Type.Literal('sampled')], {
+  description: 'exact: charge time actually run (default); sampled: Xen 3.1\'s charge-at-tick.',
+});
+const TsliceMs = Type.Integer({ minimum: 1, maximum: 1000, description: 'Timeslice, ms (default 30).' });
+const RatelimitUs = Type.Integer({
+  minimum: 0,
+  maximum: 500000,
+  description: '0 (off) or 100..500000, not above the timeslice (default 1000).',
+});
+
+export const Scheduler = Type.Object(
+  {
+    name: Type.String({ examples: ['credit'] }),
+    tick_ms: Type.Number({ description: 'The tick period (read-only).' }),
+    tslice_ms: TsliceMs,
+    ratelimit_us: RatelimitUs,
+    accounting: Accounting,
+  },
+  { $id: 'Scheduler', additionalProperties: false },
+);
+
+export const SetSchedulerRequest = Type.Object(
+  { tslice_ms: Type.Optional(TsliceMs), ratelimit_us: Type.Optional(RatelimitUs), accounting: Type.Optional(Accounting) },
+  { $id: 'SetSchedulerRequest', additionalProperties: false, minProperties: 1 },
+);
+
+export const Health = Type.Object(
+  { status: Type.Literal('ok'), now_ns: Nanoseconds('Simulated time.') },
+  { $id: 'Health', additionalProperties: false },
+);

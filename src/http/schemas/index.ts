@@ -1,0 +1,51 @@
+/** Every named schema, registered once on the Fastify instance (validation, serialisation and OpenAPI). */
+import type { TSchema } from '@sinclair/typebox';
+import { Affinity, DomainName, DomainRef, ErrorResponse, Workload, WorkloadCpu, WorkloadDuty, WorkloadIdle } from './common.ts';
+import {
+  CreateDomainRequest,
+  Domain,
+  DomainList,
+  DomainSched,
+  SetAffinityRequest,
+  SetDomainSchedRequest,
+  SetVcpusRequest,
+  UpdateDomainRequest,
+  Vcpu,
+  VcpuList,
+} from './domain.ts';
+import { AdvanceClockRequest, Clock, Health, HostInfo, Pcpu, PcpuList, Scheduler, SetClockRequest, SetSchedulerRequest } from './host.ts';
+import { AddMemberRequest, CreateSchedulingDomainRequest, SchedulingDomain, SchedulingDomainList } from './scheduling-domain.ts';
+
+export const NAMED_SCHEMAS: readonly TSchema[] = [
+  ErrorResponse,
+  DomainRef,
+  DomainName,
+  WorkloadCpu,
+  WorkloadIdle,
+  WorkloadDuty,
+  Workload,
+  Affinity,
+  DomainSched,
+  Domain,
+  DomainList,
+  CreateDomainRequest,
+  UpdateDomainRequest,
+  SetDomainSchedRequest,
+  Vcpu,
+  VcpuList,
+  SetVcpusRequest,
+  SetAffinityRequest,
+  Clock,
+  HostInfo,
+  Pcpu,
+  PcpuList,
+  SetClockRequest,
+  AdvanceClockRequest,
+  Scheduler,
+  SetSchedulerRequest,
+  Health,
+  SchedulingDomain,
+  SchedulingDomainList,
+  AddMemberRequest,
+  CreateSchedulingDomainRequest,
+];

@@ -1,0 +1,46 @@
+/** Scheduling domains: a master and the members charged to it. */
+import { Type } from '@sinclair/typebox';
+import { DomainRef, DomainRefParam, Nanoseconds, ref, Share } from './common.ts';
+
+export const SchedulingDomain = Type.Object(
+  {
+    master: Type.Integer({ minimum: 0, description: "The master's domid (names the scheduling domain)." }),
+    master_share: Share,
+    active: Type.Boolean({ description: 'True while the master is live: the group is in force.' }),
+    members: Type.Array(
+      Type.Object(
+        {
+          domain: Type.Integer({ minimum: 0, description: "The member's domid." }),
+          share: Share,
+          active: Type.Boolean({ description: 'True while master and member are both live.' }),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'In the order they joined.' },
+    ),
+    cpu_time_ns: Nanoseconds('CPU time of the live master and members together, cumulative.'),
+  },
+  { $id: 'SchedulingDomain', additionalProperties: false },
+);
+
+export const SchedulingDomainList = Type.Array(ref(SchedulingDomain), { $id: 'SchedulingDomainList' });
+
+export const AddMemberRequest = Type.Object(
+  { domain: ref(DomainRef), share: Type.Optional(Share) },
+  { $id: 'AddMemberRequest', additionalProperties: false },
+);
+
+export const CreateSchedulingDomainRequest = Type.Object(
+  {
+    master: ref(DomainRef),
+    master_share: Type.Optional(Share),
+    members: Type.Optional(Type.Array(ref(AddMemberRequest), { maxItems: 1024 })),
+  },
+  { $id: 'CreateSchedulingDomainRequest', additionalProperties: false },
+);
+
+export const MasterParams = Type.Object({ master: DomainRefParam('The master domain: domid or name.') });
+export const MemberParams = Type.Object({
+  master: DomainRefParam('The master domain: domid or name.'),
+  domain: DomainRefParam('The member domain: domid or name.'),
+});

@@ -1,0 +1,77 @@
+/**
+ * The daemon's configuration, from the environment (see README). Every value
+ * is checked; all problems are reported together in one clear message.
+ */
+import { isIP } from 'node:net';
+import { MAX_PCPUS } from './hypervisor/index.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly db: string;
+  readonly pcpus: number;
+  readonly token: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly insecure: boolean;
+}
+
+export const DEFAULTS = {
+  PORT: '8000',
+  HOST: '127.0.0.1',
+  NEMESIS_DB: './data/nemesis.db',
+  NEMESIS_PCPUS: '4',
+  LOG_LEVEL: 'info',
+} as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`bad configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: keyof typeof DEFAULTS, min: number, max: number, problems: string[]): number {
+  const raw = (env[name] ?? DEFAULTS[name]).trim();
+  const value = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || value < min || value > max) {
+    problems.push(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Loopback: 127.0.0.0/8, ::1 and the name localhost. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const port = integer(env, 'PORT', 0, 65535, problems);
+  const pcpus = integer(env, 'NEMESIS_PCPUS', 1, MAX_PCPUS, problems);
+  const host = (env['HOST'] ?? DEFAULTS.HOST).trim();
+  if (host === '') problems.push('HOST must not be empty');
+  const db = env['NEMESIS_DB'] ?? DEFAULTS.NEMESIS_DB;
+  if (db.trim() === '') problems.push('NEMESIS_DB must not be empty');
+  const level = env['LOG_LEVEL'] ?? DEFAULTS.LOG_LEVEL;
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  const token = env['NEMESIS_TOKEN'] === undefined || env['NEMESIS_TOKEN'] === '' ? undefined : env['NEMESIS_TOKEN'];
+  const insecureRaw = env['NEMESIS_INSECURE'];
+  if (insecureRaw !== undefined && insecureRaw !== '' && insecureRaw !== '0' && insecureRaw !== '1') {
+    problems.push(`NEMESIS_INSECURE must be 1 (or unset), got "${insecureRaw}"`);
+  }
+  const insecure = insecureRaw === '1';
+  if (host !== '' && !isLoopback(host) && token === undefined && !insecure) {
+    problems.push(
+      `HOST ${host} is not a loopback address: set NEMESIS_TOKEN so /api/v1 needs a bearer token ` +
+        '(or NEMESIS_INSECURE=1 to serve it unauthenticated)',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { port, host, db, pcpus, token, logLevel: level as LogLevel, insecure };
+}

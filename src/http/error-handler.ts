@@ -18,7 +18,7 @@ interface AjvError {
 /** `/workload/run_ms` → `workload.run_ms`; required and unknown properties name themselves. */
 function fieldOf(error: AjvError): string {
   const path = error.instancePath.split('/').filter(Boolean);
-  const extra = error.params['missingProperty'] ?? error.params['additionalProperty'];
+  const extra = error.params['missingProperty'] ?? error.params['additionalProperty'] ?? error.params['tag'];
   if (typeof extra === 'string') path.push(extra);
   return path.join('.');
 }
@@ -30,6 +30,8 @@ function describe(error: AjvError, context: string, field: string): string {
       return `${where} is required`;
     case 'additionalProperties':
       return `${where} is not a known property`;
+    case 'discriminator':
+      return `${where} is not one of the accepted values`;
     case 'minProperties':
       return `${where} must name at least one property to change`;
     default:

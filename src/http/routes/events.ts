@@ -30,9 +30,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'Server-sent events: one per lifecycle, parameter or membership change. `event` is the type ' +
           '(e.g. domain.started, domain.sched, scheduling-domain.member-added); `data` is JSON with `at_ns` (simulated time) and the details.',
       ),
-      produces: ['text/event-stream'],
       response: responses({
-        200: Type.String({ description: 'A text/event-stream that stays open.', 'x-response-description': 'The event stream.' }),
+        200: Type.Unsafe<string>({
+          description: 'The event stream; it stays open.',
+          content: { 'text/event-stream': { schema: Type.String({ description: 'Server-sent events.' }) } },
+        }),
       }),
     },
   }, async (request, reply) => {

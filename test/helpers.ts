@@ -1,0 +1,53 @@
+/** Test helpers: a daemon on a temp database with a frozen clock, and JSON requests through inject. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InjectOptions } from 'fastify';
+import { createDaemon, type Daemon, type DaemonOptions } from '../src/daemon.ts';
+
+export interface TempDir {
+  readonly path: string;
+  remove(): void;
+}
+
+export function tempDir(): TempDir {
+  const path = mkdtempSync(join(tmpdir(), 'nemesis-test-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface TestDaemon extends Daemon {
+  readonly dbPath: string;
+  request(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, unknown>;
+  /** Parsed JSON (undefined for an empty body). */
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever the route returned
+}
+
+/** A daemon with a frozen clock (speed 0): time moves only through `advance`. */
+export async function startDaemon(options: Partial<DaemonOptions> & { dir?: TempDir } = {}): Promise<TestDaemon & { dir: TempDir }> {
+  const dir = options.dir ?? tempDir();
+  const dbPath = options.db ?? join(dir.path, 'nemesis.db');
+  const daemon = await createDaemon({ pcpus: 1, speed: 0, logLevel: 'silent', ...options, db: dbPath });
+  return {
+    ...daemon,
+    dir,
+    dbPath,
+    async request(method, url, body, headers = {}) {
+      const response = await daemon.app.inject({
+        method,
+        url,
+        headers,
+        ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+      });
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: response.body === '' ? undefined : response.headers['content-type']?.toString().includes('json') ? response.json() : response.body,
+      };
+    },
+  };
+}

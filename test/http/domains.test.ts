@@ -1,0 +1,350 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../helpers.ts';
+
+const NS_PER_S = 1e9;
+
+describe('/api/v1/domains', () => {
+  let d: TestDaemon & { dir: { remove(): void } };
+  before(async () => {
+    d = await startDaemon({ pcpus: 2 });
+  });
+  after(async () => {
+    await d.close();
+    d.dir.remove();
+  });
+
+  describe('create, read, list', () => {
+    it('list only Domain-0 on a new host, with one vCPU per pCPU', async () => {
+      const res = await d.request('GET', '/api/v1/domains');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.length, 1);
+      assert.deepEqual(
+        { id: res.body[0].id, name: res.body[0].name, state: res.body[0].state, vcpus: res.body[0].vcpus, max: res.body[0].max_vcpus },
+        { id: 0, name: 'Domain-0', state: 'running', vcpus: 2, max: 2 },
+      );
+    });
+
+    it('create a halted domain with the defaults, 201 and Location', async () => {
+      const res = await d.request('POST', '/api/v1/domains', { name: 'web' });
+      assert.equal(res.status, 201);
+      assert.equal(res.headers['location'], `/api/v1/domains/${res.body.id}`);
+      assert.match(res.body.uuid, /^[0-9a-f-]{36}$/);
+      const { uuid: _uuid, ...rest } = res.body;
+      assert.deepEqual(rest, {
+        id: 1,
+        name: 'web',
+        state: 'halted',
+        vcpus: 1,
+        max_vcpus: 1,
+        memory_mb: 256,
+        sched: { weight: 256, cap: 0 },
+        workload: { type: 'cpu' },
+        scheduling_domain: null,
+        cpu_time_ns: 0,
+      });
+    });
+
+    it('create and start at once, with every field given', async () => {
+      const res = await d.request('POST', '/api/v1/domains', {
+        name: 'db.1',
+        vcpus: 2,
+        max_vcpus: 4,
+        memory_mb: 2048,
+        weight: 512,
+        cap: 150,
+        workload: { type: 'duty', run_ms: 5, sleep_ms: 15 },
+        start: true,
+      });
+      assert.equal(res.status, 201);
+      assert.equal(res.body.id, 2);
+      assert.equal(res.body.state, 'running');
+      assert.deepEqual([res.body.vcpus, res.body.max_vcpus, res.body.memory_mb], [2, 4, 2048]);
+      assert.deepEqual(res.body.sched, { weight: 512, cap: 150 });
+      assert.deepEqual(res.body.workload, { type: 'duty', run_ms: 5, sleep_ms: 15 });
+    });
+
+    it('get by domid and by name', async () => {
+      const byId = await d.request('GET', '/api/v1/domains/2');
+      const byName = await d.request('GET', '/api/v1/domains/db.1');
+      assert.equal(byId.status, 200);
+      assert.deepEqual(byId.body, byName.body);
+    });
+
+    it('404 NO_SUCH_DOMAIN for an unknown domid or name', async () => {
+      for (const ref of ['99', 'nobody']) {
+        const res = await d.request('GET', `/api/v1/domains/${ref}`);
+        assert.equal(res.status, 404);
+        assert.equal(res.body.code, 'NO_SUCH_DOMAIN');
+        assert.equal(res.body.error, 'Not Found');
+      }
+    });
+  });
+
+  describe('validation (400, nothing created)', () => {
+    const bad: [string, unknown, string][] = [
+      ['unknown property', { name: 'x', colour: 'red' }, 'colour'],
+      ['missing name', { vcpus: 1 }, 'name'],
+      ['all-digit name', { name: '123' }, 'name'],
+      ['name with a space', { name: 'a b' }, 'name'],
+      ['name too long', { name: 'a'.repeat(65) }, 'name'],
+      ['weight 0', { name: 'x', weight: 0 }, 'weight'],
+      ['weight 65536', { name: 'x', weight: 65536 }, 'weight'],
+      ['weight as a string', { name: 'x', weight: '256' }, 'weight'],
+      ['vcpus 0', { name: 'x', vcpus: 0 }, 'vcpus'],
+      ['max_vcpus 129', { name: 'x', max_vcpus: 129 }, 'max_vcpus'],
+      ['vcpus above max_vcpus', { name: 'x', vcpus: 3, max_vcpus: 2 }, 'vcpus'],
+      ['cap above 100 per vCPU', { name: 'x', vcpus: 2, cap: 201 }, 'cap'],
+      ['memory 0', { name: 'x', memory_mb: 0 }, 'memory_mb'],
+      ['unknown workload', { name: 'x', workload: { type: 'gpu' } }, 'workload.type'],
+      ['duty without sleep_ms', { name: 'x', workload: { type: 'duty', run_ms: 1 } }, 'workload.sleep_ms'],
+      ['duty with run_ms 0', { name: 'x', workload: { type: 'duty', run_ms: 0, sleep_ms: 1 } }, 'workload.run_ms'],
+      ['extra workload field', { name: 'x', workload: { type: 'cpu', run_ms: 1 } }, 'workload.run_ms'],
+      ['start not boolean', { name: 'x', start: 'yes' }, 'start'],
+    ];
+    for (const [what, body, field] of bad) {
+      it(`reject ${what}, naming ${field}`, async () => {
+        const before = (await d.request('GET', '/api/v1/domains')).body.length;
+        const res = await d.request('POST', '/api/v1/domains', body);
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.equal(res.body.code, 'INVALID_ARGUMENT');
+        assert.equal(res.body.field, field);
+        assert.match(res.body.message, new RegExp(field.split('.').at(-1) ?? field));
+        assert.equal((await d.request('GET', '/api/v1/domains')).body.length, before);
+      });
+    }
+
+    it('reject malformed JSON and a non-JSON body', async () => {
+      const res = await d.app.inject({ method: 'POST', url: '/api/v1/domains', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+      assert.equal(res.statusCode, 400);
+      assert.equal(res.json().code, 'INVALID_ARGUMENT');
+      const text = await d.app.inject({ method: 'POST', url: '/api/v1/domains', headers: { 'content-type': 'text/plain' }, payload: 'name=x' });
+      assert.deepEqual([text.statusCode, text.json().message], [400, 'body must be object']);
+      const xml = await d.app.inject({ method: 'POST', url: '/api/v1/domains', headers: { 'content-type': 'application/xml' }, payload: '<x/>' });
+      assert.deepEqual([xml.statusCode, xml.json().statusCode, xml.json().code], [415, 415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE']);
+    });
+
+    it('409 NAME_TAKEN for a name in use, and the domid counter does not move', async () => {
+      const res = await d.request('POST', '/api/v1/domains', { name: 'web' });
+      assert.equal(res.status, 409);
+      assert.equal(res.body.code, 'NAME_TAKEN');
+      const next = await d.request('POST', '/api/v1/domains', { name: 'next' });
+      assert.equal(next.body.id, 3);
+    });
+  });
+
+  describe('PATCH', () => {
+    it('change a halted domain\'s configuration', async () => {
+      const res = await d.request('PATCH', '/api/v1/domains/web', {
+        name: 'www',
+        max_vcpus: 3,
+        vcpus: 2,
+        memory_mb: 512,
+        weight: 100,
+        cap: 250,
+        workload: { type: 'idle' },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(
+        [res.body.name, res.body.vcpus, res.body.max_vcpus, res.body.memory_mb, res.body.sched, res.body.workload],
+        ['www', 2, 3, 512, { weight: 100, cap: 250 }, { type: 'idle' }],
+      );
+      assert.equal((await d.request('GET', '/api/v1/domains/web')).status, 404, 'the old name is free');
+      assert.equal((await d.request('GET', '/api/v1/vcpus')).status, 404);
+      const vcpus = await d.request('GET', '/api/v1/domains/www/vcpus');
+      assert.equal(vcpus.body.length, 3);
+    });
+
+    it('change a running domain in the hypervisor too', async () => {
+      const res = await d.request('PATCH', '/api/v1/domains/db.1', { vcpus: 4, weight: 1024, workload: { type: 'cpu' } });
+      assert.equal(res.status, 200);
+      const vcpus = await d.request('GET', '/api/v1/domains/db.1/vcpus');
+      assert.deepEqual(vcpus.body.map((v: { state: string }) => v.state !== 'offline'), [true, true, true, true]);
+      const shrink = await d.request('PATCH', '/api/v1/domains/db.1', { max_vcpus: 2, cap: 200 });
+      assert.equal(shrink.status, 200, JSON.stringify(shrink.body));
+      assert.deepEqual([shrink.body.vcpus, shrink.body.max_vcpus], [2, 2]);
+      assert.equal((await d.request('GET', '/api/v1/domains/db.1/vcpus')).body.length, 2);
+    });
+
+    it('reject an empty patch, a taken name, a cap the vCPUs cannot carry, and renaming Domain-0', async () => {
+      const empty = await d.request('PATCH', '/api/v1/domains/www', {});
+      assert.equal(empty.status, 400);
+      const taken = await d.request('PATCH', '/api/v1/domains/www', { name: 'db.1' });
+      assert.deepEqual([taken.status, taken.body.code], [409, 'NAME_TAKEN']);
+      const cap = await d.request('PATCH', '/api/v1/domains/www', { max_vcpus: 1, vcpus: 1 });
+      assert.deepEqual([cap.status, cap.body.code, cap.body.field], [400, 'INVALID_ARGUMENT', 'cap']);
+      const dom0 = await d.request('PATCH', '/api/v1/domains/0', { name: 'root' });
+      assert.deepEqual([dom0.status, dom0.body.code], [409, 'DOMAIN0_PROTECTED']);
+      const missing = await d.request('PATCH', '/api/v1/domains/nobody', { memory_mb: 1 });
+      assert.equal(missing.status, 404);
+      const www = await d.request('GET', '/api/v1/domains/www');
+      assert.deepEqual([www.body.max_vcpus, www.body.sched.cap], [3, 250], 'unchanged');
+    });
+  });
+
+  describe('power actions', () => {
+    let id: number;
+    beforeEach(async () => {
+      const res = await d.request('POST', '/api/v1/domains', { name: `p${Date.now() % 1e9}${Math.random().toString(36).slice(2, 6)}` });
+      id = res.body.id;
+    });
+
+    it('start, pause, unpause, shutdown, start, destroy', async () => {
+      const steps: [string, string][] = [
+        ['start', 'running'],
+        ['pause', 'paused'],
+        ['unpause', 'running'],
+        ['shutdown', 'halted'],
+        ['start', 'running'],
+        ['destroy', 'halted'],
+      ];
+      for (const [action, state] of steps) {
+        const res = await d.request('POST', `/api/v1/domains/${id}/${action}`);
+        assert.equal(res.status, 200, `${action}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.state, state);
+      }
+    });
+
+    it('409 BAD_POWER_STATE with expected and actual for a wrong state', async () => {
+      const cases: [string, string[], string][] = [
+        ['pause', ['running'], 'halted'],
+        ['unpause', ['paused'], 'halted'],
+        ['shutdown', ['running', 'paused'], 'halted'],
+        ['destroy', ['running', 'paused'], 'halted'],
+      ];
+      for (const [action, expected, actual] of cases) {
+        const res = await d.request('POST', `/api/v1/domains/${id}/${action}`);
+        assert.equal(res.status, 409);
+        assert.deepEqual([res.body.code, res.body.expected, res.body.actual], ['BAD_POWER_STATE', expected, actual]);
+        assert.match(res.body.message, new RegExp(`is ${actual}`));
+      }
+      await d.request('POST', `/api/v1/domains/${id}/start`);
+      const again = await d.request('POST', `/api/v1/domains/${id}/start`);
+      assert.deepEqual([again.status, again.body.expected, again.body.actual], [409, ['halted'], 'running']);
+      const unpause = await d.request('POST', `/api/v1/domains/${id}/unpause`);
+      assert.deepEqual([unpause.status, unpause.body.actual], [409, 'running']);
+    });
+
+    it('protect Domain-0 from shutdown, destroy, pause and delete', async () => {
+      for (const action of ['shutdown', 'destroy', 'pause', 'unpause']) {
+        const res = await d.request('POST', `/api/v1/domains/0/${action}`);
+        assert.deepEqual([res.status, res.body.code], [409, 'DOMAIN0_PROTECTED'], action);
+      }
+      const del = await d.request('DELETE', '/api/v1/domains/Domain-0');
+      assert.deepEqual([del.status, del.body.code], [409, 'DOMAIN0_PROTECTED']);
+      assert.equal((await d.request('GET', '/api/v1/domains/0')).body.state, 'running');
+    });
+
+    it('delete only when halted; the domid is never reused', async () => {
+      await d.request('POST', `/api/v1/domains/${id}/start`);
+      const running = await d.request('DELETE', `/api/v1/domains/${id}`);
+      assert.deepEqual([running.status, running.body.code, running.body.expected], [409, 'BAD_POWER_STATE', ['halted']]);
+      await d.request('POST', `/api/v1/domains/${id}/destroy`);
+      const deleted = await d.request('DELETE', `/api/v1/domains/${id}`);
+      assert.equal(deleted.status, 204);
+      assert.equal(deleted.body, undefined);
+      assert.equal((await d.request('GET', `/api/v1/domains/${id}`)).status, 404);
+      assert.equal((await d.request('DELETE', `/api/v1/domains/${id}`)).status, 404);
+      const next = await d.request('POST', '/api/v1/domains', { name: `after${id}` });
+      assert.equal(next.body.id, id + 1);
+    });
+
+    it('404 for power actions on unknown domains', async () => {
+      const res = await d.request('POST', '/api/v1/domains/nobody/start');
+      assert.deepEqual([res.status, res.body.code], [404, 'NO_SUCH_DOMAIN']);
+    });
+  });
+
+  describe('sched, vcpus, affinity', () => {
+    it('get and set weight and cap; persist for halted domains, apply for live ones', async () => {
+      const got = await d.request('GET', '/api/v1/domains/www/sched');
+      assert.deepEqual(got.body, { weight: 100, cap: 250 });
+      const set = await d.request('PUT', '/api/v1/domains/db.1/sched', { cap: 50 });
+      assert.deepEqual(set.body, { weight: 1024, cap: 50 });
+      assert.deepEqual((await d.request('GET', '/api/v1/domains/db.1')).body.sched, { weight: 1024, cap: 50 });
+    });
+
+    it('reject bad sched input', async () => {
+      const cases: [unknown, number, string][] = [
+        [{}, 400, 'INVALID_ARGUMENT'],
+        [{ weight: 0 }, 400, 'INVALID_ARGUMENT'],
+        [{ cap: 201 }, 400, 'INVALID_ARGUMENT'],
+        [{ cap: -1 }, 400, 'INVALID_ARGUMENT'],
+        [{ weight: 1, extra: 1 }, 400, 'INVALID_ARGUMENT'],
+      ];
+      for (const [body, status, code] of cases) {
+        const res = await d.request('PUT', '/api/v1/domains/db.1/sched', body);
+        assert.deepEqual([res.status, res.body.code], [status, code], JSON.stringify(body));
+      }
+      assert.equal((await d.request('PUT', '/api/v1/domains/nobody/sched', { cap: 1 })).status, 404);
+      assert.equal((await d.request('GET', '/api/v1/domains/nobody/sched')).status, 404);
+      assert.deepEqual((await d.request('GET', '/api/v1/domains/db.1/sched')).body, { weight: 1024, cap: 50 });
+    });
+
+    it('list vCPUs: live ones from the hypervisor, halted ones offline', async () => {
+      const live = await d.request('GET', '/api/v1/domains/db.1/vcpus');
+      assert.equal(live.status, 200);
+      assert.deepEqual(Object.keys(live.body[0]).sort(), ['affinity', 'cpu_time_ns', 'credit', 'id', 'pcpu', 'priority', 'state']);
+      assert.equal(typeof live.body[0].credit, 'number');
+      const halted = await d.request('GET', '/api/v1/domains/www/vcpus');
+      assert.deepEqual(halted.body[0], { id: 0, state: 'offline', pcpu: null, affinity: 'all', cpu_time_ns: 0, credit: null, priority: null });
+      assert.equal((await d.request('GET', '/api/v1/domains/nobody/vcpus')).status, 404);
+    });
+
+    it('hot-plug vCPUs up to max_vcpus', async () => {
+      const res = await d.request('PUT', '/api/v1/domains/db.1/vcpus', { online: 1 });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.map((v: { state: string }) => v.state === 'offline'), [false, true]);
+      assert.equal((await d.request('GET', '/api/v1/domains/db.1')).body.vcpus, 1);
+      const over = await d.request('PUT', '/api/v1/domains/db.1/vcpus', { online: 3 });
+      assert.deepEqual([over.status, over.body.field], [400, 'online']);
+      assert.equal((await d.request('PUT', '/api/v1/domains/db.1/vcpus', { online: 0 })).status, 400);
+      assert.equal((await d.request('PUT', '/api/v1/domains/nobody/vcpus', { online: 1 })).status, 404);
+    });
+
+    it('pin a vCPU, live and halted; reject missing vCPUs and pCPUs', async () => {
+      const live = await d.request('PUT', '/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: [1] });
+      assert.equal(live.status, 200);
+      assert.deepEqual([live.body.id, live.body.affinity], [0, [1]]);
+      const halted = await d.request('PUT', '/api/v1/domains/www/vcpus/2/affinity', { pcpus: [0, 1] });
+      assert.deepEqual(halted.body.affinity, [0, 1]);
+      const all = await d.request('PUT', '/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: 'all' });
+      assert.equal(all.body.affinity, 'all');
+      const cases: [string, unknown, number, string][] = [
+        ['/api/v1/domains/db.1/vcpus/2/affinity', { pcpus: [0] }, 404, 'NO_SUCH_VCPU'],
+        ['/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: [2] }, 400, 'BAD_AFFINITY'],
+        ['/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: [] }, 400, 'INVALID_ARGUMENT'],
+        ['/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: [0, 0] }, 400, 'INVALID_ARGUMENT'],
+        ['/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: 'some' }, 400, 'INVALID_ARGUMENT'],
+        ['/api/v1/domains/db.1/vcpus/x/affinity', { pcpus: [0] }, 400, 'INVALID_ARGUMENT'],
+        ['/api/v1/domains/nobody/vcpus/0/affinity', { pcpus: [0] }, 404, 'NO_SUCH_DOMAIN'],
+      ];
+      for (const [url, body, status, code] of cases) {
+        const res = await d.request('PUT', url, body);
+        assert.deepEqual([res.status, res.body.code], [status, code], `${url} ${JSON.stringify(body)}`);
+      }
+      assert.deepEqual((await d.request('GET', '/api/v1/domains/www/vcpus')).body[2].affinity, [0, 1], 'kept');
+    });
+  });
+
+  describe('CPU time', () => {
+    it('report simulated CPU time: two CPU-bound domains on pCPUs of their own get 100% each', async () => {
+      const local = await startDaemon({ pcpus: 2 });
+      try {
+        await local.request('POST', '/api/v1/domains', { name: 'a', start: true });
+        await local.request('POST', '/api/v1/domains', { name: 'b', start: true });
+        await local.request('POST', '/api/v1/host/clock/advance', { ms: 10_000 });
+        const list = await local.request('GET', '/api/v1/domains');
+        const [, a, b] = list.body;
+        // Work conserving: each uncapped CPU-bound vCPU has a whole pCPU of the two.
+        assert.ok(Math.abs(a.cpu_time_ns / (10 * NS_PER_S) - 1) < 0.01, String(a.cpu_time_ns));
+        assert.ok(Math.abs(b.cpu_time_ns / (10 * NS_PER_S) - 1) < 0.01, String(b.cpu_time_ns));
+        const shut = await local.request('POST', '/api/v1/domains/a/shutdown');
+        assert.equal(shut.body.cpu_time_ns, 0, 'a halted domain reports 0');
+      } finally {
+        await local.close();
+        local.dir.remove();
+      }
+    });
+  });
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { VERSION } from '../../src/daemon.ts';
+import { startDaemon, type TestDaemon } from '../helpers.ts';
+
+describe('/api/v1/host and /api/v1/scheduler', () => {
+  let d: TestDaemon & { dir: { remove(): void } };
+  before(async () => {
+    d = await startDaemon({ pcpus: 2 });
+  });
+  after(async () => {
+    await d.close();
+    d.dir.remove();
+  });
+
+  it('describe the host', async () => {
+    const res = await d.request('GET', '/api/v1/host');
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      [res.body.pcpus, res.body.scheduler, res.body.version, res.body.clock.now_ns, res.body.clock.speed, res.body.clock.skipped_ns],
+      [2, 'credit', VERSION, 0, 0, 0],
+    );
+  });
+
+  it('list pCPUs: an idle host is idle', async () => {
+    await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
+    const res = await d.request('GET', '/api/v1/host/pcpus');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, [
+      { id: 0, current: null, busy_ns: 0, idle_ns: 1e9 },
+      { id: 1, current: null, busy_ns: 0, idle_ns: 1e9 },
+    ]);
+  });
+
+  it('show what runs on a pCPU', async () => {
+    await d.request('POST', '/api/v1/domains', { name: 'hog', start: true });
+    await d.request('PUT', '/api/v1/domains/hog/vcpus/0/affinity', { pcpus: [1] });
+    await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
+    const res = await d.request('GET', '/api/v1/host/pcpus');
+    assert.deepEqual(res.body[1].current, { domain: 1, vcpu: 0 });
+    assert.equal(res.body[0].current, null);
+  });
+
+  it('advance the frozen clock by exactly the asked time', async () => {
+    const before = (await d.request('GET', '/api/v1/host')).body.clock.now_ns;
+    const res = await d.request('POST', '/api/v1/host/clock/advance', { ms: 1234 });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.now_ns, before + 1234e6);
+    assert.equal((await d.request('GET', '/api/v1/host')).body.clock.now_ns, before + 1234e6, 'frozen: nothing moves on its own');
+  });
+
+  it('reject bad clock requests', async () => {
+    const cases: [string, string, unknown][] = [
+      ['POST', '/api/v1/host/clock/advance', { ms: 0 }],
+      ['POST', '/api/v1/host/clock/advance', { ms: 86_400_001 }],
+      ['POST', '/api/v1/host/clock/advance', { ms: 1.5 }],
+      ['POST', '/api/v1/host/clock/advance', {}],
+      ['PUT', '/api/v1/host/clock', { speed: -1 }],
+      ['PUT', '/api/v1/host/clock', { speed: 1001 }],
+      ['PUT', '/api/v1/host/clock', { speed: 1, extra: true }],
+    ];
+    for (const [method, url, body] of cases) {
+      const res = await d.request(method as 'PUT', url, body);
+      assert.deepEqual([res.status, res.body.code], [400, 'INVALID_ARGUMENT'], JSON.stringify(body));
+    }
+  });
+
+  it('set the clock speed', async () => {
+    const res = await d.request('PUT', '/api/v1/host/clock', { speed: 250 });
+    assert.deepEqual([res.status, res.body.speed], [200, 250]);
+    assert.equal((await d.request('GET', '/api/v1/host')).body.clock.speed, 250);
+    await d.request('PUT', '/api/v1/host/clock', { speed: 0 });
+  });
+
+  it('get and set the scheduler parameters', async () => {
+    const got = await d.request('GET', '/api/v1/scheduler');
+    assert.deepEqual(got.body, { name: 'credit', tick_ms: 10, tslice_ms: 30, ratelimit_us: 1000, accounting: 'exact' });
+    const set = await d.request('PUT', '/api/v1/scheduler', { tslice_ms: 10, accounting: 'sampled' });
+    assert.deepEqual(set.body, { name: 'credit', tick_ms: 10, tslice_ms: 10, ratelimit_us: 1000, accounting: 'sampled' });
+    assert.deepEqual((await d.request('GET', '/api/v1/scheduler')).body, set.body);
+  });
+
+  it('reject bad scheduler parameters and change nothing', async () => {
+    const cases: [unknown, string][] = [
+      [{}, 'body'],
+      [{ tslice_ms: 0 }, 'tslice_ms'],
+      [{ tslice_ms: 1001 }, 'tslice_ms'],
+      [{ ratelimit_us: 50 }, 'ratelimit_us'],
+      [{ ratelimit_us: 500001 }, 'ratelimit_us'],
+      [{ ratelimit_us: 20000 }, 'ratelimit_us'],
+      [{ accounting: 'fair' }, 'accounting'],
+      [{ tick_ms: 5 }, 'tick_ms'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await d.request('PUT', '/api/v1/scheduler', body);
+      assert.deepEqual([res.status, res.body.code, res.body.field], [400, 'INVALID_ARGUMENT', field], JSON.stringify(body));
+    }
+    assert.deepEqual((await d.request('GET', '/api/v1/scheduler')).body.tslice_ms, 10);
+  });
+});

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../helpers.ts';
+
+const NS_PER_MS = 1e6;
+
+type Daemon = TestDaemon & { dir: { remove(): void } };
+
+async function withDaemon(pcpus: number, body: (d: Daemon) => Promise<void>): Promise<void> {
+  const d = await startDaemon({ pcpus });
+  try {
+    await body(d);
+  } finally {
+    await d.close();
+    d.dir.remove();
+  }
+}
+
+const cpuTimeNs = async (d: Daemon, ref: string): Promise<number> => (await d.request('GET', `/api/v1/domains/${ref}`)).body.cpu_time_ns;
+
+describe('/api/v1/scheduling-domains', () => {
+  it('the seed demo: cap the first at 10, add the second, the pair gets 10% of the pCPU', () =>
+    withDaemon(1, async (d) => {
+      await d.request('POST', '/api/v1/domains', { name: 'guest', start: true });
+      await d.request('POST', '/api/v1/domains', { name: 'stubdom', start: true });
+      assert.equal((await d.request('PUT', '/api/v1/domains/guest/sched', { cap: 10 })).status, 200);
+      const add = await d.request('POST', '/api/v1/scheduling-domains/guest/members', { domain: 'stubdom' });
+      assert.equal(add.status, 200);
+      assert.deepEqual(add.body.members, [{ domain: 2, share: 256, active: true }]);
+      assert.equal((await d.request('GET', '/api/v1/domains/stubdom')).body.scheduling_domain, 1);
+
+      const window_ms = 30_000;
+      const before = (await cpuTimeNs(d, 'guest')) + (await cpuTimeNs(d, 'stubdom'));
+      await d.request('POST', '/api/v1/host/clock/advance', { ms: window_ms });
+      const used = (await cpuTimeNs(d, 'guest')) + (await cpuTimeNs(d, 'stubdom')) - before;
+      // Cap 10 = 10% of one pCPU for the whole group: 3 s of the 30 s window, ±0.3 percentage points.
+      const share = used / (window_ms * NS_PER_MS);
+      assert.ok(Math.abs(share - 0.10) <= 0.003, `the pair used ${(share * 100).toFixed(2)}%`);
+      const group = await d.request('GET', '/api/v1/scheduling-domains/guest');
+      assert.equal(group.body.cpu_time_ns, before + used);
+
+      // Take the member out: it runs on its own (uncapped) parameters again and takes the rest.
+      await d.request('DELETE', '/api/v1/scheduling-domains/guest/members/stubdom');
+      const guest0 = await cpuTimeNs(d, 'guest');
+      const stub0 = await cpuTimeNs(d, 'stubdom');
+      await d.request('POST', '/api/v1/host/clock/advance', { ms: window_ms });
+      const guestShare = ((await cpuTimeNs(d, 'guest')) - guest0) / (window_ms * NS_PER_MS);
+      const stubShare = ((await cpuTimeNs(d, 'stubdom')) - stub0) / (window_ms * NS_PER_MS);
+      assert.ok(Math.abs(guestShare - 0.10) <= 0.005, `guest alone under cap 10: ${guestShare}`);
+      assert.ok(Math.abs(stubShare - 0.90) <= 0.005, `stubdom uncapped: ${stubShare}`);
+    }));
+
+  it('keep a membership across power cycles; apply it only while both are live', () =>
+    withDaemon(1, async (d) => {
+      await d.request('POST', '/api/v1/domains', { name: 'm', start: true, cap: 10 });
+      await d.request('POST', '/api/v1/domains', { name: 'x' });
+      const add = await d.request('POST', '/api/v1/scheduling-domains/m/members', { domain: 'x', share: 512 });
+      assert.deepEqual(add.body.members, [{ domain: 2, share: 512, active: false }], 'x is halted');
+      await d.request('POST', '/api/v1/domains/x/start');
+      assert.deepEqual((await d.request('GET', '/api/v1/scheduling-domains/m')).body.members, [{ domain: 2, share: 512, active: true }]);
+      await d.request('POST', '/api/v1/domains/m/shutdown');
+      const down = await d.request('GET', '/api/v1/scheduling-domains/m');
+      assert.deepEqual([down.body.active, down.body.members[0].active], [false, false]);
+      // With the master halted, x runs on its own (uncapped) parameters: the whole pCPU.
+      const x0 = await cpuTimeNs(d, 'x');
+      await d.request('POST', '/api/v1/host/clock/advance', { ms: 3000 });
+      assert.ok(((await cpuTimeNs(d, 'x')) - x0) / 3e9 > 0.99);
+      await d.request('POST', '/api/v1/domains/m/start');
+      const up = await d.request('GET', '/api/v1/scheduling-domains/m');
+      assert.deepEqual([up.body.active, up.body.members[0].active], [true, true]);
+      assert.equal((await d.request('GET', '/api/v1/domains/x')).body.scheduling_domain, 1);
+      const m0 = await cpuTimeNs(d, 'm');
+      const x1 = await cpuTimeNs(d, 'x');
+      await d.request('POST', '/api/v1/host/clock/advance', { ms: 30_000 });
+      const pair = ((await cpuTimeNs(d, 'm')) - m0 + (await cpuTimeNs(d, 'x')) - x1) / 30e9;
+      assert.ok(Math.abs(pair - 0.10) <= 0.003, `pair after restart of the master: ${pair}`);
+    }));
+
+  it('a master\'s cap may cover its whole group, even while members are halted', () =>
+    withDaemon(2, async (d) => {
+      await d.request('POST', '/api/v1/domains', { name: 'm', start: true });
+      await d.request('POST', '/api/v1/domains', { name: 'a', max_vcpus: 2, vcpus: 2 });
+      await d.request('POST', '/api/v1/scheduling-domains', { master: 'm', members: [{ domain: 'a' }] });
+      const over = await d.request('PUT', '/api/v1/domains/m/sched', { cap: 301 });
+      assert.deepEqual([over.status, over.body.field], [400, 'cap']);
+      const ok = await d.request('PUT', '/api/v1/domains/m/sched', { cap: 300 });
+      assert.deepEqual([ok.status, ok.body.cap], [200, 300]);
+      await d.request('POST', '/api/v1/domains/a/start');
+      assert.deepEqual((await d.request('GET', '/api/v1/domains/m/sched')).body, { weight: 256, cap: 300 });
+      // Leaving does not lower the master's configured cap.
+      await d.request('DELETE', '/api/v1/scheduling-domains/m/members/a');
+      assert.equal((await d.request('GET', '/api/v1/domains/m')).body.sched.cap, 300);
+    }));
+
+  describe('rules and errors (nothing changes on error)', () => {
+    let d: Daemon;
+    before(async () => {
+      d = await startDaemon({ pcpus: 1 });
+      for (const name of ['m', 'a', 'b', 'c', 'n']) await d.request('POST', '/api/v1/domains', { name, start: name !== 'c' });
+      await d.request('POST', '/api/v1/scheduling-domains', { master: 'm', master_share: 100, members: [{ domain: 'a' }, { domain: 'c', share: 7 }] });
+      await d.request('POST', '/api/v1/scheduling-domains/n/members', { domain: 'b' });
+    });
+    after(async () => {
+      await d.close();
+      d.dir.remove();
+    });
+
+    it('list and get', async () => {
+      const list = await d.request('GET', '/api/v1/scheduling-domains');
+      assert.equal(list.status, 200);
+      assert.deepEqual(list.body.map((g: { master: number }) => g.master), [1, 5]);
+      const m = await d.request('GET', '/api/v1/scheduling-domains/m');
+      assert.deepEqual({ ...m.body, cpu_time_ns: 0 }, {
+        master: 1,
+        master_share: 100,
+        active: true,
+        members: [{ domain: 2, share: 256, active: true }, { domain: 4, share: 7, active: false }],
+        cpu_time_ns: 0,
+      });
+      const byId = await d.request('GET', '/api/v1/scheduling-domains/1');
+      assert.equal(byId.body.master, 1);
+    });
+
+    const cases: [string, string, string, unknown, number, string][] = [
+      ['unknown master', 'POST', '/api/v1/scheduling-domains/nobody/members', { domain: 'a' }, 404, 'NO_SUCH_DOMAIN'],
+      ['unknown member', 'POST', '/api/v1/scheduling-domains/m/members', { domain: 'nobody' }, 404, 'NO_SUCH_DOMAIN'],
+      ['joining itself', 'POST', '/api/v1/scheduling-domains/m/members', { domain: 'm' }, 409, 'SELF_MEMBERSHIP'],
+      ['already in this group', 'POST', '/api/v1/scheduling-domains/m/members', { domain: 'a' }, 409, 'ALREADY_IN_GROUP'],
+      ['already in another group', 'POST', '/api/v1/scheduling-domains/m/members', { domain: 'b' }, 409, 'ALREADY_IN_GROUP'],
+      ['a master made a member', 'POST', '/api/v1/scheduling-domains/m/members', { domain: 'n' }, 409, 'NESTED_GROUP'],
+      ['a member made a master', 'POST', '/api/v1/scheduling-domains/a/members', { domain: 'c' }, 409, 'NESTED_GROUP'],
+      ['Domain-0 as a member', 'POST', '/api/v1/scheduling-domains/m/members', { domain: '0' }, 409, 'DOMAIN0_PROTECTED'],
+      ['share 0', 'POST', '/api/v1/scheduling-domains/m/members', { domain: 'Domain-0', share: 0 }, 400, 'INVALID_ARGUMENT'],
+      ['unknown property', 'POST', '/api/v1/scheduling-domains/m/members', { domain: 'a', weight: 1 }, 400, 'INVALID_ARGUMENT'],
+      ['group exists', 'POST', '/api/v1/scheduling-domains', { master: 'm' }, 409, 'GROUP_EXISTS'],
+      ['create with a member of another group', 'POST', '/api/v1/scheduling-domains', { master: 'b', members: [] }, 409, 'NESTED_GROUP'],
+      ['create with a duplicate member', 'POST', '/api/v1/scheduling-domains', { master: '0', members: [{ domain: 'a' }] }, 409, 'ALREADY_IN_GROUP'],
+      ['create with an unknown master', 'POST', '/api/v1/scheduling-domains', { master: 'nobody' }, 404, 'NO_SUCH_DOMAIN'],
+      ['create without master', 'POST', '/api/v1/scheduling-domains', { members: [] }, 400, 'INVALID_ARGUMENT'],
+      ['get a non-group', 'GET', '/api/v1/scheduling-domains/a', undefined, 404, 'NO_SUCH_SCHEDULING_DOMAIN'],
+      ['get an unknown domain', 'GET', '/api/v1/scheduling-domains/nobody', undefined, 404, 'NO_SUCH_DOMAIN'],
+      ['delete a non-group', 'DELETE', '/api/v1/scheduling-domains/a', undefined, 404, 'NO_SUCH_SCHEDULING_DOMAIN'],
+      ['remove a non-member', 'DELETE', '/api/v1/scheduling-domains/m/members/b', undefined, 404, 'NOT_A_MEMBER'],
+      ['remove from a non-group', 'DELETE', '/api/v1/scheduling-domains/a/members/m', undefined, 404, 'NO_SUCH_SCHEDULING_DOMAIN'],
+      ['remove an unknown member', 'DELETE', '/api/v1/scheduling-domains/m/members/nobody', undefined, 404, 'NO_SUCH_DOMAIN'],
+    ];
+    for (const [what, method, url, body, status, code] of cases) {
+      it(`refuse ${what}: ${status} ${code}`, async () => {
+        const before = (await d.request('GET', '/api/v1/scheduling-domains')).body;
+        const res = await d.request(method as 'GET', url, body);
+        assert.deepEqual([res.status, res.body.code], [status, code], JSON.stringify(res.body));
+        assert.deepEqual((await d.request('GET', '/api/v1/scheduling-domains')).body, before);
+      });
+    }
+
+    it('remove a member, then dissolve a group', async () => {
+      const removed = await d.request('DELETE', '/api/v1/scheduling-domains/m/members/a');
+      assert.deepEqual([removed.status, removed.body.members.map((m: { domain: number }) => m.domain)], [200, [4]]);
+      assert.equal((await d.request('GET', '/api/v1/domains/a')).body.scheduling_domain, null);
+      const dissolved = await d.request('DELETE', '/api/v1/scheduling-domains/m');
+      assert.equal(dissolved.status, 204);
+      assert.equal((await d.request('GET', '/api/v1/domains/c')).body.scheduling_domain, null);
+      assert.equal((await d.request('GET', '/api/v1/scheduling-domains/m')).status, 404);
+    });
+
+    it('deleting a member drops its membership; deleting a master dissolves its group', async () => {
+      await d.request('POST', '/api/v1/scheduling-domains/m/members', { domain: 'c' });
+      await d.request('DELETE', '/api/v1/domains/c');
+      assert.deepEqual((await d.request('GET', '/api/v1/scheduling-domains/m')).body.members, []);
+      await d.request('POST', '/api/v1/scheduling-domains/m/members', { domain: 'a' });
+      await d.request('POST', '/api/v1/domains/m/destroy');
+      assert.equal((await d.request('DELETE', '/api/v1/domains/m')).status, 204);
+      assert.equal((await d.request('GET', '/api/v1/scheduling-domains/1')).status, 404);
+      assert.equal((await d.request('GET', '/api/v1/domains/a')).body.scheduling_domain, null);
+    });
+  });
+});

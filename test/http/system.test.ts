@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../helpers.ts';
+
+describe('outside /api/v1', () => {
+  let d: TestDaemon & { dir: { remove(): void } };
+  before(async () => {
+    d = await startDaemon({ pcpus: 1, token: 's3cret' });
+  });
+  after(async () => {
+    await d.close();
+    d.dir.remove();
+  });
+
+  it('healthz answers without a token', async () => {
+    const res = await d.request('GET', '/healthz');
+    assert.deepEqual([res.status, res.body], [200, { status: 'ok', now_ns: 0 }]);
+  });
+
+  it('metrics: domains by state, CPU seconds per domain, the clock, the tick loop, HTTP requests', async () => {
+    const auth = { authorization: 'Bearer s3cret' };
+    await d.request('POST', '/api/v1/domains', { name: 'a', start: true }, auth);
+    await d.request('POST', '/api/v1/domains', { name: 'b' }, auth);
+    await d.request('POST', '/api/v1/host/clock/advance', { ms: 2000 }, auth);
+    const res = await d.app.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type']?.toString() ?? '', /^text\/plain/);
+    const lines = res.body.split('\n');
+    for (const expected of [
+      'nemesis_domains{state="running"} 2',
+      'nemesis_domains{state="halted"} 1',
+      'nemesis_domains{state="paused"} 0',
+      'nemesis_domain_cpu_seconds{domid="1",name="a"} 2',
+      'nemesis_domain_cpu_seconds{domid="2",name="b"} 0',
+      'nemesis_sim_time_seconds 2',
+      'nemesis_clock_speed 0',
+      'nemesis_tick_skipped_seconds_total 0',
+      'nemesis_http_requests_total{method="POST",route="/api/v1/domains",status="201"} 2',
+    ]) {
+      assert.ok(lines.includes(expected), `missing: ${expected}`);
+    }
+    assert.ok(lines.some((l) => l.startsWith('nemesis_tick_lag_seconds ')));
+  });
+
+  it('serve the OpenAPI document and the docs UI', async () => {
+    const spec = await d.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(spec.statusCode, 200);
+    assert.equal(spec.json().openapi, '3.0.3');
+    const docs = await d.app.inject({ method: 'GET', url: '/docs/' });
+    assert.equal(docs.statusCode, 200);
+    assert.match(docs.body, /swagger-ui/i);
+  });
+
+  it('answer unknown routes with the error shape', async () => {
+    const res = await d.request('GET', '/no/such/route');
+    assert.deepEqual(res.body, { statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: 'no route GET /no/such/route' });
+  });
+});
+
+describe('bearer token on /api/v1', () => {
+  let d: TestDaemon & { dir: { remove(): void } };
+  before(async () => {
+    d = await startDaemon({ pcpus: 1, token: 's3cret' });
+  });
+  after(async () => {
+    await d.close();
+    d.dir.remove();
+  });
+
+  for (const [what, headers] of [
+    ['no header', {}],
+    ['a wrong token', { authorization: 'Bearer nope' }],
+    ['another scheme', { authorization: 'Basic czNjcmV0' }],
+  ] as const) {
+    it(`401 with ${what}, and nothing is done`, async () => {
+      const res = await d.request('POST', '/api/v1/domains', { name: 'x' }, headers);
+      assert.deepEqual([res.status, res.body.code, res.body.error], [401, 'UNAUTHORIZED', 'Unauthorized']);
+      assert.equal(res.headers['www-authenticate'], 'Bearer realm="nemesisd"');
+      const list = await d.request('GET', '/api/v1/domains', undefined, { authorization: 'Bearer s3cret' });
+      assert.equal(list.body.some((dom: { name: string }) => dom.name === 'x'), false);
+    });
+  }
+
+  it('accept the right token', async () => {
+    const res = await d.request('GET', '/api/v1/host', undefined, { authorization: 'Bearer s3cret' });
+    assert.equal(res.status, 200);
+  });
+});

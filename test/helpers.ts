@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InjectOptions } from 'fastify';
+import type { HTTPMethods, InjectOptions } from 'fastify';
 import { createDaemon, type Daemon, type DaemonOptions } from '../src/daemon.ts';
 
 export interface TempDir {
@@ -17,7 +17,7 @@ export function tempDir(): TempDir {
 
 export interface TestDaemon extends Daemon {
   readonly dbPath: string;
-  request(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  request(method: HTTPMethods, url: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
 }
 
 export interface Reply {
@@ -37,12 +37,9 @@ export async function startDaemon(options: Partial<DaemonOptions> & { dir?: Temp
     dir,
     dbPath,
     async request(method, url, body, headers = {}) {
-      const response = await daemon.app.inject({
-        method,
-        url,
-        headers,
-        ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
-      });
+      const options: InjectOptions = { method, url, headers };
+      if (body !== undefined) options.payload = body as NonNullable<InjectOptions['payload']>;
+      const response = await daemon.app.inject(options);
       return {
         status: response.statusCode,
         headers: response.headers,

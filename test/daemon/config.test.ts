@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, isLoopback, loadConfig } from '../../src/config.ts';
+
+describe('configuration from the environment', () => {
+  it('use the contract defaults', () => {
+    assert.deepEqual(loadConfig({}), {
+      port: 8000,
+      host: '127.0.0.1',
+      db: './data/nemesis.db',
+      pcpus: 4,
+      token: undefined,
+      logLevel: 'info',
+      insecure: false,
+    });
+  });
+
+  it('read every variable', () => {
+    const config = loadConfig({ PORT: '9000', HOST: '0.0.0.0', NEMESIS_DB: '/tmp/x.db', NEMESIS_PCPUS: '8', NEMESIS_TOKEN: 't', LOG_LEVEL: 'debug' });
+    assert.deepEqual(config, { port: 9000, host: '0.0.0.0', db: '/tmp/x.db', pcpus: 8, token: 't', logLevel: 'debug', insecure: false });
+  });
+
+  it('allow a non-loopback HOST without a token only with NEMESIS_INSECURE=1', () => {
+    assert.throws(() => loadConfig({ HOST: '10.0.0.1' }), ConfigError);
+    assert.equal(loadConfig({ HOST: '10.0.0.1', NEMESIS_INSECURE: '1' }).insecure, true);
+    assert.throws(() => loadConfig({ NEMESIS_INSECURE: 'yes' }), /NEMESIS_INSECURE must be 1/);
+  });
+
+  it('report every bad value at once', () => {
+    assert.throws(
+      () => loadConfig({ PORT: '70000', NEMESIS_PCPUS: 'four', LOG_LEVEL: 'loud' }),
+      (error: ConfigError) => error.problems.length === 3 && /PORT/.test(error.message) && /NEMESIS_PCPUS/.test(error.message) && /LOG_LEVEL/.test(error.message),
+    );
+  });
+
+  it('know loopback addresses', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.equal(isLoopback(host), true, host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.org', '127.0.0.1.nip.io']) assert.equal(isLoopback(host), false, host);
+  });
+});

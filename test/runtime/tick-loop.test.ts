@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MonotonicClock, Timers } from '../../src/runtime/clock.ts';
+import { createTickLoop, type AdvanceableHost } from '../../src/runtime/tick-loop.ts';
+
+const NS_PER_MS = 1e6;
+
+/** A monotonic clock and a single-timer scheduler that the test drives by hand. */
+function fakeTime(): MonotonicClock & Timers & { now: number; pending: { at: number; fn: () => void } | null; delays: number[]; fire(late_ms?: number): void } {
+  const time = {
+    now: 1000,
+    pending: null as { at: number; fn: () => void } | null,
+    delays: [] as number[],
+    now_ms: () => time.now,
+    setTimeout(fn: () => void, delay_ms: number) {
+      time.delays.push(delay_ms);
+      time.pending = { at: time.now + delay_ms, fn };
+      return time.pending;
+    },
+    clearTimeout(handle: unknown) {
+      if (handle === time.pending) time.pending = null;
+    },
+    /** Run the pending timer, `late_ms` after its due time. */
+    fire(late_ms = 0) {
+      const timer = time.pending;
+      assert.ok(timer, 'a timer is pending');
+      time.pending = null;
+      time.now = Math.max(time.now, timer.at + late_ms);
+      timer.fn();
+    },
+  };
+  return time;
+}
+
+function fakeHost(): AdvanceableHost & { calls: number } {
+  const host = {
+    now_ns: 0,
+    calls: 0,
+    advanceTo(t_ns: number) {
+      assert.ok(Number.isInteger(t_ns), 'whole ns');
+      assert.ok(t_ns >= host.now_ns, 'time never goes backwards');
+      host.now_ns = t_ns;
+      host.calls += 1;
+    },
+  };
+  return host;
+}
+
+describe('tickLoop', () => {
+  it('advance the host to real time every tick', () => {
+    const time = fakeTime();
+    const host = fakeHost();
+    const loop = createTickLoop({ host, clock: time, timers: time });
+    loop.start();
+    for (let i = 0; i < 100; i++) time.fire();
+    assert.equal(host.now_ns, 1000 * NS_PER_MS);
+    assert.equal(loop.status().ticks, 100);
+    assert.deepEqual(new Set(time.delays), new Set([10]));
+  });
+
+  it('schedule against fixed deadlines: a late tick shortens the next wait, and no time is lost', () => {
+    const time = fakeTime();
+    const host = fakeHost();
+    const loop = createTickLoop({ host, clock: time, timers: time });
+    loop.start();
+    for (let i = 0; i < 50; i++) time.fire(3);
+    // Each fire comes 3 ms late, so each next wait is 7 ms: the grid stays at multiples of 10 from the start.
+    assert.deepEqual(time.delays.slice(0, 4), [10, 7, 7, 7]);
+    assert.equal(time.now - 1000, 50 * 10 + 3);
+    assert.equal(host.now_ns, (time.now - 1000) * NS_PER_MS, 'simulated time tracks the clock exactly');
+    assert.equal(loop.status().lag_ms, 3);
+    assert.equal(loop.status().missed_ticks, 0);
+  });
+
+  it('bound the catch-up after a stall and count what was skipped', () => {
+    const time = fakeTime();
+    const host = fakeHost();
+    const loop = createTickLoop({ host, clock: time, timers: time, min_catchup_ms: 1000 });
+    loop.start();
+    time.fire();
+    assert.equal(host.now_ns, 10 * NS_PER_MS);
+    time.fire(5000); // the event loop was blocked: this tick comes 5 s late, 5010 ms after the last one
+    assert.equal(host.now_ns, (10 + 1000) * NS_PER_MS, 'at most 1 s caught up');
+    const status = loop.status();
+    assert.equal(status.skipped_ns, 4010 * NS_PER_MS);
+    assert.equal(status.lag_ms, 5000);
+    assert.equal(status.missed_ticks, 500);
+    // Afterwards simulated time runs on from there at the same speed.
+    time.fire();
+    assert.equal(host.now_ns, (10 + 1000 + 10) * NS_PER_MS);
+  });
+
+  it('freeze at speed 0, advance on request, and run accelerated', () => {
+    const time = fakeTime();
+    const host = fakeHost();
+    const loop = createTickLoop({ host, clock: time, timers: time, speed: 0 });
+    loop.start();
+    for (let i = 0; i < 10; i++) time.fire();
+    assert.equal(host.now_ns, 0, 'frozen');
+    loop.advance(250);
+    assert.equal(host.now_ns, 250 * NS_PER_MS);
+    loop.setSpeed(1000);
+    time.fire();
+    assert.equal(host.now_ns, (250 + 10_000) * NS_PER_MS, '10 ms of real time is 10 s at speed 1000');
+    assert.equal(loop.status().skipped_ns, 0, 'a normal accelerated tick is not a stall');
+    loop.setSpeed(1);
+    time.fire();
+    assert.equal(host.now_ns, (250 + 10_000 + 10) * NS_PER_MS);
+    loop.advance(5);
+    time.fire();
+    assert.equal(host.now_ns, (250 + 10_000 + 10 + 5 + 10) * NS_PER_MS, 'advance adds to, not replaces, the running clock');
+  });
+
+  it('sync between ticks brings the host to "now"', () => {
+    const time = fakeTime();
+    const host = fakeHost();
+    const loop = createTickLoop({ host, clock: time, timers: time, speed: 2 });
+    loop.start();
+    time.now += 4.5;
+    loop.sync();
+    assert.equal(host.now_ns, 9 * NS_PER_MS);
+    loop.sync();
+    assert.equal(host.calls, 1, 'no advance when already there');
+  });
+
+  it('refuse bad speeds and advances; stop cancels the timer', () => {
+    const time = fakeTime();
+    const loop = createTickLoop({ host: fakeHost(), clock: time, timers: time });
+    assert.throws(() => loop.setSpeed(-1), RangeError);
+    assert.throws(() => loop.setSpeed(1001), RangeError);
+    assert.throws(() => loop.setSpeed(Number.NaN), RangeError);
+    assert.throws(() => loop.advance(86_400_001), RangeError);
+    loop.start();
+    assert.equal(loop.status().running, true);
+    loop.stop();
+    assert.equal(time.pending, null);
+    assert.equal(loop.status().running, false);
+  });
+});

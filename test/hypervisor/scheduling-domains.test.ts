@@ -214,3 +214,23 @@ describe('scheduling domains: errors change nothing', () => {
     assertNear(master! + member!, 10, 0.3, "the member's own weight has no effect while grouped");
   });
 });
+
+describe('scheduling domains: unequal shares', () => {
+  for (const [masterShare, memberShare] of [
+    [128, 300],
+    [1, 65535],
+    [1000, 7],
+  ] as const) {
+    it(`shares ${masterShare}:${memberShare} split the group's time in proportion without exceeding the cap`, () => {
+      const host = newHost(1);
+      createDomain(host, 1, { cap: 10 });
+      createDomain(host, 2);
+      must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2, share: memberShare });
+      must(host, { op: 'schedgroup', cmd: 'set_share', master: 1, domid: 1, share: masterShare });
+      const [master, member] = measureShares(host, [1, 2], 60);
+      assertNear(master! + member!, 10, 0.1, 'group');
+      // 30 credits a period, split in whole credits: each side is within one credit (0.33 pt) of its share.
+      assertNear(master!, (10 * masterShare) / (masterShare + memberShare), 0.34, 'master');
+    });
+  }
+});

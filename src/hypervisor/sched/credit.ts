@@ -73,6 +73,7 @@ const domOf = (domain: Domain): CreditDomain => domain.priv as CreditDomain;
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 /** A vCPU's weight inside its entity: its domain's share of the scheduling domain (all equal outside one). */
 const shareOf = (sv: CreditVcpu): number => sv.dom.domain.share;
+const sharesDiffer = (vcpus: readonly CreditVcpu[]): boolean => vcpus.some((sv) => shareOf(sv) !== shareOf(vcpus[0]!));
 
 export function createCreditScheduler(ctx: SchedulerContext): Scheduler {
   return new CreditScheduler(ctx);
@@ -282,19 +283,27 @@ class CreditScheduler implements Scheduler {
     this.sortRunqueues();
   }
 
-  /** Split an entity's credit among its active vCPUs by share (equal shares: equally), then re-prioritise each. */
+  /**
+   * Hand an entity's credit to its active vCPUs, then re-prioritise each. Xen gives
+   * each of n vCPUs ceil(fair / n); a scheduling domain whose domains' shares differ
+   * hands out that same total, split by share (equal shares: exactly Xen's split).
+   */
   private distribute(entity: CreditDomain, fair: number, capCredits: number): number {
     const C = this.creditsPerTslice;
     const vcpus = entity.activeVcpus.slice();
-    let shareTotal = 0;
-    for (const sv of vcpus) shareTotal += shareOf(sv);
+    const n = vcpus.length;
+    const even = ceilDiv(fair, n);
+    const shares = sharesDiffer(vcpus) ? vcpus.map(shareOf) : null;
+    const split = shares === null ? null : apportion(even * n, shares);
+    const shareTotal = shares === null ? n : shares.reduce((a, b) => a + b, 0);
     let balance = 0;
-    for (const sv of vcpus) {
-      const share = shareOf(sv);
-      sv.credit += ceilDiv(fair * share, shareTotal);
+    for (let i = 0; i < n; i++) {
+      const sv = vcpus[i]!;
+      sv.credit += split === null ? even : split[i]!;
       if (sv.credit < 0) {
         this.setPriority(sv, Priority.OVER);
-        const parkBelow = -ceilDiv(capCredits * share, shareTotal);
+        // A capped vCPU that has overrun its part of the cap is parked until its credit recovers.
+        const parkBelow = -ceilDiv(capCredits * (shares === null ? 1 : shares[i]!), shareTotal);
         if (capCredits !== 0 && sv.credit < parkBelow && !sv.vcpu.parked) this.ctx.park(sv.vcpu);
         if (sv.credit < -C) sv.credit = -C;
       } else {
@@ -497,6 +506,25 @@ class CreditScheduler implements Scheduler {
       runqueues: this.runqs.map((runq) => runq.map(name)),
     };
   }
+}
+
+/**
+ * Split `total` credits in proportion to `shares`, in whole credits that add up
+ * to `total` (largest remainder first, ties to the earlier vCPU).
+ */
+export function apportion(total: number, shares: readonly number[]): number[] {
+  const shareTotal = shares.reduce((a, b) => a + b, 0);
+  const parts = shares.map((share) => Math.floor((total * share) / shareTotal));
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const byRemainder = shares
+    .map((share, i) => ({ i, remainder: (total * share) % shareTotal }))
+    .sort((a, b) => b.remainder - a.remainder || a.i - b.i);
+  for (const { i } of byRemainder) {
+    if (left === 0) break;
+    parts[i]!++;
+    left--;
+  }
+  return parts;
 }
 
 function globalParamsProblem(params: GlobalSchedParams): DomctlError | null {

@@ -15,7 +15,7 @@ import { eventRoutes } from './http/routes/events.ts';
 import { hostRoutes } from './http/routes/host.ts';
 import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
-import { NAMED_SCHEMAS } from './http/schemas/index.ts';
+import { NAMED_SCHEMAS } from './schemas/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

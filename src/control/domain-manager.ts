@@ -4,7 +4,9 @@
  * publishes the change. Every operation either completes or changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { type Affinity, type DomainInfo, type Workload } from '../hypervisor/index.ts';
+import type { Static } from '@sinclair/typebox';
+import type { Affinity, DomainInfo } from '../hypervisor/index.ts';
+import type { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { apiError, badPowerState, invalidArgument } from './errors.ts';
@@ -18,23 +20,9 @@ export const DEFAULT_WEIGHT = 256;
 export const DEFAULT_MEMORY_MB = 256;
 export const NAME_PATTERN = /^(?![0-9]+$)[A-Za-z0-9._-]{1,64}$/;
 
-export interface CreateDomainSpec {
-  readonly name: string;
-  readonly vcpus?: number;
-  readonly max_vcpus?: number;
-  readonly memory_mb?: number;
-  readonly weight?: number;
-  readonly cap?: number;
-  readonly workload?: Workload;
-  readonly start?: boolean;
-}
-
-export type UpdateDomainSpec = Partial<Omit<CreateDomainSpec, 'start'>>;
-
-export interface SchedSpec {
-  readonly weight?: number;
-  readonly cap?: number;
-}
+export type CreateDomainSpec = Static<typeof CreateDomainRequest>;
+export type UpdateDomainSpec = Static<typeof UpdateDomainRequest>;
+export type SchedSpec = Static<typeof SetDomainSchedRequest>;
 
 export const POWER_ACTIONS = ['start', 'pause', 'unpause', 'shutdown', 'destroy'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];

@@ -4,6 +4,8 @@
  */
 import type { GlobalSchedParams, PcpuInfo } from '../hypervisor/index.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
+import type { Static } from '@sinclair/typebox';
+import type { HostInfo, Scheduler } from '../schemas/host.ts';
 import type { ControlContext } from './context.ts';
 import { fromDomctl, invalidArgument } from './errors.ts';
 import { HypervisorTx } from './hypervisor-tx.ts';
@@ -12,17 +14,8 @@ export const RATELIMIT_MIN_US = 100;
 export const RATELIMIT_MAX_US = 500_000;
 export const US_PER_MS = 1000;
 
-export interface HostView {
-  readonly pcpus: number;
-  readonly scheduler: string;
-  readonly clock: ClockStatus;
-  readonly version: string;
-}
-
-export interface SchedulerView extends GlobalSchedParams {
-  readonly name: string;
-  readonly tick_ms: number;
-}
+export type HostView = Static<typeof HostInfo>;
+export type SchedulerView = Static<typeof Scheduler>;
 
 export interface HostControl {
   info(): HostView;

@@ -11,17 +11,11 @@ import { apiError, invalidArgument } from './errors.ts';
 import { HypervisorTx } from './hypervisor-tx.ts';
 import { applyGroup, isLive, liveInHypervisor, syncMasterCap } from './lifecycle.ts';
 import { groupView, type GroupView } from './views.ts';
+import type { AddMemberRequest, CreateSchedulingDomainRequest } from '../schemas/scheduling-domain.ts';
+import type { Static } from '@sinclair/typebox';
 
-export interface MemberSpec {
-  readonly domain: string;
-  readonly share?: number;
-}
-
-export interface CreateGroupSpec {
-  readonly master: string;
-  readonly master_share?: number;
-  readonly members?: readonly MemberSpec[];
-}
+export type MemberSpec = Static<typeof AddMemberRequest>;
+export type CreateGroupSpec = Static<typeof CreateSchedulingDomainRequest>;
 
 export interface SchedulingDomainManager {
   list(): GroupView[];

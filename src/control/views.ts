@@ -1,41 +1,15 @@
 /** What the control layer reports: configuration joined with live runtime state. */
-import type { Affinity, DomainInfo, SchedGroupInfo, VcpuInfo, Workload } from '../hypervisor/index.ts';
-import type { DomainRecord, GroupRecord, PowerState } from '../store/index.ts';
+import type { Static } from '@sinclair/typebox';
+import type { Affinity, DomainInfo, SchedGroupInfo, VcpuInfo } from '../hypervisor/index.ts';
+import type { DomainRecord, GroupRecord } from '../store/index.ts';
+import type { Domain, Vcpu } from '../schemas/domain.ts';
+import type { SchedulingDomain } from '../schemas/scheduling-domain.ts';
 import type { ConfigState } from './config-state.ts';
 
-export interface DomainView {
-  readonly id: number;
-  readonly uuid: string;
-  readonly name: string;
-  readonly state: PowerState;
-  readonly vcpus: number;
-  readonly max_vcpus: number;
-  readonly memory_mb: number;
-  readonly sched: { readonly weight: number; readonly cap: number };
-  readonly workload: Workload;
-  readonly scheduling_domain: number | null;
-  readonly cpu_time_ns: number;
-}
-
-export interface VcpuView {
-  readonly id: number;
-  readonly state: VcpuInfo['state'];
-  readonly pcpu: number | null;
-  readonly affinity: number[] | 'all';
-  readonly cpu_time_ns: number;
-  readonly credit: number | null;
-  readonly priority: string | null;
-}
-
-export interface GroupView {
-  readonly master: number;
-  readonly master_share: number;
-  /** True while the master is live: the group is in force in the hypervisor. */
-  readonly active: boolean;
-  readonly members: { readonly domain: number; readonly share: number; readonly active: boolean }[];
-  /** CPU time of master and members together, cumulative, live ones only. */
-  readonly cpu_time_ns: number;
-}
+/** The API's shapes are the schemas' (one schema per shape, see src/schemas). */
+export type DomainView = Static<typeof Domain>;
+export type VcpuView = Static<typeof Vcpu>;
+export type GroupView = Static<typeof SchedulingDomain>;
 
 export function domainView(state: ConfigState, domain: DomainRecord, info: DomainInfo | undefined): DomainView {
   return {
@@ -65,6 +39,9 @@ export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | unde
       cpu_time_ns: v.cpu_time_ns,
       credit: v.credit,
       priority: v.priority,
+      parked: v.parked,
+      runstate_ns: { ...v.runstate_ns },
+      wakeups: v.wakeups,
     }));
   }
   return domain.affinity.map((affinity, id) => ({
@@ -75,6 +52,9 @@ export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | unde
     cpu_time_ns: 0,
     credit: null,
     priority: null,
+    parked: false,
+    runstate_ns: { running: 0, runnable: 0, blocked: 0, offline: 0 },
+    wakeups: 0,
   }));
 }
 

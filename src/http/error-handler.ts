@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiError, isApiError, type ApiError } from '../control/errors.ts';
-import type { ErrorResponse } from './schemas/common.ts';
+import type { ErrorResponse } from '../schemas/common.ts';
 
 interface AjvError {
   readonly instancePath: string;

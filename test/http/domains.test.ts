@@ -284,10 +284,16 @@ describe('/api/v1/domains', () => {
     it('list vCPUs: live ones from the hypervisor, halted ones offline', async () => {
       const live = await d.request('GET', '/api/v1/domains/db.1/vcpus');
       assert.equal(live.status, 200);
-      assert.deepEqual(Object.keys(live.body[0]).sort(), ['affinity', 'cpu_time_ns', 'credit', 'id', 'pcpu', 'priority', 'state']);
+      assert.deepEqual(Object.keys(live.body[0]).sort(), [
+        'affinity', 'cpu_time_ns', 'credit', 'id', 'parked', 'pcpu', 'priority', 'runstate_ns', 'state', 'wakeups',
+      ]);
       assert.equal(typeof live.body[0].credit, 'number');
+      assert.equal(live.body[0].cpu_time_ns, live.body[0].runstate_ns.running);
       const halted = await d.request('GET', '/api/v1/domains/www/vcpus');
-      assert.deepEqual(halted.body[0], { id: 0, state: 'offline', pcpu: null, affinity: 'all', cpu_time_ns: 0, credit: null, priority: null });
+      assert.deepEqual(halted.body[0], {
+        id: 0, state: 'offline', pcpu: null, affinity: 'all', cpu_time_ns: 0, credit: null, priority: null,
+        parked: false, runstate_ns: { running: 0, runnable: 0, blocked: 0, offline: 0 }, wakeups: 0,
+      });
       assert.equal((await d.request('GET', '/api/v1/domains/nobody/vcpus')).status, 404);
     });
 

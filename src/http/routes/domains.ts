@@ -1,7 +1,7 @@
 /** /api/v1/domains: translation only, the domain manager does the work. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { PowerAction } from '../../control/index.ts';
-import { ref } from '../schemas/common.ts';
+import { ref } from '../../schemas/common.ts';
 import {
   CreateDomainRequest,
   Domain,
@@ -15,8 +15,8 @@ import {
   Vcpu,
   VcpuList,
   VcpuParams,
-} from '../schemas/domain.ts';
-import { described, NoContent, responses } from '../schemas/responses.ts';
+} from '../../schemas/domain.ts';
+import { described, NoContent, responses } from '../../schemas/responses.ts';
 import { doc } from './route-docs.ts';
 
 const POWER_DOCS: Record<PowerAction, { id: string; summary: string; description: string }> = {

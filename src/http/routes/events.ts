@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ControlEvent } from '../../control/index.ts';
-import { responses } from '../schemas/responses.ts';
+import { responses } from '../../schemas/responses.ts';
 import { doc } from './route-docs.ts';
 
 const HEARTBEAT_MS = 15_000;

@@ -1,8 +1,8 @@
 /** /api/v1/host and /api/v1/scheduler: translation only, the control layer does the work. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ref } from '../schemas/common.ts';
-import { AdvanceClockRequest, Clock, HostInfo, PcpuList, Scheduler, SetClockRequest, SetSchedulerRequest } from '../schemas/host.ts';
-import { described, responses } from '../schemas/responses.ts';
+import { ref } from '../../schemas/common.ts';
+import { AdvanceClockRequest, Clock, HostInfo, PcpuList, Scheduler, SetClockRequest, SetSchedulerRequest } from '../../schemas/host.ts';
+import { described, responses } from '../../schemas/responses.ts';
 import { doc } from './route-docs.ts';
 
 export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,7 +1,7 @@
 /** /api/v1/scheduling-domains: translation only, the control layer does the work. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ref } from '../schemas/common.ts';
-import { described, NoContent, responses } from '../schemas/responses.ts';
+import { ref } from '../../schemas/common.ts';
+import { described, NoContent, responses } from '../../schemas/responses.ts';
 import {
   AddMemberRequest,
   CreateSchedulingDomainRequest,
@@ -9,7 +9,7 @@ import {
   MemberParams,
   SchedulingDomain,
   SchedulingDomainList,
-} from '../schemas/scheduling-domain.ts';
+} from '../../schemas/scheduling-domain.ts';
 import { doc } from './route-docs.ts';
 
 export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => {

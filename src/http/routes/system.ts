@@ -2,9 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Registry } from 'prom-client';
-import { ref } from '../schemas/common.ts';
-import { Health } from '../schemas/host.ts';
-import { described } from '../schemas/responses.ts';
+import { ref } from '../../schemas/common.ts';
+import { Health } from '../../schemas/host.ts';
+import { described } from '../../schemas/responses.ts';
 
 export const systemRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
   app.get('/healthz', {

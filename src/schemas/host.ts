@@ -1,6 +1,6 @@
 /** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
 import { Type } from '@sinclair/typebox';
-import { MAX_ADVANCE_MS, MAX_SPEED } from '../../runtime/tick-loop.ts';
+import { MAX_ADVANCE_MS, MAX_SPEED } from '../runtime/tick-loop.ts';
 import { Nanoseconds, Nullable, ref } from './common.ts';
 
 export const Clock = Type.Object(

@@ -70,6 +70,17 @@ export const Vcpu = Type.Object(
     cpu_time_ns: Nanoseconds('Simulated CPU time consumed, cumulative.'),
     credit: Nullable(Type.Integer({ description: 'Credit-scheduler credit; null while halted.' })),
     priority: Nullable(Type.String({ description: 'boost, under, over or idle; null while halted.' })),
+    parked: Type.Boolean({ description: 'Held off the pCPUs by its cap until its credit recovers (its state is then offline).' }),
+    runstate_ns: Type.Object(
+      {
+        running: Nanoseconds('On a pCPU.'),
+        runnable: Nanoseconds('Runnable, waiting for a pCPU.'),
+        blocked: Nanoseconds('Waiting for I/O (its workload sleeps).'),
+        offline: Nanoseconds('Offline, paused or parked.'),
+      },
+      { additionalProperties: false, description: "Cumulative time in each runstate (Xen's vcpu_runstate_info); all 0 while halted." },
+    ),
+    wakeups: Type.Integer({ minimum: 0, description: 'Times it woke (became runnable) since the domain started.' }),
   },
   { $id: 'Vcpu', additionalProperties: false },
 );

@@ -4,7 +4,7 @@
  * named component in the OpenAPI document, so generated SDKs get real type names.
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { WORKLOAD_MAX_PHASE_MS } from '../../hypervisor/index.ts';
+import { WORKLOAD_MAX_PHASE_MS } from '../hypervisor/index.ts';
 
 /** A `$ref` to a registered schema, typed as the schema it points to. */
 export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>> {

@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   'scheduling-domain.deleted',
   'scheduling-domain.member-added',
   'scheduling-domain.member-removed',
+  'scheduling-domain.share-changed',
   'scheduler.updated',
   'clock.updated',
 ] as const;

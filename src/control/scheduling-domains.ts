@@ -11,20 +11,30 @@ import { apiError, invalidArgument } from './errors.ts';
 import { HypervisorTx } from './hypervisor-tx.ts';
 import { applyGroup, isLive, liveInHypervisor, syncMasterCap } from './lifecycle.ts';
 import { groupView, type GroupView } from './views.ts';
-import type { AddMemberRequest, CreateSchedulingDomainRequest } from '../schemas/scheduling-domain.ts';
+import type {
+  AddMemberRequest,
+  CreateSchedulingDomainRequest,
+  SetMemberShareRequest,
+  UpdateSchedulingDomainRequest,
+} from '../schemas/scheduling-domain.ts';
 import type { Static } from '@sinclair/typebox';
 
 export type MemberSpec = Static<typeof AddMemberRequest>;
 export type CreateGroupSpec = Static<typeof CreateSchedulingDomainRequest>;
+export type UpdateGroupSpec = Static<typeof UpdateSchedulingDomainRequest>;
+export type MemberShareSpec = Static<typeof SetMemberShareRequest>;
 
 export interface SchedulingDomainManager {
   list(): GroupView[];
   get(masterRef: string): GroupView;
   create(spec: CreateGroupSpec): GroupView;
+  /** Change the master's share. */
+  update(masterRef: string, spec: UpdateGroupSpec): GroupView;
   remove(masterRef: string): void;
   /** Creates the group when the master has none yet. */
   addMember(masterRef: string, spec: MemberSpec): GroupView;
   removeMember(masterRef: string, memberRef: string): GroupView;
+  setMemberShare(masterRef: string, memberRef: string, spec: MemberShareSpec): GroupView;
 }
 
 export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDomainManager {
@@ -91,6 +101,21 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     syncMasterCap(ctx, tx, master);
   };
 
+  /**
+   * Set `domid`'s share (the master's or a member's) in the hypervisor when it
+   * is in the group there; otherwise the configuration applies it on start.
+   */
+  const applyShare = (tx: HypervisorTx, master: number, domid: number, share: number): void => {
+    const live = host.domctl({ op: 'schedgroup', cmd: 'get', master });
+    if (!live.ok) return;
+    const current = domid === master ? live.value.master_share : live.value.members.find((m) => m.domid === domid)?.share;
+    if (current === undefined) return;
+    tx.run(
+      { op: 'schedgroup', cmd: 'set_share', master, domid, share },
+      { op: 'schedgroup', cmd: 'set_share', master, domid, share: current },
+    );
+  };
+
   return {
     list() {
       clock.sync();
@@ -119,6 +144,20 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       state.commit(tx, { saveGroups: [group] });
       publish('scheduling-domain.created', { master: group.master, members: members.map((m) => m.domid) });
       return view(group);
+    },
+
+    update(masterRef, spec) {
+      const master = state.resolve(masterRef, 'master');
+      const group = requireGroup(master);
+      const master_share = spec.master_share ?? group.master_share;
+      checkShare('master_share', master_share);
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      applyShare(tx, master.domid, master.domid, master_share);
+      const next: GroupRecord = { ...group, master_share };
+      state.commit(tx, { saveGroups: [next] });
+      publish('scheduling-domain.share-changed', { master: master.domid, domain: master.domid, share: master_share });
+      return view(next);
     },
 
     remove(masterRef) {
@@ -181,6 +220,26 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       const next: GroupRecord = { ...group, members: group.members.filter((m) => m.domid !== member.domid) };
       state.commit(tx, { saveGroups: [next] });
       publish('scheduling-domain.member-removed', { master: master.domid, member: member.domid });
+      return view(next);
+    },
+
+    setMemberShare(masterRef, memberRef, spec) {
+      const master = state.resolve(masterRef, 'master');
+      const group = requireGroup(master);
+      const member = state.resolve(memberRef, 'domain');
+      if (!group.members.some((m) => m.domid === member.domid)) {
+        throw apiError('NOT_A_MEMBER', `domain ${member.name} is not a member of ${master.name}'s scheduling domain`, { field: 'domain' });
+      }
+      checkShare('share', spec.share);
+      clock.sync();
+      const tx = new HypervisorTx(host);
+      applyShare(tx, master.domid, member.domid, spec.share);
+      const next: GroupRecord = {
+        ...group,
+        members: group.members.map((m) => (m.domid === member.domid ? { ...m, share: spec.share } : m)),
+      };
+      state.commit(tx, { saveGroups: [next] });
+      publish('scheduling-domain.share-changed', { master: master.domid, domain: member.domid, share: spec.share });
       return view(next);
     },
   };

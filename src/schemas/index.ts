@@ -14,7 +14,14 @@ import {
   VcpuList,
 } from './domain.ts';
 import { AdvanceClockRequest, Clock, Health, HostInfo, Pcpu, PcpuList, Scheduler, SetClockRequest, SetSchedulerRequest } from './host.ts';
-import { AddMemberRequest, CreateSchedulingDomainRequest, SchedulingDomain, SchedulingDomainList } from './scheduling-domain.ts';
+import {
+  AddMemberRequest,
+  CreateSchedulingDomainRequest,
+  SchedulingDomain,
+  SchedulingDomainList,
+  SetMemberShareRequest,
+  UpdateSchedulingDomainRequest,
+} from './scheduling-domain.ts';
 
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorResponse,
@@ -48,4 +55,6 @@ export const NAMED_SCHEMAS: readonly TSchema[] = [
   SchedulingDomainList,
   AddMemberRequest,
   CreateSchedulingDomainRequest,
+  UpdateSchedulingDomainRequest,
+  SetMemberShareRequest,
 ];

@@ -39,6 +39,16 @@ export const CreateSchedulingDomainRequest = Type.Object(
   { $id: 'CreateSchedulingDomainRequest', additionalProperties: false },
 );
 
+export const UpdateSchedulingDomainRequest = Type.Object(
+  { master_share: Type.Optional(Share) },
+  { $id: 'UpdateSchedulingDomainRequest', additionalProperties: false, minProperties: 1 },
+);
+
+export const SetMemberShareRequest = Type.Object(
+  { share: Share },
+  { $id: 'SetMemberShareRequest', additionalProperties: false },
+);
+
 export const MasterParams = Type.Object({ master: DomainRefParam('The master domain: domid or name.') });
 export const MemberParams = Type.Object({
   master: DomainRefParam('The master domain: domid or name.'),

@@ -9,6 +9,8 @@ import {
   MemberParams,
   SchedulingDomain,
   SchedulingDomainList,
+  SetMemberShareRequest,
+  UpdateSchedulingDomainRequest,
 } from '../../schemas/scheduling-domain.ts';
 import { doc } from './route-docs.ts';
 
@@ -42,6 +44,15 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
     },
   }, async (request) => groups.get(request.params.master));
 
+  app.patch('/scheduling-domains/:master', {
+    schema: {
+      ...doc('updateSchedulingDomain', 'scheduling-domains', 'Change a scheduling domain', 'Change the master\'s share; a live group changes at once.'),
+      params: MasterParams,
+      body: ref(UpdateSchedulingDomainRequest),
+      response: responses({ 200: described(ref(SchedulingDomain), 'The scheduling domain after the change.') }, 404),
+    },
+  }, async (request) => groups.update(request.params.master, request.body));
+
   app.delete('/scheduling-domains/:master', {
     schema: {
       ...doc('deleteSchedulingDomain', 'scheduling-domains', 'Dissolve a scheduling domain', 'Members return to their own weight and cap.'),
@@ -61,6 +72,15 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
       response: responses({ 200: described(ref(SchedulingDomain), 'The scheduling domain after the change.') }, 404, 409),
     },
   }, async (request) => groups.addMember(request.params.master, request.body));
+
+  app.put('/scheduling-domains/:master/members/:domain', {
+    schema: {
+      ...doc('setSchedulingDomainMemberShare', 'scheduling-domains', 'Set a member\'s share', 'The member\'s share of the scheduling domain\'s credit; a live member changes at once.'),
+      params: MemberParams,
+      body: ref(SetMemberShareRequest),
+      response: responses({ 200: described(ref(SchedulingDomain), 'The scheduling domain after the change.') }, 404),
+    },
+  }, async (request) => groups.setMemberShare(request.params.master, request.params.domain, request.body));
 
   app.delete('/scheduling-domains/:master/members/:domain', {
     schema: {

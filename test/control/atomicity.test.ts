@@ -76,6 +76,21 @@ describe('a change the store cannot persist changes nothing', () => {
     const group = host.domctl({ op: 'schedgroup', cmd: 'get', master: 1 });
     assert.ok(group.ok && group.value.members.some((member) => member.domid === 3), 'y is back in its group');
 
+    const shares = () => {
+      const live = host.domctl({ op: 'schedgroup', cmd: 'get', master: 1 });
+      assert.ok(live.ok);
+      return [live.value.master_share, live.value.members.map((member) => member.share)];
+    };
+    store.failNext = true;
+    fails(() => control.schedulingDomains.update('m', { master_share: 768 }));
+    assert.deepEqual(shares(), [256, [256]], 'the master\'s share is back in the hypervisor');
+    assert.equal(control.schedulingDomains.get('m').master_share, 256);
+
+    store.failNext = true;
+    fails(() => control.schedulingDomains.setMemberShare('m', 'y', { share: 7 }));
+    assert.deepEqual(shares(), [256, [256]], 'the member\'s share is back in the hypervisor');
+    assert.deepEqual(control.schedulingDomains.get('m').members.map((member) => member.share), [256]);
+
     store.failNext = true;
     fails(() => control.schedulingDomains.remove('m'));
     assert.equal(host.domctl({ op: 'schedgroup', cmd: 'get', master: 1 }).ok, true, 'the group is formed again');
@@ -96,6 +111,7 @@ describe('a change the store cannot persist changes nothing', () => {
       reopened.control.domains.list().map((d) => [d.id, d.name, d.state, d.sched.weight, d.scheduling_domain]),
       [[0, 'Domain-0', 'running', 256, null], [1, 'm', 'running', 256, null], [2, 'x', 'halted', 256, null], [3, 'y', 'running', 256, 1], [4, 'z', 'halted', 256, null]],
     );
+    assert.deepEqual(reopened.control.schedulingDomains.list().map((g) => [g.master, g.master_share, g.members.map((m) => [m.domain, m.share])]), [[1, 256, [[3, 256]]]]);
     reopened.store.close();
   });
 });

@@ -59,6 +59,47 @@ describe('restart on the same database', () => {
     }
   });
 
+  it('keeps shares changed after the group was made, and applies them again', async () => {
+    const dir = tempDir();
+    const CAP_PERCENT = 20;
+    const MASTER_SHARE = 768;
+    const MEMBER_SHARE = 256;
+    try {
+      const first = await startDaemon({ dir, pcpus: 1 });
+      const r = first.request;
+      await r('POST', '/api/v1/domains', { name: 'guest', start: true, cap: CAP_PERCENT });
+      await r('POST', '/api/v1/domains', { name: 'stub', start: true });
+      await r('POST', '/api/v1/domains', { name: 'halted' });
+      await r('POST', '/api/v1/scheduling-domains', { master: 'guest', members: [{ domain: 'stub', share: 512 }, { domain: 'halted' }] });
+      assert.equal((await r('PATCH', '/api/v1/scheduling-domains/guest', { master_share: MASTER_SHARE })).status, 200);
+      assert.equal((await r('PUT', '/api/v1/scheduling-domains/guest/members/stub', { share: MEMBER_SHARE })).status, 200);
+      assert.equal((await r('PUT', '/api/v1/scheduling-domains/guest/members/halted', { share: 9 })).status, 200);
+      const groupsBefore = (await r('GET', '/api/v1/scheduling-domains')).body;
+      assert.deepEqual(groupsBefore[0].members.map((m: { share: number }) => m.share), [MEMBER_SHARE, 9]);
+      await first.close();
+
+      const second = await startDaemon({ dir, pcpus: 1 });
+      try {
+        const s = second.request;
+        assert.deepEqual(withoutCpuTime((await s('GET', '/api/v1/scheduling-domains')).body), withoutCpuTime(groupsBefore));
+        // In force in the hypervisor again: the group's cap split 3:1.
+        const used = async (name: string): Promise<number> => (await s('GET', `/api/v1/domains/${name}`)).body.cpu_time_ns;
+        const guest0 = await used('guest');
+        const stub0 = await used('stub');
+        await s('POST', '/api/v1/host/clock/advance', { ms: 30_000 });
+        const guest = (await used('guest')) - guest0;
+        const stub = (await used('stub')) - stub0;
+        const ratio = guest / stub;
+        assert.ok(Math.abs(ratio / (MASTER_SHARE / MEMBER_SHARE) - 1) <= 0.05, `guest/stub after restart ${ratio}`);
+        assert.ok(Math.abs((guest + stub) / 30e9 - CAP_PERCENT / 100) <= 0.003, `pair after restart ${(guest + stub) / 30e9}`);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('an acknowledged change is on disk before the reply (read back by a separate connection)', async () => {
     const dir = tempDir();
     try {

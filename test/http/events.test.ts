@@ -49,13 +49,16 @@ describe('/api/v1/events', () => {
       );
       assert.equal(stream.statusCode, 200);
       assert.match(stream.headers['content-type'] ?? '', /^text\/event-stream/);
-      const received = readEvents(stream, 6);
+      const received = readEvents(stream, 8);
       const auth = { authorization: 'Bearer t' };
       await d.request('POST', '/api/v1/domains', { name: 'a', start: true }, auth);
       await d.request('POST', '/api/v1/domains', { name: 'b' }, auth);
       await d.request('PUT', '/api/v1/domains/a/sched', { cap: 10 }, auth);
       await d.request('POST', '/api/v1/domains/nobody/start', undefined, auth); // fails: no event
       await d.request('POST', '/api/v1/scheduling-domains/a/members', { domain: 'b' }, auth);
+      await d.request('PATCH', '/api/v1/scheduling-domains/a', { master_share: 768 }, auth);
+      await d.request('PUT', '/api/v1/scheduling-domains/a/members/a', { share: 7 }, auth); // fails: not a member
+      await d.request('PUT', '/api/v1/scheduling-domains/a/members/b', { share: 128 }, auth);
       const events = await received;
       assert.deepEqual(events.map((e) => e.event), [
         'domain.created',
@@ -64,9 +67,13 @@ describe('/api/v1/events', () => {
         'domain.sched',
         'scheduling-domain.created',
         'scheduling-domain.member-added',
+        'scheduling-domain.share-changed',
+        'scheduling-domain.share-changed',
       ]);
-      assert.deepEqual(events.map((e) => e.id), ['1', '2', '3', '4', '5', '6']);
+      assert.deepEqual(events.map((e) => e.id), ['1', '2', '3', '4', '5', '6', '7', '8']);
       assert.deepEqual(events[5]?.data, { at_ns: 0, master: 1, member: 2, share: 256 });
+      assert.deepEqual(events[6]?.data, { at_ns: 0, master: 1, domain: 1, share: 768 });
+      assert.deepEqual(events[7]?.data, { at_ns: 0, master: 1, domain: 2, share: 128 });
       assert.deepEqual(events[3]?.data, { at_ns: 0, domain: 1, name: 'a', weight: 256, cap: 10 });
       // close() ends open streams, so shutdown does not wait for them.
       const ended = new Promise((resolve) => stream.once('close', resolve));

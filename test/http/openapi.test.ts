@@ -48,7 +48,8 @@ describe('openapi.yaml', () => {
       'unpauseDomain', 'shutdownDomain', 'destroyDomain', 'getDomainSched', 'setDomainSched', 'listDomainVcpus',
       'setDomainVcpus', 'setVcpuAffinity', 'getHost', 'listPcpus', 'setClock', 'advanceClock', 'getScheduler',
       'setScheduler', 'listSchedulingDomains', 'createSchedulingDomain', 'getSchedulingDomain', 'deleteSchedulingDomain',
-      'addSchedulingDomainMember', 'removeSchedulingDomainMember', 'streamEvents', 'getHealth', 'getMetrics',
+      'addSchedulingDomainMember', 'removeSchedulingDomainMember', 'updateSchedulingDomain',
+      'setSchedulingDomainMemberShare', 'streamEvents', 'getHealth', 'getMetrics',
     ]) {
       assert.ok(ids.includes(id), `missing operation ${id}`);
     }

@@ -92,6 +92,79 @@ describe('/api/v1/scheduling-domains', () => {
       assert.equal((await d.request('GET', '/api/v1/domains/m')).body.sched.cap, 300);
     }));
 
+  describe('changing shares after the fact', () => {
+    // The sub-scheduler splits the group's credit between its domains in proportion to their shares.
+    const CAP_PERCENT = 20;
+    const MASTER_SHARE = 768;
+    const MEMBER_SHARE = 256;
+    const EXPECTED_RATIO = MASTER_SHARE / MEMBER_SHARE;
+    const EXPECTED_PAIR = CAP_PERCENT / 100;
+
+    /** CPU time master and member use in `window_ms` of simulated time. */
+    async function measure(d: Daemon, window_ms: number): Promise<{ ratio: number; pair: number }> {
+      const m0 = await cpuTimeNs(d, 'm');
+      const x0 = await cpuTimeNs(d, 'x');
+      await d.request('POST', '/api/v1/host/clock/advance', { ms: window_ms });
+      const master = (await cpuTimeNs(d, 'm')) - m0;
+      const member = (await cpuTimeNs(d, 'x')) - x0;
+      return { ratio: master / member, pair: (master + member) / (window_ms * NS_PER_MS) };
+    }
+
+    const assertSplit = ({ ratio, pair }: { ratio: number; pair: number }): void => {
+      assert.ok(Math.abs(ratio / EXPECTED_RATIO - 1) <= 0.05, `master/member ${ratio.toFixed(3)}, expected ${EXPECTED_RATIO} within 5%`);
+      assert.ok(Math.abs(pair - EXPECTED_PAIR) <= 0.003, `the pair used ${(pair * 100).toFixed(2)}%, expected ${CAP_PERCENT}% within 0.3 points`);
+    };
+
+    it('a live group takes new shares at once: master 768, member 256 split its cap 20 3:1', () =>
+      withDaemon(1, async (d) => {
+        await d.request('POST', '/api/v1/domains', { name: 'm', start: true, cap: CAP_PERCENT });
+        await d.request('POST', '/api/v1/domains', { name: 'x', start: true });
+        // The member starts at 512 so that setting 256 is a change the scheduler has to see.
+        await d.request('POST', '/api/v1/scheduling-domains/m/members', { domain: 'x', share: 512 });
+
+        const patched = await d.request('PATCH', '/api/v1/scheduling-domains/m', { master_share: MASTER_SHARE });
+        assert.equal(patched.status, 200, JSON.stringify(patched.body));
+        assert.deepEqual({ ...patched.body, cpu_time_ns: 0 }, {
+          master: 1, master_share: MASTER_SHARE, active: true, members: [{ domain: 2, share: 512, active: true }], cpu_time_ns: 0,
+        });
+        const put = await d.request('PUT', '/api/v1/scheduling-domains/m/members/x', { share: MEMBER_SHARE });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+        assert.deepEqual({ ...put.body, cpu_time_ns: 0 }, {
+          master: 1, master_share: MASTER_SHARE, active: true, members: [{ domain: 2, share: MEMBER_SHARE, active: true }], cpu_time_ns: 0,
+        });
+        assert.deepEqual((await d.request('GET', '/api/v1/scheduling-domains/1')).body, put.body);
+
+        assertSplit(await measure(d, 60_000));
+      }));
+
+    it('a halted group keeps new shares in its configuration and applies them on start', () =>
+      withDaemon(1, async (d) => {
+        await d.request('POST', '/api/v1/domains', { name: 'm', cap: CAP_PERCENT });
+        await d.request('POST', '/api/v1/domains', { name: 'x' });
+        await d.request('POST', '/api/v1/scheduling-domains', { master: 'm', members: [{ domain: 'x', share: 512 }] });
+
+        // Both halted: configuration only.
+        const patched = await d.request('PATCH', '/api/v1/scheduling-domains/m', { master_share: MASTER_SHARE });
+        assert.equal(patched.status, 200, JSON.stringify(patched.body));
+        assert.deepEqual(patched.body, {
+          master: 1, master_share: MASTER_SHARE, active: false, members: [{ domain: 2, share: 512, active: false }], cpu_time_ns: 0,
+        });
+
+        // The master live, the member still halted: the group is in force without it.
+        await d.request('POST', '/api/v1/domains/m/start');
+        const put = await d.request('PUT', '/api/v1/scheduling-domains/m/members/x', { share: MEMBER_SHARE });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+        assert.deepEqual({ ...put.body, cpu_time_ns: 0 }, {
+          master: 1, master_share: MASTER_SHARE, active: true, members: [{ domain: 2, share: MEMBER_SHARE, active: false }], cpu_time_ns: 0,
+        });
+
+        await d.request('POST', '/api/v1/domains/x/start');
+        const up = await d.request('GET', '/api/v1/scheduling-domains/m');
+        assert.deepEqual([up.body.master_share, up.body.active, up.body.members], [MASTER_SHARE, true, [{ domain: 2, share: MEMBER_SHARE, active: true }]]);
+        assertSplit(await measure(d, 30_000));
+      }));
+  });
+
   describe('rules and errors (nothing changes on error)', () => {
     let d: Daemon;
     before(async () => {
@@ -150,6 +223,39 @@ describe('/api/v1/scheduling-domains', () => {
         const res = await d.request(method as 'GET', url, body);
         assert.deepEqual([res.status, res.body.code], [status, code], JSON.stringify(res.body));
         assert.deepEqual((await d.request('GET', '/api/v1/scheduling-domains')).body, before);
+      });
+    }
+
+    // Changing shares: every refusal names the field and leaves groups and domains as they were.
+    const shareCases: [string, string, string, unknown, number, string, string][] = [
+      ['a share for a member of an unknown master', 'PUT', '/api/v1/scheduling-domains/nobody/members/a', { share: 10 }, 404, 'NO_SUCH_DOMAIN', 'master'],
+      ['a share in a non-group', 'PUT', '/api/v1/scheduling-domains/a/members/m', { share: 10 }, 404, 'NO_SUCH_SCHEDULING_DOMAIN', 'master'],
+      ['a share for an unknown member', 'PUT', '/api/v1/scheduling-domains/m/members/nobody', { share: 10 }, 404, 'NO_SUCH_DOMAIN', 'domain'],
+      ['a share for a member of another group', 'PUT', '/api/v1/scheduling-domains/m/members/b', { share: 10 }, 404, 'NOT_A_MEMBER', 'domain'],
+      ['a member share for the master itself', 'PUT', '/api/v1/scheduling-domains/m/members/m', { share: 10 }, 404, 'NOT_A_MEMBER', 'domain'],
+      ['a member share for Domain-0', 'PUT', '/api/v1/scheduling-domains/m/members/0', { share: 10 }, 404, 'NOT_A_MEMBER', 'domain'],
+      ['member share 0', 'PUT', '/api/v1/scheduling-domains/m/members/a', { share: 0 }, 400, 'INVALID_ARGUMENT', 'share'],
+      ['member share 65536', 'PUT', '/api/v1/scheduling-domains/m/members/a', { share: 65536 }, 400, 'INVALID_ARGUMENT', 'share'],
+      ['a fractional member share', 'PUT', '/api/v1/scheduling-domains/m/members/a', { share: 1.5 }, 400, 'INVALID_ARGUMENT', 'share'],
+      ['a member share missing', 'PUT', '/api/v1/scheduling-domains/m/members/a', {}, 400, 'INVALID_ARGUMENT', 'share'],
+      ['a member share with an unknown property', 'PUT', '/api/v1/scheduling-domains/m/members/a', { share: 10, weight: 1 }, 400, 'INVALID_ARGUMENT', 'weight'],
+      ['a member share without a body', 'PUT', '/api/v1/scheduling-domains/m/members/a', undefined, 400, 'INVALID_ARGUMENT', 'body'],
+      ['a member share with a malformed master', 'PUT', '/api/v1/scheduling-domains/m!/members/a', { share: 10 }, 400, 'INVALID_ARGUMENT', 'master'],
+      ['master_share for an unknown master', 'PATCH', '/api/v1/scheduling-domains/nobody', { master_share: 10 }, 404, 'NO_SUCH_DOMAIN', 'master'],
+      ['master_share for a non-group', 'PATCH', '/api/v1/scheduling-domains/a', { master_share: 10 }, 404, 'NO_SUCH_SCHEDULING_DOMAIN', 'master'],
+      ['master_share 0', 'PATCH', '/api/v1/scheduling-domains/m', { master_share: 0 }, 400, 'INVALID_ARGUMENT', 'master_share'],
+      ['master_share 65536', 'PATCH', '/api/v1/scheduling-domains/m', { master_share: 65536 }, 400, 'INVALID_ARGUMENT', 'master_share'],
+      ['a change of nothing', 'PATCH', '/api/v1/scheduling-domains/m', {}, 400, 'INVALID_ARGUMENT', 'body'],
+      ['a change with an unknown property', 'PATCH', '/api/v1/scheduling-domains/m', { master_share: 10, members: [] }, 400, 'INVALID_ARGUMENT', 'members'],
+    ];
+    for (const [what, method, url, body, status, code, field] of shareCases) {
+      it(`refuse ${what}: ${status} ${code} on ${field}`, async () => {
+        const groups = (await d.request('GET', '/api/v1/scheduling-domains')).body;
+        const domains = (await d.request('GET', '/api/v1/domains')).body;
+        const res = await d.request(method as 'GET', url, body);
+        assert.deepEqual([res.status, res.body.code, res.body.field], [status, code, field], JSON.stringify(res.body));
+        assert.deepEqual((await d.request('GET', '/api/v1/scheduling-domains')).body, groups);
+        assert.deepEqual((await d.request('GET', '/api/v1/domains')).body, domains);
       });
     }
 

@@ -54,6 +54,47 @@ describe('the daemon process', () => {
     }
   });
 
+  it('lose nothing acknowledged when killed with SIGKILL right after the last reply', async () => {
+    const dir = tempDir();
+    const db = join(dir.path, 'nemesis.db');
+    const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '1', LOG_LEVEL: 'info' };
+    const json = { 'content-type': 'application/json' };
+    let child = spawn(process.execPath, MAIN, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let url = await listeningUrl(child);
+      const send = async (method: string, path: string, body?: unknown) => {
+        const init = body === undefined ? { method } : { method, headers: json, body: JSON.stringify(body) };
+        const res = await fetch(`${url}/api/v1${path}`, init);
+        assert.ok(res.ok, `${method} ${path}: ${res.status}`);
+      };
+      await send('POST', '/domains', { name: 'guest', start: true, cap: 10 });
+      await send('POST', '/domains', { name: 'stubdom', start: true });
+      await send('POST', '/scheduling-domains/guest/members', { domain: 'stubdom', share: 64 });
+      await send('PUT', '/domains/stubdom/sched', { weight: 512 });
+      await send('POST', '/domains/guest/pause');
+      const killed = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await killed;
+
+      child = spawn(process.execPath, MAIN, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      url = await listeningUrl(child);
+      const domains = (await (await fetch(`${url}/api/v1/domains`)).json()) as { name: string; state: string; sched: unknown; scheduling_domain: number | null }[];
+      assert.deepEqual(
+        domains.map((d) => [d.name, d.state, d.sched, d.scheduling_domain]),
+        [
+          ['Domain-0', 'running', { weight: 256, cap: 0 }, null],
+          ['guest', 'paused', { weight: 256, cap: 10 }, null],
+          ['stubdom', 'running', { weight: 512, cap: 0 }, 1],
+        ],
+      );
+      const group = (await (await fetch(`${url}/api/v1/scheduling-domains/guest`)).json()) as { members: { share: number }[] };
+      assert.equal(group.members[0]?.share, 64);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+
   it('refuse a non-loopback HOST without a token, and bad values, with a clear message', () => {
     const run = (env: Record<string, string>) =>
       spawnSync(process.execPath, MAIN, { cwd: ROOT, env: { ...process.env, NEMESIS_DB: ':memory:', ...env }, encoding: 'utf8' });

@@ -42,8 +42,8 @@ export function createHostControl(ctx: ControlContext, version: string): HostCon
   return {
     info() {
       clock.sync();
-      const { pcpus, scheduler } = physinfo();
-      return { pcpus, scheduler, clock: clock.status(), version };
+      const { pcpus, scheduler, trace_hash } = physinfo();
+      return { pcpus, scheduler, clock: clock.status(), version, trace_hash };
     },
 
     listPcpus() {

@@ -23,6 +23,10 @@ export const HostInfo = Type.Object(
     scheduler: Type.String({ examples: ['credit'] }),
     clock: ref(Clock),
     version: Type.String(),
+    trace_hash: Type.String({
+      pattern: '^[0-9a-f]{16}$',
+      description: 'A hash of every scheduling decision since the host booted: the same requests at the same simulated times give the same hash.',
+    }),
   },
   { $id: 'Host', additionalProperties: false },
 );

@@ -22,6 +22,25 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     );
   });
 
+  it('replays exactly: the same requests at the same simulated times give the same trace hash', async () => {
+    const run = async (cap: number) => {
+      const other = await startDaemon({ pcpus: 2 });
+      try {
+        await other.request('POST', '/api/v1/domains', { name: 'io', start: true, workload: { type: 'duty', run_ms: 3, sleep_ms: 7 } });
+        await other.request('POST', '/api/v1/domains', { name: 'hog', start: true, cap });
+        await other.request('POST', '/api/v1/host/clock/advance', { ms: 5000 });
+        return (await other.request('GET', '/api/v1/host')).body.trace_hash as string;
+      } finally {
+        await other.close();
+        other.dir.remove();
+      }
+    };
+    const first = await run(50);
+    assert.match(first, /^[0-9a-f]{16}$/);
+    assert.equal(await run(50), first);
+    assert.notEqual(await run(60), first);
+  });
+
   it('list pCPUs: an idle host is idle', async () => {
     await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
     const res = await d.request('GET', '/api/v1/host/pcpus');

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import type { Affinity, DomainInfo } from '../hypervisor/index.ts';
+import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
 import type { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
@@ -18,7 +19,7 @@ import { domainView, vcpuViews, type DomainView, type VcpuView } from './views.t
 export const DOMAIN0 = 0;
 export const DEFAULT_WEIGHT = 256;
 export const DEFAULT_MEMORY_MB = 256;
-export const NAME_PATTERN = /^(?![0-9]+$)[A-Za-z0-9._-]{1,64}$/;
+export const NAME_PATTERN = new RegExp(DOMAIN_NAME_PATTERN);
 
 export type CreateDomainSpec = Static<typeof CreateDomainRequest>;
 export type UpdateDomainSpec = Static<typeof UpdateDomainRequest>;

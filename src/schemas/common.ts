@@ -19,29 +19,22 @@ export const Nullable = <T extends TSchema>(schema: T): TUnsafe<Static<T> | null
 export const Domid = Type.Integer({ minimum: 0, description: 'Domain id (Domain-0 is 0; never reused).' });
 export const Nanoseconds = (description: string) => Type.Integer({ minimum: 0, description });
 
-/** Path parameters are inlined (not `$ref`s) so every generator reads them. */
-export const DomainRefParam = (description: string) => Type.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: '^[A-Za-z0-9._-]+$',
-  description,
-  examples: ['1', 'web'],
-});
+/** A domain by domid (all digits) or by name: as a path parameter and as a body field. */
+const DOMAIN_REF = { minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', examples: ['1', 'web'] };
 
-export const DomainRef = Type.String({
-  $id: 'DomainRef',
-  minLength: 1,
-  maxLength: 64,
-  pattern: '^[A-Za-z0-9._-]+$',
-  description: 'A domain by domid (all digits) or by name.',
-  examples: ['1', 'web'],
-});
+/** Path parameters are inlined (not `$ref`s) so every generator reads them. */
+export const DomainRefParam = (description: string) => Type.String({ ...DOMAIN_REF, description });
+
+export const DomainRef = Type.String({ $id: 'DomainRef', ...DOMAIN_REF, description: 'A domain by domid (all digits) or by name.' });
+
+/** Letters, digits, ".", "_" and "-", not all digits: so a `ref` is never ambiguous. */
+export const DOMAIN_NAME_PATTERN = '^(?![0-9]+$)[A-Za-z0-9._-]{1,64}$';
 
 export const DomainName = Type.String({
   $id: 'DomainName',
   minLength: 1,
   maxLength: 64,
-  pattern: '^(?![0-9]+$)[A-Za-z0-9._-]{1,64}$',
+  pattern: DOMAIN_NAME_PATTERN,
   description: 'Letters, digits, ".", "_" and "-", not all digits; unique.',
   examples: ['web'],
 });

@@ -111,12 +111,7 @@ export class Host {
 
   /** Grow or shrink the vCPU array to `count`; removed vCPUs must be offline. */
   resizeVcpus(domain: Domain, count: number): void {
-    while (domain.vcpus.length > count) {
-      const vcpu = domain.vcpus.pop()!;
-      vcpu.wakeGen++;
-      this.scheduler.removeVcpu(vcpu);
-      this.pcpus[vcpu.processor]!.assigned--;
-    }
+    while (domain.vcpus.length > count) this.removeVcpu(domain.vcpus.pop()!);
     while (domain.vcpus.length < count) {
       const vcpu = this.newVcpu(domain, domain.vcpus.length);
       domain.vcpus.push(vcpu);
@@ -128,13 +123,16 @@ export class Host {
     domain.dying = true;
     for (const vcpu of domain.vcpus) this.refresh(vcpu, 'wake');
     this.flushReschedules();
-    for (const vcpu of domain.vcpus) {
-      vcpu.wakeGen++;
-      this.scheduler.removeVcpu(vcpu);
-      this.pcpus[vcpu.processor]!.assigned--;
-    }
+    for (const vcpu of domain.vcpus) this.removeVcpu(vcpu);
     this.scheduler.removeDomain(domain);
     this.domains.delete(domain.domid);
+  }
+
+  /** Forget a vCPU that no longer runs: its pending wake, its run-queue place, its placement count. */
+  private removeVcpu(vcpu: Vcpu): void {
+    vcpu.wakeGen++;
+    this.scheduler.removeVcpu(vcpu);
+    this.pcpus[vcpu.processor]!.assigned--;
   }
 
   setPaused(domain: Domain, paused: boolean): void {

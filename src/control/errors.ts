@@ -83,9 +83,8 @@ const FROM_DOMCTL: Record<DomctlErrorCode, ErrorCode> = {
   [DomctlErrorCode.NOT_A_MEMBER]: 'NOT_A_MEMBER',
 };
 
-export function fromDomctl(error: DomctlError, fieldPrefix = 'body'): ApiError {
+/** A hypervisor refusal as an API error; its field names (weight, cap, tslice_ms, pcpus, …) are the API's. */
+export function fromDomctl(error: DomctlError): ApiError {
   const code = FROM_DOMCTL[error.code];
-  if (error.field === undefined) return apiError(code, error.message);
-  const field = `${fieldPrefix}/${error.field}`;
-  return apiError(code, error.message, { field });
+  return error.field === undefined ? apiError(code, error.message) : apiError(code, error.message, { field: error.field });
 }

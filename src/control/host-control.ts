@@ -7,12 +7,8 @@ import type { ClockStatus } from '../runtime/tick-loop.ts';
 import type { Static } from '@sinclair/typebox';
 import type { HostInfo, Scheduler } from '../schemas/host.ts';
 import type { ControlContext } from './context.ts';
-import { fromDomctl, invalidArgument } from './errors.ts';
+import { fromDomctl } from './errors.ts';
 import { HypervisorTx } from './hypervisor-tx.ts';
-
-export const RATELIMIT_MIN_US = 100;
-export const RATELIMIT_MAX_US = 500_000;
-export const US_PER_MS = 1000;
 
 export type HostView = Static<typeof HostInfo>;
 export type SchedulerView = Static<typeof Scheduler>;
@@ -70,14 +66,8 @@ export function createHostControl(ctx: ControlContext, version: string): HostCon
     },
 
     setScheduler(params) {
+      // The scheduler owns its ranges (ratelimit 0 or 100..500000 µs, never above the slice): a refusal is a 400.
       const next: GlobalSchedParams = { ...state.sched, ...params };
-      const { ratelimit_us, tslice_ms } = next;
-      if (ratelimit_us !== 0 && (ratelimit_us < RATELIMIT_MIN_US || ratelimit_us > RATELIMIT_MAX_US)) {
-        throw invalidArgument('ratelimit_us', `must be 0 or in ${RATELIMIT_MIN_US}..${RATELIMIT_MAX_US}, got ${ratelimit_us}`);
-      }
-      if (ratelimit_us > tslice_ms * US_PER_MS) {
-        throw invalidArgument('ratelimit_us', `must not exceed the timeslice (${tslice_ms * US_PER_MS} µs), got ${ratelimit_us}`);
-      }
       clock.sync();
       const tx = new HypervisorTx(host);
       tx.run({ op: 'sched_global', cmd: 'putinfo', params: next }, { op: 'sched_global', cmd: 'putinfo', params: state.sched });

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HTTPMethods, InjectOptions } from 'fastify';
+import type { InjectOptions } from 'fastify';
 import { createDaemon, type Daemon, type DaemonOptions } from '../src/daemon.ts';
 
 export interface TempDir {
@@ -17,7 +17,7 @@ export function tempDir(): TempDir {
 
 export interface TestDaemon extends Daemon {
   readonly dbPath: string;
-  request(method: HTTPMethods, url: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  request(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
 }
 
 export interface Reply {

@@ -290,8 +290,9 @@ class CreditScheduler implements Scheduler {
    */
   private distribute(entity: CreditDomain, fair: number, capCredits: number): number {
     const C = this.creditsPerTslice;
-    const vcpus = entity.activeVcpus.slice();
+    const vcpus = entity.activeVcpus;
     const n = vcpus.length;
+    let idle: CreditVcpu[] | null = null;
     const even = ceilDiv(fair, n);
     const shares = sharesDiffer(vcpus) ? vcpus.map(shareOf) : null;
     const split = shares === null ? null : apportion(even * n, shares);
@@ -311,12 +312,13 @@ class CreditScheduler implements Scheduler {
         if (sv.vcpu.parked) this.ctx.unpark(sv.vcpu);
         // Idle vCPUs cannot hoard: past one slice of credit it stops earning.
         if (sv.credit > C) {
-          this.deactivate(sv);
+          (idle ??= []).push(sv);
           sv.credit = 0;
         }
       }
       balance += sv.credit;
     }
+    for (const sv of idle ?? []) this.deactivate(sv);
     return balance;
   }
 

@@ -1,8 +1,10 @@
 /**
- * The daemon's configuration, from the environment (see README). Every value
- * is checked; all problems are reported together in one clear message.
+ * The daemon's configuration, from the environment (see README), where
+ * command-line flags may override it. Every value is checked; all problems
+ * are reported together in one clear message.
  */
 import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
 import { MAX_PCPUS } from './hypervisor/index.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,6 +50,38 @@ function integer(env: Env, name: keyof typeof DEFAULTS, min: number, max: number
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
   return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** Flags that mirror the environment. The token has none: a command line is visible to every user of the machine. */
+const FLAGS = {
+  port: { env: 'PORT', type: 'string' },
+  host: { env: 'HOST', type: 'string' },
+  db: { env: 'NEMESIS_DB', type: 'string' },
+  pcpus: { env: 'NEMESIS_PCPUS', type: 'string' },
+  'log-level': { env: 'LOG_LEVEL', type: 'string' },
+  insecure: { env: 'NEMESIS_INSECURE', type: 'boolean' },
+  help: { env: null, type: 'boolean' },
+} as const;
+
+export const USAGE = `usage: nemesisd [--port N] [--host ADDR] [--db FILE] [--pcpus N] [--log-level LEVEL] [--insecure]
+Each flag overrides its environment variable: ${Object.values(FLAGS)
+  .flatMap((flag) => (flag.env === null ? [] : [flag.env]))
+  .join(', ')}; NEMESIS_TOKEN is read from the environment only.`;
+
+/** The environment with the command line's flags applied over it, and whether --help was asked for. */
+export function applyFlags(args: readonly string[], env: Env): { env: Env; help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new ConfigError([`${error instanceof Error ? error.message : String(error)}\n${USAGE}`]);
+  }
+  const merged: Record<string, string | undefined> = { ...env };
+  for (const [name, value] of Object.entries(parsed.values)) {
+    const target = FLAGS[name as keyof typeof FLAGS].env;
+    if (target !== null) merged[target] = value === true ? '1' : String(value);
+  }
+  return { env: merged, help: parsed.values.help === true };
 }
 
 export function loadConfig(env: Env): Config {

@@ -5,7 +5,7 @@
  * database, exit 0.
  */
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { applyFlags, ConfigError, loadConfig, USAGE, type Config } from './config.ts';
 import { createDaemon } from './daemon.ts';
 
 /** How long in-flight requests get to finish before the process is ended anyway. */
@@ -13,7 +13,12 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 function configOrExit(): Config {
   try {
-    return loadConfig(process.env);
+    const { env, help } = applyFlags(process.argv.slice(2), process.env);
+    if (help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    return loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`nemesisd: ${error.message}\n`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, isLoopback, loadConfig } from '../../src/config.ts';
+import { applyFlags, ConfigError, isLoopback, loadConfig } from '../../src/config.ts';
 
 describe('configuration from the environment', () => {
   it('use the contract defaults', () => {
@@ -31,6 +31,23 @@ describe('configuration from the environment', () => {
       () => loadConfig({ PORT: '70000', NEMESIS_PCPUS: 'four', LOG_LEVEL: 'loud' }),
       (error: ConfigError) => error.problems.length === 3 && /PORT/.test(error.message) && /NEMESIS_PCPUS/.test(error.message) && /LOG_LEVEL/.test(error.message),
     );
+  });
+
+  it('let command-line flags override the environment', () => {
+    const { env, help } = applyFlags(['--port', '9001', '--host=0.0.0.0', '--insecure', '--pcpus', '2', '--db', '/tmp/y.db', '--log-level', 'warn'], {
+      PORT: '9000',
+      NEMESIS_PCPUS: '8',
+      NEMESIS_TOKEN: 't',
+    });
+    assert.equal(help, false);
+    assert.deepEqual(loadConfig(env), { port: 9001, host: '0.0.0.0', db: '/tmp/y.db', pcpus: 2, token: 't', logLevel: 'warn', insecure: true });
+    assert.equal(applyFlags(['--help'], {}).help, true);
+  });
+
+  it('refuse unknown flags, and a token on the command line, naming the flag', () => {
+    assert.throws(() => applyFlags(['--speed', '3'], {}), (error: ConfigError) => /--speed/.test(error.message) && /usage: nemesisd/.test(error.message));
+    assert.throws(() => applyFlags(['--token', 'secret'], {}), /--token/);
+    assert.throws(() => applyFlags(['extra'], {}), ConfigError);
   });
 
   it('know loopback addresses', () => {

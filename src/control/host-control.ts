@@ -17,7 +17,7 @@ export interface HostControl {
   info(): HostView;
   listPcpus(): PcpuInfo[];
   setSpeed(speed: number): ClockStatus;
-  advance(ms: number): ClockStatus;
+  advance(ms: number): Promise<ClockStatus>;
   getScheduler(): SchedulerView;
   setScheduler(params: Partial<GlobalSchedParams>): SchedulerView;
 }
@@ -55,8 +55,8 @@ export function createHostControl(ctx: ControlContext, version: string): HostCon
       return clock.status();
     },
 
-    advance(ms) {
-      clock.advance(ms);
+    async advance(ms) {
+      await clock.advance(ms);
       ctx.events.publish('clock.updated', host.now_ns, { advanced_ms: ms });
       return clock.status();
     },

@@ -16,6 +16,6 @@ export interface SimulationClock {
   /** Bring the host up to the current simulated time, so an operation happens "now". */
   sync(): void;
   setSpeed(speed: number): void;
-  advance(ms: number): void;
+  advance(ms: number): Promise<void>;
   status(): ClockStatus;
 }

@@ -17,6 +17,11 @@ export const DEFAULT_PERIOD_MS = 10;
 export const DEFAULT_MIN_CATCHUP_MS = 1000;
 /** … or this many tick periods at the current speed, whichever is more. */
 export const CATCHUP_PERIODS = 10;
+/** An advance computes in chunks of about this much real time, starting from this much simulated time. */
+const CHUNK_WALL_MS = 20;
+const FIRST_CHUNK_MS = 100;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface AdvanceableHost {
   readonly now_ns: number;
@@ -48,12 +53,13 @@ export interface TickLoopOptions {
 
 export interface TickLoop {
   start(): void;
+  /** Stop ticking, and end any advance in progress where it has got to. */
   stop(): void;
   /** Advance the host to the current simulated time. */
   sync(): void;
   setSpeed(speed: number): void;
-  /** Run the simulation `ms` of simulated time forward, now. */
-  advance(ms: number): void;
+  /** Run the simulation `ms` of simulated time forward, now (after any advance already running). */
+  advance(ms: number): Promise<void>;
   status(): ClockStatus;
 }
 
@@ -83,6 +89,30 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
   let timer: unknown = null;
   let start_ms = 0;
   let deadline_index = 0;
+
+  let advancing: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let chunk_ns = FIRST_CHUNK_MS * NS_PER_MS;
+
+  /**
+   * Run `ms` of simulated time in chunks of about CHUNK_WALL_MS of computing
+   * each, giving the event loop a turn between them: a long advance on a big
+   * host neither blocks other requests nor a shutdown (which ends it early).
+   */
+  const advanceInChunks = async (ms: number): Promise<void> => {
+    sync();
+    const to_ns = Math.floor(base_sim_ns + (clock.now_ms() - base_real_ms) * speed * NS_PER_MS + ms * NS_PER_MS);
+    while (host.now_ns < to_ns && !stopped) {
+      const started_ms = clock.now_ms();
+      host.advanceTo(Math.min(to_ns, host.now_ns + chunk_ns));
+      const took_ms = clock.now_ms() - started_ms;
+      if (took_ms < CHUNK_WALL_MS / 2) chunk_ns = Math.min(chunk_ns * 2, MAX_ADVANCE_MS * NS_PER_MS);
+      else if (took_ms > CHUNK_WALL_MS * 2) chunk_ns = Math.max(chunk_ns / 2, NS_PER_MS);
+      // The real time spent computing was asked for, not a stall to catch up on.
+      rebase(clock.now_ms(), host.now_ns);
+      if (host.now_ns < to_ns) await nextTurn();
+    }
+  };
 
   const rebase = (real_ms: number, sim_ns: number): void => {
     base_real_ms = real_ms;
@@ -118,6 +148,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
 
   return {
     start() {
+      stopped = false;
       if (timer !== null) return;
       start_ms = clock.now_ms();
       rebase(start_ms, host.now_ns);
@@ -125,6 +156,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
       timer = timers.setTimeout(tick, period_ms);
     },
     stop() {
+      stopped = true;
       if (timer === null) return;
       timers.clearTimeout(timer);
       timer = null;
@@ -141,12 +173,10 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
       if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
         throw new RangeError(`ms must be in 0..${MAX_ADVANCE_MS}, got ${ms}`);
       }
-      sync();
-      const from_ns = base_sim_ns + (clock.now_ms() - base_real_ms) * speed * NS_PER_MS;
-      const to_ns = from_ns + ms * NS_PER_MS;
-      host.advanceTo(Math.floor(to_ns));
-      // A long advance takes real time to compute; that time was asked for, not a stall to catch up on.
-      rebase(clock.now_ms(), to_ns);
+      // One advance after another, so two of them add up; each yields between its chunks.
+      const run = advancing.then(() => advanceInChunks(ms));
+      advancing = run.catch(() => undefined);
+      return run;
     },
     status() {
       return {

@@ -90,14 +90,14 @@ describe('tickLoop', () => {
     assert.equal(host.now_ns, (10 + 1000 + 10) * NS_PER_MS);
   });
 
-  it('freeze at speed 0, advance on request, and run accelerated', () => {
+  it('freeze at speed 0, advance on request, and run accelerated', async () => {
     const time = fakeTime();
     const host = fakeHost();
     const loop = createTickLoop({ host, clock: time, timers: time, speed: 0 });
     loop.start();
     for (let i = 0; i < 10; i++) time.fire();
     assert.equal(host.now_ns, 0, 'frozen');
-    loop.advance(250);
+    await loop.advance(250);
     assert.equal(host.now_ns, 250 * NS_PER_MS);
     loop.setSpeed(1000);
     time.fire();
@@ -106,7 +106,7 @@ describe('tickLoop', () => {
     loop.setSpeed(1);
     time.fire();
     assert.equal(host.now_ns, (250 + 10_000 + 10) * NS_PER_MS);
-    loop.advance(5);
+    await loop.advance(5);
     time.fire();
     assert.equal(host.now_ns, (250 + 10_000 + 10 + 5 + 10) * NS_PER_MS, 'advance adds to, not replaces, the running clock');
   });
@@ -139,7 +139,7 @@ describe('tickLoop', () => {
 });
 
 describe('tickLoop advance', () => {
-  it('does not count the real time an advance takes to compute as a stall', () => {
+  it('does not count the real time an advance takes to compute as a stall', async () => {
     const time = fakeTime();
     const host = fakeHost();
     const slowHost: AdvanceableHost = {
@@ -153,10 +153,64 @@ describe('tickLoop advance', () => {
     };
     const loop = createTickLoop({ host: slowHost, clock: time, timers: time });
     loop.start();
-    loop.advance(60_000);
+    await loop.advance(60_000);
     assert.equal(host.now_ns, 60_000 * NS_PER_MS);
     time.fire();
     assert.equal(loop.status().skipped_ns, 0);
     assert.ok(host.now_ns - 60_000 * NS_PER_MS <= 10 * NS_PER_MS, 'runs on in real time from the end of the advance');
+  });
+
+  /** A host whose every advanceTo costs `cost_ms` of (fake) real time. */
+  const costlyHost = (time: { now: number }, cost_ms: number): AdvanceableHost & { calls: number } => {
+    const host = fakeHost();
+    return {
+      get now_ns() {
+        return host.now_ns;
+      },
+      get calls() {
+        return host.calls;
+      },
+      advanceTo(t_ns: number) {
+        time.now += cost_ms;
+        host.advanceTo(t_ns);
+      },
+    };
+  };
+
+  it('computes a long advance in chunks, giving the event loop a turn between them', async () => {
+    const time = fakeTime();
+    const host = costlyHost(time, 30);
+    const loop = createTickLoop({ host, clock: time, timers: time, speed: 0 });
+    let turns = 0;
+    let done = false;
+    const advanced = loop.advance(3_600_000).then(() => (done = true));
+    while (!done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!done) turns++;
+    }
+    await advanced;
+    assert.equal(host.now_ns, 3_600_000 * NS_PER_MS, 'the whole hour, however it was split');
+    // 30 ms a chunk is over the 20 ms aimed at: chunks stay small, so other work ran many times.
+    assert.ok(host.calls > 100, `${host.calls} chunks`);
+    assert.ok(turns > 100, `${turns} turns for the rest of the event loop`);
+  });
+
+  it('runs concurrent advances one after the other, so they add up', async () => {
+    const time = fakeTime();
+    const host = costlyHost(time, 5);
+    const loop = createTickLoop({ host, clock: time, timers: time, speed: 0 });
+    await Promise.all([loop.advance(10_000), loop.advance(2_500), loop.advance(0)]);
+    assert.equal(host.now_ns, 12_500 * NS_PER_MS);
+  });
+
+  it('ends an advance in progress where it has got to when the loop stops', async () => {
+    const time = fakeTime();
+    const host = costlyHost(time, 30);
+    const loop = createTickLoop({ host, clock: time, timers: time, speed: 0 });
+    const advanced = loop.advance(86_400_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    loop.stop();
+    await advanced;
+    assert.ok(host.now_ns > 0 && host.now_ns < 86_400_000 * NS_PER_MS, `stopped at ${host.now_ns} ns`);
   });
 });

@@ -32,7 +32,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/host/clock/advance', {
     schema: {
-      ...doc('advanceClock', 'host', 'Advance the simulated clock', 'Run the simulation forward that much simulated time, now.'),
+      ...doc('advanceClock', 'host', 'Advance the simulated clock', 'Run the simulation forward that much simulated time, now (after any advance already running). The daemon keeps answering other requests while it computes.'),
       body: ref(AdvanceClockRequest),
       response: responses({ 200: described(ref(Clock), 'The clock after advancing.') }),
     },

@@ -31,7 +31,7 @@ export interface Daemon {
   readonly loop: TickLoop;
   readonly store: Store;
   readonly control: Control;
-  /** Stop accepting, finish in-flight requests, stop the loop, close the database. */
+  /** Stop the clock (an advance in flight ends where it got to), stop accepting, finish in-flight requests, close the database. */
   close(): Promise<void>;
 }
 
@@ -58,8 +58,8 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       async close() {
         if (closed) return;
         closed = true;
-        await instance.close();
         loop.stop();
+        await instance.close();
         store.close();
       },
     };

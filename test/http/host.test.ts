@@ -41,6 +41,22 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     assert.notEqual(await run(60), first);
   });
 
+  it('shutting down ends an advance in flight where it got to, and still answers it', async () => {
+    const other = await startDaemon({ pcpus: 1 });
+    try {
+      await other.request('POST', '/api/v1/domains', { name: 'hog', start: true });
+      const day_ms = 86_400_000;
+      const advancing = other.request('POST', '/api/v1/host/clock/advance', { ms: day_ms });
+      while (other.loop.status().now_ns === 0) await new Promise((resolve) => setImmediate(resolve));
+      await other.close();
+      const reply = await advancing;
+      assert.equal(reply.status, 200);
+      assert.ok(reply.body.now_ns > 0 && reply.body.now_ns < day_ms * 1e6, `stopped at ${reply.body.now_ns} ns`);
+    } finally {
+      other.dir.remove();
+    }
+  });
+
   it('list pCPUs: an idle host is idle', async () => {
     await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
     const res = await d.request('GET', '/api/v1/host/pcpus');

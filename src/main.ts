@@ -1,7 +1,7 @@
 /**
  * nemesisd: read the configuration, open and migrate the store, restore the
  * simulated host, start the real-time loop and listen. On SIGTERM/SIGINT:
- * stop accepting, finish in-flight requests, stop the loop, close the
+ * stop the clock, stop accepting, finish in-flight requests, close the
  * database, exit 0.
  */
 import closeWithGrace from 'close-with-grace';

@@ -35,8 +35,13 @@ export interface ControlEvent {
 
 export type EventListener = (event: ControlEvent) => void;
 
+/** Recent events kept for clients that reconnect (SSE's Last-Event-ID). */
+export const EVENT_HISTORY = 1024;
+
 export interface EventBus {
   publish(type: EventType, at_ns: number, data: Readonly<Record<string, unknown>>): void;
+  /** The kept events after `seq`, oldest first. */
+  since(seq: number): readonly ControlEvent[];
   /** Returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void;
   readonly listenerCount: number;
@@ -44,12 +49,18 @@ export interface EventBus {
 
 export function createEventBus(): EventBus {
   const listeners = new Set<EventListener>();
+  const history: ControlEvent[] = [];
   let seq = 0;
   return {
     publish(type, at_ns, data) {
       seq += 1;
       const event: ControlEvent = { seq, type, at_ns, data };
+      history.push(event);
+      if (history.length > EVENT_HISTORY) history.shift();
       for (const listener of listeners) listener(event);
+    },
+    since(after) {
+      return history.filter((event) => event.seq > after);
     },
     subscribe(listener) {
       listeners.add(listener);

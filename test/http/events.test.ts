@@ -84,4 +84,32 @@ describe('/api/v1/events', () => {
       d.dir.remove();
     }
   });
+
+  it('replay what a reconnecting client missed, from its Last-Event-ID', async () => {
+    const d = await startDaemon({ pcpus: 1 });
+    try {
+      await d.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = d.app.server.address() as AddressInfo;
+      await d.request('POST', '/api/v1/domains', { name: 'a' });
+      await d.request('POST', '/api/v1/domains/a/start');
+      await d.request('POST', '/api/v1/domains/a/pause');
+      const stream = await new Promise<IncomingMessage>((resolve) =>
+        get({ host: '127.0.0.1', port, path: '/api/v1/events', headers: { 'last-event-id': '1' } }, resolve),
+      );
+      const received = readEvents(stream, 3);
+      await d.request('POST', '/api/v1/domains/a/unpause');
+      const events = await received;
+      assert.deepEqual(events.map((e) => [e.id, e.event]), [
+        ['2', 'domain.started'],
+        ['3', 'domain.paused'],
+        ['4', 'domain.unpaused'],
+      ]);
+      stream.destroy();
+      const bad = await d.request('GET', '/api/v1/events', undefined, { 'last-event-id': 'yesterday' });
+      assert.deepEqual([bad.status, bad.body.code], [400, 'INVALID_ARGUMENT']);
+    } finally {
+      await d.close();
+      d.dir.remove();
+    }
+  });
 });

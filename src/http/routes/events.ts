@@ -28,8 +28,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'events',
         'Stream changes',
         'Server-sent events: one per lifecycle, parameter or membership change. `event` is the type ' +
-          '(e.g. domain.started, domain.sched, scheduling-domain.member-added); `data` is JSON with `at_ns` (simulated time) and the details.',
+          '(e.g. domain.started, domain.sched, scheduling-domain.member-added); `data` is JSON with `at_ns` (simulated time) and the details. ' +
+          'A client reconnecting with `Last-Event-ID` first gets the events it missed (the last 1024 are kept).',
       ),
+      headers: Type.Object({
+        'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'The last event id this client saw (sent by EventSource when it reconnects).' })),
+      }),
       response: responses({
         200: Type.Unsafe<string>({
           description: 'The event stream; it stays open.',
@@ -47,6 +51,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       'x-accel-buffering': 'no',
     });
     raw.write(': connected\n\n');
+    // A reconnecting EventSource sends the last id it saw: replay what it missed, as far as it is kept.
+    const lastSeen = request.headers['last-event-id'];
+    if (lastSeen !== undefined) for (const event of app.control.events.since(Number(lastSeen))) raw.write(format(event));
     const unsubscribe = app.control.events.subscribe((event) => raw.write(format(event)));
     const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
     heartbeat.unref();

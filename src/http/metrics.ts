@@ -3,7 +3,7 @@
  * when scraped; HTTP requests are counted as they finish. One registry per
  * app, so several apps (tests) never share counters.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Control } from '../control/index.ts';
 import { POWER_STATES } from '../store/index.ts';
@@ -51,13 +51,22 @@ export function createMetrics(control: Control): Registry {
 
 /**
  * Counting is a Map increment in a callback hook (no promise, no label
- * lookup per request); the counter is filled from it when scraped.
+ * lookup per request); the counter is filled from it when scraped. Each
+ * route gets its own hook, made when the route is added, because reading
+ * `request.routeOptions` builds a new object on every request.
  */
 export function countRequests(app: FastifyInstance, registry: Registry): void {
   const counts = new Map<string, number>();
+  const count = (key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
+  app.addHook('onRoute', (route) => {
+    const counter: onResponseHookHandler = (request, reply, done) => {
+      count(`${request.method} ${route.url} ${reply.statusCode}`);
+      done();
+    };
+    route.onResponse = [...[route.onResponse ?? []].flat(), counter];
+  });
   app.addHook('onResponse', (request, reply, done) => {
-    const key = `${request.method} ${request.routeOptions.url ?? 'unmatched'} ${reply.statusCode}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (request.is404) count(`${request.method} unmatched ${reply.statusCode}`);
     done();
   });
   new Counter({

@@ -22,6 +22,10 @@ describe('outside /api/v1', () => {
     await d.request('POST', '/api/v1/domains', { name: 'a', start: true }, auth);
     await d.request('POST', '/api/v1/domains', { name: 'b' }, auth);
     await d.request('POST', '/api/v1/host/clock/advance', { ms: 2000 }, auth);
+    await d.request('GET', '/api/v1/domains/a', undefined, auth);
+    await d.request('GET', '/api/v1/domains/nobody', undefined, auth);
+    await d.request('GET', '/api/v1/domains/a');
+    await d.request('GET', '/no/such/route');
     const res = await d.app.inject({ method: 'GET', url: '/metrics' });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type']?.toString() ?? '', /^text\/plain/);
@@ -36,6 +40,10 @@ describe('outside /api/v1', () => {
       'nemesis_clock_speed 0',
       'nemesis_tick_skipped_seconds_total 0',
       'nemesis_http_requests_total{method="POST",route="/api/v1/domains",status="201"} 2',
+      'nemesis_http_requests_total{method="GET",route="/api/v1/domains/:ref",status="200"} 1',
+      'nemesis_http_requests_total{method="GET",route="/api/v1/domains/:ref",status="404"} 1',
+      'nemesis_http_requests_total{method="GET",route="/api/v1/domains/:ref",status="401"} 1',
+      'nemesis_http_requests_total{method="GET",route="unmatched",status="404"} 1',
     ]) {
       assert.ok(lines.includes(expected), `missing: ${expected}`);
     }

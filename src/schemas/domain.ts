@@ -1,5 +1,6 @@
 /** The domain object and the requests that create and change domains. */
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_GUEST_VCPUS } from '../hypervisor/index.ts';
 import { Affinity, Cap, DomainName, DomainRefParam, Domid, Nanoseconds, Nullable, ref, VcpuCount, Weight, Workload } from './common.ts';
 
 export const DomainSched = Type.Object(
@@ -32,8 +33,8 @@ const MemoryMb = Type.Integer({ minimum: 1, maximum: 1048576, description: 'Memo
 export const CreateDomainRequest = Type.Object(
   {
     name: ref(DomainName),
-    vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 128, description: 'vCPUs online (default 1).' })),
-    max_vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 128, description: 'Default: vcpus.' })),
+    vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_GUEST_VCPUS, description: 'vCPUs online (default 1).' })),
+    max_vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_GUEST_VCPUS, description: 'Default: vcpus.' })),
     memory_mb: Type.Optional(MemoryMb),
     weight: Type.Optional(Weight),
     cap: Type.Optional(Cap),
@@ -46,7 +47,7 @@ export const CreateDomainRequest = Type.Object(
 export const UpdateDomainRequest = Type.Object(
   {
     name: Type.Optional(ref(DomainName)),
-    vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 128, description: 'vCPUs online.' })),
+    vcpus: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_GUEST_VCPUS, description: 'vCPUs online.' })),
     max_vcpus: Type.Optional(VcpuCount),
     memory_mb: Type.Optional(MemoryMb),
     weight: Type.Optional(Weight),
@@ -88,7 +89,7 @@ export const Vcpu = Type.Object(
 export const VcpuList = Type.Array(ref(Vcpu), { $id: 'VcpuList' });
 
 export const SetVcpusRequest = Type.Object(
-  { online: Type.Integer({ minimum: 1, maximum: 128, description: 'vCPUs online, 1..max_vcpus (xm vcpu-set).' }) },
+  { online: Type.Integer({ minimum: 1, maximum: MAX_GUEST_VCPUS, description: 'vCPUs online, 1..max_vcpus (xm vcpu-set).' }) },
   { $id: 'SetVcpusRequest', additionalProperties: false },
 );
 

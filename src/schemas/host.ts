@@ -1,5 +1,6 @@
 /** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
 import { Type } from '@sinclair/typebox';
+import { credit } from '../hypervisor/index.ts';
 import { MAX_ADVANCE_MS, MAX_SPEED } from '../runtime/tick-loop.ts';
 import { Nanoseconds, Nullable, ref } from './common.ts';
 
@@ -61,10 +62,10 @@ export const AdvanceClockRequest = Type.Object(
 const Accounting = Type.Union([Type.Literal('exact'), Type.Literal('sampled')], {
   description: 'exact: charge time actually run (default); sampled: Xen 3.1\'s charge-at-tick.',
 });
-const TsliceMs = Type.Integer({ minimum: 1, maximum: 1000, description: 'Timeslice, ms (default 30).' });
+const TsliceMs = Type.Integer({ minimum: credit.MIN_TSLICE_MS, maximum: credit.MAX_TSLICE_MS, description: 'Timeslice, ms (default 30).' });
 const RatelimitUs = Type.Integer({
   minimum: 0,
-  maximum: 500000,
+  maximum: credit.MAX_RATELIMIT_US,
   description: '0 (off) or 100..500000, not above the timeslice (default 1000).',
 });
 

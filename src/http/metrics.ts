@@ -27,24 +27,27 @@ export function createMetrics(control: Control): Registry {
       for (const [state, count] of counts) this.set({ state }, count);
     },
   });
-  new Gauge({
-    name: 'nemesis_domain_cpu_seconds',
+  // Counters that only grow while the daemon runs (a domain's from its last start): read when scraped.
+  new Counter({
+    name: 'nemesis_domain_cpu_seconds_total',
     help: 'Simulated CPU time consumed by each domain since it last started, seconds.',
     labelNames: ['domid', 'name'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const d of control.domains.list()) this.set({ domid: String(d.id), name: d.name }, d.cpu_time_ns / NS_PER_S);
+      for (const d of control.domains.list()) this.inc({ domid: String(d.id), name: d.name }, d.cpu_time_ns / NS_PER_S);
     },
   });
+  const counter = (name: string, help: string, read: () => number): void =>
+    void new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
   const gauge = (name: string, help: string, read: () => number): void =>
     void new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
   gauge('nemesis_sim_time_seconds', 'Simulated time since the host booted, seconds.', () => clock().now_ns / NS_PER_S);
   gauge('nemesis_clock_speed', 'Simulated seconds per real second (0 = frozen).', () => clock().speed);
   gauge('nemesis_tick_lag_seconds', 'How late the last tick of the real-time loop fired, seconds.', () => clock().lag_ms / MS_PER_S);
   gauge('nemesis_tick_max_lag_seconds', 'The latest any tick fired, seconds.', () => clock().max_lag_ms / MS_PER_S);
-  gauge('nemesis_tick_skipped_seconds_total', 'Simulated time given up after stalls, seconds.', () => clock().skipped_ns / NS_PER_S);
-  gauge('nemesis_ticks_total', 'Ticks of the real-time loop.', () => clock().ticks);
+  counter('nemesis_tick_skipped_seconds_total', 'Simulated time given up after stalls, seconds.', () => clock().skipped_ns / NS_PER_S);
+  counter('nemesis_ticks_total', 'Ticks of the real-time loop.', () => clock().ticks);
   gauge('nemesis_event_subscribers', 'Open /api/v1/events streams.', () => control.events.listenerCount);
   return registry;
 }

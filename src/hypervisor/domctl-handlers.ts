@@ -18,7 +18,7 @@ import {
 } from './domctl.ts';
 import { DomctlErrorCode, domctlError, invalid, type DomctlError } from './errors.ts';
 import type { Host } from './host.ts';
-import { DEFAULT_SHARE, RUNSTATE_NAMES, Runstate, type Domain, type Vcpu } from './model.ts';
+import { DEFAULT_SHARE, groupVcpuCount, RUNSTATE_NAMES, Runstate, type Domain, type Vcpu } from './model.ts';
 import { fail, ok, type Result } from './result.ts';
 import { WORKLOAD_MAX_PHASE_MS, type Workload } from './workload.ts';
 
@@ -127,11 +127,15 @@ function affinityMask(host: Host, pcpus: Affinity): Result<Uint8Array | null, Do
   return ok(mask);
 }
 
+/** Guests have up to 128 vCPUs; Domain-0 has one per pCPU, however many that is. */
+const maxVcpusFor = (host: Host, domid: number): number =>
+  domid === DOMAIN0 ? Math.max(MAX_GUEST_VCPUS, host.pcpus.length) : MAX_GUEST_VCPUS;
+
 // --- lifecycle ---
 
 function createDomain(host: Host, op: CreateDomain): Outcome {
   if (host.domains.has(op.domid)) return fail(domctlError(DomctlErrorCode.DOMAIN_EXISTS, `domid ${op.domid} is in use`, 'domid'));
-  const maxVcpus = Math.max(MAX_GUEST_VCPUS, op.domid === DOMAIN0 ? host.pcpus.length : 0);
+  const maxVcpus = maxVcpusFor(host, op.domid);
   const workload = op.workload ?? { type: 'cpu' };
   const problem =
     checkInteger('domid', op.domid, 0, MAX_DOMID) ??
@@ -182,12 +186,11 @@ function setPaused(host: Host, domain: Domain, paused: boolean): Outcome {
 
 function setMaxVcpus(host: Host, domain: Domain, max: number): Outcome {
   const online = onlineCount(domain);
-  const limit = domain.domid === DOMAIN0 ? Math.max(MAX_GUEST_VCPUS, host.pcpus.length) : MAX_GUEST_VCPUS;
-  const problem = checkInteger('max_vcpus', max, online, limit);
+  const problem = checkInteger('max_vcpus', max, online, maxVcpusFor(host, domain.domid));
   if (problem !== null) return fail(problem);
   const { cap } = host.scheduler.getDomainParams(domain);
-  const members = domain.group === null ? 0 : domain.group.members.reduce((n, m) => n + m.vcpus.length, 0);
-  if (cap > 100 * (max + members)) return fail(invalid('max_vcpus', `${max} vCPUs cannot carry the domain's cap of ${cap}`));
+  const groupVcpus = groupVcpuCount(domain) - domain.vcpus.length + max;
+  if (cap > 100 * groupVcpus) return fail(invalid('max_vcpus', `${max} vCPUs cannot carry the domain's cap of ${cap}`));
   host.resizeVcpus(domain, max);
   return ok(domainInfo(host, domain));
 }

@@ -471,7 +471,7 @@ class CreditScheduler implements Scheduler {
       return fail(invalid('weight', `must be an integer in ${MIN_WEIGHT}..${MAX_WEIGHT}, got ${weight}`));
     }
     // A master's cap may cover every vCPU of its scheduling domain.
-    const maxCap = 100 * (domain.group === null ? domain.vcpus.length : groupVcpuCount(domain));
+    const maxCap = 100 * groupVcpuCount(domain);
     if (!Number.isInteger(cap) || cap < 0 || cap > maxCap) {
       return fail(invalid('cap', `must be an integer in 0..${maxCap} (100 per vCPU; 0 = no cap), got ${cap}`));
     }

@@ -23,7 +23,7 @@ interface Urls {
 }
 
 function startServers(): Promise<{ urls: Urls; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./api-server.ts', import.meta.url).pathname], {
+  const child = spawn(process.execPath, [new URL('./api-server.ts', import.meta.url).pathname], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 /**
  * The HTTP application as a plugin: schemas, OpenAPI, error handling, auth
- * and routes. It never listens; `main.ts` does (and tests call `inject`).
+ * and routes. It never listens; `nemesisd.ts` does (and tests call `inject`).
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';

@@ -1,6 +1,6 @@
 /**
  * Composition: the store, the simulated host, the real-time loop, the control
- * layer and the HTTP app, wired together but not listening. `main.ts` adds
+ * layer and the HTTP app, wired together but not listening. `nemesisd.ts` adds
  * the environment, the port and signal handling; tests use this directly.
  */
 import { readFileSync } from 'node:fs';

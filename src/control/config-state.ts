@@ -27,7 +27,10 @@ export class ConfigState {
   next_domid: number;
   sched: GlobalSchedParams;
 
-  constructor(private readonly store: Store) {
+  private readonly store: Store;
+
+  constructor(store: Store) {
+    this.store = store;
     const host = store.host.get();
     this.next_domid = host.next_domid;
     this.sched = host.sched;

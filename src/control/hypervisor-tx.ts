@@ -10,7 +10,11 @@ import type { SimulatedHost } from './ports.ts';
 export class HypervisorTx {
   private readonly undo: (() => void)[] = [];
 
-  constructor(private readonly host: SimulatedHost) {}
+  private readonly host: SimulatedHost;
+
+  constructor(host: SimulatedHost) {
+    this.host = host;
+  }
 
   /** Run `op`; on failure undo everything so far and throw the mapped error. */
   run<O extends DomctlOp>(op: O, inverse?: DomctlOp | (() => void)): DomctlValue<O> {

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { nodeVersionProblem } from '../../src/node-version.ts';
 import { createStore } from '../../src/store/index.ts';
 import { tempDir } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = ['--import', 'tsx', 'src/main.ts'];
+/** What `npm start` runs: the build (`npm test` builds first). */
+const MAIN = ['dist/bin/nemesisd.js'];
 
 /** Resolve with the URL the daemon logs once it listens. */
 function listeningUrl(child: ChildProcess): Promise<string> {
@@ -105,5 +107,45 @@ describe('the daemon process', () => {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /PORT must be an integer in 0\.\.65535, got "eighty"/);
     assert.match(bad.stderr, /NEMESIS_PCPUS must be an integer in 1\.\.4096, got "0"/);
+  });
+
+  it('stop when a supervisor sends SIGTERM to `npm start`: npm hands the signal to the daemon itself', async () => {
+    const dir = tempDir();
+    // --ignore-scripts skips prestart's build (npm test has built); start itself still runs.
+    const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', NEMESIS_DB: join(dir.path, 'nemesis.db'), NEMESIS_PCPUS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await listeningUrl(child);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timeout = AbortSignal.timeout(10_000);
+      const gone = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => timeout.addEventListener('abort', () => resolve(false)))]);
+      assert.ok(gone, 'npm start was still running 10 s after SIGTERM');
+      // Nothing is left holding the port: the daemon got the signal and closed.
+      await assert.rejects(fetch(`${url}/healthz`));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+
+  it('name the Node.js version it needs, in one line, instead of crashing on an older one', (t: TestContext) => {
+    assert.equal(nodeVersionProblem('24.21.0'), undefined);
+    assert.equal(nodeVersionProblem('22.18.0'), undefined);
+    assert.match(nodeVersionProblem('20.20.2') ?? '', /^Node\.js 22 or newer is needed \(24 LTS recommended\); this is Node\.js 20\.20\.2$/);
+    // The machine's own Node, where it is older (CI machines have Node 20 installed), runs the real entry point.
+    const system = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' });
+    const major = Number(/^v(\d+)/.exec(system.stdout ?? '')?.[1]);
+    if (system.status !== 0 || !(major < 22)) {
+      t.skip('no Node.js older than 22 at /usr/bin/node');
+      return;
+    }
+    const old = spawnSync('/usr/bin/node', [MAIN[0] ?? ''], { cwd: ROOT, env: { ...process.env, NEMESIS_DB: ':memory:' }, encoding: 'utf8' });
+    assert.equal(old.status, 1);
+    assert.match(old.stderr, /^nemesisd: Node\.js 22 or newer is needed \(24 LTS recommended\); this is Node\.js 2\d\.[\d.]+\n$/);
   });
 });

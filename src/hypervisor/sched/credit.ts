@@ -94,7 +94,10 @@ class CreditScheduler implements Scheduler {
   private accountings = 0;
   private groupsDirty = false;
 
-  constructor(private readonly ctx: SchedulerContext) {
+  private readonly ctx: SchedulerContext;
+
+  constructor(ctx: SchedulerContext) {
+    this.ctx = ctx;
     this.runqs = Array.from({ length: ctx.pcpuCount }, () => []);
     this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
     this.migrationTargetAt_ns = new Float64Array(ctx.pcpuCount).fill(-1);

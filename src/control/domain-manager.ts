@@ -72,7 +72,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
 
   const checkName = (name: string, self?: number): void => {
     if (!NAME_PATTERN.test(name)) {
-      throw invalidArgument('name', 'must be 1..64 letters, digits, ".", "_" or "-", and not all digits');
+      throw invalidArgument('name', 'must be 1..64 letters, digits, ".", "_" or "-", not all digits and not only dots');
     }
     const owner = state.nameOwner(name);
     if (owner !== undefined && owner !== self) throw apiError('NAME_TAKEN', `a domain named "${name}" exists (domid ${owner})`, { field: 'name' });

@@ -20,7 +20,7 @@ import { DomctlErrorCode, domctlError, invalid, type DomctlError } from './error
 import type { Host } from './host.ts';
 import { DEFAULT_SHARE, groupVcpuCount, RUNSTATE_NAMES, Runstate, type Domain, type Vcpu } from './model.ts';
 import { fail, ok, type Result } from './result.ts';
-import { WORKLOAD_MAX_PHASE_MS, type Workload } from './workload.ts';
+import { WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS, type Workload } from './workload.ts';
 
 export const MAX_GUEST_VCPUS = 128;
 /** Xen stops at 0x7FEF (DOMID_FIRST_RESERVED - 1); a simulated host of 100000 guests needs more. */
@@ -102,8 +102,8 @@ function checkWorkload(workload: Workload): DomctlError | null {
     case 'duty':
       for (const field of ['run_ms', 'sleep_ms'] as const) {
         const value = workload[field];
-        if (!Number.isFinite(value) || value < 0.000001 || value > WORKLOAD_MAX_PHASE_MS) {
-          return invalid(`workload.${field}`, `must be a number of ms in 0.000001..${WORKLOAD_MAX_PHASE_MS}, got ${value}`);
+        if (!Number.isFinite(value) || value < WORKLOAD_MIN_PHASE_MS || value > WORKLOAD_MAX_PHASE_MS) {
+          return invalid(`workload.${field}`, `must be a number of ms in ${WORKLOAD_MIN_PHASE_MS}..${WORKLOAD_MAX_PHASE_MS}, got ${value}`);
         }
       }
       return null;

@@ -12,9 +12,8 @@ import { allowedOn, DEFAULT_SHARE, Runstate, type Domain, type Pcpu, type Vcpu }
 import { createRandom, type Random } from './random.ts';
 import { createCreditScheduler } from './sched/credit.ts';
 import type { Scheduler, SchedulerContext, SchedulerFactory, WakeCause } from './sched/scheduler.ts';
-import { msToNs } from './time.ts';
 import { TraceHash } from './trace-hash.ts';
-import type { Workload } from './workload.ts';
+import { phaseNs, type Workload } from './workload.ts';
 
 export interface HostOptions {
   readonly pcpus: number;
@@ -348,8 +347,8 @@ export class Host {
       vcpu.burstLeft_ns = Infinity;
       return;
     }
-    const run_ns = msToNs(workload.run_ms);
-    const period_ns = run_ns + msToNs(workload.sleep_ms);
+    const run_ns = phaseNs(workload.run_ms);
+    const period_ns = run_ns + phaseNs(workload.sleep_ms);
     const phase_ns = Math.floor(this.random.next() * period_ns);
     if (phase_ns < run_ns) {
       vcpu.blocked = false;
@@ -371,9 +370,9 @@ export class Host {
     const workload = vcpu.domain.workload;
     if (workload.type !== 'duty') return;
     vcpu.blocked = true;
-    vcpu.burstLeft_ns = msToNs(workload.run_ms);
+    vcpu.burstLeft_ns = phaseNs(workload.run_ms);
     vcpu.wakeGen++;
-    this.events.push(this.clock_ns + msToNs(workload.sleep_ms), EventRank.wake, { kind: 'wake', vcpu, gen: vcpu.wakeGen });
+    this.events.push(this.clock_ns + phaseNs(workload.sleep_ms), EventRank.wake, { kind: 'wake', vcpu, gen: vcpu.wakeGen });
     this.refresh(vcpu, 'wake');
   }
 

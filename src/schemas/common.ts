@@ -4,7 +4,7 @@
  * named component in the OpenAPI document, so generated SDKs get real type names.
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { credit, MAX_GUEST_VCPUS, MAX_SHARE, MIN_SHARE, WORKLOAD_MAX_PHASE_MS } from '../hypervisor/index.ts';
+import { credit, MAX_GUEST_VCPUS, MAX_SHARE, MIN_SHARE, WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS } from '../hypervisor/index.ts';
 
 /** A `$ref` to a registered schema, typed as the schema it points to. */
 export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>> {
@@ -19,23 +19,29 @@ export const Nullable = <T extends TSchema>(schema: T): TUnsafe<Static<T> | null
 export const Domid = Type.Integer({ minimum: 0, description: 'Domain id (Domain-0 is 0; never reused).' });
 export const Nanoseconds = (description: string) => Type.Integer({ minimum: 0, description });
 
+/**
+ * Never only dots: `.` and `..` are path segments that URL-normalising clients
+ * remove (`/domains/./sched` becomes `/domains/sched`), so no name or ref may be one.
+ */
+const NOT_ONLY_DOTS = '(?!\\.+$)';
+
 /** A domain by domid (all digits) or by name: as a path parameter and as a body field. */
-const DOMAIN_REF = { minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', examples: ['1', 'web'] };
+const DOMAIN_REF = { minLength: 1, maxLength: 64, pattern: `^${NOT_ONLY_DOTS}[A-Za-z0-9._-]+$`, examples: ['1', 'web'] };
 
 /** Path parameters are inlined (not `$ref`s) so every generator reads them. */
 export const DomainRefParam = (description: string) => Type.String({ ...DOMAIN_REF, description });
 
 export const DomainRef = Type.String({ $id: 'DomainRef', ...DOMAIN_REF, description: 'A domain by domid (all digits) or by name.' });
 
-/** Letters, digits, ".", "_" and "-", not all digits: so a `ref` is never ambiguous. */
-export const DOMAIN_NAME_PATTERN = '^(?![0-9]+$)[A-Za-z0-9._-]{1,64}$';
+/** Letters, digits, ".", "_" and "-", not all digits (so a `ref` is never ambiguous), not only dots. */
+export const DOMAIN_NAME_PATTERN = `^(?![0-9]+$)${NOT_ONLY_DOTS}[A-Za-z0-9._-]{1,64}$`;
 
 export const DomainName = Type.String({
   $id: 'DomainName',
   minLength: 1,
   maxLength: 64,
   pattern: DOMAIN_NAME_PATTERN,
-  description: 'Letters, digits, ".", "_" and "-", not all digits; unique.',
+  description: 'Letters, digits, ".", "_" and "-", not all digits, not only dots; unique.',
   examples: ['web'],
 });
 
@@ -49,7 +55,11 @@ export const Share = Type.Integer({ minimum: MIN_SHARE, maximum: MAX_SHARE, desc
 export const VcpuCount = Type.Integer({ minimum: 1, maximum: MAX_GUEST_VCPUS });
 
 const phase_ms = (what: string) =>
-  Type.Number({ minimum: 0.000001, maximum: WORKLOAD_MAX_PHASE_MS, description: `${what}, ms.` });
+  Type.Number({
+    minimum: WORKLOAD_MIN_PHASE_MS,
+    maximum: WORKLOAD_MAX_PHASE_MS,
+    description: `${what}, ms (at least ${WORKLOAD_MIN_PHASE_MS}: 100 µs, Xen's shortest scheduler timer).`,
+  });
 
 export const WorkloadCpu = Type.Object(
   { type: Type.Literal('cpu') },

@@ -6,7 +6,6 @@
 import type { GlobalSchedParams } from '../hypervisor/index.ts';
 import type { DomainRecord, GroupRecord, Store } from '../store/index.ts';
 import { apiError } from './errors.ts';
-import type { HypervisorTx } from './hypervisor-tx.ts';
 
 export interface Change {
   readonly upsertDomains?: readonly DomainRecord[];
@@ -76,13 +75,12 @@ export class ConfigState {
 
   /**
    * Persist `change` in one transaction, then apply it here. If the store
-   * fails, the domctls already done are undone and nothing changes anywhere.
+   * fails, nothing has changed (the hypervisor is changed only after this).
    */
-  commit(tx: HypervisorTx, change: Change): void {
+  commit(change: Change): void {
     try {
       this.store.transaction(() => this.write(change));
     } catch (cause) {
-      tx.rollback();
       const error = apiError('INTERNAL', 'the change could not be stored; nothing was changed');
       error.cause = cause;
       throw error;

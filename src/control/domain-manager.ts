@@ -5,15 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import type { Affinity, DomainInfo } from '../hypervisor/index.ts';
+import { maxCapFor, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
 import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
 import type { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { apiError, badPowerState, invalidArgument } from './errors.ts';
 import type { EventType } from './events.ts';
-import { HypervisorTx } from './hypervisor-tx.ts';
-import { bringUp, CAP_PER_VCPU, isLive, putSched, takeDown } from './lifecycle.ts';
+import { bringUp, isLive, putSched, takeDown } from './lifecycle.ts';
+import { commit, plan } from './plan.ts';
 import { domainView, vcpuViews, type DomainView, type VcpuView } from './views.ts';
 
 export const DOMAIN0 = 0;
@@ -67,7 +67,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
   const capLimit = (domain: DomainRecord, max_vcpus: number): number => {
     const members = state.group(domain.domid)?.members ?? [];
     const memberVcpus = members.reduce((sum, m) => sum + state.get(m.domid).max_vcpus, 0);
-    return CAP_PER_VCPU * (max_vcpus + memberVcpus);
+    return maxCapFor(max_vcpus + memberVcpus);
   };
 
   const checkName = (name: string, self?: number): void => {
@@ -128,9 +128,9 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       };
       checkShape(domain);
       clock.sync();
-      const tx = new HypervisorTx(host);
-      if (spec.start === true) bringUp(ctx, tx, domain, false);
-      state.commit(tx, { upsertDomains: [domain], next_domid: domain.domid + 1 });
+      const steps = host.plan();
+      if (spec.start === true) bringUp(ctx, steps, domain, false);
+      commit(ctx, steps, { upsertDomains: [domain], next_domid: domain.domid + 1 });
       publish('domain.created', domain);
       if (spec.start === true) publish('domain.started', domain);
       return view(domain);
@@ -159,9 +159,9 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       };
       checkShape(next);
       clock.sync();
-      const tx = new HypervisorTx(host);
-      if (isLive(current)) applyLiveUpdate(tx, current, next);
-      state.commit(tx, { upsertDomains: [next] });
+      const steps = host.plan();
+      if (isLive(current)) applyLiveUpdate(steps, current, next);
+      commit(ctx, steps, { upsertDomains: [next] });
       publish('domain.updated', next, { changed: Object.keys(spec) });
       return view(next);
     },
@@ -176,7 +176,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         group === undefined ? [] : [{ ...group, members: group.members.filter((m) => m.domid !== domain.domid) }];
       const deleteGroups = state.group(domain.domid) === undefined ? [] : [domain.domid];
       clock.sync();
-      state.commit(new HypervisorTx(host), { saveGroups, deleteGroups, deleteDomain: domain.domid });
+      commit(ctx, host.plan(), { saveGroups, deleteGroups, deleteDomain: domain.domid });
       publish('domain.deleted', domain);
     },
 
@@ -187,13 +187,13 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       if (action === 'pause' || action === 'unpause') protectDomain0(domain, `${action}d`);
       requireState(domain, transition.from);
       clock.sync();
-      const tx = new HypervisorTx(host);
-      if (action === 'start') bringUp(ctx, tx, domain, false);
-      else if (action === 'pause') tx.run({ op: 'pausedomain', domid: domain.domid }, { op: 'unpausedomain', domid: domain.domid });
-      else if (action === 'unpause') tx.run({ op: 'unpausedomain', domid: domain.domid }, { op: 'pausedomain', domid: domain.domid });
-      else takeDown(ctx, tx, domain);
+      const steps = host.plan();
+      if (action === 'start') bringUp(ctx, steps, domain, false);
+      else if (action === 'pause') plan(steps, { op: 'pausedomain', domid: domain.domid });
+      else if (action === 'unpause') plan(steps, { op: 'unpausedomain', domid: domain.domid });
+      else takeDown(steps, domain);
       const next: DomainRecord = { ...domain, state: transition.to };
-      state.commit(tx, { upsertDomains: [next] });
+      commit(ctx, steps, { upsertDomains: [next] });
       publish(transition.event, next, { state: next.state });
       return view(next);
     },
@@ -208,9 +208,9 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       const next: DomainRecord = { ...current, weight: spec.weight ?? current.weight, cap: spec.cap ?? current.cap };
       checkShape(next);
       clock.sync();
-      const tx = new HypervisorTx(host);
-      if (isLive(current)) putSched(ctx, tx, next.domid, next.weight, next.cap);
-      state.commit(tx, { upsertDomains: [next] });
+      const steps = host.plan();
+      if (isLive(current)) putSched(ctx, steps, next.domid, next.weight, next.cap);
+      commit(ctx, steps, { upsertDomains: [next] });
       publish('domain.sched', next, { weight: next.weight, cap: next.cap });
       return { weight: next.weight, cap: next.cap };
     },
@@ -226,15 +226,10 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         throw invalidArgument('online', `must be in 1..max_vcpus (${current.max_vcpus}), got ${online}`);
       }
       clock.sync();
-      const tx = new HypervisorTx(host);
-      if (isLive(current)) {
-        tx.run(
-          { op: 'setonlinevcpus', domid: current.domid, vcpus: online },
-          { op: 'setonlinevcpus', domid: current.domid, vcpus: current.vcpus },
-        );
-      }
+      const steps = host.plan();
+      if (isLive(current)) plan(steps, { op: 'setonlinevcpus', domid: current.domid, vcpus: online });
       const next: DomainRecord = { ...current, vcpus: online };
-      state.commit(tx, { upsertDomains: [next] });
+      commit(ctx, steps, { upsertDomains: [next] });
       publish('domain.vcpus', next, { online });
       return vcpusOf(next);
     },
@@ -246,17 +241,11 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       }
       checkAffinity(pcpus);
       clock.sync();
-      const tx = new HypervisorTx(host);
-      const previous = current.affinity[vcpu] ?? 'all';
-      if (isLive(current)) {
-        tx.run(
-          { op: 'setvcpuaffinity', domid: current.domid, vcpu, pcpus },
-          { op: 'setvcpuaffinity', domid: current.domid, vcpu, pcpus: previous },
-        );
-      }
+      const steps = host.plan();
+      if (isLive(current)) plan(steps, { op: 'setvcpuaffinity', domid: current.domid, vcpu, pcpus });
       const affinity = current.affinity.map((entry, i) => (i === vcpu ? pcpus : entry));
       const next: DomainRecord = { ...current, affinity };
-      state.commit(tx, { upsertDomains: [next] });
+      commit(ctx, steps, { upsertDomains: [next] });
       publish('domain.affinity', next, { vcpu, pcpus });
       const views = vcpusOf(next);
       return views[vcpu] ?? views[0]!;
@@ -284,18 +273,13 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
   }
 
   /** The domctls that turn a live domain's `current` configuration into `next`. */
-  function applyLiveUpdate(tx: HypervisorTx, current: DomainRecord, next: DomainRecord): void {
+  function applyLiveUpdate(steps: DomctlPlan, current: DomainRecord, next: DomainRecord): void {
     const domid = current.domid;
     const setOnline = (): void => {
-      if (next.vcpus === current.vcpus) return;
-      tx.run({ op: 'setonlinevcpus', domid, vcpus: next.vcpus }, { op: 'setonlinevcpus', domid, vcpus: current.vcpus });
+      if (next.vcpus !== current.vcpus) plan(steps, { op: 'setonlinevcpus', domid, vcpus: next.vcpus });
     };
     const setMax = (): void => {
-      if (next.max_vcpus === current.max_vcpus) return;
-      tx.run({ op: 'max_vcpus', domid, max_vcpus: next.max_vcpus }, () => {
-        host.domctl({ op: 'max_vcpus', domid, max_vcpus: current.max_vcpus });
-        current.affinity.forEach((pcpus, vcpu) => host.domctl({ op: 'setvcpuaffinity', domid, vcpu, pcpus }));
-      });
+      if (next.max_vcpus !== current.max_vcpus) plan(steps, { op: 'max_vcpus', domid, max_vcpus: next.max_vcpus });
     };
     // The hypervisor keeps online ≤ max at every step: shrink online first, grow max first.
     if (next.max_vcpus < current.max_vcpus) {
@@ -305,9 +289,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       setMax();
       setOnline();
     }
-    if (JSON.stringify(next.workload) !== JSON.stringify(current.workload)) {
-      tx.run({ op: 'setworkload', domid, workload: next.workload }, { op: 'setworkload', domid, workload: current.workload });
-    }
-    if (next.weight !== current.weight || next.cap !== current.cap) putSched(ctx, tx, domid, next.weight, next.cap);
+    if (JSON.stringify(next.workload) !== JSON.stringify(current.workload)) plan(steps, { op: 'setworkload', domid, workload: next.workload });
+    if (next.weight !== current.weight || next.cap !== current.cap) putSched(ctx, steps, domid, next.weight, next.cap);
   }
 }

@@ -8,7 +8,7 @@ import type { Static } from '@sinclair/typebox';
 import type { HostInfo, Scheduler } from '../schemas/host.ts';
 import type { ControlContext } from './context.ts';
 import { fromDomctl } from './errors.ts';
-import { HypervisorTx } from './hypervisor-tx.ts';
+import { commit, plan } from './plan.ts';
 
 export type HostView = Static<typeof HostInfo>;
 export type SchedulerView = Static<typeof Scheduler>;
@@ -69,9 +69,9 @@ export function createHostControl(ctx: ControlContext, version: string): HostCon
       // The scheduler owns its ranges (ratelimit 0 or 100..500000 µs, never above the slice): a refusal is a 400.
       const next: GlobalSchedParams = { ...state.sched, ...params };
       clock.sync();
-      const tx = new HypervisorTx(host);
-      tx.run({ op: 'sched_global', cmd: 'putinfo', params: next }, { op: 'sched_global', cmd: 'putinfo', params: state.sched });
-      state.commit(tx, { sched: next });
+      const steps = host.plan();
+      plan(steps, { op: 'sched_global', cmd: 'putinfo', params: next });
+      commit(ctx, steps, { sched: next });
       ctx.events.publish('scheduler.updated', host.now_ns, { ...next });
       return schedulerView(next);
     },

@@ -3,13 +3,17 @@
  * simulated host (src/hypervisor's Host satisfies it) and the runtime's clock
  * (src/runtime's tickLoop satisfies it).
  */
-import type { DomctlOp, DomctlResult } from '../hypervisor/index.ts';
+import type { DomctlOp, DomctlPlan, DomctlResult } from '../hypervisor/index.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
 
 export interface SimulatedHost {
   readonly now_ns: number;
   advanceTo(t_ns: number): void;
   domctl<O extends DomctlOp>(op: O): DomctlResult<O>;
+  /** An empty plan over the host as it is now (the check phase). */
+  plan(): DomctlPlan;
+  /** Apply a checked plan; it cannot fail. */
+  apply(plan: DomctlPlan): void;
 }
 
 export interface SimulationClock {

@@ -7,8 +7,9 @@
 import type { DomainRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { DEFAULT_WEIGHT, DOMAIN0 } from './domain-manager.ts';
-import { HypervisorTx } from './hypervisor-tx.ts';
-import { applyGroup, bringUp, CAP_PER_VCPU, isLive } from './lifecycle.ts';
+import { maxCapFor } from '../hypervisor/index.ts';
+import { applyGroup, bringUp, isLive } from './lifecycle.ts';
+import { commit, plan } from './plan.ts';
 
 const DOMAIN0_UUID = '00000000-0000-0000-0000-000000000000';
 const DOMAIN0_MEMORY_MB = 1024;
@@ -21,25 +22,32 @@ export interface RestoreReport {
 
 export function restoreHost(ctx: ControlContext): RestoreReport {
   const { state, host } = ctx;
-  const setup = new HypervisorTx(host);
-  setup.run({ op: 'sched_global', cmd: 'putinfo', params: state.sched });
+  const setup = host.plan();
+  plan(setup, { op: 'sched_global', cmd: 'putinfo', params: state.sched });
+  host.apply(setup);
   restoreDomain0(ctx);
 
   const restored: number[] = [];
   const failed: { domid: number; reason: string }[] = [];
   const guests = [...state.domains.values()].filter((d) => d.domid !== DOMAIN0 && isLive(d));
   for (const domain of guests) {
+    const steps = host.plan();
     try {
       // Memberships are formed below, once every live domain exists.
-      bringUp(ctx, new HypervisorTx(host), domain, domain.state === 'paused', { joinGroups: false });
-      restored.push(domain.domid);
+      bringUp(ctx, steps, domain, domain.state === 'paused', { joinGroups: false });
     } catch (error) {
       failed.push({ domid: domain.domid, reason: error instanceof Error ? error.message : String(error) });
-      state.commit(new HypervisorTx(host), { upsertDomains: [{ ...domain, state: 'halted' }] });
+      commit(ctx, host.plan(), { upsertDomains: [{ ...domain, state: 'halted' }] });
+      continue;
     }
+    host.apply(steps);
+    restored.push(domain.domid);
   }
   for (const group of state.allGroups()) {
-    if (isLive(state.get(group.master))) applyGroup(ctx, new HypervisorTx(host), group);
+    if (!isLive(state.get(group.master))) continue;
+    const steps = host.plan();
+    applyGroup(ctx, steps, group);
+    host.apply(steps);
   }
   return { restored, failed };
 }
@@ -64,12 +72,13 @@ function restoreDomain0(ctx: ControlContext): void {
     }),
     state: 'running',
   };
-  const tx = new HypervisorTx(host);
-  tx.run({ op: 'setonlinevcpus', domid: DOMAIN0, vcpus: domain0.vcpus });
-  tx.run({ op: 'setworkload', domid: DOMAIN0, workload: domain0.workload });
-  tx.run({ op: 'scheduler_op', domid: DOMAIN0, cmd: 'putinfo', weight: domain0.weight, cap: Math.min(domain0.cap, CAP_PER_VCPU * pcpus) });
-  domain0.affinity.forEach((pcpus, vcpu) => tx.run({ op: 'setvcpuaffinity', domid: DOMAIN0, vcpu, pcpus }));
+  const steps = host.plan();
+  plan(steps, { op: 'setonlinevcpus', domid: DOMAIN0, vcpus: domain0.vcpus });
+  plan(steps, { op: 'setworkload', domid: DOMAIN0, workload: domain0.workload });
+  plan(steps, { op: 'scheduler_op', domid: DOMAIN0, cmd: 'putinfo', weight: domain0.weight, cap: Math.min(domain0.cap, maxCapFor(pcpus)) });
+  domain0.affinity.forEach((pcpus, vcpu) => plan(steps, { op: 'setvcpuaffinity', domid: DOMAIN0, vcpu, pcpus }));
   const changed = JSON.stringify(stored) !== JSON.stringify(domain0);
   const next_domid = Math.max(state.next_domid, 1);
-  if (changed) state.commit(tx, { upsertDomains: [domain0], next_domid });
+  if (changed) commit(ctx, steps, { upsertDomains: [domain0], next_domid });
+  else host.apply(steps);
 }

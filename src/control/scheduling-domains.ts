@@ -3,13 +3,13 @@
  * The grouping is configuration and survives power cycles and restarts; it is
  * in force in the hypervisor only while master and member are both live.
  */
-import { DEFAULT_SHARE, MAX_SHARE, MIN_SHARE } from '../hypervisor/index.ts';
+import { DEFAULT_SHARE, MAX_SHARE, MIN_SHARE, type DomctlPlan } from '../hypervisor/index.ts';
 import type { DomainRecord, GroupRecord, MemberRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { DOMAIN0 } from './domain-manager.ts';
 import { apiError, invalidArgument } from './errors.ts';
-import { HypervisorTx } from './hypervisor-tx.ts';
-import { applyGroup, isLive, liveInHypervisor, syncMasterCap } from './lifecycle.ts';
+import { applyGroup, isLive, syncMasterCap } from './lifecycle.ts';
+import { commit, plan } from './plan.ts';
 import { groupView, type GroupView } from './views.ts';
 import type {
   AddMemberRequest,
@@ -92,28 +92,20 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
   };
 
   /** Add one member in the hypervisor when master and member are both live there. */
-  const applyMember = (tx: HypervisorTx, master: number, member: MemberRecord): void => {
-    if (!liveInHypervisor(ctx, master) || !liveInHypervisor(ctx, member.domid)) return;
-    tx.run(
-      { op: 'schedgroup', cmd: 'add_member', master, member: member.domid, share: member.share },
-      { op: 'schedgroup', cmd: 'remove_member', master, member: member.domid },
-    );
-    syncMasterCap(ctx, tx, master);
+  const applyMember = (steps: DomctlPlan, master: number, member: MemberRecord): void => {
+    if (!steps.has(master) || !steps.has(member.domid)) return;
+    plan(steps, { op: 'schedgroup', cmd: 'add_member', master, member: member.domid, share: member.share });
+    syncMasterCap(ctx, steps, master);
   };
 
   /**
    * Set `domid`'s share (the master's or a member's) in the hypervisor when it
    * is in the group there; otherwise the configuration applies it on start.
    */
-  const applyShare = (tx: HypervisorTx, master: number, domid: number, share: number): void => {
-    const live = host.domctl({ op: 'schedgroup', cmd: 'get', master });
-    if (!live.ok) return;
-    const current = domid === master ? live.value.master_share : live.value.members.find((m) => m.domid === domid)?.share;
-    if (current === undefined) return;
-    tx.run(
-      { op: 'schedgroup', cmd: 'set_share', master, domid, share },
-      { op: 'schedgroup', cmd: 'set_share', master, domid, share: current },
-    );
+  const applyShare = (steps: DomctlPlan, master: number, domid: number, share: number): void => {
+    const members = steps.domain(master)?.members;
+    if (members === undefined || members === null) return;
+    if (domid === master || members.includes(domid)) plan(steps, { op: 'schedgroup', cmd: 'set_share', master, domid, share });
   };
 
   return {
@@ -139,9 +131,9 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       (spec.members ?? []).forEach((m, i) => members.push(checkMember(master, m, members, `members.${i}.domain`)));
       const group: GroupRecord = { master: master.domid, master_share, members };
       clock.sync();
-      const tx = new HypervisorTx(host);
-      if (liveInHypervisor(ctx, master.domid)) applyGroup(ctx, tx, group);
-      state.commit(tx, { saveGroups: [group] });
+      const steps = host.plan();
+      if (steps.has(master.domid)) applyGroup(ctx, steps, group);
+      commit(ctx, steps, { saveGroups: [group] });
       publish('scheduling-domain.created', { master: group.master, members: members.map((m) => m.domid) });
       return view(group);
     },
@@ -152,30 +144,22 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       const master_share = spec.master_share ?? group.master_share;
       checkShare('master_share', master_share);
       clock.sync();
-      const tx = new HypervisorTx(host);
-      applyShare(tx, master.domid, master.domid, master_share);
+      const steps = host.plan();
+      applyShare(steps, master.domid, master.domid, master_share);
       const next: GroupRecord = { ...group, master_share };
-      state.commit(tx, { saveGroups: [next] });
+      commit(ctx, steps, { saveGroups: [next] });
       publish('scheduling-domain.share-changed', { master: master.domid, domain: master.domid, share: master_share });
       return view(next);
     },
 
     remove(masterRef) {
       const master = state.resolve(masterRef, 'master');
-      const group = requireGroup(master);
+      requireGroup(master);
       clock.sync();
-      const tx = new HypervisorTx(host);
-      if (host.domctl({ op: 'schedgroup', cmd: 'get', master: master.domid }).ok) {
-        tx.run({ op: 'schedgroup', cmd: 'dissolve', master: master.domid }, () => {
-          // Only reached when persisting failed: re-form the group as configured.
-          try {
-            applyGroup(ctx, new HypervisorTx(host), group);
-          } catch {
-            // Left dissolved in the hypervisor; the configuration still has it, and a restart restores it.
-          }
-        });
-      }
-      state.commit(tx, { deleteGroups: [master.domid] });
+      const steps = host.plan();
+      const live = steps.domain(master.domid);
+      if (live !== undefined && live.members !== null) plan(steps, { op: 'schedgroup', cmd: 'dissolve', master: master.domid });
+      commit(ctx, steps, { deleteGroups: [master.domid] });
       publish('scheduling-domain.deleted', { master: master.domid });
     },
 
@@ -188,13 +172,13 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
         ? { master: master.domid, master_share: DEFAULT_SHARE, members: [member] }
         : { ...existing, members: [...existing.members, member] };
       clock.sync();
-      const tx = new HypervisorTx(host);
+      const steps = host.plan();
       if (existing === undefined) {
-        if (liveInHypervisor(ctx, master.domid)) applyGroup(ctx, tx, group);
+        if (steps.has(master.domid)) applyGroup(ctx, steps, group);
       } else {
-        applyMember(tx, master.domid, member);
+        applyMember(steps, master.domid, member);
       }
-      state.commit(tx, { saveGroups: [group] });
+      commit(ctx, steps, { saveGroups: [group] });
       if (existing === undefined) publish('scheduling-domain.created', { master: master.domid, members: [] });
       publish('scheduling-domain.member-added', { master: master.domid, member: member.domid, share: member.share });
       return view(group);
@@ -209,16 +193,12 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
         throw apiError('NOT_A_MEMBER', `domain ${member.name} is not a member of ${master.name}'s scheduling domain`, { field: 'domain' });
       }
       clock.sync();
-      const tx = new HypervisorTx(host);
-      const live = host.domctl({ op: 'schedgroup', cmd: 'get', master: master.domid });
-      if (live.ok && live.value.members.some((m) => m.domid === member.domid)) {
-        tx.run(
-          { op: 'schedgroup', cmd: 'remove_member', master: master.domid, member: member.domid },
-          { op: 'schedgroup', cmd: 'add_member', master: master.domid, member: member.domid, share: record.share },
-        );
+      const steps = host.plan();
+      if (steps.domain(member.domid)?.master === master.domid) {
+        plan(steps, { op: 'schedgroup', cmd: 'remove_member', master: master.domid, member: member.domid });
       }
       const next: GroupRecord = { ...group, members: group.members.filter((m) => m.domid !== member.domid) };
-      state.commit(tx, { saveGroups: [next] });
+      commit(ctx, steps, { saveGroups: [next] });
       publish('scheduling-domain.member-removed', { master: master.domid, member: member.domid });
       return view(next);
     },
@@ -232,13 +212,13 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       }
       checkShare('share', spec.share);
       clock.sync();
-      const tx = new HypervisorTx(host);
-      applyShare(tx, master.domid, member.domid, spec.share);
+      const steps = host.plan();
+      applyShare(steps, master.domid, member.domid, spec.share);
       const next: GroupRecord = {
         ...group,
         members: group.members.map((m) => (m.domid === member.domid ? { ...m, share: spec.share } : m)),
       };
-      state.commit(tx, { saveGroups: [next] });
+      commit(ctx, steps, { saveGroups: [next] });
       publish('scheduling-domain.share-changed', { master: master.domid, domain: member.domid, share: spec.share });
       return view(next);
     },

@@ -1,454 +1,81 @@
 /**
- * The simulated host: pCPUs, domains and vCPUs, and the scheduling framework
- * (Xen's schedule.c) as a discrete-event engine. Time only moves in
- * `advanceTo`; every state change happens at an event, and what is reported
- * between events is computed, never stored, so one hour simulated in one call
- * or in a thousand gives the same run.
+ * The simulated host's public surface: `domctl` is its only mutating entry
+ * (with `apply` for a plan of domctls checked in advance), `advanceTo` moves
+ * time, and `inspect` gives read-only views for tests and tools. Every domctl
+ * is checked first (checks.ts) and applied only when allowed, so a refused
+ * operation changes nothing and an allowed one cannot fail half-way.
  */
-import { executeDomctl } from './domctl-handlers.ts';
+import { checkDomctl } from './checks.ts';
+import { applyDomctl, isMutating } from './domctl-handlers.ts';
 import type { DomctlOp, DomctlResult } from './domctl.ts';
-import { EventQueue } from './event-queue.ts';
-import { allowedOn, DEFAULT_SHARE, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
-import { createRandom, type Random } from './random.ts';
-import { createCreditScheduler } from './sched/credit.ts';
-import type { Scheduler, SchedulerContext, SchedulerFactory, WakeCause } from './sched/scheduler.ts';
-import { TraceHash } from './trace-hash.ts';
-import { phaseNs, type Workload } from './workload.ts';
+import { Engine, type HostOptions } from './engine.ts';
+import { inspectEngine, type HostInspection } from './inspect.ts';
+import { invariant } from './invariant.ts';
+import { DOMAIN0_ID } from './limits.ts';
+import { DomctlPlan } from './plan.ts';
+import { fail, ok } from './result.ts';
 
-export interface HostOptions {
-  readonly pcpus: number;
-  /** Seeds the generator behind every random choice (duty workloads' start phase). */
-  readonly seed?: number;
-  readonly scheduler?: SchedulerFactory;
-}
-
-export const MAX_PCPUS = 4096;
-export const DOMAIN0_ID = 0;
-const DEFAULT_SEED = 1;
-
-/** Event kinds, in the order they are handled when they fall on the same ns. */
-const EventRank = { tick: 0, account: 1, wake: 2, pcpuTimer: 3 } as const;
-
-type HostEvent =
-  | { readonly kind: 'tick' }
-  | { readonly kind: 'account' }
-  | { readonly kind: 'wake'; readonly vcpu: Vcpu; readonly gen: number }
-  | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number };
-
-const TICK_EVENT: HostEvent = { kind: 'tick' };
-const ACCOUNT_EVENT: HostEvent = { kind: 'account' };
+export type { HostOptions };
 
 export class Host {
-  readonly pcpus: readonly Pcpu[];
-  /** Live domains in creation order (Domain-0 first). */
-  readonly domains = new Map<number, Domain>();
-  readonly scheduler: Scheduler;
-  private readonly events = new EventQueue<HostEvent>();
-  private readonly reschedQueue: Pcpu[] = [];
-  private readonly random: Random;
-  private readonly trace = new TraceHash();
-  private clock_ns = 0;
-  private eventsProcessed = 0;
+  readonly #engine: Engine;
+  /** Bumped by every change a domctl makes, so a stale plan is caught. */
+  #version = 0;
 
   constructor(options: HostOptions) {
-    if (!Number.isInteger(options.pcpus) || options.pcpus < 1 || options.pcpus > MAX_PCPUS) {
-      throw new RangeError(`pcpus must be an integer in 1..${MAX_PCPUS}, got ${options.pcpus}`);
-    }
-    this.random = createRandom(options.seed ?? DEFAULT_SEED);
-    this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
-    this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext());
-    this.events.push(this.scheduler.tick_ns, EventRank.tick, TICK_EVENT);
-    this.events.push(this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
+    this.#engine = new Engine(options);
     const domain0 = this.domctl({ op: 'createdomain', domid: DOMAIN0_ID, max_vcpus: options.pcpus, vcpus: options.pcpus, workload: { type: 'idle' } });
-    if (!domain0.ok) throw new Error(`cannot create Domain-0: ${domain0.error.message}`);
+    invariant(domain0.ok, () => 'cannot create Domain-0');
   }
 
   get now_ns(): number {
-    return this.clock_ns;
+    return this.#engine.now_ns;
   }
 
   get events_processed(): number {
-    return this.eventsProcessed;
+    return this.#engine.events_processed;
   }
 
   get trace_hash(): string {
-    return this.trace.hex();
+    return this.#engine.trace_hash;
   }
 
   /** Run the simulation forward, handling every event up to and including `t_ns`. */
   advanceTo(t_ns: number): void {
-    if (!Number.isFinite(t_ns) || t_ns < this.clock_ns) {
-      throw new RangeError(`simulated time runs forward: now ${this.clock_ns} ns, asked for ${t_ns} ns`);
-    }
-    const events = this.events;
-    for (let next = events.peek(); next !== undefined && next.at_ns <= t_ns; next = events.peek()) {
-      events.pop();
-      this.clock_ns = next.at_ns;
-      this.eventsProcessed++;
-      this.handle(next.payload);
-      const following = events.peek();
-      if (following === undefined || following.at_ns !== this.clock_ns) this.flushReschedules();
-    }
-    this.clock_ns = Math.floor(t_ns);
+    this.#engine.advanceTo(t_ns);
   }
 
+  /** Check `op`, then apply it: a refusal is a typed error and changes nothing. */
   domctl<O extends DomctlOp>(op: O): DomctlResult<O> {
-    const result = executeDomctl(this, op);
-    this.flushReschedules();
-    return result;
+    const problem = checkDomctl(this.#engine, op);
+    if (problem !== null) return fail(problem);
+    return ok(this.#apply(op)) as DomctlResult<O>;
   }
 
-  // --- domains and vCPUs (called by the domctl handlers, after validation) ---
-
-  createDomain(domid: number, maxVcpus: number, workload: Workload, paused: boolean): Domain {
-    const domain: Domain = { domid, vcpus: [], paused, dying: false, workload, master: null, group: null, share: DEFAULT_SHARE, priv: null };
-    this.domains.set(domid, domain);
-    this.scheduler.insertDomain(domain);
-    this.resizeVcpus(domain, maxVcpus);
-    return domain;
+  /** An empty plan over the host as it is now: add domctls to check a whole request without changing anything. */
+  plan(): DomctlPlan {
+    return new DomctlPlan(this.#engine, this.#version);
   }
 
-  /** Grow or shrink the vCPU array to `count`; removed vCPUs must be offline. */
-  resizeVcpus(domain: Domain, count: number): void {
-    while (domain.vcpus.length > count) this.removeVcpu(domain.vcpus.pop()!);
-    while (domain.vcpus.length < count) {
-      const vcpu = this.newVcpu(domain, domain.vcpus.length);
-      domain.vcpus.push(vcpu);
-      this.scheduler.insertVcpu(vcpu);
+  /** Apply a checked plan. Nothing may have changed since it was made, so no operation in it can fail. */
+  apply(plan: DomctlPlan): void {
+    invariant(plan.version === this.#version, () => `a plan made at version ${plan.version} applied at ${this.#version}`);
+    for (const op of plan.ops) {
+      const problem = checkDomctl(this.#engine, op);
+      invariant(problem === null, () => `a checked ${op.op} failed: ${problem?.message}`);
+      this.#apply(op);
     }
   }
 
-  destroyDomain(domain: Domain): void {
-    domain.dying = true;
-    for (const vcpu of domain.vcpus) this.refresh(vcpu, 'wake');
-    this.flushReschedules();
-    for (const vcpu of domain.vcpus) this.removeVcpu(vcpu);
-    this.scheduler.removeDomain(domain);
-    this.domains.delete(domain.domid);
+  /** Read-only views of the run queues, pCPUs and vCPUs (for invariant checks and tools). */
+  inspect(): HostInspection {
+    return inspectEngine(this.#engine);
   }
 
-  /** Forget a vCPU that no longer runs: its pending wake, its run-queue place, its placement count. */
-  private removeVcpu(vcpu: Vcpu): void {
-    vcpu.wakeGen++;
-    this.scheduler.removeVcpu(vcpu);
-    this.pcpus[vcpu.processor]!.assigned--;
+  #apply(op: DomctlOp): unknown {
+    const value = applyDomctl(this.#engine, op);
+    if (isMutating(op)) this.#version++;
+    this.#engine.flushReschedules();
+    return value;
   }
-
-  setPaused(domain: Domain, paused: boolean): void {
-    domain.paused = paused;
-    for (const vcpu of domain.vcpus) this.refresh(vcpu, 'wake');
-  }
-
-  /** Bring a vCPU online (its workload starts afresh) or take it offline. */
-  setOnline(vcpu: Vcpu, online: boolean): void {
-    if (online && !vcpu.online) this.startWorkload(vcpu);
-    vcpu.online = online;
-    this.refresh(vcpu, 'wake');
-  }
-
-  setWorkload(domain: Domain, workload: Workload): void {
-    domain.workload = workload;
-    for (const vcpu of domain.vcpus) {
-      if (!vcpu.online) continue;
-      this.startWorkload(vcpu);
-      this.refresh(vcpu, 'wake');
-      // A running vCPU's timer was armed for its old burst.
-      if (this.pcpus[vcpu.processor]!.current === vcpu) this.requestReschedule(vcpu.processor);
-    }
-  }
-
-  setAffinity(vcpu: Vcpu, mask: Uint8Array | null): void {
-    vcpu.affinity = mask;
-    if (allowedOn(vcpu, vcpu.processor)) return;
-    const target = this.firstAllowed(vcpu, vcpu.processor);
-    if (this.pcpus[vcpu.processor]!.current === vcpu) {
-      this.migrate(vcpu, target);
-    } else if (vcpu.runnable) {
-      this.scheduler.sleep(vcpu, this.clock_ns);
-      this.setProcessor(vcpu, target);
-      this.scheduler.wake(vcpu, this.clock_ns, 'migrate');
-    } else {
-      this.setProcessor(vcpu, target);
-    }
-  }
-
-  /** Membership or shares changed: the policy picks it up at its next accounting. */
-  groupsChanged(): void {
-    this.scheduler.groupsChanged?.();
-  }
-
-  // --- reporting (computed from settled totals plus the open interval) ---
-
-  runstateNs(vcpu: Vcpu, state: Runstate): number {
-    const settled = vcpu.runstateTotal_ns[state]!;
-    return vcpu.runstate === state ? settled + (this.clock_ns - vcpu.runstateSince_ns) : settled;
-  }
-
-  domainCpuTimeNs(domain: Domain): number {
-    let total = 0;
-    for (const vcpu of domain.vcpus) total += this.runstateNs(vcpu, Runstate.running);
-    return total;
-  }
-
-  pcpuBusyNs(pcpu: Pcpu): number {
-    return pcpu.current === null ? pcpu.busy_ns : pcpu.busy_ns + (this.clock_ns - pcpu.since_ns);
-  }
-
-  pcpuIdleNs(pcpu: Pcpu): number {
-    return pcpu.current === null ? pcpu.idle_ns + (this.clock_ns - pcpu.since_ns) : pcpu.idle_ns;
-  }
-
-  // --- the event engine ---
-
-  private handle(event: HostEvent): void {
-    switch (event.kind) {
-      case 'tick':
-        for (const pcpu of this.pcpus) this.scheduler.tick(pcpu.id, this.clock_ns);
-        this.events.push(this.clock_ns + this.scheduler.tick_ns, EventRank.tick, TICK_EVENT);
-        return;
-      case 'account':
-        this.scheduler.account(this.clock_ns);
-        this.events.push(this.clock_ns + this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
-        return;
-      case 'wake':
-        if (event.gen === event.vcpu.wakeGen) this.endSleep(event.vcpu);
-        return;
-      case 'pcpuTimer':
-        if (event.gen === event.pcpu.timerGen) this.pcpuTimer(event.pcpu);
-        return;
-    }
-  }
-
-  /** The running vCPU's burst is done (it blocks) or its slice is over. */
-  private pcpuTimer(pcpu: Pcpu): void {
-    const vcpu = pcpu.current;
-    if (vcpu !== null) {
-      this.settleBurst(vcpu);
-      if (vcpu.burstLeft_ns <= 0) this.beginSleep(vcpu);
-    }
-    if (this.clock_ns >= pcpu.sliceEnd_ns) this.requestReschedule(pcpu.id);
-  }
-
-  private requestReschedule(pcpu: number): void {
-    const target = this.pcpus[pcpu]!;
-    if (target.reschedPending) return;
-    target.reschedPending = true;
-    this.reschedQueue.push(target);
-  }
-
-  /** Run SCHEDULE_SOFTIRQ on every pCPU that raised it, in the order raised. */
-  private flushReschedules(): void {
-    const queue = this.reschedQueue;
-    for (let i = 0; i < queue.length; i++) {
-      const pcpu = queue[i]!;
-      pcpu.reschedPending = false;
-      this.schedule(pcpu);
-    }
-    queue.length = 0;
-  }
-
-  private schedule(pcpu: Pcpu): void {
-    const now = this.clock_ns;
-    const prev = pcpu.current;
-    if (prev !== null) this.settleBurst(prev);
-    const migrating = prev !== null && prev.migrateTo >= 0;
-    const prevRunnable = prev !== null && prev.runnable && !migrating;
-    const { vcpu: next, slice_ns } = this.scheduler.pick(pcpu.id, prev, prevRunnable, now);
-    if (next !== prev) this.switchTo(pcpu, next);
-    if (prev !== null && migrating) this.finishMigration(prev);
-    this.armTimer(pcpu, next, slice_ns);
-  }
-
-  private switchTo(pcpu: Pcpu, next: Vcpu | null): void {
-    const now = this.clock_ns;
-    const prev = pcpu.current;
-    if (prev === null) pcpu.idle_ns += now - pcpu.since_ns;
-    else pcpu.busy_ns += now - pcpu.since_ns;
-    pcpu.since_ns = now;
-    pcpu.current = next;
-    if (prev !== null) this.updateRunstate(prev);
-    if (next !== null) {
-      if (next.processor !== pcpu.id) this.setProcessor(next, pcpu.id);
-      next.runStart_ns = now;
-      this.updateRunstate(next);
-    }
-    this.trace.switch(now, pcpu.id, next === null ? -1 : next.domain.domid, next === null ? -1 : next.id);
-  }
-
-  private armTimer(pcpu: Pcpu, running: Vcpu | null, slice_ns: number): void {
-    pcpu.timerGen++;
-    if (running === null) return;
-    pcpu.sliceEnd_ns = this.clock_ns + slice_ns;
-    const at_ns = Math.min(pcpu.sliceEnd_ns, this.clock_ns + running.burstLeft_ns);
-    this.events.push(at_ns, EventRank.pcpuTimer, { kind: 'pcpuTimer', pcpu, gen: pcpu.timerGen });
-  }
-
-  private finishMigration(vcpu: Vcpu): void {
-    const target = vcpu.migrateTo;
-    vcpu.migrateTo = -1;
-    this.setProcessor(vcpu, target);
-    if (vcpu.runnable) this.scheduler.wake(vcpu, this.clock_ns, 'migrate');
-  }
-
-  private migrate(vcpu: Vcpu, pcpu: number): void {
-    vcpu.migrateTo = pcpu;
-    this.requestReschedule(vcpu.processor);
-  }
-
-  private setProcessor(vcpu: Vcpu, pcpu: number): void {
-    this.pcpus[vcpu.processor]!.assigned--;
-    this.pcpus[pcpu]!.assigned++;
-    vcpu.processor = pcpu;
-  }
-
-  // --- runnability and runstates ---
-
-  /** Recompute whether the vCPU may run and tell the policy when that changed. */
-  private refresh(vcpu: Vcpu, cause: WakeCause): void {
-    const domain = vcpu.domain;
-    const runnable = vcpu.online && !domain.paused && !domain.dying && !vcpu.parked && !vcpu.blocked;
-    if (runnable !== vcpu.runnable) {
-      vcpu.runnable = runnable;
-      if (runnable) {
-        if (cause === 'wake') vcpu.wakeups++;
-        this.scheduler.wake(vcpu, this.clock_ns, cause);
-      } else {
-        this.scheduler.sleep(vcpu, this.clock_ns);
-      }
-    }
-    this.updateRunstate(vcpu);
-  }
-
-  private updateRunstate(vcpu: Vcpu): void {
-    const state = this.runstateOf(vcpu);
-    if (state === vcpu.runstate) return;
-    vcpu.runstateTotal_ns[vcpu.runstate]! += this.clock_ns - vcpu.runstateSince_ns;
-    vcpu.runstate = state;
-    vcpu.runstateSince_ns = this.clock_ns;
-  }
-
-  private runstateOf(vcpu: Vcpu): Runstate {
-    if (this.pcpus[vcpu.processor]!.current === vcpu) return Runstate.running;
-    if (vcpu.runnable) return Runstate.runnable;
-    const domain = vcpu.domain;
-    const held = !vcpu.online || domain.paused || domain.dying || vcpu.parked;
-    return vcpu.blocked && !held ? Runstate.blocked : Runstate.offline;
-  }
-
-  // --- workloads ---
-
-  /** Put a vCPU at the start of its workload; duty cycles start at a random phase. */
-  private startWorkload(vcpu: Vcpu): void {
-    vcpu.wakeGen++;
-    vcpu.runStart_ns = this.clock_ns;
-    const workload = vcpu.domain.workload;
-    if (workload.type !== 'duty') {
-      vcpu.blocked = workload.type === 'idle';
-      vcpu.burstLeft_ns = Infinity;
-      return;
-    }
-    const run_ns = phaseNs(workload.run_ms);
-    const period_ns = run_ns + phaseNs(workload.sleep_ms);
-    const phase_ns = Math.floor(this.random.next() * period_ns);
-    if (phase_ns < run_ns) {
-      vcpu.blocked = false;
-      vcpu.burstLeft_ns = run_ns - phase_ns;
-    } else {
-      vcpu.blocked = true;
-      vcpu.burstLeft_ns = run_ns;
-      this.events.push(this.clock_ns + period_ns - phase_ns, EventRank.wake, { kind: 'wake', vcpu, gen: vcpu.wakeGen });
-    }
-  }
-
-  /** Charge the running vCPU's burst for the CPU time it has had since it last started. */
-  private settleBurst(vcpu: Vcpu): void {
-    vcpu.burstLeft_ns -= this.clock_ns - vcpu.runStart_ns;
-    vcpu.runStart_ns = this.clock_ns;
-  }
-
-  private beginSleep(vcpu: Vcpu): void {
-    const workload = vcpu.domain.workload;
-    if (workload.type !== 'duty') return;
-    vcpu.blocked = true;
-    vcpu.burstLeft_ns = phaseNs(workload.run_ms);
-    vcpu.wakeGen++;
-    this.events.push(this.clock_ns + phaseNs(workload.sleep_ms), EventRank.wake, { kind: 'wake', vcpu, gen: vcpu.wakeGen });
-    this.refresh(vcpu, 'wake');
-  }
-
-  private endSleep(vcpu: Vcpu): void {
-    vcpu.blocked = false;
-    this.refresh(vcpu, 'wake');
-  }
-
-  // --- placement ---
-
-  private newVcpu(domain: Domain, id: number): Vcpu {
-    const previous = domain.vcpus[id - 1];
-    const processor = this.leastLoaded(previous === undefined ? 0 : previous.processor + 1);
-    this.pcpus[processor]!.assigned++;
-    const vcpu: Vcpu = {
-      domain,
-      id,
-      online: false,
-      processor,
-      affinity: null,
-      blocked: false,
-      parked: false,
-      runnable: false,
-      migrateTo: -1,
-      runstate: Runstate.offline,
-      runstateSince_ns: this.clock_ns,
-      runstateTotal_ns: new Float64Array(4),
-      burstLeft_ns: Infinity,
-      runStart_ns: this.clock_ns,
-      wakeGen: 0,
-      wakeups: 0,
-      priv: null,
-    };
-    return vcpu;
-  }
-
-  /** The pCPU with the fewest vCPUs, ties going to the first from `from` on. */
-  private leastLoaded(from: number): number {
-    const n = this.pcpus.length;
-    let best = from % n;
-    for (let i = 1; i < n; i++) {
-      const id = (from + i) % n;
-      if (this.pcpus[id]!.assigned < this.pcpus[best]!.assigned) best = id;
-    }
-    return best;
-  }
-
-  private firstAllowed(vcpu: Vcpu, from: number): number {
-    const n = this.pcpus.length;
-    for (let i = 0; i < n; i++) {
-      const id = (from + i) % n;
-      if (allowedOn(vcpu, id)) return id;
-    }
-    throw new Error(`vCPU ${vcpu.domain.domid}.${vcpu.id} has an empty affinity`);
-  }
-
-  private schedulerContext(): SchedulerContext {
-    return {
-      pcpuCount: this.pcpus.length,
-      domains: () => this.domains.values(),
-      current: (pcpu) => this.pcpus[pcpu]!.current,
-      requestReschedule: (pcpu) => this.requestReschedule(pcpu),
-      setProcessor: (vcpu, pcpu) => this.setProcessor(vcpu, pcpu),
-      migrate: (vcpu, pcpu) => this.migrate(vcpu, pcpu),
-      park: (vcpu) => {
-        vcpu.parked = true;
-        this.refresh(vcpu, 'unpark');
-      },
-      unpark: (vcpu) => {
-        vcpu.parked = false;
-        this.refresh(vcpu, 'unpark');
-      },
-    };
-  }
-}
-
-function newPcpu(id: number): Pcpu {
-  return { id, current: null, busy_ns: 0, idle_ns: 0, since_ns: 0, assigned: 0, timerGen: 0, sliceEnd_ns: 0, reschedPending: false };
 }

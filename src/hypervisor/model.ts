@@ -80,17 +80,7 @@ export interface Pcpu {
   reschedPending: boolean;
 }
 
-/** A domain's share of its scheduling domain's credit unless set (the sub-scheduler's weight). */
-export const DEFAULT_SHARE = 256;
-
 /** True when `vcpu` may run on `pcpu` under its hard affinity. */
 export function allowedOn(vcpu: Vcpu, pcpu: number): boolean {
   return vcpu.affinity === null || vcpu.affinity[pcpu] === 1;
-}
-
-/** vCPUs a scheduling domain spans: its master's and its members' (max_vcpus). */
-export function groupVcpuCount(master: Domain): number {
-  let count = master.vcpus.length;
-  for (const member of master.group?.members ?? []) count += member.vcpus.length;
-  return count;
 }

@@ -45,6 +45,6 @@ export function snapshot(host: Host): string {
     global: must(host, { op: 'sched_global', cmd: 'getinfo' }),
     groups: must(host, { op: 'schedgroup', cmd: 'list' }),
     physinfo: must(host, { op: 'physinfo' }),
-    dump: host.scheduler.dump(),
+    inspection: host.inspect(),
   });
 }

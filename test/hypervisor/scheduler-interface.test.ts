@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomctlErrorCode, Host, NS_PER_MS } from '../../src/hypervisor/index.ts';
 import type { Vcpu } from '../../src/hypervisor/model.ts';
-import { ok } from '../../src/hypervisor/result.ts';
 import type { Scheduler, SchedulerContext } from '../../src/hypervisor/sched/scheduler.ts';
 import { assertNear, createDomain, measureShares, must } from './helpers.ts';
 
@@ -43,11 +42,15 @@ function roundRobin(ctx: SchedulerContext): Scheduler {
       if (prev !== null && prevRunnable) queues[pcpu]!.push(prev);
       return { vcpu: queues[pcpu]!.shift() ?? null, slice_ns: SLICE_NS };
     },
+    defaultDomainParams: { weight: 256, cap: 0 },
+    checkDomainParams: () => null,
+    checkGlobalParams: () => null,
     getDomainParams: () => ({ weight: 256, cap: 0 }),
-    adjustDomain: (_domain, params) => ok(params),
+    adjustDomain: () => {},
     getGlobalParams: () => ({ tslice_ms: 10, ratelimit_us: 0, accounting: 'exact' }),
-    adjustGlobal: () => ok({ tslice_ms: 10, ratelimit_us: 0, accounting: 'exact' }),
+    adjustGlobal: () => {},
     vcpuInfo: () => ({ credit: 0, priority: 'fifo', parked: false, active: false }),
+    runQueue: (pcpu) => queues[pcpu]!,
     dump: () => queues.map((q) => q.map((v) => `${v.domain.domid}.${v.id}`)),
   };
 }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clampWorkload, DomctlErrorCode, WORKLOAD_MIN_PHASE_MS } from '../../src/hypervisor/index.ts';
+import { Engine } from '../../src/hypervisor/engine.ts';
 import { cpuTimeNs, newHost, NS_PER_MS } from './helpers.ts';
 
 describe('duty workload phases', () => {
@@ -22,7 +23,7 @@ describe('duty workload phases', () => {
       assert.equal(created.error.code, DomctlErrorCode.INVALID_ARGUMENT);
       assert.equal(created.error.field, field);
       assert.match(created.error.message, /must be a number of ms in 0\.1\.\.3600000/);
-      assert.equal(host.domains.has(1), false);
+      assert.equal(host.domctl({ op: 'getdomaininfo', domid: 1 }).ok, false);
       assert.ok(host.domctl({ op: 'createdomain', domid: 1, max_vcpus: 1, vcpus: 1 }).ok);
       const changed = host.domctl({ op: 'setworkload', domid: 1, workload });
       assert.equal(changed.ok ? 'accepted' : changed.error.field, field);
@@ -39,16 +40,17 @@ describe('duty workload phases', () => {
 
   it('the engine runs no phase shorter than the minimum, even one the domctl never checked', () => {
     for (const phase_ms of [0.000001, 0.0000001, 0]) {
-      const host = newHost(1);
       // Straight into the engine, past the domctl's check (as a stored configuration once was).
-      const domain = host.createDomain(1, 1, { type: 'duty', run_ms: phase_ms, sleep_ms: phase_ms }, false);
-      host.setOnline(domain.vcpus[0]!, true);
-      const before = host.events_processed;
-      host.advanceTo(host.now_ns + 10 * NS_PER_MS);
+      const engine = new Engine({ pcpus: 1, seed: 1 });
+      const domain = engine.createDomain(1, 1, { type: 'duty', run_ms: phase_ms, sleep_ms: phase_ms }, false);
+      engine.setOnline(domain.vcpus[0]!, true);
+      const before = engine.events_processed;
+      engine.advanceTo(engine.now_ns + 10 * NS_PER_MS);
       // 10 ms of 0.1 ms bursts and 0.1 ms sleeps: 100 phase ends and one tick, not 10^7 events (or, at 0 ns, no end).
-      const events = host.events_processed - before;
+      const events = engine.events_processed - before;
       assert.ok(events <= 110, `phases of ${phase_ms} ms: ${events} events in 10 ms`);
-      assert.ok(Math.abs(cpuTimeNs(host, 1) - 5 * NS_PER_MS) <= 0.2 * NS_PER_MS, `phases of ${phase_ms} ms: ${cpuTimeNs(host, 1)} ns`);
+      const run_ns = engine.domainCpuTimeNs(domain);
+      assert.ok(Math.abs(run_ns - 5 * NS_PER_MS) <= 0.2 * NS_PER_MS, `phases of ${phase_ms} ms: ${run_ns} ns`);
     }
   });
 

@@ -7,8 +7,8 @@
  * accounting hands it out. The constants below are the fact sheet's.
  */
 import { DomctlErrorCode, domctlError, invalid, type DomctlError } from '../errors.ts';
-import { allowedOn, groupVcpuCount, type Domain, type Vcpu } from '../model.ts';
-import { fail, ok, type Result } from '../result.ts';
+import { CAP_PER_VCPU, maxCapFor } from '../limits.ts';
+import { allowedOn, type Domain, type Vcpu } from '../model.ts';
 import { NS_PER_MS, NS_PER_US } from '../time.ts';
 import type {
   DomainSchedParams,
@@ -81,6 +81,7 @@ export function createCreditScheduler(ctx: SchedulerContext): Scheduler {
 
 class CreditScheduler implements Scheduler {
   readonly name = 'credit';
+  readonly defaultDomainParams: DomainSchedParams = { weight: DEFAULT_WEIGHT, cap: 0 };
   readonly tick_ns = TICK_MS * NS_PER_MS;
   private params: GlobalSchedParams = { tslice_ms: DEFAULT_TSLICE_MS, ratelimit_us: DEFAULT_RATELIMIT_US, accounting: 'exact' };
   private readonly runqs: CreditVcpu[][];
@@ -468,37 +469,44 @@ class CreditScheduler implements Scheduler {
     return { weight: dom.weight, cap: dom.cap };
   }
 
-  adjustDomain(domain: Domain, params: DomainSchedParams): Result<DomainSchedParams, DomctlError> {
+  checkDomainParams(params: DomainSchedParams, groupVcpus: number): DomctlError | null {
     const { weight, cap } = params;
     if (!Number.isInteger(weight) || weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
-      return fail(invalid('weight', `must be an integer in ${MIN_WEIGHT}..${MAX_WEIGHT}, got ${weight}`));
+      return invalid('weight', `must be an integer in ${MIN_WEIGHT}..${MAX_WEIGHT}, got ${weight}`);
     }
     // A master's cap may cover every vCPU of its scheduling domain.
-    const maxCap = 100 * groupVcpuCount(domain);
+    const maxCap = maxCapFor(groupVcpus);
     if (!Number.isInteger(cap) || cap < 0 || cap > maxCap) {
-      return fail(invalid('cap', `must be an integer in 0..${maxCap} (100 per vCPU; 0 = no cap), got ${cap}`));
+      return invalid('cap', `must be an integer in 0..${maxCap} (${CAP_PER_VCPU} per vCPU; 0 = no cap), got ${cap}`);
     }
+    return null;
+  }
+
+  checkGlobalParams(params: GlobalSchedParams): DomctlError | null {
+    return globalParamsProblem(params);
+  }
+
+  adjustDomain(domain: Domain, params: DomainSchedParams): void {
     const dom = domOf(domain);
-    dom.weight = weight;
-    dom.cap = cap;
-    return ok({ weight, cap });
+    dom.weight = params.weight;
+    dom.cap = params.cap;
   }
 
   getGlobalParams(): GlobalSchedParams {
     return this.params;
   }
 
-  adjustGlobal(changes: Partial<GlobalSchedParams>): Result<GlobalSchedParams, DomctlError> {
-    const next = { ...this.params, ...changes };
-    const problem = globalParamsProblem(next);
-    if (problem !== null) return fail(problem);
-    this.params = next;
-    return ok(next);
+  adjustGlobal(params: GlobalSchedParams): void {
+    this.params = params;
   }
 
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
     const sv = vcpuOf(vcpu);
     return { credit: sv.credit, priority: PRIORITY_NAMES[sv.pri], parked: vcpu.parked, active: sv.active };
+  }
+
+  runQueue(pcpu: number): readonly Vcpu[] {
+    return this.runqs[pcpu]!.map((sv) => sv.vcpu);
   }
 
   /** Like `xl debug-keys r`: run queues, active entities and the credit balance. */

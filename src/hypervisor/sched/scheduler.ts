@@ -5,7 +5,6 @@
  */
 import type { DomctlError } from '../errors.ts';
 import type { Domain, Vcpu } from '../model.ts';
-import type { Result } from '../result.ts';
 
 /** Why a vCPU is put (back) on a run queue: only a real wake may be boosted. */
 export type WakeCause = 'wake' | 'unpark' | 'migrate';
@@ -75,11 +74,20 @@ export interface Scheduler {
   /** Choose what `pcpu` runs next; `prev` is what ran there, requeued by the policy when still runnable. */
   pick(pcpu: number, prev: Vcpu | null, prevRunnable: boolean, now_ns: number): PickResult;
 
+  /** A new domain's weight and cap. */
+  readonly defaultDomainParams: DomainSchedParams;
+  /** The policy's ranges, checked before anything changes; `groupVcpus` are the vCPUs the cap covers. */
+  checkDomainParams(params: DomainSchedParams, groupVcpus: number): DomctlError | null;
+  checkGlobalParams(params: GlobalSchedParams): DomctlError | null;
   getDomainParams(domain: Domain): DomainSchedParams;
-  adjustDomain(domain: Domain, params: DomainSchedParams): Result<DomainSchedParams, DomctlError>;
+  /** Only with parameters that passed `checkDomainParams`. */
+  adjustDomain(domain: Domain, params: DomainSchedParams): void;
   getGlobalParams(): GlobalSchedParams;
-  adjustGlobal(params: Partial<GlobalSchedParams>): Result<GlobalSchedParams, DomctlError>;
+  /** Only with parameters that passed `checkGlobalParams`. */
+  adjustGlobal(params: GlobalSchedParams): void;
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo;
+  /** The vCPUs waiting on a pCPU, in the order they would be picked. */
+  runQueue(pcpu: number): readonly Vcpu[];
   dump(): unknown;
 
   /** Scheduling domains changed (membership or shares); absent when the policy has no groups. */

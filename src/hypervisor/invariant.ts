@@ -1,0 +1,12 @@
+/**
+ * Xen's BUG_ON: a broken invariant is a bug in the simulator, never bad input
+ * (that is a DomctlError). It throws, so a run stops where it went wrong.
+ * The message is built only on failure, so a check costs one branch.
+ */
+export class InvariantError extends Error {
+  override readonly name = 'InvariantError';
+}
+
+export function invariant(condition: boolean, message: () => string): asserts condition {
+  if (!condition) throw new InvariantError(message());
+}

@@ -20,6 +20,7 @@ import { DomctlErrorCode, domctlError, invalid, type DomctlError } from './error
 import type { Host } from './host.ts';
 import { DEFAULT_SHARE, groupVcpuCount, RUNSTATE_NAMES, Runstate, type Domain, type Vcpu } from './model.ts';
 import { fail, ok, type Result } from './result.ts';
+import { usageWindow, schedStats } from './usage-domctls.ts';
 import { WORKLOAD_MAX_PHASE_MS, type Workload } from './workload.ts';
 
 export const MAX_GUEST_VCPUS = 128;
@@ -76,6 +77,10 @@ function dispatch(host: Host, op: DomctlOp): Outcome {
         trace_hash: host.trace_hash,
         events_processed: host.events_processed,
       });
+    case 'getusage':
+      return usageWindow(host, op.window_ns);
+    case 'schedstats':
+      return ok(schedStats(host));
     case 'schedgroup':
       return schedGroup(host, op);
   }

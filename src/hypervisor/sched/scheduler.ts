@@ -31,6 +31,17 @@ export interface VcpuSchedInfo {
   readonly active: boolean;
 }
 
+/** What a policy has done so far, for monitoring (Prometheus counters). */
+export interface SchedCounters {
+  readonly accounting_periods: number;
+  readonly boost_wakes: number;
+  readonly parks: number;
+  readonly unparks: number;
+  readonly steals: number;
+  /** Running vCPUs moved to an idle pCPU at a tick. */
+  readonly migrations: number;
+}
+
 export interface PickResult {
   /** The vCPU to run, or null to idle. */
   readonly vcpu: Vcpu | null;
@@ -82,6 +93,8 @@ export interface Scheduler {
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo;
   dump(): unknown;
 
+  /** Its counters; absent when the policy keeps none. */
+  counters?(): SchedCounters;
   /** Scheduling domains changed (membership or shares); absent when the policy has no groups. */
   groupsChanged?(): void;
 }

@@ -7,8 +7,8 @@ import type { Static } from '@sinclair/typebox';
 import { expectedShares, type DomainDemand, type ExpectedShares } from '../fairness/expected-share.ts';
 import { NS_PER_MS, type Workload } from '../hypervisor/index.ts';
 import type { Timers } from '../runtime/clock.ts';
-import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport , USAGE_REASONS } from '../schemas/usage.ts';
-import { DEFAULT_WINDOW_MS, MAX_WINDOW_MS } from '../schemas/usage.ts';
+import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS } from '../schemas/usage.ts';
+import { DEFAULT_WINDOW_MS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
 import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { apiError, fromDomctl, invalidArgument } from './errors.ts';
@@ -213,6 +213,9 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     },
 
     subscribe(interval_ms, listener) {
+      if (!Number.isInteger(interval_ms) || interval_ms < MIN_USAGE_INTERVAL_MS || interval_ms > MAX_USAGE_INTERVAL_MS) {
+        throw invalidArgument('usage_ms', `must be an integer in ${MIN_USAGE_INTERVAL_MS}..${MAX_USAGE_INTERVAL_MS} (ms of wall time), got ${interval_ms}`);
+      }
       let previous = readings();
       let timer: unknown = null;
       const fire = (): void => {

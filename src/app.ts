@@ -15,6 +15,7 @@ import { eventRoutes } from './http/routes/events.ts';
 import { hostRoutes } from './http/routes/host.ts';
 import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
+import { usageRoutes } from './http/routes/usage.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
 
 declare module 'fastify' {
@@ -66,6 +67,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
       await api.register(domainRoutes);
       await api.register(schedulingDomainRoutes);
       await api.register(eventRoutes);
+      await api.register(usageRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -45,7 +45,14 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
-    const control = createControl({ host, clock: loop, store, pcpus: options.pcpus, version: VERSION });
+    const control = createControl({
+      host,
+      clock: loop,
+      store,
+      pcpus: options.pcpus,
+      version: VERSION,
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+    });
     const instance = Fastify(serverOptions(options.logLevel ?? 'info'));
     await instance.register(app, { control, version: VERSION, token: options.token });
     await instance.ready();

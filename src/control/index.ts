@@ -2,6 +2,7 @@
  * The control layer (xend): one object the HTTP routes call, built from the
  * host, the runtime clock and the store, with the host restored from the store.
  */
+import { realTimers, type Timers } from '../runtime/clock.ts';
 import type { Store } from '../store/index.ts';
 import { ConfigState } from './config-state.ts';
 import type { ControlContext } from './context.ts';
@@ -11,6 +12,7 @@ import { createHostControl, type HostControl } from './host-control.ts';
 import type { SimulatedHost, SimulationClock } from './ports.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
+import { createUsageControl, type UsageControl } from './usage.ts';
 
 export interface ControlOptions {
   readonly host: SimulatedHost;
@@ -18,6 +20,8 @@ export interface ControlOptions {
   readonly store: Store;
   readonly pcpus: number;
   readonly version: string;
+  /** Wall-time timers for the usage stream (fakes in tests). */
+  readonly timers?: Timers;
 }
 
 export interface Control {
@@ -25,6 +29,7 @@ export interface Control {
   readonly schedulingDomains: SchedulingDomainManager;
   readonly host: HostControl;
   readonly events: EventBus;
+  readonly usage: UsageControl;
   readonly state: ConfigState;
   readonly restore: RestoreReport;
 }
@@ -43,6 +48,7 @@ export function createControl(options: ControlOptions): Control {
     schedulingDomains: createSchedulingDomainManager(ctx),
     host: createHostControl(ctx, options.version),
     events: ctx.events,
+    usage: createUsageControl(ctx, options.timers ?? realTimers),
     state: ctx.state,
     restore,
   };
@@ -55,4 +61,5 @@ export type { HostControl, HostView, SchedulerView } from './host-control.ts';
 export type { ControlEvent, EventBus, EventType } from './events.ts';
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
+export type { UsageControl, UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock } from './ports.ts';

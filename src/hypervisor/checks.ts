@@ -10,6 +10,7 @@ import { DomctlErrorCode, domctlError, invalid, type DomctlError } from './error
 import { groupVcpus, type DomainFacts, type HostFacts, type PolicyRules } from './facts.ts';
 import { DEFAULT_SHARE, DOMAIN0_ID, MAX_DOMID, MAX_SHARE, maxCapFor, maxVcpusFor, MIN_SHARE } from './limits.ts';
 import type { DomainSchedParams } from './sched/scheduler.ts';
+import { USAGE_HISTORY_NS } from './usage-history.ts';
 import { WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS, type Workload } from './workload.ts';
 
 type Check = DomctlError | null;
@@ -40,9 +41,12 @@ export function checkDomctl(facts: HostFacts, op: DomctlOp): Check {
       return op.cmd === 'getinfo' ? null : facts.policy.checkGlobalParams({ ...facts.global, ...op.params });
     case 'schedgroup':
       return checkSchedGroup(facts, op);
+    case 'getusage':
+      return checkInteger('window_ns', op.window_ns, 0, USAGE_HISTORY_NS);
     case 'getdomaininfolist':
     case 'getcpuinfo':
     case 'physinfo':
+    case 'schedstats':
       return null;
   }
 }

@@ -9,6 +9,7 @@ import type { Engine } from './engine.ts';
 import { invariant } from './invariant.ts';
 import { DEFAULT_SHARE } from './limits.ts';
 import { RUNSTATE_NAMES, Runstate, type Domain, type Vcpu } from './model.ts';
+import { schedStats } from './usage-domctls.ts';
 
 /** Apply a checked operation and return its value. */
 export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
@@ -72,6 +73,10 @@ export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
         trace_hash: engine.trace_hash,
         events_processed: engine.events_processed,
       };
+    case 'getusage':
+      return engine.usage.window(op.window_ns, engine.now_ns, engine);
+    case 'schedstats':
+      return schedStats(engine);
     case 'schedgroup':
       return schedGroup(engine, op);
   }
@@ -85,6 +90,8 @@ export const isMutating = (op: DomctlOp): boolean => {
     case 'getvcpuinfo':
     case 'getcpuinfo':
     case 'physinfo':
+    case 'getusage':
+    case 'schedstats':
       return false;
     case 'scheduler_op':
     case 'sched_global':

@@ -6,7 +6,8 @@
 import type { DomctlError } from './errors.ts';
 import type { RunstateName } from './model.ts';
 import type { Result } from './result.ts';
-import type { DomainSchedParams, GlobalSchedParams } from './sched/scheduler.ts';
+import type { DomainSchedParams, GlobalSchedParams, SchedCounters } from './sched/scheduler.ts';
+import type { UsageWindow } from './usage-history.ts';
 import type { Workload } from './workload.ts';
 
 /** Xen's "leave it alone" sentinels in XEN_DOMCTL_SCHEDOP_putinfo. */
@@ -57,6 +58,9 @@ export type DomctlOp =
   | { readonly op: 'sched_global'; readonly cmd: 'putinfo'; readonly params: Partial<GlobalSchedParams> }
   | { readonly op: 'getcpuinfo' }
   | { readonly op: 'physinfo' }
+  /** CPU used per domain and per pCPU over the last `window_ns` (0..USAGE_HISTORY_NS) of simulated time. */
+  | { readonly op: 'getusage'; readonly window_ns: number }
+  | { readonly op: 'schedstats' }
   | SchedGroupOp;
 
 /** The scheduling-domain ("nemesis") sub-operations. */
@@ -128,6 +132,10 @@ export interface PhysInfo {
   readonly events_processed: number;
 }
 
+export interface SchedStats extends SchedCounters {
+  readonly context_switches: number;
+}
+
 export interface SchedGroupInfo {
   readonly master: number;
   readonly master_share: number;
@@ -153,6 +161,8 @@ export interface DomctlResults {
   sched_global: GlobalSchedParams;
   getcpuinfo: PcpuInfo[];
   physinfo: PhysInfo;
+  getusage: UsageWindow;
+  schedstats: SchedStats;
   schedgroup: SchedGroupInfo;
 }
 

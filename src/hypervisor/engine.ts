@@ -15,6 +15,7 @@ import { createRandom, type Random } from './random.ts';
 import { createCreditScheduler } from './sched/credit.ts';
 import type { GlobalSchedParams, Scheduler, SchedulerContext, SchedulerFactory, WakeCause } from './sched/scheduler.ts';
 import { TraceHash } from './trace-hash.ts';
+import { USAGE_SAMPLE_NS, UsageHistory } from './usage-history.ts';
 import { phaseNs, type Workload } from './workload.ts';
 
 export interface HostOptions {
@@ -27,16 +28,18 @@ export interface HostOptions {
 const DEFAULT_SEED = 1;
 
 /** Event kinds, in the order they are handled when they fall on the same ns. */
-const EventRank = { tick: 0, account: 1, wake: 2, pcpuTimer: 3 } as const;
+const EventRank = { tick: 0, account: 1, wake: 2, pcpuTimer: 3, usageSample: 4 } as const;
 
 type HostEvent =
   | { readonly kind: 'tick' }
   | { readonly kind: 'account' }
   | { readonly kind: 'wake'; readonly vcpu: Vcpu; readonly gen: number }
-  | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number };
+  | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number }
+  | { readonly kind: 'usageSample' };
 
 const TICK_EVENT: HostEvent = { kind: 'tick' };
 const ACCOUNT_EVENT: HostEvent = { kind: 'account' };
+const USAGE_SAMPLE_EVENT: HostEvent = { kind: 'usageSample' };
 
 export class Engine implements HostFacts {
   readonly pcpus: readonly Pcpu[];
@@ -47,6 +50,8 @@ export class Engine implements HostFacts {
   private readonly reschedQueue: Pcpu[] = [];
   private readonly random: Random;
   private readonly trace = new TraceHash();
+  /** Recent CPU usage, read by the getusage domctl. */
+  readonly usage: UsageHistory;
   private clock_ns = 0;
   private eventsProcessed = 0;
 
@@ -57,6 +62,8 @@ export class Engine implements HostFacts {
     this.random = createRandom(options.seed ?? DEFAULT_SEED);
     this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
     this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext());
+    this.usage = new UsageHistory(options.pcpus);
+    this.events.push(USAGE_SAMPLE_NS, EventRank.usageSample, USAGE_SAMPLE_EVENT);
     this.events.push(this.scheduler.tick_ns, EventRank.tick, TICK_EVENT);
     this.events.push(this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
   }
@@ -243,6 +250,10 @@ export class Engine implements HostFacts {
       case 'pcpuTimer':
         if (event.gen === event.pcpu.timerGen) this.pcpuTimer(event.pcpu);
         return;
+      case 'usageSample':
+        this.usage.sample(this.clock_ns, this);
+        this.events.push(this.clock_ns + USAGE_SAMPLE_NS, EventRank.usageSample, USAGE_SAMPLE_EVENT);
+        return;
     }
   }
 
@@ -293,6 +304,7 @@ export class Engine implements HostFacts {
     else pcpu.busy_ns += now - pcpu.since_ns;
     pcpu.since_ns = now;
     pcpu.current = next;
+    this.usage.switched(prev === null ? null : prev.domain);
     if (prev !== null) this.updateRunstate(prev);
     if (next !== null) {
       if (next.processor !== pcpu.id) this.setProcessor(next, pcpu.id);

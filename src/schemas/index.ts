@@ -22,6 +22,7 @@ import {
   SetMemberShareRequest,
   UpdateSchedulingDomainRequest,
 } from './scheduling-domain.ts';
+import { USAGE_SCHEMAS } from './usage.ts';
 
 export const NAMED_SCHEMAS: readonly TSchema[] = [
   ErrorResponse,
@@ -57,4 +58,5 @@ export const NAMED_SCHEMAS: readonly TSchema[] = [
   CreateSchedulingDomainRequest,
   UpdateSchedulingDomainRequest,
   SetMemberShareRequest,
+  ...USAGE_SCHEMAS,
 ];

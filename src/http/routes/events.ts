@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ControlEvent } from '../../control/index.ts';
 import { responses } from '../../schemas/responses.ts';
+import { streamUsage, usageStreamQuery } from '../usage-stream.ts';
 import { doc } from './route-docs.ts';
 
 const HEARTBEAT_MS = 15_000;
@@ -31,6 +32,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(e.g. domain.started, domain.sched, scheduling-domain.member-added); `data` is JSON with `at_ns` (simulated time) and the details. ' +
           'A client reconnecting with `Last-Event-ID` first gets the events it missed (the last 1024 are kept).',
       ),
+      querystring: Type.Object({ ...usageStreamQuery }),
       headers: Type.Object({
         'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'The last event id this client saw (sent by EventSource when it reconnects).' })),
       }),
@@ -42,6 +44,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }),
     },
   }, async (request, reply) => {
+    const stopUsage = streamUsage(app.control.usage, request.query.usage_ms, reply.raw);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -59,6 +62,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     heartbeat.unref();
     const close = (): void => {
       clearInterval(heartbeat);
+      stopUsage();
       unsubscribe();
       closers.delete(close);
       if (!raw.writableEnded) raw.end();

@@ -14,6 +14,7 @@ import type {
   DomainSchedParams,
   GlobalSchedParams,
   PickResult,
+  SchedCounters,
   Scheduler,
   SchedulerContext,
   VcpuSchedInfo,
@@ -93,6 +94,7 @@ class CreditScheduler implements Scheduler {
   private newlyActive: CreditDomain[] = [];
   private creditBalance = 0;
   private accountings = 0;
+  private readonly counts = { boost_wakes: 0, parks: 0, unparks: 0, steals: 0, migrations: 0 };
   private groupsDirty = false;
 
   private readonly ctx: SchedulerContext;
@@ -154,7 +156,10 @@ class CreditScheduler implements Scheduler {
     const sv = vcpuOf(vcpu);
     if (sv.queued || this.ctx.current(vcpu.processor) === vcpu) return;
     // Only a real wake boosts, and only an UNDER vCPU: an unparked one must not jump the queue.
-    if (cause === 'wake' && sv.pri === Priority.UNDER) sv.pri = Priority.BOOST;
+    if (cause === 'wake' && sv.pri === Priority.UNDER) {
+      sv.pri = Priority.BOOST;
+      this.counts.boost_wakes++;
+    }
     this.enqueue(vcpu.processor, sv);
     this.tickle(vcpu.processor, sv);
   }
@@ -204,6 +209,7 @@ class CreditScheduler implements Scheduler {
       const idle = this.idlePcpuFor(current, pcpu, now_ns);
       if (idle >= 0) {
         this.migrationTargetAt_ns[idle] = now_ns;
+        this.counts.migrations++;
         this.ctx.migrate(current, idle);
       }
     }
@@ -309,11 +315,17 @@ class CreditScheduler implements Scheduler {
         this.setPriority(sv, Priority.OVER);
         // A capped vCPU that has overrun its part of the cap is parked until its credit recovers.
         const parkBelow = -ceilDiv(capCredits * (shares === null ? 1 : shares[i]!), shareTotal);
-        if (capCredits !== 0 && sv.credit < parkBelow && !sv.vcpu.parked) this.ctx.park(sv.vcpu);
+        if (capCredits !== 0 && sv.credit < parkBelow && !sv.vcpu.parked) {
+          this.counts.parks++;
+          this.ctx.park(sv.vcpu);
+        }
         if (sv.credit < -C) sv.credit = -C;
       } else {
         this.setPriority(sv, Priority.UNDER);
-        if (sv.vcpu.parked) this.ctx.unpark(sv.vcpu);
+        if (sv.vcpu.parked) {
+          this.counts.unparks++;
+          this.ctx.unpark(sv.vcpu);
+        }
         // Idle vCPUs cannot hoard: past one slice of credit it stops earning.
         if (sv.credit > C) {
           (idle ??= []).push(sv);
@@ -375,6 +387,10 @@ class CreditScheduler implements Scheduler {
     this.groupsDirty = true;
   }
 
+  counters(): SchedCounters {
+    return { accounting_periods: this.accountings, ...this.counts };
+  }
+
   // --- picking the next vCPU ---
 
   pick(pcpu: number, prev: Vcpu | null, prevRunnable: boolean, now_ns: number): PickResult {
@@ -411,6 +427,7 @@ class CreditScheduler implements Scheduler {
         if (!allowedOn(sv.vcpu, pcpu)) continue;
         this.dequeue(sv);
         this.ctx.setProcessor(sv.vcpu, pcpu);
+        this.counts.steals++;
         return sv;
       }
     }

@@ -30,6 +30,17 @@ export interface VcpuSchedInfo {
   readonly active: boolean;
 }
 
+/** What a policy has done so far, for monitoring (Prometheus counters). */
+export interface SchedCounters {
+  readonly accounting_periods: number;
+  readonly boost_wakes: number;
+  readonly parks: number;
+  readonly unparks: number;
+  readonly steals: number;
+  /** Running vCPUs moved to an idle pCPU at a tick. */
+  readonly migrations: number;
+}
+
 export interface PickResult {
   /** The vCPU to run, or null to idle. */
   readonly vcpu: Vcpu | null;
@@ -90,6 +101,8 @@ export interface Scheduler {
   runQueue(pcpu: number): readonly Vcpu[];
   dump(): unknown;
 
+  /** Its counters; absent when the policy keeps none. */
+  counters?(): SchedCounters;
   /** Scheduling domains changed (membership or shares); absent when the policy has no groups. */
   groupsChanged?(): void;
 }

@@ -1,0 +1,232 @@
+/**
+ * Who gets the CPU: observed shares (the hypervisor's usage history, or
+ * readings a live stream diffs) against expected ones (src/fairness, from the
+ * configured intent), per domain, per scheduling domain and per pCPU.
+ */
+import type { Static } from '@sinclair/typebox';
+import { expectedShares, type DomainDemand, type ExpectedShares } from '../fairness/expected-share.ts';
+import { NS_PER_MS, type Workload } from '../hypervisor/index.ts';
+import type { Timers } from '../runtime/clock.ts';
+import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS } from '../schemas/usage.ts';
+import { DEFAULT_WINDOW_MS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
+import type { DomainRecord, GroupRecord } from '../store/index.ts';
+import type { ControlContext } from './context.ts';
+import { apiError, fromDomctl, invalidArgument } from './errors.ts';
+import { isLive } from './lifecycle.ts';
+
+export type HostUsageView = Static<typeof HostUsage>;
+export type DomainUsageView = Static<typeof DomainUsageReport>;
+export type SchedulingDomainUsageView = Static<typeof SchedulingDomainUsageReport>;
+type DomainRow = Static<typeof DomainUsage>;
+type GroupRow = Static<typeof SchedulingDomainUsage>;
+type PcpuRow = Static<typeof PcpuUsage>;
+type Reason = (typeof USAGE_REASONS)[number];
+
+/** A difference (percentage points) below this is noise, not worth a reason. */
+export const DIFF_THRESHOLD_PCT = 2;
+/** Shorter windows see the 30 ms slices and caps' bursts rather than the average. */
+const SHORT_WINDOW_NS = 5_000 * NS_PER_MS;
+const PCT = 100;
+
+/** A `usage` event of the stream: observed shares since the previous one. */
+export interface UsageSample {
+  readonly now_ns: number;
+  readonly interval_ns: number;
+  readonly speed: number;
+  readonly busy_pct: number;
+  readonly domains: readonly { readonly id: number; readonly observed_pct: number }[];
+  readonly scheduling_domains: readonly { readonly master: number; readonly observed_pct: number }[];
+  readonly pcpus: readonly PcpuRow[];
+}
+
+export interface UsageControl {
+  host(window_ms?: number): HostUsageView;
+  domain(ref: string, window_ms?: number): DomainUsageView;
+  schedulingDomain(masterRef: string, window_ms?: number): SchedulingDomainUsageView;
+  /** Calls `listener` every `interval_ms` of wall time with the usage since the previous call; returns the unsubscribe. */
+  subscribe(interval_ms: number, listener: (sample: UsageSample) => void): () => void;
+}
+
+const round = (pct: number): number => Math.round(pct * 1000) / 1000;
+const pctOf = (used_ns: number, window_ns: number): number => (window_ns > 0 ? (used_ns / window_ns) * PCT : 0);
+
+function demandPct(workload: Workload): number {
+  switch (workload.type) {
+    case 'cpu':
+      return PCT;
+    case 'idle':
+      return 0;
+    case 'duty':
+      return (workload.run_ms / (workload.run_ms + workload.sleep_ms)) * PCT;
+  }
+}
+
+export function createUsageControl(ctx: ControlContext, timers: Timers): UsageControl {
+  const { state, host, clock } = ctx;
+
+  /** The master whose scheduling domain is in force over `domain` (both live), or null. */
+  const activeMaster = (domain: DomainRecord): number | null => {
+    const master = state.masterOfMember(domain.domid);
+    return master !== undefined && isLive(domain) && isLive(state.get(master)) ? master : null;
+  };
+  const shareOf = (domain: DomainRecord): number => {
+    const master = state.masterOfMember(domain.domid);
+    if (master !== undefined) return state.group(master)!.members.find((m) => m.domid === domain.domid)!.share;
+    return state.group(domain.domid)?.master_share ?? 256;
+  };
+  const demands = (): DomainDemand[] =>
+    [...state.domains.values()].map((d) => ({
+      domid: d.domid,
+      weight: d.weight,
+      cap: d.cap,
+      master: activeMaster(d),
+      share: shareOf(d),
+      vcpus: d.state === 'running'
+        ? d.affinity.slice(0, d.vcpus).map((pcpus) => ({ demand_pct: demandPct(d.workload), pcpus }))
+        : [],
+    }));
+
+  const members = (group: GroupRecord): DomainRecord[] => [group.master, ...group.members.map((m) => m.domid)].map((id) => state.get(id));
+  const pinned = (domains: readonly DomainRecord[]): boolean => domains.some((d) => d.affinity.slice(0, d.vcpus).some((a) => a !== 'all'));
+
+  const reasonFor = (diff: number, window_ns: number, capped: boolean, domains: readonly DomainRecord[]): Reason | null => {
+    if (Math.abs(diff) <= DIFF_THRESHOLD_PCT) return null;
+    if (state.sched.accounting === 'sampled') return 'sampled_accounting';
+    if (capped) return 'capped';
+    if (pinned(domains)) return 'pinned';
+    if (window_ns < SHORT_WINDOW_NS) return 'short_window';
+    return null;
+  };
+
+  const row = (observed: number, expected: number, reason: Reason | null) => ({
+    observed_pct: round(observed),
+    expected_pct: round(expected),
+    diff_pct: round(observed - expected),
+    reason,
+  });
+
+  /** Everything the report needs, over the window. */
+  const measure = (window_ms = DEFAULT_WINDOW_MS) => {
+    if (!Number.isInteger(window_ms) || window_ms < 1 || window_ms > MAX_WINDOW_MS) {
+      throw invalidArgument('window_ms', `must be an integer in 1..${MAX_WINDOW_MS}: the history kept is the last ${MAX_WINDOW_MS} ms of simulated time; got ${window_ms}`);
+    }
+    clock.sync();
+    const result = host.domctl({ op: 'getusage', window_ns: window_ms * NS_PER_MS });
+    if (!result.ok) throw fromDomctl(result.error);
+    const usage = result.value;
+    const window_ns = usage.to_ns - usage.from_ns;
+    const cpu = new Map(usage.domains.map((d) => [d.domid, d.cpu_ns]));
+    const expected = expectedShares(usage.pcpus.length, demands());
+    const observed = (domid: number): number => pctOf(cpu.get(domid) ?? 0, window_ns);
+    const claimantOf = (domid: number): number => activeMaster(state.get(domid)) ?? domid;
+    const domainRow = (d: DomainRecord): DomainRow => {
+      const own = observed(d.domid);
+      const want = expected.domains.get(d.domid) ?? 0;
+      const capped = expected.capped.has(claimantOf(d.domid));
+      return { id: d.domid, name: d.name, state: d.state, ...row(own, want, reasonFor(own - want, window_ns, capped, [d])) };
+    };
+    const groupRow = (group: GroupRecord): GroupRow => {
+      const domains = members(group);
+      const active = isLive(domains[0]!);
+      const own = domains.reduce((sum, d) => sum + observed(d.domid), 0);
+      const want = groupExpected(group, expected);
+      const reason = reasonFor(own - want, window_ns, active && expected.capped.has(group.master), domains);
+      return { master: group.master, members: group.members.map((m) => m.domid), active, ...row(own, want, reason) };
+    };
+    const pcpus = usage.pcpus.map((p) => ({ id: p.id, busy_pct: round(pctOf(p.busy_ns, window_ns)) }));
+    const header = { now_ns: usage.to_ns, window_ns, threshold_pct: DIFF_THRESHOLD_PCT };
+    return { header, domainRow, groupRow, pcpus };
+  };
+
+  /** A group's expected share: its claimant's while in force, else what its live domains get on their own. */
+  const groupExpected = (group: GroupRecord, expected: ExpectedShares): number =>
+    members(group).reduce((sum, d) => sum + (expected.domains.get(d.domid) ?? 0), 0);
+
+  const requireGroup = (masterRef: string): GroupRecord => {
+    const master = state.resolve(masterRef, 'master');
+    const group = state.group(master.domid);
+    if (group === undefined) {
+      throw apiError('NO_SUCH_SCHEDULING_DOMAIN', `domain ${master.name} is not the master of a scheduling domain`, { field: 'master' });
+    }
+    return group;
+  };
+
+  /** Cumulative readings, diffed by each stream between two of its events. */
+  const readings = () => {
+    clock.sync();
+    const domains = host.domctl({ op: 'getdomaininfolist' });
+    const pcpus = host.domctl({ op: 'getcpuinfo' });
+    if (!domains.ok) throw fromDomctl(domains.error);
+    if (!pcpus.ok) throw fromDomctl(pcpus.error);
+    return {
+      status: clock.status(),
+      cpu: new Map(domains.value.map((d) => [d.domid, d.cpu_time_ns])),
+      busy: pcpus.value.map((p) => p.busy_ns),
+    };
+  };
+
+  const sampleBetween = (before: ReturnType<typeof readings>, after: ReturnType<typeof readings>): UsageSample => {
+    const interval_ns = after.status.now_ns - before.status.now_ns;
+    // A domain restarted in between starts again from 0: count what it used since.
+    const used = (domid: number): number => {
+      const now = after.cpu.get(domid) ?? 0;
+      const then = before.cpu.get(domid) ?? 0;
+      return pctOf(now >= then ? now - then : now, interval_ns);
+    };
+    const pcpus = after.busy.map((busy, id) => ({ id, busy_pct: round(pctOf(busy - (before.busy[id] ?? 0), interval_ns)) }));
+    return {
+      now_ns: after.status.now_ns,
+      interval_ns,
+      speed: after.status.speed,
+      busy_pct: round(pcpus.reduce((sum, p) => sum + p.busy_pct, 0)),
+      domains: [...state.domains.values()].map((d) => ({ id: d.domid, observed_pct: round(used(d.domid)) })),
+      scheduling_domains: state.allGroups().map((g) => ({
+        master: g.master,
+        observed_pct: round(members(g).reduce((sum, d) => sum + used(d.domid), 0)),
+      })),
+      pcpus,
+    };
+  };
+
+  return {
+    host(window_ms) {
+      const { header, domainRow, groupRow, pcpus } = measure(window_ms);
+      return {
+        ...header,
+        busy_pct: round(pcpus.reduce((sum, p) => sum + p.busy_pct, 0)),
+        domains: [...state.domains.values()].map(domainRow),
+        scheduling_domains: state.allGroups().map(groupRow),
+        pcpus,
+      };
+    },
+
+    domain(ref, window_ms) {
+      const domain = state.resolve(ref);
+      const { header, domainRow } = measure(window_ms);
+      return { ...header, domain: domainRow(domain) };
+    },
+
+    schedulingDomain(masterRef, window_ms) {
+      const group = requireGroup(masterRef);
+      const { header, domainRow, groupRow } = measure(window_ms);
+      return { ...header, scheduling_domain: groupRow(group), domains: members(group).map(domainRow) };
+    },
+
+    subscribe(interval_ms, listener) {
+      if (!Number.isInteger(interval_ms) || interval_ms < MIN_USAGE_INTERVAL_MS || interval_ms > MAX_USAGE_INTERVAL_MS) {
+        throw invalidArgument('usage_ms', `must be an integer in ${MIN_USAGE_INTERVAL_MS}..${MAX_USAGE_INTERVAL_MS} (ms of wall time), got ${interval_ms}`);
+      }
+      let previous = readings();
+      let timer: unknown = null;
+      const fire = (): void => {
+        const next = readings();
+        const sample = sampleBetween(previous, next);
+        previous = next;
+        timer = timers.setTimeout(fire, interval_ms);
+        listener(sample);
+      };
+      timer = timers.setTimeout(fire, interval_ms);
+      return () => timers.clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Who had the CPU, over the recent past: every USAGE_SAMPLE_NS of simulated
+ * time the engine records how much CPU each domain that ran and each busy pCPU
+ * used since the previous sample. Recorded inside the simulation at fixed
+ * simulated instants, so a minute advanced in one call is recorded exactly as
+ * a minute advanced tick by tick. Bounded: the last USAGE_HISTORY_NS, and at
+ * most MAX_ENTRIES (domain, ns) records (a host where very many domains run
+ * keeps a shorter past).
+ */
+import type { Domain, Pcpu } from './model.ts';
+import { NS_PER_MS, NS_PER_S } from './time.ts';
+
+/** The default accounting period: the history's resolution. */
+export const USAGE_SAMPLE_NS = 30 * NS_PER_MS;
+export const USAGE_HISTORY_NS = 600 * NS_PER_S;
+const MAX_SAMPLES = USAGE_HISTORY_NS / USAGE_SAMPLE_NS + 1;
+const MAX_ENTRIES = 1 << 22;
+const FIRST_ENTRIES = 1 << 12;
+/** Forget destroyed domains' last readings this often (in samples). */
+const SWEEP_SAMPLES = 1000;
+
+/** What the history reads from the host. */
+export interface UsageSource {
+  readonly pcpus: readonly Pcpu[];
+  readonly domains: ReadonlyMap<number, Domain>;
+  domainCpuTimeNs(domain: Domain): number;
+  pcpuBusyNs(pcpu: Pcpu): number;
+}
+
+export interface UsageWindow {
+  /** The window actually covered: from a sample instant (or boot) to now. */
+  readonly from_ns: number;
+  readonly to_ns: number;
+  /** Per live domain: CPU time used in the window. */
+  readonly domains: readonly { readonly domid: number; readonly cpu_ns: number }[];
+  /** Per pCPU: time a guest vCPU ran there in the window. */
+  readonly pcpus: readonly { readonly id: number; readonly busy_ns: number }[];
+}
+
+/** Scheduling-framework counters kept with the history (the policy's own are its). */
+export class UsageHistory {
+  /** Sample k is taken at k × USAGE_SAMPLE_NS; `first`..`last` are kept. */
+  private first = 0;
+  private last = 0;
+  /** Per kept sample (by k % MAX_SAMPLES): where its entries end in the entry FIFO (absolute index). */
+  private readonly entryEnd = new Float64Array(MAX_SAMPLES);
+  /** Entry FIFO: a domid (≥ 0) or −1 − pCPU, and the ns used since the previous sample. */
+  private ids = new Int32Array(FIRST_ENTRIES);
+  private values = new Float64Array(FIRST_ENTRIES);
+  private entriesStart = 0;
+  private entriesEnd = 0;
+  private readonly ranSince = new Set<Domain>();
+  private readonly lastCpu = new Map<Domain, number>();
+  private readonly lastBusy: Float64Array;
+  private switches = 0;
+
+  constructor(pcpus: number) {
+    this.lastBusy = new Float64Array(pcpus);
+  }
+
+  get context_switches(): number {
+    return this.switches;
+  }
+
+  /** A pCPU switched away from `prev` (null: from idle). */
+  switched(prev: Domain | null): void {
+    this.switches++;
+    if (prev !== null) this.ranSince.add(prev);
+  }
+
+  /** Take the sample due at `now_ns` (a multiple of USAGE_SAMPLE_NS). */
+  sample(now_ns: number, host: UsageSource): void {
+    for (const pcpu of host.pcpus) if (pcpu.current !== null) this.ranSince.add(pcpu.current.domain);
+    for (const pcpu of host.pcpus) {
+      const busy = host.pcpuBusyNs(pcpu);
+      const used = busy - this.lastBusy[pcpu.id]!;
+      this.lastBusy[pcpu.id] = busy;
+      if (used > 0) this.push(-1 - pcpu.id, used);
+    }
+    for (const domain of this.ranSince) {
+      if (domain.dying) continue;
+      const cpu = host.domainCpuTimeNs(domain);
+      const used = cpu - (this.lastCpu.get(domain) ?? 0);
+      this.lastCpu.set(domain, cpu);
+      if (used > 0) this.push(domain.domid, used);
+    }
+    this.ranSince.clear();
+    this.last = Math.round(now_ns / USAGE_SAMPLE_NS);
+    this.entryEnd[this.last % MAX_SAMPLES] = this.entriesEnd;
+    while (this.last - this.first >= MAX_SAMPLES) this.dropOldest();
+    if (this.last % SWEEP_SAMPLES === 0) for (const domain of this.lastCpu.keys()) if (domain.dying) this.lastCpu.delete(domain);
+  }
+
+  /** Usage over at least the last `window_ns` (to the sample at or before its start), or as far back as kept. */
+  window(window_ns: number, now_ns: number, host: UsageSource): UsageWindow {
+    const from = Math.min(this.last, Math.max(this.first, Math.floor((now_ns - window_ns) / USAGE_SAMPLE_NS)));
+    const cpu = new Map<number, number>();
+    const busy = new Float64Array(host.pcpus.length);
+    const end = this.entryEnd[this.last % MAX_SAMPLES]!;
+    for (let i = this.entryEnd[from % MAX_SAMPLES]!; i < end; i++) {
+      const slot = i % this.ids.length;
+      const id = this.ids[slot]!;
+      if (id >= 0) cpu.set(id, (cpu.get(id) ?? 0) + this.values[slot]!);
+      else busy[-1 - id]! += this.values[slot]!;
+    }
+    // Since the last sample: what the host reads now, less what that sample read.
+    const domains = [...host.domains.values()].map((domain) => {
+      const since = Math.max(0, host.domainCpuTimeNs(domain) - (this.lastCpu.get(domain) ?? 0));
+      return { domid: domain.domid, cpu_ns: (cpu.get(domain.domid) ?? 0) + since };
+    });
+    const pcpus = host.pcpus.map((pcpu) => ({ id: pcpu.id, busy_ns: busy[pcpu.id]! + host.pcpuBusyNs(pcpu) - this.lastBusy[pcpu.id]! }));
+    return { from_ns: from * USAGE_SAMPLE_NS, to_ns: now_ns, domains, pcpus };
+  }
+
+  private push(id: number, value: number): void {
+    if (this.entriesEnd - this.entriesStart === this.ids.length) this.grow();
+    const slot = this.entriesEnd % this.ids.length;
+    this.ids[slot] = id;
+    this.values[slot] = value;
+    this.entriesEnd++;
+  }
+
+  /** Double the entry FIFO up to MAX_ENTRIES; past that, the oldest samples go. */
+  private grow(): void {
+    const capacity = this.ids.length;
+    if (capacity >= MAX_ENTRIES) {
+      this.dropOldest();
+      return;
+    }
+    const ids = new Int32Array(capacity * 2);
+    const values = new Float64Array(capacity * 2);
+    for (let i = this.entriesStart; i < this.entriesEnd; i++) {
+      ids[i % ids.length] = this.ids[i % capacity]!;
+      values[i % values.length] = this.values[i % capacity]!;
+    }
+    this.ids = ids;
+    this.values = values;
+  }
+
+  /** Forget the oldest sample: the next becomes the origin, so its own entries go too. */
+  private dropOldest(): void {
+    if (this.first < this.last) this.first++;
+    this.entriesStart = this.entryEnd[this.first % MAX_SAMPLES]!;
+  }
+}

@@ -1,0 +1,82 @@
+/** The fairness report: observed against expected CPU shares, per domain, per scheduling domain and per pCPU. */
+import { Type } from '@sinclair/typebox';
+import { NS_PER_MS, USAGE_HISTORY_NS } from '../hypervisor/index.ts';
+import { Domid, Nanoseconds, Nullable, ref } from './common.ts';
+
+export const MAX_WINDOW_MS = USAGE_HISTORY_NS / NS_PER_MS;
+export const DEFAULT_WINDOW_MS = 1000;
+export const MIN_USAGE_INTERVAL_MS = 100;
+export const MAX_USAGE_INTERVAL_MS = 60_000;
+
+export const USAGE_REASONS = ['sampled_accounting', 'capped', 'pinned', 'short_window'] as const;
+
+export const UsageQuery = Type.Object(
+  {
+    window_ms: Type.Optional(Type.String({
+      pattern: '^[0-9]{1,15}$',
+      description: `Simulated ms to look back, 1..${MAX_WINDOW_MS} (default ${DEFAULT_WINDOW_MS}): the history kept is the last ${MAX_WINDOW_MS} ms.`,
+      examples: ['30000'],
+    })),
+  },
+  { additionalProperties: false },
+);
+
+const Pct = (description: string) => Type.Number({ description });
+const shares = {
+  observed_pct: Pct('CPU used over the window, percent of one pCPU (100 = one whole pCPU, like xentop CPU(%)).'),
+  expected_pct: Pct('What weights, caps, shares, affinity and demand give it in the steady state (weighted max-min fairness).'),
+  diff_pct: Pct('observed_pct − expected_pct.'),
+  reason: Nullable(Type.Unsafe<(typeof USAGE_REASONS)[number]>(Type.String({
+    enum: [...USAGE_REASONS, null],
+    description: `Why observed and expected differ by more than threshold_pct, when known (${USAGE_REASONS.join(', ')}); else null.`,
+  }))),
+};
+
+export const DomainUsage = Type.Object(
+  { id: Domid, name: Type.String(), state: Type.String({ description: 'running, paused or halted.' }), ...shares },
+  { $id: 'DomainUsage', additionalProperties: false },
+);
+
+export const SchedulingDomainUsage = Type.Object(
+  {
+    master: Domid,
+    members: Type.Array(Domid, { description: 'Member domids, in the order they joined.' }),
+    active: Type.Boolean({ description: 'In force in the hypervisor (the master runs or is paused).' }),
+    ...shares,
+  },
+  { $id: 'SchedulingDomainUsage', additionalProperties: false },
+);
+
+export const PcpuUsage = Type.Object(
+  { id: Type.Integer({ minimum: 0 }), busy_pct: Pct('Percent of the window a guest vCPU ran there.') },
+  { $id: 'PcpuUsage', additionalProperties: false },
+);
+
+const window = {
+  now_ns: Nanoseconds('Simulated time the window ends at.'),
+  window_ns: Nanoseconds('The window actually covered: from a 30 ms sample instant at or before its requested start, shorter just after boot.'),
+  threshold_pct: Pct('A difference larger than this gets a reason when one is known.'),
+};
+
+export const HostUsage = Type.Object(
+  {
+    ...window,
+    busy_pct: Pct('All pCPUs together, percent of one pCPU (at most 100 × pCPUs).'),
+    domains: Type.Array(ref(DomainUsage)),
+    scheduling_domains: Type.Array(ref(SchedulingDomainUsage)),
+    pcpus: Type.Array(ref(PcpuUsage)),
+  },
+  { $id: 'HostUsage', additionalProperties: false },
+);
+
+export const DomainUsageReport = Type.Object(
+  { ...window, domain: ref(DomainUsage) },
+  { $id: 'DomainUsageReport', additionalProperties: false },
+);
+
+export const SchedulingDomainUsageReport = Type.Object(
+  { ...window, scheduling_domain: ref(SchedulingDomainUsage), domains: Type.Array(ref(DomainUsage), { description: 'The master, then the members.' }) },
+  { $id: 'SchedulingDomainUsageReport', additionalProperties: false },
+);
+
+export const USAGE_SCHEMAS = [DomainUsage, SchedulingDomainUsage, PcpuUsage, HostUsage, DomainUsageReport, SchedulingDomainUsageReport];

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { createRandom } from '../../src/hypervisor/random.ts';
 import { tempDir } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,17 +22,6 @@ const KILLS = 3;
 /** Writers with at most one write in flight each: a domain's outcome is its last acknowledged value or its one in-flight value. */
 const WRITERS = 4;
 
-/** mulberry32: a small seeded generator, so the kill moments repeat with the seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function startDaemonProcess(db: string): Promise<{ child: ChildProcess; url: string }> {
   const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '1', LOG_LEVEL: 'info' };
@@ -79,7 +69,9 @@ function verify(db: string, domains: Map<string, Expectation>, after: string): v
 }
 
 it(`lose no acknowledged write when SIGKILLed at ${KILLS} random moments under write load (CRASH_SEED=${SEED})`, async () => {
-  const random = seeded(SEED);
+  // The simulation's seeded generator: the kill moments and the writes repeat with the seed.
+  const generator = createRandom(SEED);
+  const random = (): number => generator.next();
   const dir = tempDir();
   const db = join(dir.path, 'nemesis.db');
   const domains = new Map<string, Expectation>();

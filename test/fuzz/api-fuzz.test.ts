@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { DEFAULT_SEED, runCampaign } from './campaign.ts';
+import { DEFAULT_SEED, fixtureDaemon, runCampaign, snapshotter } from './campaign.ts';
 
 const seed = Number(process.env['FUZZ_SEED'] ?? DEFAULT_SEED);
 
@@ -18,4 +18,20 @@ it(`answer 10,000 generated requests over every operation without a 5xx, off-cat
   assert.deepEqual(missed, [], 'operations sent fewer than 100 requests');
   // Both sides of the schemas are reached: accepted requests and each kind of refusal.
   for (const status of [200, 201, 204, 400, 404, 409]) assert.ok((report.byStatus[status] ?? 0) > 20, `status ${status}: ${report.byStatus[status] ?? 0}`);
+});
+
+it('see in its state snapshot a change on disk alone and a change in the views alone', async () => {
+  const daemon = await fixtureDaemon();
+  try {
+    const snapshot = snapshotter(daemon);
+    const start = await snapshot();
+    daemon.store.db.prepare("UPDATE domains SET memory_mb = memory_mb + 1 WHERE name = 'delta'").run();
+    const edited = await snapshot();
+    assert.notEqual(edited, start);
+    // Simulated time moves CPU time in GET /domains, and nothing in the database.
+    assert.equal((await daemon.request('POST', '/api/v1/host/clock/advance', { ms: 10 })).status, 200);
+    assert.notEqual(await snapshot(), edited);
+  } finally {
+    await daemon.close();
+  }
 });

@@ -73,7 +73,7 @@ const FIXTURE: readonly [string, string, unknown?][] = [
 ];
 
 /** A daemon on an in-memory database (its temp folder removed on close), with the fixture created. */
-async function fixtureDaemon(): Promise<TestDaemon> {
+export async function fixtureDaemon(): Promise<TestDaemon> {
   const daemon = await memoryDaemon();
   for (const [method, url, body] of FIXTURE) {
     const reply = await daemon.request(method as 'POST', url, body);
@@ -83,7 +83,7 @@ async function fixtureDaemon(): Promise<TestDaemon> {
 }
 
 /** The API's views (the host without its clock) and every row of every table. */
-function snapshotter(daemon: TestDaemon): () => Promise<string> {
+export function snapshotter(daemon: TestDaemon): () => Promise<string> {
   const tables = (daemon.store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[])
     .map(({ name }) => daemon.store.db.prepare(`SELECT * FROM "${name}"`));
   return async () => {

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +37,12 @@ const percentile = (samples: readonly number[], p: number): number => {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 };
+
+/** The daemon's CPU time so far (user + system), seconds: with the machine's load, it tells starvation from cost. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -206,6 +212,7 @@ async function main(): Promise<void> {
     const sse = sseClients(daemon.url);
     await sleep(1000);
     const rssStart = rssMb(daemon.pid);
+    const cpuStart = cpuSeconds(daemon.pid);
     console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min; RSS at start ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
 
     const deadline = performance.now() + DURATION_MS;
@@ -231,12 +238,14 @@ async function main(): Promise<void> {
       }),
     ]);
     const rssEnd = rssMb(daemon.pid);
+    const cpuUsed = cpuSeconds(daemon.pid) - cpuStart;
     sse.close();
 
     const growth = rssEnd - rssStart;
     const lateP99 = percentile(lateness, 0.99);
     const healthzP99 = percentile(healthz, 0.99);
     console.log(`requests ${requests} (${(requests / (DURATION_MS / 1000)).toFixed(0)}/s), SSE events read by the reading client ${sse.events()}`);
+    console.log(`daemon CPU ${((100 * cpuUsed) / (DURATION_MS / 1000)).toFixed(0)}% of one core; machine load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores here: above 2, every figure includes waiting for a core)`);
     console.log(`errors ${errors.count}${errors.examples.map((e) => `\n  ${e}`).join('')}`);
     console.log(`RSS start ${rssStart.toFixed(1)} MB, end ${rssEnd.toFixed(1)} MB, growth ${growth.toFixed(1)} MB`);
     console.log(`tick lateness (${lateness.length} samples of clock.lag_ms): p50 ${percentile(lateness, 0.5).toFixed(2)} ms, p99 ${lateP99.toFixed(2)} ms; daemon max_lag_ms ${clock?.max_lag_ms ?? '?'}, ticks ${clock?.ticks ?? '?'}, missed ${clock?.missed_ticks ?? '?'}, skipped ${clock?.skipped_ns ?? '?'} ns`);

@@ -1,0 +1,260 @@
+/**
+ * `npm run bench:soak -- --minutes N` (fractions allowed): the built daemon on a
+ * random loopback port, clock at speed 1, 4 pCPUs and 200 domains in 20
+ * scheduling domains, under a mixed load for N minutes: reads, writes, group
+ * changes and power actions from bounded request loops (each waits for its
+ * answer), /healthz and /api/v1/host sampled on the side, and two SSE clients,
+ * one of which never reads. Prints errors (5xx, refusals, timeouts), the
+ * daemon's RSS at start and end, the tick loop's lateness p99 (clock.lag_ms of
+ * GET /api/v1/host, sampled every 100 ms) and the /healthz p99. Last line:
+ *   soak errors=<n> rss_growth_mb=<n> tick_late_p99_ms=<n> healthz_p99_ms=<n>
+ * Targets for 5 minutes: errors=0, rss_growth_mb ≤ 20, tick_late_p99_ms ≤ 2, healthz_p99_ms ≤ 20.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get, type IncomingMessage } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { createRandom } from '../src/hypervisor/random.ts';
+
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, workers: { type: 'string', default: '4' }, seed: { type: 'string', default: '1' } } });
+const DURATION_MS = Number(values.minutes) * 60_000;
+const WORKERS = Number(values.workers);
+const GROUPS = 20;
+const GROUP_SIZE = 10;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The simulation's own seeded generator, so a run's sequence of operations repeats with --seed. */
+const generator = createRandom(Number(values.seed));
+const random = (): number => generator.next();
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+
+const percentile = (samples: readonly number[], p: number): number => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+};
+
+/** The daemon's CPU time so far (user + system), seconds: with the machine's load, it tells starvation from cost. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+async function startDaemon(db: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [new URL('../dist/bin/nemesisd.js', import.meta.url).pathname], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '4', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
+    // Keep reading its output for the whole run, so its logging never blocks.
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+  });
+  return {
+    url,
+    pid: child.pid!,
+    async stop() {
+      child.removeAllListeners('exit');
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+const errors = { count: 0, examples: [] as string[] };
+let requests = 0;
+
+function fail(what: string): void {
+  errors.count += 1;
+  if (errors.examples.length < 10) errors.examples.push(what);
+}
+
+/** One request; anything but a 2xx (or a timeout) is an error. */
+async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  requests += 1;
+  try {
+    const init: RequestInit = { method, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+    if (body !== undefined) Object.assign(init, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const reply = await fetch(`${base}${path}`, init);
+    const text = await reply.text();
+    if (!reply.ok) fail(`${method} ${path} → ${reply.status} ${text.slice(0, 200)}`);
+    return text === '' ? undefined : JSON.parse(text);
+  } catch (error) {
+    fail(`${method} ${path} → ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+type Power = 'running' | 'paused' | 'halted';
+interface Domain {
+  readonly name: string;
+  readonly master: string | undefined;
+  power: Power;
+  member: boolean;
+}
+
+const WORKLOADS = [{ type: 'cpu' }, { type: 'idle' }, { type: 'duty', run_ms: 5, sleep_ms: 20 }, { type: 'duty', run_ms: 1, sleep_ms: 9 }] as const;
+
+/** 20 groups of 10: a master and nine domains, the first four of them members from the start. */
+async function setUp(api: string): Promise<Domain[]> {
+  const domains: Domain[] = [];
+  for (let g = 0; g < GROUPS; g++) {
+    for (let i = 0; i < GROUP_SIZE; i++) {
+      const name = `g${g}-d${i}`;
+      domains.push({ name, master: i === 0 ? undefined : `g${g}-d0`, power: 'running', member: i > 0 && i <= 4 });
+    }
+  }
+  for (let i = 0; i < domains.length; i += 10) {
+    await Promise.all(domains.slice(i, i + 10).map((d, j) => call(api, 'POST', '/domains', { name: d.name, start: true, workload: WORKLOADS[(i + j) % WORKLOADS.length] })));
+  }
+  for (let g = 0; g < GROUPS; g++) {
+    const members = domains.filter((d) => d.master === `g${g}-d0` && d.member).map((d) => ({ domain: d.name }));
+    await call(api, 'POST', '/scheduling-domains', { master: `g${g}-d0`, members });
+  }
+  return domains;
+}
+
+/** One step of a worker over its own domains, chosen so that it should succeed. */
+async function step(api: string, own: readonly Domain[]): Promise<void> {
+  const roll = random();
+  const domain = pick(own);
+  if (roll < 0.4) {
+    const reads = ['/domains', `/domains/${domain.name}`, `/domains/${domain.name}/vcpus`, '/host/pcpus', '/scheduling-domains', `/domains/${domain.name}/sched`];
+    await call(api, 'GET', pick(reads));
+  } else if (roll < 0.65) {
+    if (random() < 0.5) await call(api, 'PUT', `/domains/${domain.name}/sched`, { weight: 1 + Math.floor(random() * 1024), cap: Math.floor(random() * 100) });
+    else await call(api, 'PATCH', `/domains/${domain.name}`, { workload: pick(WORKLOADS) });
+  } else if (roll < 0.8) {
+    await groupChange(api, domain);
+  } else {
+    await powerAction(api, domain);
+  }
+}
+
+async function groupChange(api: string, domain: Domain): Promise<void> {
+  if (domain.master === undefined) {
+    await call(api, 'PATCH', `/scheduling-domains/${domain.name}`, { master_share: 1 + Math.floor(random() * 1024) });
+  } else if (!domain.member) {
+    await call(api, 'POST', `/scheduling-domains/${domain.master}/members`, { domain: domain.name, share: 1 + Math.floor(random() * 1024) });
+    domain.member = true;
+  } else if (random() < 0.5) {
+    await call(api, 'PUT', `/scheduling-domains/${domain.master}/members/${domain.name}`, { share: 1 + Math.floor(random() * 1024) });
+  } else {
+    await call(api, 'DELETE', `/scheduling-domains/${domain.master}/members/${domain.name}`);
+    domain.member = false;
+  }
+}
+
+/** Masters stay running; the others cycle through pause, unpause, shutdown and start. */
+async function powerAction(api: string, domain: Domain): Promise<void> {
+  if (domain.master === undefined) return call(api, 'GET', `/scheduling-domains/${domain.name}`).then(() => undefined);
+  const next: Record<Power, readonly [string, Power][]> = {
+    running: [['pause', 'paused'], ['shutdown', 'halted']],
+    paused: [['unpause', 'running']],
+    halted: [['start', 'running']],
+  };
+  const [action, state] = pick(next[domain.power]);
+  await call(api, 'POST', `/domains/${domain.name}/${action}`);
+  domain.power = state;
+}
+
+/** An SSE client that reads every event, and one that never reads (its socket's buffers fill, then the daemon's). */
+function sseClients(url: string): { events(): number; close(): void } {
+  let events = 0;
+  const responses: IncomingMessage[] = [];
+  const reader = get(`${url}/api/v1/events`, (res) => {
+    responses.push(res);
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (events += chunk.split('\nevent: ').length - 1));
+  });
+  const stalled = get(`${url}/api/v1/events`, (res) => {
+    responses.push(res);
+    res.pause();
+  });
+  for (const request of [reader, stalled]) request.on('error', () => undefined);
+  return {
+    events: () => events,
+    close() {
+      for (const res of responses) res.destroy();
+      reader.destroy();
+      stalled.destroy();
+    },
+  };
+}
+
+async function sampleUntil(deadline_ms: number, every_ms: number, sample: () => Promise<void>): Promise<void> {
+  while (performance.now() < deadline_ms) {
+    await sample();
+    await sleep(every_ms);
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nemesis-soak-'));
+  const daemon = await startDaemon(join(dir, 'nemesis.db'));
+  const api = `${daemon.url}/api/v1`;
+  try {
+    const domains = await setUp(api);
+    const setupErrors = errors.count;
+    const sse = sseClients(daemon.url);
+    await sleep(1000);
+    const rssStart = rssMb(daemon.pid);
+    const cpuStart = cpuSeconds(daemon.pid);
+    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min; RSS at start ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
+
+    const deadline = performance.now() + DURATION_MS;
+    const healthz: number[] = [];
+    const lateness: number[] = [];
+    let clock: { lag_ms: number; max_lag_ms: number; ticks: number; missed_ticks: number; skipped_ns: number } | undefined;
+    const worker = async (w: number): Promise<void> => {
+      const own = domains.filter((_, i) => Math.floor(i / GROUP_SIZE) % WORKERS === w);
+      while (performance.now() < deadline) await step(api, own);
+    };
+    await Promise.all([
+      ...Array.from({ length: WORKERS }, (_, w) => worker(w)),
+      sampleUntil(deadline, 50, async () => {
+        const started = performance.now();
+        await call(daemon.url, 'GET', '/healthz');
+        healthz.push(performance.now() - started);
+      }),
+      sampleUntil(deadline, 100, async () => {
+        const host = (await call(api, 'GET', '/host')) as { clock: NonNullable<typeof clock> } | undefined;
+        if (host === undefined) return;
+        clock = host.clock;
+        lateness.push(host.clock.lag_ms);
+      }),
+    ]);
+    const rssEnd = rssMb(daemon.pid);
+    const cpuUsed = cpuSeconds(daemon.pid) - cpuStart;
+    sse.close();
+
+    const growth = rssEnd - rssStart;
+    const lateP99 = percentile(lateness, 0.99);
+    const healthzP99 = percentile(healthz, 0.99);
+    console.log(`requests ${requests} (${(requests / (DURATION_MS / 1000)).toFixed(0)}/s), SSE events read by the reading client ${sse.events()}`);
+    console.log(`daemon CPU ${((100 * cpuUsed) / (DURATION_MS / 1000)).toFixed(0)}% of one core; machine load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores here: above 2, every figure includes waiting for a core)`);
+    console.log(`errors ${errors.count}${errors.examples.map((e) => `\n  ${e}`).join('')}`);
+    console.log(`RSS start ${rssStart.toFixed(1)} MB, end ${rssEnd.toFixed(1)} MB, growth ${growth.toFixed(1)} MB`);
+    console.log(`tick lateness (${lateness.length} samples of clock.lag_ms): p50 ${percentile(lateness, 0.5).toFixed(2)} ms, p99 ${lateP99.toFixed(2)} ms; daemon max_lag_ms ${clock?.max_lag_ms ?? '?'}, ticks ${clock?.ticks ?? '?'}, missed ${clock?.missed_ticks ?? '?'}, skipped ${clock?.skipped_ns ?? '?'} ns`);
+    console.log(`/healthz (${healthz.length} samples): p50 ${percentile(healthz, 0.5).toFixed(2)} ms, p99 ${healthzP99.toFixed(2)} ms`);
+    console.log(`soak errors=${errors.count} rss_growth_mb=${growth.toFixed(1)} tick_late_p99_ms=${lateP99.toFixed(2)} healthz_p99_ms=${healthzP99.toFixed(2)}`);
+  } finally {
+    await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

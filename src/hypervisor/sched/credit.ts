@@ -4,7 +4,8 @@
  * domains is one accounting entity with its master's weight and cap.
  *
  * Two activities, each readable top to bottom: the tick burns credit, the
- * accounting hands it out. The constants below are the fact sheet's.
+ * accounting hands it out. The constants below are Xen's (README.md, "The
+ * simulated host", says what is modelled and where it departs from Xen).
  */
 import { DomctlErrorCode, domctlError, invalid, type DomctlError } from '../errors.ts';
 import { CAP_PER_VCPU, maxCapFor } from '../limits.ts';

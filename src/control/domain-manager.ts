@@ -5,19 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import { maxCapFor, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
+import { CAP_PER_VCPU, checkAffinity, credit, DOMAIN0_ID, maxCapFor, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
 import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
 import type { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { apiError, badPowerState, invalidArgument } from './errors.ts';
+import { apiError, badPowerState, fromDomctl, invalidArgument } from './errors.ts';
 import type { EventType } from './events.ts';
 import { bringUp, isLive, putSched, takeDown } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { domainView, vcpuViews, type DomainView, type VcpuView } from './views.ts';
 
-export const DOMAIN0 = 0;
-export const DEFAULT_WEIGHT = 256;
+export { DOMAIN0_ID as DOMAIN0 } from '../hypervisor/index.ts';
+export const DEFAULT_WEIGHT = credit.DEFAULT_WEIGHT;
 export const DEFAULT_MEMORY_MB = 256;
 export const NAME_PATTERN = new RegExp(DOMAIN_NAME_PATTERN);
 
@@ -83,7 +83,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       throw invalidArgument('vcpus', `must not exceed max_vcpus (${domain.max_vcpus}), got ${domain.vcpus}`);
     }
     const limit = capLimit(domain, domain.max_vcpus);
-    if (domain.cap > limit) throw invalidArgument('cap', `must be in 0..${limit} (100 per vCPU; 0 = no cap), got ${domain.cap}`);
+    if (domain.cap > limit) throw invalidArgument('cap', `must be in 0..${limit} (${CAP_PER_VCPU} per vCPU; 0 = no cap), got ${domain.cap}`);
   };
 
   const requireState = (domain: DomainRecord, expected: readonly PowerState[]): void => {
@@ -91,7 +91,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
   };
 
   const protectDomain0 = (domain: DomainRecord, what: string): void => {
-    if (domain.domid === DOMAIN0) throw apiError('DOMAIN0_PROTECTED', `Domain-0 cannot be ${what}`);
+    if (domain.domid === DOMAIN0_ID) throw apiError('DOMAIN0_PROTECTED', `Domain-0 cannot be ${what}`);
   };
 
   /** Affinity entries follow max_vcpus: new vCPUs may run anywhere. */
@@ -143,7 +143,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         checkName(spec.name, current.domid);
       }
       const max_vcpus = spec.max_vcpus ?? current.max_vcpus;
-      if (current.domid === DOMAIN0 && max_vcpus !== current.max_vcpus) {
+      if (current.domid === DOMAIN0_ID && max_vcpus !== current.max_vcpus) {
         throw apiError('DOMAIN0_PROTECTED', `Domain-0 has one vCPU per pCPU (${current.max_vcpus})`, { field: 'max_vcpus' });
       }
       const next: DomainRecord = {
@@ -239,7 +239,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       if (vcpu >= current.max_vcpus) {
         throw apiError('NO_SUCH_VCPU', `domain ${current.name} has no vCPU ${vcpu} (it has 0..${current.max_vcpus - 1})`, { field: 'n' });
       }
-      checkAffinity(pcpus);
+      checkPcpus(pcpus);
       clock.sync();
       const steps = host.plan();
       if (isLive(current)) plan(steps, { op: 'setvcpuaffinity', domid: current.domid, vcpu, pcpus });
@@ -263,13 +263,9 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     return vcpuViews(domain, result.ok ? result.value : undefined);
   }
 
-  function checkAffinity(pcpus: Affinity): void {
-    if (pcpus === 'all') return;
-    if (pcpus.length === 0) throw apiError('BAD_AFFINITY', 'pcpus: names no pCPU', { field: 'pcpus' });
-    const bad = pcpus.find((id) => !Number.isInteger(id) || id < 0 || id >= ctx.pcpus);
-    if (bad !== undefined) {
-      throw apiError('BAD_AFFINITY', `pcpus: pCPU ${bad} does not exist (host has pCPUs 0..${ctx.pcpus - 1})`, { field: 'pcpus' });
-    }
+  function checkPcpus(pcpus: Affinity): void {
+    const problem = checkAffinity({ pcpuCount: ctx.pcpus }, pcpus);
+    if (problem !== null) throw fromDomctl(problem);
   }
 
   /** The domctls that turn a live domain's `current` configuration into `next`. */

@@ -1,7 +1,8 @@
 /**
  * The one error catalogue of the control plane: every failure a client can see
- * has a stable code, an HTTP status and a description here (the OpenAPI spec
- * lists them from this table). Messages are composed where the error is raised.
+ * has a stable code and an HTTP status here. The descriptions are for readers
+ * of this file (the OpenAPI document describes errors per status, in
+ * src/schemas/responses.ts). Messages are composed where the error is raised.
  */
 import createError, { type FastifyError } from '@fastify/error';
 import { DomctlErrorCode, type DomctlError } from '../hypervisor/errors.ts';

@@ -63,3 +63,5 @@ export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { UsageControl, UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock } from './ports.ts';
+/** The power states a domain's configuration can be in (for reports such as metrics). */
+export { POWER_STATES, type PowerState } from '../store/index.ts';

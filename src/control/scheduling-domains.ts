@@ -3,11 +3,18 @@
  * The grouping is configuration and survives power cycles and restarts; it is
  * in force in the hypervisor only while master and member are both live.
  */
-import { DEFAULT_SHARE, MAX_SHARE, MIN_SHARE, type DomctlPlan } from '../hypervisor/index.ts';
+import {
+  checkShare as hypervisorCheckShare,
+  DEFAULT_SHARE,
+  masterProblem,
+  memberProblem,
+  type DomctlError,
+  type DomctlPlan,
+  type Membership,
+} from '../hypervisor/index.ts';
 import type { DomainRecord, GroupRecord, MemberRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { DOMAIN0 } from './domain-manager.ts';
-import { apiError, invalidArgument } from './errors.ts';
+import { apiError, fromDomctl } from './errors.ts';
 import { applyGroup, isLive, syncMasterCap } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { groupView, type GroupView } from './views.ts';
@@ -59,33 +66,27 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     return group;
   };
 
-  const checkShare = (field: string, share: number): void => {
-    if (!Number.isInteger(share) || share < MIN_SHARE || share > MAX_SHARE) {
-      throw invalidArgument(field, `must be an integer in ${MIN_SHARE}..${MAX_SHARE}, got ${share}`);
-    }
+  /** A hypervisor rule's verdict on the configuration, under the API's field name. */
+  const refuse = (problem: DomctlError | null, field: string): void => {
+    if (problem !== null) throw fromDomctl({ ...problem, field });
   };
+  const checkShare = (field: string, share: number): void => refuse(hypervisorCheckShare(field, share), field);
 
-  const checkMaster = (master: DomainRecord): void => {
-    const above = state.masterOfMember(master.domid);
-    if (above !== undefined) {
-      throw apiError('NESTED_GROUP', `domain ${master.name} is a member of domain ${above}'s scheduling domain and cannot be a master`, { field: 'master' });
-    }
-  };
+  /** A domain's memberships as configured (halted domains keep theirs). */
+  const membership = (domid: number): Membership => ({
+    domid,
+    master: state.masterOfMember(domid) ?? null,
+    members: state.group(domid)?.members.map((m) => m.domid) ?? null,
+  });
+
+  const checkMaster = (master: DomainRecord): void => refuse(masterProblem(membership(master.domid)), 'master');
 
   /** The member to add, checked against the group as it will be (`taken` = already in it). */
   const checkMember = (master: DomainRecord, spec: MemberSpec, taken: readonly MemberRecord[], field: string): MemberRecord => {
     const member = state.resolve(spec.domain, field);
-    if (member.domid === DOMAIN0) throw apiError('DOMAIN0_PROTECTED', 'Domain-0 cannot be a member of a scheduling domain', { field });
-    if (member.domid === master.domid) {
-      throw apiError('SELF_MEMBERSHIP', `domain ${master.name} cannot join its own scheduling domain`, { field });
-    }
-    const inGroup = state.masterOfMember(member.domid) ?? (taken.some((m) => m.domid === member.domid) ? master.domid : undefined);
-    if (inGroup !== undefined) {
-      throw apiError('ALREADY_IN_GROUP', `domain ${member.name} is already a member of domain ${inGroup}'s scheduling domain`, { field });
-    }
-    if (state.group(member.domid) !== undefined) {
-      throw apiError('NESTED_GROUP', `domain ${member.name} is the master of a scheduling domain and cannot be a member`, { field });
-    }
+    const asMember = membership(member.domid);
+    const joined = taken.some((m) => m.domid === member.domid) ? { ...asMember, master: master.domid } : asMember;
+    refuse(memberProblem(membership(master.domid), joined), field);
     const share = spec.share ?? DEFAULT_SHARE;
     checkShare(`${field}.share`, share);
     return { domid: member.domid, share };

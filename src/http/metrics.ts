@@ -5,8 +5,7 @@
  */
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { Control } from '../control/index.ts';
-import { POWER_STATES } from '../store/index.ts';
+import { POWER_STATES, type Control } from '../control/index.ts';
 
 const NS_PER_S = 1e9;
 const MS_PER_S = 1e3;

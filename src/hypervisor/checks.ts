@@ -168,7 +168,7 @@ function checkSchedGroup(facts: HostFacts, op: SchedGroupOp): Check {
       case 'dissolve':
         return master.members === null ? noGroup(master) : null;
       case 'add_member':
-        return withDomain(facts, op.member, (member) => memberProblem(master, member, op.share ?? DEFAULT_SHARE));
+        return withDomain(facts, op.member, (member) => memberProblem(master, member) ?? checkShare('share', op.share ?? DEFAULT_SHARE));
       case 'remove_member':
         return withDomain(facts, op.member, (member) =>
           member.master === master.domid
@@ -184,13 +184,17 @@ function checkSchedGroup(facts: HostFacts, op: SchedGroupOp): Check {
 const noGroup = (master: DomainFacts): DomctlError =>
   domctlError(DomctlErrorCode.NO_SUCH_GROUP, `domain ${master.domid} is not the master of a scheduling domain`, 'master');
 
-function masterProblem(master: DomainFacts): Check {
+/** Scheduling domains do not nest: a member cannot be a master. */
+export function masterProblem(master: Membership): Check {
   if (master.master === null) return null;
   return domctlError(DomctlErrorCode.NESTED_GROUP, `domain ${master.domid} is a member of ${master.master}'s scheduling domain and cannot be a master`, 'master');
 }
 
+/** What the membership rules read: the configuration's view of a domain serves as well as the host's. */
+export type Membership = Pick<DomainFacts, 'domid' | 'master' | 'members'>;
+
 /** The membership rules: no Domain-0, no self, one group at a time, no nesting. */
-export function memberProblem(master: DomainFacts, member: DomainFacts, share: number): Check {
+export function memberProblem(master: Membership, member: Membership): Check {
   const code = DomctlErrorCode;
   if (member.domid === DOMAIN0_ID) return domctlError(code.DOMAIN0_PROTECTED, 'Domain-0 cannot be a member of a scheduling domain', 'member');
   if (member.domid === master.domid) return domctlError(code.SELF_MEMBERSHIP, `domain ${master.domid} cannot join its own scheduling domain`, 'member');
@@ -200,7 +204,7 @@ export function memberProblem(master: DomainFacts, member: DomainFacts, share: n
   if (member.members !== null) {
     return domctlError(code.NESTED_GROUP, `domain ${member.domid} is the master of a scheduling domain and cannot be a member of another`, 'member');
   }
-  return masterProblem(master) ?? checkShare('share', share);
+  return masterProblem(master);
 }
 
 export const checkShare = (field: string, share: number): Check => checkInteger(field, share, MIN_SHARE, MAX_SHARE);

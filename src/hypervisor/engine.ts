@@ -8,6 +8,7 @@
  * outside this folder reaches it.
  */
 import { EventQueue } from './event-queue.ts';
+import { invariant } from './invariant.ts';
 import type { DomainFacts, HostFacts } from './facts.ts';
 import { DEFAULT_SHARE, MAX_PCPUS } from './limits.ts';
 import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
@@ -123,6 +124,7 @@ export class Engine implements HostFacts {
     const events = this.events;
     for (let next = events.peek(); next !== undefined && next.at_ns <= t_ns; next = events.peek()) {
       events.pop();
+      invariant(next.at_ns >= this.clock_ns, () => `an event at ${next.at_ns} ns is in the past (now ${this.clock_ns} ns)`);
       this.clock_ns = next.at_ns;
       this.eventsProcessed++;
       this.handle(next.payload);
@@ -163,6 +165,7 @@ export class Engine implements HostFacts {
 
   /** Forget a vCPU that no longer runs: its pending wake, its run-queue place, its placement count. */
   private removeVcpu(vcpu: Vcpu): void {
+    invariant(this.pcpus[vcpu.processor]!.current !== vcpu, () => `${vcpuName(vcpu)} is removed while it runs`);
     vcpu.wakeGen++;
     this.scheduler.removeVcpu(vcpu);
     this.pcpus[vcpu.processor]!.assigned--;
@@ -298,6 +301,9 @@ export class Engine implements HostFacts {
   }
 
   private switchTo(pcpu: Pcpu, next: Vcpu | null): void {
+    if (next !== null) {
+      invariant(next.runnable && allowedOn(next, pcpu.id), () => `${vcpuName(next)} is switched to on pCPU ${pcpu.id} but may not run there`);
+    }
     const now = this.clock_ns;
     const prev = pcpu.current;
     if (prev === null) pcpu.idle_ns += now - pcpu.since_ns;
@@ -335,6 +341,7 @@ export class Engine implements HostFacts {
   }
 
   private setProcessor(vcpu: Vcpu, pcpu: number): void {
+    invariant(allowedOn(vcpu, pcpu), () => `${vcpuName(vcpu)} is moved to pCPU ${pcpu}, outside its affinity`);
     this.pcpus[vcpu.processor]!.assigned--;
     this.pcpus[pcpu]!.assigned++;
     vcpu.processor = pcpu;
@@ -487,6 +494,8 @@ export class Engine implements HostFacts {
     };
   }
 }
+
+const vcpuName = (vcpu: Vcpu): string => `d${vcpu.domain.domid}v${vcpu.id}`;
 
 function newPcpu(id: number): Pcpu {
   return { id, current: null, busy_ns: 0, idle_ns: 0, since_ns: 0, assigned: 0, timerGen: 0, sliceEnd_ns: 0, reschedPending: false };

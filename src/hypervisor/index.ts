@@ -10,6 +10,8 @@ export type { HostInspection, InspectedDomain, InspectedPcpu, InspectedQueueEntr
 export * from './domctl.ts';
 export * from './errors.ts';
 export { InvariantError } from './invariant.ts';
+/** The rules the control layer checks its configuration against, before anything reaches the host. */
+export { checkAffinity, checkShare, masterProblem, memberProblem, type Membership } from './checks.ts';
 export * from './limits.ts';
 export type { Result } from './result.ts';
 export type { Workload } from './workload.ts';

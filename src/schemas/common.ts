@@ -4,7 +4,7 @@
  * named component in the OpenAPI document, so generated SDKs get real type names.
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { credit, MAX_GUEST_VCPUS, MAX_SHARE, MIN_SHARE, WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS } from '../hypervisor/index.ts';
+import { credit, MAX_GUEST_VCPUS, MAX_SHARE, maxCapFor, MIN_SHARE, WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS } from '../hypervisor/index.ts';
 
 /** A `$ref` to a registered schema, typed as the schema it points to. */
 export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>> {
@@ -48,7 +48,7 @@ export const DomainName = Type.String({
 export const Weight = Type.Integer({ minimum: credit.MIN_WEIGHT, maximum: credit.MAX_WEIGHT, description: 'Credit weight (default 256).' });
 export const Cap = Type.Integer({
   minimum: 0,
-  maximum: 100 * MAX_GUEST_VCPUS,
+  maximum: maxCapFor(MAX_GUEST_VCPUS),
   description: 'Percent of one pCPU; 0 = no cap. At most 100 × max_vcpus (a master: of its whole scheduling domain).',
 });
 export const Share = Type.Integer({ minimum: MIN_SHARE, maximum: MAX_SHARE, description: 'Share of its scheduling domain (default 256).' });

@@ -1,6 +1,6 @@
 /**
- * What a user sees of the credit scheduler: the reference's §3 table on one
- * pCPU, and the multi-pCPU properties. Expected shares are worked out from
+ * What a user sees of the credit scheduler (README.md, "The simulated host"):
+ * weights and caps on one pCPU, and the multi-pCPU properties. Expected shares are worked out from
  * weights and caps, not read back from a run.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { NS_PER_S, assertNear, createDomain, measureShares, must, newHost } from
 const TOLERANCE_PT = 0.5;
 const SECONDS = 30;
 
-describe('credit scheduler on one pCPU (reference §3)', () => {
+describe('credit scheduler on one pCPU', () => {
   it('weights 256 vs 512 give 1/3 and 2/3', () => {
     const host = newHost(1);
     createDomain(host, 1, { weight: 256 });

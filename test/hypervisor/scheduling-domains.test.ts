@@ -1,5 +1,5 @@
 /**
- * Scheduling domains ("nemesis", reference §4): a group obtains only its
+ * Scheduling domains ("nemesis", README.md "The simulated host"): a group obtains only its
  * master's timeslices, accounted as one entity with the master's weight and cap.
  */
 import assert from 'node:assert/strict';

@@ -4,9 +4,11 @@
  * domains is one accounting entity with its master's weight and cap.
  *
  * Two activities, each readable top to bottom: the tick burns credit, the
- * accounting hands it out. The constants below are the fact sheet's.
+ * accounting hands it out. The constants below are Xen's (README.md, "The
+ * simulated host", says what is modelled and where it departs from Xen).
  */
 import { DomctlErrorCode, domctlError, invalid, type DomctlError } from '../errors.ts';
+import { invariant } from '../invariant.ts';
 import { CAP_PER_VCPU, maxCapFor } from '../limits.ts';
 import { allowedOn, type Domain, type Vcpu } from '../model.ts';
 import { NS_PER_MS, NS_PER_US } from '../time.ts';
@@ -72,6 +74,7 @@ interface CreditDomain {
 const vcpuOf = (vcpu: Vcpu): CreditVcpu => vcpu.priv as CreditVcpu;
 const domOf = (domain: Domain): CreditDomain => domain.priv as CreditDomain;
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
+const svName = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id}`;
 /** A vCPU's weight inside its entity: its domain's share of the scheduling domain (all equal outside one). */
 const shareOf = (sv: CreditVcpu): number => sv.dom.domain.share;
 const sharesDiffer = (vcpus: readonly CreditVcpu[]): boolean => vcpus.some((sv) => shareOf(sv) !== shareOf(vcpus[0]!));
@@ -411,6 +414,8 @@ class CreditScheduler implements Scheduler {
     if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : head.pri) ?? head;
     if (next === undefined) return { vcpu: null, slice_ns: tslice_ns };
     if (next === head) this.dequeue(next);
+    // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting.
+    invariant(runq.length < 2 || runq[0]!.pri >= runq[1]!.pri || this.runqUnsorted[pcpu]!, () => `pCPU ${pcpu}'s run queue is out of priority order`);
     next.start_ns = now_ns;
     next.charged_ns = now_ns;
     return { vcpu: next.vcpu, slice_ns: tslice_ns };
@@ -437,6 +442,9 @@ class CreditScheduler implements Scheduler {
   // --- run queues: by priority, FIFO among equals ---
 
   private enqueue(pcpu: number, sv: CreditVcpu): void {
+    // Xen's BUG_ON(__vcpu_on_runq(svc)) and the run queue's home.
+    invariant(!sv.queued, () => `${svName(sv)} is queued twice`);
+    invariant(pcpu === sv.vcpu.processor, () => `${svName(sv)} is queued on pCPU ${pcpu}, away from its processor ${sv.vcpu.processor}`);
     const runq = this.runqs[pcpu]!;
     let at = runq.length;
     while (at > 0 && runq[at - 1]!.pri < sv.pri) at--;
@@ -448,7 +456,11 @@ class CreditScheduler implements Scheduler {
   private dequeue(sv: CreditVcpu): void {
     const runq = this.runqs[sv.vcpu.processor]!;
     if (runq[0] === sv) runq.shift();
-    else runq.splice(runq.indexOf(sv), 1);
+    else {
+      const at = runq.indexOf(sv);
+      invariant(at > 0, () => `${svName(sv)} is dequeued but is not on pCPU ${sv.vcpu.processor}'s run queue`);
+      runq.splice(at, 1);
+    }
     sv.queued = false;
   }
 

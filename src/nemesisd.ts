@@ -40,6 +40,9 @@ const daemon = await createDaemon({ db: config.db, pcpus: config.pcpus, token: c
   (error: unknown) => exitAtStart(`cannot start on database ${config.db}`, error),
 );
 const log = daemon.app.log;
+for (const { domid, name, changes } of daemon.control.restore.repaired) {
+  log.warn({ domid, name, changes }, `repaired stored domain ${name}, which could not be created today: ${changes}`);
+}
 for (const failure of daemon.control.restore.failed) {
   log.warn({ domid: failure.domid, reason: failure.reason }, 'could not restore a domain; it is halted now');
 }

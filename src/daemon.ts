@@ -4,7 +4,7 @@
  * the environment, the port and signal handling; tests use this directly.
  */
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { app, serverOptions } from './app.ts';
 import { createControl, type Control } from './control/index.ts';
 import { Host } from './hypervisor/index.ts';
@@ -39,9 +39,11 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = createStore(options.db);
   try {
     const host = new Host({ pcpus: options.pcpus, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+    let log: FastifyBaseLogger | null = null;
     const loop = createTickLoop({
       host,
       speed: options.speed ?? 1,
+      onStall: (late_ms) => log?.warn({ late_ms: Math.round(late_ms) }, `tick loop stalled: a tick fired ${Math.round(late_ms)} ms late`),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
@@ -54,6 +56,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
     const instance = Fastify(serverOptions(options.logLevel ?? 'info'));
+    log = instance.log;
     await instance.register(app, { control, version: VERSION, token: options.token });
     await instance.ready();
     let closed = false;

@@ -2,11 +2,13 @@
  * nemesisd: read the configuration, open and migrate the store, restore the
  * simulated host, start the real-time loop and listen. On SIGTERM/SIGINT:
  * stop the clock, stop accepting, finish in-flight requests, close the
- * database, exit 0.
+ * database, exit 0. A database or port it cannot use stops it at start with
+ * one line naming the problem, exit 2.
  */
 import closeWithGrace from 'close-with-grace';
 import { applyFlags, ConfigError, loadConfig, USAGE, type Config } from './config.ts';
 import { createDaemon } from './daemon.ts';
+import { StoreError } from './store/index.ts';
 
 /** How long in-flight requests get to finish before the process is ended anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,9 +28,21 @@ function configOrExit(): Config {
   }
 }
 
+/** A start-up failure is one line for people (the database errors name their file), and exit 2 like a bad configuration. */
+function exitAtStart(what: string, error: unknown): never {
+  const message = error instanceof StoreError ? error.message : `${what}: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`nemesisd: ${message.replaceAll('\n', ' ')}\n`);
+  process.exit(2);
+}
+
 const config = configOrExit();
-const daemon = await createDaemon({ db: config.db, pcpus: config.pcpus, token: config.token, logLevel: config.logLevel });
+const daemon = await createDaemon({ db: config.db, pcpus: config.pcpus, token: config.token, logLevel: config.logLevel }).catch(
+  (error: unknown) => exitAtStart(`cannot start on database ${config.db}`, error),
+);
 const log = daemon.app.log;
+for (const { domid, name, changes } of daemon.control.restore.repaired) {
+  log.warn({ domid, name, changes }, `repaired stored domain ${name}, which could not be created today: ${changes}`);
+}
 for (const failure of daemon.control.restore.failed) {
   log.warn({ domid: failure.domid, reason: failure.reason }, 'could not restore a domain; it is halted now');
 }
@@ -38,7 +52,10 @@ closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: { error: (message: unknown) =
   await daemon.close();
 });
 daemon.loop.start();
-await daemon.app.listen({ port: config.port, host: config.host });
+await daemon.app.listen({ port: config.port, host: config.host }).catch(async (error: unknown) => {
+  await daemon.close();
+  exitAtStart(`cannot listen on ${config.host} port ${config.port}`, error);
+});
 log.info(
   { db: config.db, pcpus: config.pcpus, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
   'nemesisd ready',

@@ -4,7 +4,7 @@
  * change on disk, so memory and disk never disagree.
  */
 import type { GlobalSchedParams } from '../hypervisor/index.ts';
-import type { DomainRecord, GroupRecord, Store } from '../store/index.ts';
+import { isBusyError, type DomainRecord, type GroupRecord, type Store } from '../store/index.ts';
 import { apiError } from './errors.ts';
 
 export interface Change {
@@ -81,7 +81,9 @@ export class ConfigState {
     try {
       this.store.transaction(() => this.write(change));
     } catch (cause) {
-      const error = apiError('INTERNAL', 'the change could not be stored; nothing was changed');
+      const error = isBusyError(cause)
+        ? apiError('STORE_BUSY', 'the database is locked by another process; nothing was changed, retry shortly')
+        : apiError('INTERNAL', 'the change could not be stored; nothing was changed');
       error.cause = cause;
       throw error;
     }

@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   NESTED_GROUP: { status: 409, description: 'Scheduling domains do not nest: a master cannot be a member, nor a member a master.' },
   NOT_SUPPORTED: { status: 409, description: 'The simulated host does not support this.' },
   INTERNAL: { status: 500, description: 'The daemon failed; nothing was changed.' },
+  STORE_BUSY: { status: 503, description: 'Another process holds the database lock; nothing was changed. Retry after `Retry-After` seconds.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -2,8 +2,10 @@
  * The control layer (xend): one object the HTTP routes call, built from the
  * host, the runtime clock and the store, with the host restored from the store.
  */
+import type { Static } from '@sinclair/typebox';
 import { realTimers, type Timers } from '../runtime/clock.ts';
-import type { Store } from '../store/index.ts';
+import type { Health } from '../schemas/host.ts';
+import type { Store, StoreHealth } from '../store/index.ts';
 import { ConfigState } from './config-state.ts';
 import type { ControlContext } from './context.ts';
 import { createDomainManager, type DomainManager } from './domain-manager.ts';
@@ -32,7 +34,12 @@ export interface Control {
   readonly usage: UsageControl;
   readonly state: ConfigState;
   readonly restore: RestoreReport;
+  /** For /healthz: degraded while another process holds the database lock (writes answer 503). */
+  health(): HealthView;
+  readonly store: { health(): StoreHealth };
 }
+
+export type HealthView = Static<typeof Health>;
 
 export function createControl(options: ControlOptions): Control {
   const ctx: ControlContext = {
@@ -43,14 +50,21 @@ export function createControl(options: ControlOptions): Control {
     pcpus: options.pcpus,
   };
   const restore = restoreHost(ctx);
+  const host = createHostControl(ctx, options.version);
+  const { store } = options;
   return {
     domains: createDomainManager(ctx),
     schedulingDomains: createSchedulingDomainManager(ctx),
-    host: createHostControl(ctx, options.version),
+    host,
     events: ctx.events,
     usage: createUsageControl(ctx, options.timers ?? realTimers),
     state: ctx.state,
     restore,
+    health() {
+      const busy = store.health().busy;
+      return { status: busy ? 'degraded' : 'ok', now_ns: host.info().clock.now_ns, store: busy ? 'busy' : 'ok' };
+    },
+    store,
   };
 }
 

@@ -4,10 +4,10 @@
  * domains are created with their stored domid, then every scheduling domain
  * whose master is live is formed with its live members.
  */
+import { clampWorkload, maxCapFor, type Affinity } from '../hypervisor/index.ts';
 import type { DomainRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { DEFAULT_WEIGHT, DOMAIN0 } from './domain-manager.ts';
-import { maxCapFor } from '../hypervisor/index.ts';
 import { applyGroup, bringUp, isLive } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 
@@ -16,8 +16,10 @@ const DOMAIN0_MEMORY_MB = 1024;
 
 export interface RestoreReport {
   readonly restored: readonly number[];
-  /** Domains the host refused (e.g. pinned to a pCPU it no longer has): now halted. */
+  /** Domains the host refused: now halted. */
   readonly failed: readonly { readonly domid: number; readonly reason: string }[];
+  /** Stored configurations that could not be created today, repaired (and stored so) before restoring: what changed. */
+  readonly repaired: readonly { readonly domid: number; readonly name: string; readonly changes: string }[];
 }
 
 export function restoreHost(ctx: ControlContext): RestoreReport {
@@ -25,6 +27,7 @@ export function restoreHost(ctx: ControlContext): RestoreReport {
   const setup = host.plan();
   plan(setup, { op: 'sched_global', cmd: 'putinfo', params: state.sched });
   host.apply(setup);
+  const repaired = repairStored(ctx);
   restoreDomain0(ctx);
 
   const restored: number[] = [];
@@ -49,7 +52,42 @@ export function restoreHost(ctx: ControlContext): RestoreReport {
     applyGroup(ctx, steps, group);
     host.apply(steps);
   }
-  return { restored, failed };
+  return { restored, failed, repaired };
+}
+
+/**
+ * What was valid when stored may not be today: duty phases below today's
+ * minimum (they used to hang the host) are raised to it, and affinities to
+ * pCPUs this host no longer has are reduced to those it has (to all, when
+ * none is left), so the domain comes back rather than staying halted.
+ */
+function repairStored(ctx: ControlContext): RestoreReport['repaired'] {
+  const { state, host, pcpus } = ctx;
+  const repaired: { domid: number; name: string; changes: string }[] = [];
+  const records: DomainRecord[] = [];
+  for (const domain of state.domains.values()) {
+    const changes: string[] = [];
+    const workload = clampWorkload(domain.workload);
+    if (workload !== domain.workload) changes.push(`workload ${JSON.stringify(domain.workload)} became ${JSON.stringify(workload)}`);
+    const affinity = domain.affinity.map((entry, vcpu) => {
+      const kept = existingPcpus(entry, pcpus);
+      if (kept !== entry) changes.push(`vCPU ${vcpu} affinity [${String(entry)}] became ${JSON.stringify(kept)} (pCPUs 0..${pcpus - 1} exist)`);
+      return kept;
+    });
+    if (changes.length === 0) continue;
+    records.push({ ...domain, workload, affinity });
+    repaired.push({ domid: domain.domid, name: domain.name, changes: changes.join('; ') });
+  }
+  if (records.length > 0) commit(ctx, host.plan(), { upsertDomains: records });
+  for (const { domid, name, changes } of repaired) ctx.events.publish('domain.updated', host.now_ns, { domain: domid, name, repaired: changes });
+  return repaired;
+}
+
+/** An affinity without the pCPUs this host lacks: all of them when none is left (the same entry when all exist). */
+function existingPcpus(entry: Affinity, pcpus: number): Affinity {
+  if (entry === 'all' || entry.every((id) => id < pcpus)) return entry;
+  const kept = entry.filter((id) => id < pcpus);
+  return kept.length === 0 ? 'all' : kept;
 }
 
 /** Domain-0 follows the host: one vCPU per pCPU; the rest of its configuration is kept. */
@@ -66,10 +104,7 @@ function restoreDomain0(ctx: ControlContext): void {
     weight: stored?.weight ?? DEFAULT_WEIGHT,
     cap: stored?.cap ?? 0,
     workload: stored?.workload ?? { type: 'idle' },
-    affinity: Array.from({ length: pcpus }, (_, i) => {
-      const entry = stored?.affinity[i] ?? 'all';
-      return entry === 'all' || entry.every((id) => id < pcpus) ? entry : 'all';
-    }),
+    affinity: Array.from({ length: pcpus }, (_, i) => stored?.affinity[i] ?? 'all'),
     state: 'running',
   };
   const steps = host.plan();

@@ -79,6 +79,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     else translated = fromFastify(error);
     if (translated.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     if (translated.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="nemesisd"');
+    if (translated.code === 'STORE_BUSY') void reply.header('retry-after', '1');
     return reply.status(translated.statusCode).send(toErrorBody(translated));
   });
   app.setNotFoundHandler((request, reply) =>

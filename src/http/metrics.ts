@@ -48,6 +48,8 @@ export function createMetrics(control: Control): Registry {
   counter('nemesis_tick_skipped_seconds_total', 'Simulated time given up after stalls, seconds.', () => clock().skipped_ns / NS_PER_S);
   counter('nemesis_ticks_total', 'Ticks of the real-time loop.', () => clock().ticks);
   gauge('nemesis_event_subscribers', 'Open /api/v1/events streams.', () => control.events.listenerCount);
+  gauge('nemesis_store_busy', '1 while another process holds the database lock (changes answer 503 STORE_BUSY).', () => Number(control.store.health().busy));
+  counter('nemesis_store_busy_errors_total', 'Changes refused because another process held the database lock.', () => control.store.health().busy_errors_total);
   return registry;
 }
 

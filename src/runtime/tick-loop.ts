@@ -13,6 +13,8 @@ const NS_PER_MS = 1_000_000;
 export const MAX_SPEED = 1000;
 export const MAX_ADVANCE_MS = 86_400_000;
 export const DEFAULT_PERIOD_MS = 10;
+/** A tick this late is a stall worth a warning (ten periods: the event loop was blocked). */
+export const DEFAULT_STALL_WARN_MS = 100;
 /** A step may always catch up this much simulated time … */
 export const DEFAULT_MIN_CATCHUP_MS = 1000;
 /** … or this many tick periods at the current speed, whichever is more. */
@@ -49,6 +51,9 @@ export interface TickLoopOptions {
   readonly period_ms?: number;
   readonly min_catchup_ms?: number;
   readonly speed?: number;
+  /** Called with how late a tick fired, when that is at least `stall_warn_ms` (default 100 ms). */
+  readonly onStall?: (late_ms: number) => void;
+  readonly stall_warn_ms?: number;
 }
 
 export interface TickLoop {
@@ -75,6 +80,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
   const timers = options.timers ?? realTimers;
   const period_ms = options.period_ms ?? DEFAULT_PERIOD_MS;
   const min_catchup_ns = (options.min_catchup_ms ?? DEFAULT_MIN_CATCHUP_MS) * NS_PER_MS;
+  const stall_warn_ms = options.stall_warn_ms ?? DEFAULT_STALL_WARN_MS;
   let speed = options.speed ?? 1;
   checkSpeed(speed);
 
@@ -138,10 +144,13 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
     lag_ms = Math.max(0, now_ms - deadline_ms);
     max_lag_ms = Math.max(max_lag_ms, lag_ms);
     ticks += 1;
+    if (lag_ms >= stall_warn_ms) options.onStall?.(lag_ms);
     sync();
-    // Next deadline on the fixed grid from the start; any passed meanwhile are folded in.
-    const next_index = Math.floor((clock.now_ms() - start_ms) / period_ms) + 1;
-    missed_ticks += Math.max(0, next_index - deadline_index - 1);
+    // Next deadline on the fixed grid from the start; any passed meanwhile are folded in. Strictly
+    // after this one: timers fire up to a millisecond early by the monotonic clock (libuv counts whole
+    // ms), and re-arming for the deadline just handled fired every tick twice.
+    const next_index = Math.max(deadline_index + 1, Math.floor((clock.now_ms() - start_ms) / period_ms) + 1);
+    missed_ticks += next_index - deadline_index - 1;
     deadline_index = next_index;
     timer = timers.setTimeout(tick, Math.max(0, start_ms + next_index * period_ms - clock.now_ms()));
   };

@@ -86,6 +86,14 @@ export const SetSchedulerRequest = Type.Object(
 );
 
 export const Health = Type.Object(
-  { status: Type.Literal('ok'), now_ns: Nanoseconds('Simulated time.') },
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], {
+      description: 'degraded: the daemon answers, but a part of it does not work now (see `store`).',
+    }),
+    now_ns: Nanoseconds('Simulated time.'),
+    store: Type.Union([Type.Literal('ok'), Type.Literal('busy')], {
+      description: 'busy: another process holds the database lock, so changes answer 503 STORE_BUSY until it is released.',
+    }),
+  },
   { $id: 'Health', additionalProperties: false },
 );

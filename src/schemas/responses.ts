@@ -8,6 +8,7 @@ const ERROR_DESCRIPTIONS = {
   404: 'No such domain, vCPU or scheduling domain.',
   409: 'The request conflicts with the current state (power state, name, group rules).',
   500: 'The daemon failed; nothing was changed.',
+  503: 'Not now, nothing was changed: the database is locked by another process (STORE_BUSY); retry after `Retry-After` seconds.',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
@@ -18,9 +19,9 @@ export const described = <T>(schema: TUnsafe<T>, description: string): TUnsafe<T
 const errorResponse = (status: ErrorStatus): TUnsafe<ErrorShape> =>
   Type.Unsafe<ErrorShape>({ $ref: 'Error#', description: ERROR_DESCRIPTIONS[status] });
 
-/** Every /api/v1 route can answer 400 (bad input), 401 (token) and 500. */
+/** Every /api/v1 route can answer 400 (bad input), 401 (token), 500 and 503. */
 export function responses<S extends Record<number, TSchema>>(success: S, ...errors: ErrorStatus[]) {
-  const all: ErrorStatus[] = [400, 401, ...errors, 500];
+  const all: ErrorStatus[] = [400, 401, ...errors, 500, 503];
   const errorMap = Object.fromEntries(all.map((status) => [status, errorResponse(status)])) as Record<ErrorStatus, TUnsafe<ErrorShape>>;
   return { ...success, ...errorMap };
 }

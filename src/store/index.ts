@@ -1,5 +1,5 @@
 /** The store: one SQLite file, its migrations and a repository per table group. */
-import { openStore, type Db } from './database.ts';
+import { BUSY_TIMEOUT_MS, isBusyError, openStore, type Db } from './database.ts';
 import { domainRepository, type DomainRepository } from './domain-repository.ts';
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
@@ -7,6 +7,14 @@ import type { MigrationReport } from './migrate.ts';
 
 export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PowerState } from './records.ts';
 export { POWER_STATES } from './records.ts';
+export { isBusyError, StoreError } from './database.ts';
+
+export interface StoreHealth {
+  /** The last write found the database locked by another process (and none has succeeded since). */
+  readonly busy: boolean;
+  /** Writes refused because the database was locked, since start. */
+  readonly busy_errors_total: number;
+}
 
 export interface Store {
   readonly db: Db;
@@ -16,18 +24,40 @@ export interface Store {
   readonly host: HostRepository;
   /** Run `work` in one transaction: all of it is on disk, or none of it. */
   transaction<T>(work: () => T): T;
+  health(): StoreHealth;
   close(): void;
 }
 
 export function createStore(path: string): Store {
   const { db, migrations } = openStore(path);
+  let busy = false;
+  let busy_errors_total = 0;
+  // While another process holds the lock, writes fail at once instead of each blocking the event loop.
+  const setBusy = (next: boolean): void => {
+    if (next === busy) return;
+    busy = next;
+    db.pragma(`busy_timeout = ${busy ? 0 : BUSY_TIMEOUT_MS}`);
+  };
   return {
     db,
     migrations,
     domains: domainRepository(db),
     groups: groupRepository(db),
     host: hostRepository(db),
-    transaction: (work) => db.transaction(work)(),
+    transaction(work) {
+      try {
+        const result = db.transaction(work)();
+        setBusy(false);
+        return result;
+      } catch (error) {
+        if (isBusyError(error)) {
+          busy_errors_total++;
+          setBusy(true);
+        }
+        throw error;
+      }
+    },
+    health: () => ({ busy, busy_errors_total }),
     close: () => db.close(),
   };
 }

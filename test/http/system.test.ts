@@ -14,7 +14,7 @@ describe('outside /api/v1', () => {
 
   it('healthz answers without a token', async () => {
     const res = await d.request('GET', '/healthz');
-    assert.deepEqual([res.status, res.body], [200, { status: 'ok', now_ns: 0 }]);
+    assert.deepEqual([res.status, res.body], [200, { status: 'ok', now_ns: 0, store: 'ok' }]);
   });
 
   it('metrics: domains by state, CPU seconds per domain, the clock, the tick loop, HTTP requests', async () => {

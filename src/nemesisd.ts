@@ -27,7 +27,18 @@ function configOrExit(): Config {
 }
 
 const config = configOrExit();
-const daemon = await createDaemon({ db: config.db, pcpus: config.pcpus, token: config.token, logLevel: config.logLevel });
+const daemon = await createDaemon({
+  db: config.db,
+  pcpus: config.pcpus,
+  token: config.token,
+  logLevel: config.logLevel,
+  bindHost: config.host,
+  allowedHosts: config.allowedHosts,
+  metricsPublic: config.metricsPublic,
+  rateLimitPerMinute: config.rateLimitPerMinute,
+  streamLimits: { total: config.maxStreams, perClient: config.maxStreamsPerClient },
+  maxEventLoopDelay_ms: config.maxEventLoopDelay_ms,
+});
 const log = daemon.app.log;
 for (const failure of daemon.control.restore.failed) {
   log.warn({ domid: failure.domid, reason: failure.reason }, 'could not restore a domain; it is halted now');

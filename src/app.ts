@@ -88,7 +88,8 @@ async function securityHeaders(fastify: FastifyInstance): Promise<void> {
         objectSrc: ["'none'"],
         scriptSrc: ["'self'"],
         scriptSrcAttr: ["'none'"],
-        styleSrc: ["'self'"],
+        // Swagger UI 5's bundle inserts one <style> element: allowed by its hash alone (the pinned @fastify/swagger-ui's).
+        styleSrc: ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
       },
     },
     // Plain HTTP on loopback: HSTS and upgrading requests would break it; a TLS proxy in front decides those.

@@ -138,7 +138,8 @@ export function createStreamHub(limits: StreamLimits): StreamHub {
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
-        connection: 'keep-alive',
+        // A stream ends only when the daemon drops it (slow client, shutdown): then the connection goes too.
+        connection: 'close',
         'x-accel-buffering': 'no',
       });
       const stream = openStream(raw, limits.queueBytes, notice);

@@ -1,13 +1,20 @@
 /**
- * The HTTP application as a plugin: schemas, OpenAPI, error handling, auth
- * and routes. It never listens; `nemesisd.ts` does (and tests call `inject`).
+ * The HTTP application as a plugin: schemas, OpenAPI, error handling,
+ * protection (cross-site, security headers, rate limit, overload), auth and
+ * routes. It never listens; `nemesisd.ts` does (and tests call `inject`).
  */
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { LogController, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import underPressure from '@fastify/under-pressure';
+import { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Control } from './control/index.ts';
-import { requireBearerToken } from './http/auth.ts';
-import { installErrorHandlers } from './http/error-handler.ts';
+import { apiError } from './control/errors.ts';
+import { bearerCheck, requireBearerToken } from './http/auth.ts';
+import { installCrossSiteGuard, isMutation } from './http/cross-site.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
+import { loggerOptions, logRequests } from './http/logging.ts';
 import { countRequests, createMetrics } from './http/metrics.ts';
 import { swaggerOptions } from './http/openapi.ts';
 import { domainRoutes } from './http/routes/domains.ts';
@@ -16,6 +23,7 @@ import { hostRoutes } from './http/routes/host.ts';
 import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
 import { usageRoutes } from './http/routes/usage.ts';
+import type { StreamHub } from './http/sse.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
 
 declare module 'fastify' {
@@ -24,49 +32,128 @@ declare module 'fastify' {
   }
 }
 
-const DEBUG_LEVELS = new Set(['debug', 'trace']);
-
 export interface AppOptions {
   readonly control: Control;
   readonly version: string;
-  /** When set, every /api/v1 request needs `Authorization: Bearer <token>`. */
+  /** When set, every /api/v1 request (and /metrics) needs `Authorization: Bearer <token>`. */
   readonly token?: string | undefined;
+  /** NEMESIS_METRICS_PUBLIC: /metrics without the token. */
+  readonly metricsPublic?: boolean | undefined;
+  /** HOST, and NEMESIS_ALLOWED_HOSTS: the names the Host header may carry besides IPs and loopback names. */
+  readonly bindHost?: string | undefined;
+  readonly allowedHosts?: readonly string[] | undefined;
+  /** The event streams (limits and queues). */
+  readonly streams: StreamHub;
+  /** Changes per minute per client address (0: no limit). */
+  readonly rateLimitPerMinute?: number | undefined;
+  /** Answer 503 OVERLOADED while the event loop lags more than this (0: never). */
+  readonly maxEventLoopDelay_ms?: number | undefined;
+  /** Answer 503 OVERLOADED while the heap is above this (0: never; for tests of the overload path). */
+  readonly maxHeapUsedBytes?: number | undefined;
 }
 
-/** Instance options: strict validation (no coercion, unknown properties rejected) and quiet logs. */
-export function serverOptions(logLevel: string): FastifyServerOptions {
+/** Seconds a client is asked to wait when the daemon is overloaded. */
+const OVERLOAD_RETRY_AFTER_S = 5;
+
+/**
+ * Instance options: strict validation (no coercion, unknown properties
+ * rejected), quiet and redacted logs, and every error before routing in the
+ * catalogue's shape.
+ */
+export function serverOptions(logLevel: string, logStream?: NodeJS.WritableStream): FastifyServerOptions {
   return {
-    logger: { level: logLevel },
-    // One line per request at info would cost a fifth of the throughput; they are logged at debug.
+    logger: loggerOptions(logLevel, logStream),
+    // One line per request at info would cost a fifth of the throughput; reads are logged at debug, changes at info.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, discriminator: true } },
-    return503OnClosing: true,
+    // Shutdown answers 503 SHUTTING_DOWN from the app (Fastify's own 503 has no catalogue code).
+    return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler,
   };
+}
+
+/** Security headers on every response: a strict policy that /docs (Swagger UI: scripts and styles from itself only) still works under. */
+async function securityHeaders(fastify: FastifyInstance): Promise<void> {
+  await fastify.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'none'"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        // Swagger UI 5's bundle inserts one <style> element: allowed by its hash alone (the pinned @fastify/swagger-ui's).
+        styleSrc: ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
+      },
+    },
+    // Plain HTTP on loopback: HSTS and upgrading requests would break it; a TLS proxy in front decides those.
+    strictTransportSecurity: false,
+  });
+}
+
+/** Rate limit on changes per client address, and 503 while the event loop lags. */
+async function loadProtection(fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  const perMinute = options.rateLimitPerMinute ?? 0;
+  if (perMinute > 0) {
+    await fastify.register(rateLimit, {
+      max: perMinute,
+      timeWindow: 60_000,
+      allowList: (request) => !isMutation(request.method),
+      errorResponseBuilder: (_request, context) =>
+        apiError('RATE_LIMITED', `more than ${context.max} changes a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`),
+    });
+  }
+  const maxEventLoopDelay = options.maxEventLoopDelay_ms ?? 0;
+  const maxHeapUsedBytes = options.maxHeapUsedBytes ?? 0;
+  if (maxEventLoopDelay > 0 || maxHeapUsedBytes > 0) {
+    await fastify.register(underPressure, {
+      maxEventLoopDelay,
+      maxHeapUsedBytes,
+      pressureHandler: async (_request, reply, type) => {
+        void reply.header('retry-after', OVERLOAD_RETRY_AFTER_S);
+        throw apiError('OVERLOADED', `the daemon is overloaded (${type}); retry in ${OVERLOAD_RETRY_AFTER_S} s`);
+      },
+    });
+  }
 }
 
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   fastify.decorate('control', options.control);
   for (const schema of NAMED_SCHEMAS) fastify.addSchema(schema);
   installErrorHandlers(fastify);
-  if (DEBUG_LEVELS.has(fastify.log.level)) {
-    fastify.addHook('onResponse', async (request, reply) => {
-      request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
-    });
-  }
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', async () => {
+    if (closing) throw apiError('SHUTTING_DOWN', 'the daemon is shutting down');
+  });
+  installCrossSiteGuard(fastify, { bindHost: options.bindHost ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
+  logRequests(fastify);
+  await securityHeaders(fastify);
+  await loadProtection(fastify, options);
   const registry = createMetrics(options.control);
   countRequests(fastify, registry);
 
   await fastify.register(swagger, swaggerOptions(options.version));
   await fastify.register(swaggerUi, { routePrefix: '/docs' });
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
-  await fastify.register(systemRoutes, { registry });
+  await fastify.register(systemRoutes, { registry, metricsAuth: options.metricsPublic === true ? undefined : bearerCheck(options.token) });
   await fastify.register(
     async (api) => {
       requireBearerToken(api, options.token);
       await api.register(hostRoutes);
       await api.register(domainRoutes);
       await api.register(schedulingDomainRoutes);
-      await api.register(eventRoutes);
+      await api.register(eventRoutes, { streams: options.streams });
       await api.register(usageRoutes);
     },
     { prefix: '/api/v1' },

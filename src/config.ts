@@ -18,6 +18,15 @@ export interface Config {
   readonly token: string | undefined;
   readonly logLevel: LogLevel;
   readonly insecure: boolean;
+  /** NEMESIS_ALLOWED_HOSTS: names clients may use in the Host header besides IPs, loopback names and HOST. */
+  readonly allowedHosts: readonly string[];
+  readonly metricsPublic: boolean;
+  /** Changes per minute per client address; 0 = no limit. */
+  readonly rateLimitPerMinute: number;
+  readonly maxStreams: number;
+  readonly maxStreamsPerClient: number;
+  /** 503 OVERLOADED while the event loop lags more than this; 0 = never. */
+  readonly maxEventLoopDelay_ms: number;
 }
 
 export const DEFAULTS = {
@@ -26,7 +35,14 @@ export const DEFAULTS = {
   NEMESIS_DB: './data/nemesis.db',
   NEMESIS_PCPUS: '4',
   LOG_LEVEL: 'info',
+  NEMESIS_RATE_LIMIT: '60000',
+  NEMESIS_MAX_STREAMS: '1000',
+  NEMESIS_MAX_STREAMS_PER_CLIENT: '20',
+  NEMESIS_MAX_EVENT_LOOP_DELAY_MS: '1000',
 } as const;
+
+/** A token that guards a daemon reachable from other machines must not be guessable in reasonable time. */
+export const MIN_REMOTE_TOKEN_LENGTH = 16;
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -49,6 +65,15 @@ function integer(env: Env, name: keyof typeof DEFAULTS, min: number, max: number
   return value;
 }
 
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** A switch: 1 (on), 0 or unset (off). */
+function flag(env: Env, name: string, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw !== undefined && raw !== '' && raw !== '0' && raw !== '1') problems.push(`${name} must be 1 (or unset), got "${raw}"`);
+  return raw === '1';
+}
+
 /** Loopback: 127.0.0.0/8, ::1 and the name localhost. */
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
@@ -63,10 +88,17 @@ const FLAGS = {
   pcpus: { env: 'NEMESIS_PCPUS', type: 'string' },
   'log-level': { env: 'LOG_LEVEL', type: 'string' },
   insecure: { env: 'NEMESIS_INSECURE', type: 'boolean' },
+  'allowed-hosts': { env: 'NEMESIS_ALLOWED_HOSTS', type: 'string' },
+  'metrics-public': { env: 'NEMESIS_METRICS_PUBLIC', type: 'boolean' },
+  'rate-limit': { env: 'NEMESIS_RATE_LIMIT', type: 'string' },
+  'max-streams': { env: 'NEMESIS_MAX_STREAMS', type: 'string' },
+  'max-streams-per-client': { env: 'NEMESIS_MAX_STREAMS_PER_CLIENT', type: 'string' },
+  'max-event-loop-delay-ms': { env: 'NEMESIS_MAX_EVENT_LOOP_DELAY_MS', type: 'string' },
   help: { env: null, type: 'boolean' },
 } as const;
 
 export const USAGE = `usage: nemesisd [--port N] [--host ADDR] [--db FILE] [--pcpus N] [--log-level LEVEL] [--insecure]
+  [--allowed-hosts NAME,...] [--metrics-public] [--rate-limit N] [--max-streams N] [--max-streams-per-client N] [--max-event-loop-delay-ms N]
 Each flag overrides its environment variable: ${Object.values(FLAGS)
   .flatMap((flag) => (flag.env === null ? [] : [flag.env]))
   .join(', ')}; NEMESIS_TOKEN is read from the environment only.`;
@@ -98,17 +130,33 @@ export function loadConfig(env: Env): Config {
   const level = env['LOG_LEVEL'] ?? DEFAULTS.LOG_LEVEL;
   if (!(LOG_LEVELS as readonly string[]).includes(level)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   const token = env['NEMESIS_TOKEN'] === undefined || env['NEMESIS_TOKEN'] === '' ? undefined : env['NEMESIS_TOKEN'];
-  const insecureRaw = env['NEMESIS_INSECURE'];
-  if (insecureRaw !== undefined && insecureRaw !== '' && insecureRaw !== '0' && insecureRaw !== '1') {
-    problems.push(`NEMESIS_INSECURE must be 1 (or unset), got "${insecureRaw}"`);
-  }
-  const insecure = insecureRaw === '1';
+  const insecure = flag(env, 'NEMESIS_INSECURE', problems);
   if (host !== '' && !isLoopback(host) && token === undefined && !insecure) {
     problems.push(
       `HOST ${host} is not a loopback address: set NEMESIS_TOKEN so /api/v1 needs a bearer token ` +
         '(or NEMESIS_INSECURE=1 to serve it unauthenticated)',
     );
   }
+  if (host !== '' && !isLoopback(host) && token !== undefined && token.length < MIN_REMOTE_TOKEN_LENGTH) {
+    problems.push(`NEMESIS_TOKEN must have at least ${MIN_REMOTE_TOKEN_LENGTH} characters when HOST ${host} is not a loopback address`);
+  }
+  const allowedHosts = (env['NEMESIS_ALLOWED_HOSTS'] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of allowedHosts) if (!HOST_NAME.test(name)) problems.push(`NEMESIS_ALLOWED_HOSTS: "${name}" is not a host name`);
+  const config: Config = {
+    port,
+    host,
+    db,
+    pcpus,
+    token,
+    logLevel: level as LogLevel,
+    insecure,
+    allowedHosts,
+    metricsPublic: flag(env, 'NEMESIS_METRICS_PUBLIC', problems),
+    rateLimitPerMinute: integer(env, 'NEMESIS_RATE_LIMIT', 0, 1e9, problems),
+    maxStreams: integer(env, 'NEMESIS_MAX_STREAMS', 1, 1e6, problems),
+    maxStreamsPerClient: integer(env, 'NEMESIS_MAX_STREAMS_PER_CLIENT', 1, 1e6, problems),
+    maxEventLoopDelay_ms: integer(env, 'NEMESIS_MAX_EVENT_LOOP_DELAY_MS', 0, 3_600_000, problems),
+  };
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, db, pcpus, token, logLevel: level as LogLevel, insecure };
+  return config;
 }

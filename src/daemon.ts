@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { app, serverOptions } from './app.ts';
+import { createStreamHub, DEFAULT_STREAM_LIMITS, type StreamHub, type StreamLimits } from './http/sse.ts';
 import { createControl, type Control } from './control/index.ts';
 import { Host } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
@@ -19,6 +20,19 @@ export interface DaemonOptions {
   readonly pcpus: number;
   readonly token?: string | undefined;
   readonly logLevel?: string;
+  /** Where log lines go (default stdout). */
+  readonly logStream?: NodeJS.WritableStream;
+  /** /metrics without the token (NEMESIS_METRICS_PUBLIC). */
+  readonly metricsPublic?: boolean;
+  /** The listen address (HOST) and NEMESIS_ALLOWED_HOSTS, for the Host header check. */
+  readonly bindHost?: string;
+  readonly allowedHosts?: readonly string[];
+  readonly streamLimits?: Partial<StreamLimits>;
+  /** Changes per minute per client address; 0 = no limit (default 0: the daemon's configuration sets one). */
+  readonly rateLimitPerMinute?: number;
+  /** 503 while the event loop lags more than this; 0 = never (the default here; the daemon's configuration sets one). */
+  readonly maxEventLoopDelay_ms?: number;
+  readonly maxHeapUsedBytes?: number;
   /** Initial clock speed (default 1 = real time). */
   readonly speed?: number;
   readonly seed?: number;
@@ -31,6 +45,7 @@ export interface Daemon {
   readonly loop: TickLoop;
   readonly store: Store;
   readonly control: Control;
+  readonly streams: StreamHub;
   /** Stop the clock (an advance in flight ends where it got to), stop accepting, finish in-flight requests, close the database. */
   close(): Promise<void>;
 }
@@ -55,9 +70,21 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       version: VERSION,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
-    const instance = Fastify(serverOptions(options.logLevel ?? 'info'));
+    const instance = Fastify(serverOptions(options.logLevel ?? 'info', options.logStream));
     log = instance.log;
-    await instance.register(app, { control, version: VERSION, token: options.token });
+    const streams = createStreamHub({ ...DEFAULT_STREAM_LIMITS, ...options.streamLimits });
+    await instance.register(app, {
+      control,
+      version: VERSION,
+      token: options.token,
+      streams,
+      metricsPublic: options.metricsPublic,
+      bindHost: options.bindHost,
+      allowedHosts: options.allowedHosts,
+      rateLimitPerMinute: options.rateLimitPerMinute,
+      maxEventLoopDelay_ms: options.maxEventLoopDelay_ms,
+      maxHeapUsedBytes: options.maxHeapUsedBytes,
+    });
     await instance.ready();
     let closed = false;
     return {
@@ -65,6 +92,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       loop,
       store,
       control,
+      streams,
       async close() {
         if (closed) return;
         closed = true;

@@ -36,9 +36,18 @@ function exitAtStart(what: string, error: unknown): never {
 }
 
 const config = configOrExit();
-const daemon = await createDaemon({ db: config.db, pcpus: config.pcpus, token: config.token, logLevel: config.logLevel }).catch(
-  (error: unknown) => exitAtStart(`cannot start on database ${config.db}`, error),
-);
+const daemon = await createDaemon({
+  db: config.db,
+  pcpus: config.pcpus,
+  token: config.token,
+  logLevel: config.logLevel,
+  bindHost: config.host,
+  allowedHosts: config.allowedHosts,
+  metricsPublic: config.metricsPublic,
+  rateLimitPerMinute: config.rateLimitPerMinute,
+  streamLimits: { total: config.maxStreams, perClient: config.maxStreamsPerClient },
+  maxEventLoopDelay_ms: config.maxEventLoopDelay_ms,
+}).catch((error: unknown) => exitAtStart(`cannot start on database ${config.db}`, error));
 const log = daemon.app.log;
 for (const { domid, name, changes } of daemon.control.restore.repaired) {
   log.warn({ domid, name, changes }, `repaired stored domain ${name}, which could not be created today: ${changes}`);

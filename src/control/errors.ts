@@ -10,7 +10,13 @@ import { DomctlErrorCode, type DomctlError } from '../hypervisor/errors.ts';
 export const ERROR_CATALOGUE = {
   INVALID_ARGUMENT: { status: 400, description: 'Bad input: schema, range or a rule between fields; `field` names it.' },
   BAD_AFFINITY: { status: 400, description: 'An affinity that names no pCPU, or one the host does not have.' },
+  MALFORMED_REQUEST: { status: 400, description: 'The HTTP request itself could not be parsed (request line, headers, encoding).' },
   UNAUTHORIZED: { status: 401, description: 'Missing or wrong bearer token.' },
+  HOST_NOT_ALLOWED: {
+    status: 403,
+    description: 'The Host header names neither an IP address, a loopback name, HOST nor an entry of NEMESIS_ALLOWED_HOSTS (DNS rebinding).',
+  },
+  ORIGIN_NOT_ALLOWED: { status: 403, description: 'A change requested by a web page of another origin (the Origin header differs from the Host).' },
   NOT_FOUND: { status: 404, description: 'No such route.' },
   NO_SUCH_DOMAIN: { status: 404, description: 'No domain has this domid or name.' },
   NO_SUCH_VCPU: { status: 404, description: 'The domain has no vCPU with this id.' },
@@ -24,8 +30,17 @@ export const ERROR_CATALOGUE = {
   SELF_MEMBERSHIP: { status: 409, description: 'A domain cannot be a member of its own scheduling domain.' },
   NESTED_GROUP: { status: 409, description: 'Scheduling domains do not nest: a master cannot be a member, nor a member a master.' },
   NOT_SUPPORTED: { status: 409, description: 'The simulated host does not support this.' },
+  REQUEST_TIMEOUT: { status: 408, description: 'The request (headers or body) was not received in time.' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the daemon accepts.' },
+  URI_TOO_LONG: { status: 414, description: 'A path parameter is longer than the daemon accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A request body that is not `application/json`.' },
+  RATE_LIMITED: { status: 429, description: 'Too many changes from this client address; retry after `Retry-After` seconds.' },
+  HEADERS_TOO_LARGE: { status: 431, description: 'The request line and headers are larger than the daemon accepts.' },
   INTERNAL: { status: 500, description: 'The daemon failed; nothing was changed.' },
   STORE_BUSY: { status: 503, description: 'Another process holds the database lock; nothing was changed. Retry after `Retry-After` seconds.' },
+  SHUTTING_DOWN: { status: 503, description: 'The daemon is shutting down and takes no new requests.' },
+  TOO_MANY_STREAMS: { status: 503, description: 'Too many open event streams, in all or from this client address.' },
+  OVERLOADED: { status: 503, description: 'The daemon is overloaded (its event loop lags); retry after `Retry-After` seconds.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

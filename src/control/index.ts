@@ -75,7 +75,7 @@ export type { HostControl, HostView, SchedulerView } from './host-control.ts';
 export type { ControlEvent, EventBus, EventType } from './events.ts';
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
-export type { UsageControl, UsageSample } from './usage.ts';
+export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock } from './ports.ts';
 /** The power states a domain's configuration can be in (for reports such as metrics). */
 export { POWER_STATES, type PowerState } from '../store/index.ts';

@@ -47,6 +47,13 @@ export interface UsageControl {
   subscribe(interval_ms: number, listener: (sample: UsageSample) => void): () => void;
 }
 
+/** A usage interval the stream can keep: throws a 400 naming `usage_ms` otherwise. */
+export function checkUsageInterval(interval_ms: number): void {
+  if (!Number.isInteger(interval_ms) || interval_ms < MIN_USAGE_INTERVAL_MS || interval_ms > MAX_USAGE_INTERVAL_MS) {
+    throw invalidArgument('usage_ms', `must be an integer in ${MIN_USAGE_INTERVAL_MS}..${MAX_USAGE_INTERVAL_MS} (ms of wall time), got ${interval_ms}`);
+  }
+}
+
 const round = (pct: number): number => Math.round(pct * 1000) / 1000;
 const pctOf = (used_ns: number, window_ns: number): number => (window_ns > 0 ? (used_ns / window_ns) * PCT : 0);
 
@@ -213,9 +220,7 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     },
 
     subscribe(interval_ms, listener) {
-      if (!Number.isInteger(interval_ms) || interval_ms < MIN_USAGE_INTERVAL_MS || interval_ms > MAX_USAGE_INTERVAL_MS) {
-        throw invalidArgument('usage_ms', `must be an integer in ${MIN_USAGE_INTERVAL_MS}..${MAX_USAGE_INTERVAL_MS} (ms of wall time), got ${interval_ms}`);
-      }
+      checkUsageInterval(interval_ms);
       let previous = readings();
       let timer: unknown = null;
       const fire = (): void => {

@@ -1,21 +1,28 @@
 /**
- * Bearer-token authentication for /api/v1 (NEMESIS_TOKEN). Tokens are
- * compared in constant time so response timing does not leak them.
+ * Bearer-token authentication for /api/v1 (NEMESIS_TOKEN), and for /metrics
+ * unless NEMESIS_METRICS_PUBLIC=1. Tokens are compared in constant time so
+ * response timing does not leak them.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiError } from '../control/errors.ts';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-export function requireBearerToken(scope: FastifyInstance, token: string | undefined): void {
-  if (token === undefined || token === '') return;
+/** An onRequest hook that refuses requests without the token; undefined when no token is configured. */
+export function bearerCheck(token: string | undefined): ((request: FastifyRequest) => Promise<void>) | undefined {
+  if (token === undefined || token === '') return undefined;
   const expected = digest(token);
-  scope.addHook('onRequest', async (request) => {
+  return async (request) => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (.+)$/i.exec(header);
     if (match === null || !timingSafeEqual(digest(match[1] ?? ''), expected)) {
       throw apiError('UNAUTHORIZED', match === null ? 'an Authorization: Bearer <token> header is required' : 'wrong bearer token');
     }
-  });
+  };
+}
+
+export function requireBearerToken(scope: FastifyInstance, token: string | undefined): void {
+  const check = bearerCheck(token);
+  if (check !== undefined) scope.addHook('onRequest', check);
 }

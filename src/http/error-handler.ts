@@ -4,9 +4,11 @@
  * where they apply). Schema failures become INVALID_ARGUMENT naming the field.
  */
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiError, isApiError, type ApiError } from '../control/errors.ts';
+import { apiError, isApiError, type ApiError, type ErrorCode } from '../control/errors.ts';
 import type { ErrorResponse } from '../schemas/common.ts';
+import { noteErrorCode } from './logging.ts';
 
 interface AjvError {
   readonly instancePath: string;
@@ -47,15 +49,23 @@ function fromValidation(error: FastifyError): ApiError {
   return apiError('INVALID_ARGUMENT', describe(first, context, field), { field: field === '' ? context : field });
 }
 
-/** Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status. */
+/** Fastify's and its plugins' errors by status, in the catalogue's terms. */
+const BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+/** Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status and get a catalogue code. */
 function fromFastify(error: FastifyError): ApiError {
   const status = error.statusCode ?? 500;
   if (status >= 500) return apiError('INTERNAL', 'the daemon failed; nothing was changed');
-  if (status === 400) return apiError('INVALID_ARGUMENT', error.message, { field: 'body' });
-  const translated = apiError('INVALID_ARGUMENT', error.message);
-  translated.statusCode = status;
-  translated.code = error.code;
-  return translated;
+  const code = BY_STATUS[status];
+  if (code !== undefined) return apiError(code, error.message);
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return apiError('MALFORMED_REQUEST', error.message);
+  return apiError('INVALID_ARGUMENT', error.message, { field: 'body' });
 }
 
 export function toErrorBody(error: ApiError): ErrorResponse {
@@ -71,18 +81,39 @@ export function toErrorBody(error: ApiError): ErrorResponse {
   return body;
 }
 
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let translated: ApiError;
+  if (error.validation !== undefined) translated = fromValidation(error);
+  else if (isApiError(error)) translated = error;
+  else translated = fromFastify(error);
+  if (translated.statusCode >= 500 && translated.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+  noteErrorCode(request, translated.code);
+  if (translated.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="nemesisd"');
+  if (translated.code === 'STORE_BUSY') void reply.header('retry-after', '1');
+  return reply.status(translated.statusCode).send(toErrorBody(translated));
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    let translated: ApiError;
-    if (error.validation !== undefined) translated = fromValidation(error);
-    else if (isApiError(error)) translated = error;
-    else translated = fromFastify(error);
-    if (translated.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    if (translated.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="nemesisd"');
-    if (translated.code === 'STORE_BUSY') void reply.header('retry-after', '1');
-    return reply.status(translated.statusCode).send(toErrorBody(translated));
-  });
+  app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(toErrorBody(apiError('NOT_FOUND', `no route ${request.method} ${request.url}`))),
+  );
+}
+
+/** Errors Fastify meets before routing (a bad URL, a path parameter too long): the same shape. */
+export const frameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => void sendError(error, request, reply);
+
+/** Errors of Node's HTTP parser, before Fastify sees a request: answered in the same shape, then the connection is closed. */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  let translated: ApiError;
+  if (error.code === 'HPE_HEADER_OVERFLOW') translated = apiError('HEADERS_TOO_LARGE', 'the request line and headers exceed 16 KiB');
+  else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') translated = apiError('REQUEST_TIMEOUT', 'the request was not received in time');
+  else translated = apiError('MALFORMED_REQUEST', `malformed HTTP request (${error.code ?? 'parse error'})`);
+  const body = JSON.stringify(toErrorBody(translated));
+  if (!socket.writable) return void socket.destroy();
+  socket.end(
+      `HTTP/1.1 ${translated.statusCode} ${STATUS_CODES[translated.statusCode] ?? 'Error'}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }

@@ -3,10 +3,10 @@
  * the observed shares since the previous one. Kept apart from the events route
  * so that the route only asks for it.
  */
-import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
-import type { UsageControl } from '../control/index.ts';
+import { checkUsageInterval, type UsageControl } from '../control/index.ts';
 import { MAX_USAGE_INTERVAL_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
+import type { SseStream } from './sse.ts';
 
 /** The events route's query parameter. */
 export const usageStreamQuery = {
@@ -18,8 +18,14 @@ export const usageStreamQuery = {
   })),
 };
 
-/** Start the usage events (a bad interval throws a 400 before anything is written); returns what stops them. */
-export function streamUsage(usage: UsageControl, usage_ms: string | undefined, raw: ServerResponse): () => void {
-  if (usage_ms === undefined) return () => undefined;
-  return usage.subscribe(Number(usage_ms), (sample) => raw.write(`event: usage\ndata: ${JSON.stringify(sample)}\n\n`));
+/**
+ * The usage feed a request asks for, checked before the stream opens (a bad
+ * interval is a 400, not a broken stream): attach it to the stream once open;
+ * it returns what stops it. Undefined when the request asks for none.
+ */
+export function usageFeed(usage: UsageControl, usage_ms: string | undefined): ((stream: SseStream) => () => void) | undefined {
+  if (usage_ms === undefined) return undefined;
+  const interval_ms = Number(usage_ms);
+  checkUsageInterval(interval_ms);
+  return (stream) => usage.subscribe(interval_ms, (sample) => stream.send({ event: 'usage', data: sample }));
 }

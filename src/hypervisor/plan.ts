@@ -112,6 +112,8 @@ export class DomctlPlan implements HostFacts {
       case 'getvcpuinfo':
       case 'getcpuinfo':
       case 'physinfo':
+      case 'getusage':
+      case 'schedstats':
         return;
     }
   }

@@ -1,14 +1,22 @@
 /** Response maps: the success shape plus every error a route can give, all with descriptions. */
 import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { ERROR_CATALOGUE } from '../control/errors.ts';
 import type { ErrorResponse as ErrorShape } from './common.ts';
 
 const ERROR_DESCRIPTIONS = {
   400: 'Bad input (schema, range, or a rule between fields); `field` names it.',
   401: 'Missing or wrong bearer token.',
+  403: 'Refused as a cross-site request: Host or Origin.',
   404: 'No such domain, vCPU or scheduling domain.',
+  408: 'The request was not received in time.',
   409: 'The request conflicts with the current state (power state, name, group rules).',
+  413: 'The body is too large.',
+  414: 'A path parameter is too long.',
+  415: 'The body is not JSON.',
+  429: 'Too many changes from this client; `Retry-After` says when to retry.',
+  431: 'The headers are too large.',
   500: 'The daemon failed; nothing was changed.',
-  503: 'Not now, nothing was changed: the database is locked by another process (STORE_BUSY); retry after `Retry-After` seconds.',
+  503: 'Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given.',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
@@ -16,12 +24,22 @@ export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 export const described = <T>(schema: TUnsafe<T>, description: string): TUnsafe<T> =>
   Type.Unsafe<T>({ ...schema, description });
 
-const errorResponse = (status: ErrorStatus): TUnsafe<ErrorShape> =>
-  Type.Unsafe<ErrorShape>({ $ref: 'Error#', description: ERROR_DESCRIPTIONS[status] });
+/** The catalogue's codes with this status, so the spec names every code a client can meet. */
+const codesFor = (status: number): string =>
+  Object.entries(ERROR_CATALOGUE)
+    .filter(([, entry]) => entry.status === status)
+    .map(([code]) => `\`${code}\``)
+    .join(', ');
 
-/** Every /api/v1 route can answer 400 (bad input), 401 (token), 500 and 503. */
+const errorResponse = (status: ErrorStatus): TUnsafe<ErrorShape> =>
+  Type.Unsafe<ErrorShape>({ $ref: 'Error#', description: `${ERROR_DESCRIPTIONS[status]} Codes: ${codesFor(status)}.` });
+
+/** What any /api/v1 request can meet before its route runs: parsing, protection, the token, shutdown. */
+const ALWAYS: readonly ErrorStatus[] = [400, 401, 403, 408, 413, 414, 415, 429, 431, 500, 503];
+
+/** Every /api/v1 route can answer the statuses in ALWAYS, plus those it names. */
 export function responses<S extends Record<number, TSchema>>(success: S, ...errors: ErrorStatus[]) {
-  const all: ErrorStatus[] = [400, 401, ...errors, 500, 503];
+  const all: ErrorStatus[] = [...ALWAYS, ...errors].sort((a, b) => a - b);
   const errorMap = Object.fromEntries(all.map((status) => [status, errorResponse(status)])) as Record<ErrorStatus, TUnsafe<ErrorShape>>;
   return { ...success, ...errorMap };
 }

@@ -2,6 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyFlags, ConfigError, isLoopback, loadConfig } from '../../src/config.ts';
 
+/** The hardening options at their defaults. */
+const PROTECTION_DEFAULTS = {
+  allowedHosts: [],
+  metricsPublic: false,
+  rateLimitPerMinute: 60000,
+  maxStreams: 1000,
+  maxStreamsPerClient: 20,
+  maxEventLoopDelay_ms: 1000,
+};
+const TOKEN = 'sixteen-chars-ok';
+
 describe('configuration from the environment', () => {
   it('use the contract defaults', () => {
     assert.deepEqual(loadConfig({}), {
@@ -12,12 +23,13 @@ describe('configuration from the environment', () => {
       token: undefined,
       logLevel: 'info',
       insecure: false,
+      ...PROTECTION_DEFAULTS,
     });
   });
 
   it('read every variable', () => {
-    const config = loadConfig({ PORT: '9000', HOST: '0.0.0.0', NEMESIS_DB: '/tmp/x.db', NEMESIS_PCPUS: '8', NEMESIS_TOKEN: 't', LOG_LEVEL: 'debug' });
-    assert.deepEqual(config, { port: 9000, host: '0.0.0.0', db: '/tmp/x.db', pcpus: 8, token: 't', logLevel: 'debug', insecure: false });
+    const config = loadConfig({ PORT: '9000', HOST: '0.0.0.0', NEMESIS_DB: '/tmp/x.db', NEMESIS_PCPUS: '8', NEMESIS_TOKEN: TOKEN, LOG_LEVEL: 'debug' });
+    assert.deepEqual(config, { port: 9000, host: '0.0.0.0', db: '/tmp/x.db', pcpus: 8, token: TOKEN, logLevel: 'debug', insecure: false, ...PROTECTION_DEFAULTS });
   });
 
   it('allow a non-loopback HOST without a token only with NEMESIS_INSECURE=1', () => {
@@ -37,10 +49,10 @@ describe('configuration from the environment', () => {
     const { env, help } = applyFlags(['--port', '9001', '--host=0.0.0.0', '--insecure', '--pcpus', '2', '--db', '/tmp/y.db', '--log-level', 'warn'], {
       PORT: '9000',
       NEMESIS_PCPUS: '8',
-      NEMESIS_TOKEN: 't',
+      NEMESIS_TOKEN: TOKEN,
     });
     assert.equal(help, false);
-    assert.deepEqual(loadConfig(env), { port: 9001, host: '0.0.0.0', db: '/tmp/y.db', pcpus: 2, token: 't', logLevel: 'warn', insecure: true });
+    assert.deepEqual(loadConfig(env), { port: 9001, host: '0.0.0.0', db: '/tmp/y.db', pcpus: 2, token: TOKEN, logLevel: 'warn', insecure: true, ...PROTECTION_DEFAULTS });
     assert.equal(applyFlags(['--help'], {}).help, true);
   });
 

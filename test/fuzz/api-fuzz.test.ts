@@ -15,9 +15,8 @@ const seed = Number(process.env['FUZZ_SEED'] ?? DEFAULT_SEED);
  */
 const TIMEOUT_MS = 600_000;
 
-it(`answer 10,000 generated requests over every operation without a 5xx, off-catalogue error or change from a failure (FUZZ_SEED=${seed})`, { timeout: TIMEOUT_MS }, async (t) => {
+it(`answer 10,000 generated requests over every operation without a 5xx, off-catalogue error or change from a failure (FUZZ_SEED=${seed})`, { timeout: TIMEOUT_MS }, async () => {
   const report = await runCampaign({ seed, runs: 5, length: 2000 });
-  for (const [what, { count, example }] of Object.entries(report.known)) t.diagnostic(`known unfixed ×${count}: ${what} e.g. ${example}`);
   assert.equal(report.failure, undefined, report.failure);
   assert.equal(report.requests, 10_000);
   const missed = Object.entries(report.byOperation).filter(([, count]) => count < 100).map(([operation]) => operation);

@@ -17,26 +17,13 @@ import type { SchemaContext } from './schema-arbitraries.ts';
 export const DEFAULT_SEED = 20261127;
 
 /**
- * Failure classes known today, each mapped to the item of issue 8 that fixes it.
- * They are counted and reported, not failed. Empty this once those fixes are merged.
- */
-export const KNOWN_UNFIXED: readonly { readonly item: string; readonly matches: (status: number, body: Record<string, unknown> | undefined) => boolean }[] = [
-  { item: 'issue 8 item 6 (415 off the catalogue)', matches: (status, body) => status === 415 && body?.['code'] === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' },
-  { item: 'issue 8 item 6 (413 off the catalogue)', matches: (status, body) => status === 413 && body?.['code'] === 'FST_ERR_CTP_BODY_TOO_LARGE' },
-  { item: 'issue 8 item 6 (414 off the catalogue, says Bad Request)', matches: (status, body) => status === 414 && body?.['code'] === 'FST_ERR_MAX_PARAM_LENGTH' },
-];
-
-/**
  * Valid values narrowed where the schema's full range would make a run slow or
- * move the frozen clock: the clock stays frozen (speed 0), advances are short,
- * and duty phases stay above what stalls the engine (issue 8 item 1: phases of
- * 1 ns are valid today and hang the daemon on the next advance).
+ * move the frozen clock: the clock stays frozen (speed 0) and advances are
+ * short. Duty phases take the schema's whole range (from its 0.1 ms minimum).
  */
 const NARROWED: SchemaContext['narrowed'] = {
   speed: fc.constant(0),
   ms: fc.integer({ min: 1, max: 20 }),
-  run_ms: fc.oneof(fc.constantFrom(0.5, 30), fc.double({ min: 0.5, max: 3_600_000, noNaN: true })),
-  sleep_ms: fc.oneof(fc.constantFrom(0.5, 30), fc.double({ min: 0.5, max: 3_600_000, noNaN: true })),
 };
 
 export interface CampaignOptions {
@@ -52,7 +39,6 @@ export interface CampaignReport {
   readonly requests: number;
   readonly byOperation: Record<string, number>;
   readonly byStatus: Record<number, number>;
-  readonly known: Record<string, { count: number; example: string }>;
   readonly failure?: string;
   /** With keepGoing: every kind of problem seen, with a count and its first failure report. */
   readonly problems: Record<string, { count: number; example: string }>;
@@ -114,7 +100,7 @@ function injectOptions(request: FuzzRequest): InjectOptions {
   return options;
 }
 
-/** What is wrong with an answer, or undefined; `known` gets the issue item when a KNOWN_UNFIXED class matches. */
+/** What is wrong with an answer, or undefined. */
 function problemWith(status: number, text: string, contentType: string, method: string): { problem?: string; body?: Record<string, unknown> } {
   if (status >= 500) return { problem: `status ${status}` };
   if (status < 400 || method === 'HEAD') return {};
@@ -138,7 +124,6 @@ function problemWith(status: number, text: string, contentType: string, method: 
 
 interface Outcome {
   readonly problem?: string;
-  readonly known?: string;
   readonly status: number;
   readonly answer: string;
 }
@@ -153,9 +138,7 @@ async function check(daemon: TestDaemon, snapshot: () => Promise<string>, before
   const after = read ? before : await snapshot();
   let problem = found.problem;
   if (status >= 400 && status < 500 && after !== before) problem = [problem, 'the failed request changed the state'].filter(Boolean).join('; ');
-  if (problem === undefined) return { status, answer, after };
-  const known = KNOWN_UNFIXED.find((k) => k.matches(status, found.body));
-  return known === undefined ? { problem, status, answer, after } : { known: `${known.item}: ${problem}`, status, answer, after };
+  return problem === undefined ? { status, answer, after } : { problem, status, answer, after };
 }
 
 /** Whether the request alone, on a fresh fixture, gives the same problem: then it is its own minimal repro. */
@@ -202,7 +185,6 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const { operations, sequences } = await campaignSequences(options);
   const byOperation = Object.fromEntries(operations.map((operation) => [operationName(operation), 0]));
   const byStatus: Record<number, number> = {};
-  const known: CampaignReport['known'] = {};
   const problems: CampaignReport['problems'] = {};
   let requests = 0;
   for (const [run, sequence] of sequences.entries()) {
@@ -215,10 +197,6 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         requests += 1;
         byOperation[request.operation] = (byOperation[request.operation] ?? 0) + 1;
         byStatus[outcome.status] = (byStatus[outcome.status] ?? 0) + 1;
-        if (outcome.known !== undefined) {
-          const entry = (known[outcome.known] ??= { count: 0, example: `${describeRequest(request)} → ${outcome.answer}` });
-          entry.count += 1;
-        }
         if (outcome.problem !== undefined && problems[`${outcome.status} ${outcome.problem}`] !== undefined) {
           problems[`${outcome.status} ${outcome.problem}`]!.count += 1;
         } else if (outcome.problem !== undefined) {
@@ -232,7 +210,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
               : `  needs what came before in run ${run}; the last requests were:\n${sequence.slice(Math.max(0, index - 20), index).map((r) => `    ${describeRequest(r)}`).join('\n')}`,
             `  replay:  npm run fuzz -- --seed ${options.seed} --runs ${run + 1} --length ${options.length}`,
           ].join('\n');
-          if (options.keepGoing !== true) return { requests, byOperation, byStatus, known, failure, problems };
+          if (options.keepGoing !== true) return { requests, byOperation, byStatus, failure, problems };
           problems[`${outcome.status} ${outcome.problem}`] = { count: 1, example: failure };
         }
         before = outcome.after;
@@ -241,5 +219,5 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       await daemon.close();
     }
   }
-  return { requests, byOperation, byStatus, known, problems };
+  return { requests, byOperation, byStatus, problems };
 }

@@ -16,7 +16,6 @@ const report = await runCampaign(options);
 console.log(`requests ${report.requests} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 console.log('by status', JSON.stringify(report.byStatus));
 console.log('by operation', JSON.stringify(report.byOperation, null, 1));
-for (const [what, { count, example }] of Object.entries(report.known)) console.log(`known unfixed ×${count}: ${what}\n  e.g. ${example}`);
 for (const { count, example } of Object.values(report.problems)) console.log(`problem ×${count}:\n${example}`);
 if (report.failure !== undefined || Object.keys(report.problems).length > 0) {
   if (report.failure !== undefined) console.log(report.failure);

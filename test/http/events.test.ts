@@ -70,7 +70,7 @@ describe('/api/v1/events', () => {
         'scheduling-domain.share-changed',
         'scheduling-domain.share-changed',
       ]);
-      assert.deepEqual(events.map((e) => e.id), ['1', '2', '3', '4', '5', '6', '7', '8']);
+      assert.deepEqual(events.map((e) => e.id), [1, 2, 3, 4, 5, 6, 7, 8].map((seq) => `${d.control.events.boot}-${seq}`));
       assert.deepEqual(events[5]?.data, { at_ns: 0, master: 1, member: 2, share: 256 });
       assert.deepEqual(events[6]?.data, { at_ns: 0, master: 1, domain: 1, share: 768 });
       assert.deepEqual(events[7]?.data, { at_ns: 0, master: 1, domain: 2, share: 128 });
@@ -94,15 +94,15 @@ describe('/api/v1/events', () => {
       await d.request('POST', '/api/v1/domains/a/start');
       await d.request('POST', '/api/v1/domains/a/pause');
       const stream = await new Promise<IncomingMessage>((resolve) =>
-        get({ host: '127.0.0.1', port, path: '/api/v1/events', headers: { 'last-event-id': '1' } }, resolve),
+        get({ host: '127.0.0.1', port, path: '/api/v1/events', headers: { 'last-event-id': `${d.control.events.boot}-1` } }, resolve),
       );
       const received = readEvents(stream, 3);
       await d.request('POST', '/api/v1/domains/a/unpause');
       const events = await received;
       assert.deepEqual(events.map((e) => [e.id, e.event]), [
-        ['2', 'domain.started'],
-        ['3', 'domain.paused'],
-        ['4', 'domain.unpaused'],
+        [`${d.control.events.boot}-2`, 'domain.started'],
+        [`${d.control.events.boot}-3`, 'domain.paused'],
+        [`${d.control.events.boot}-4`, 'domain.unpaused'],
       ]);
       stream.destroy();
       const bad = await d.request('GET', '/api/v1/events', undefined, { 'last-event-id': 'yesterday' });

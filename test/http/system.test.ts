@@ -26,7 +26,7 @@ describe('outside /api/v1', () => {
     await d.request('GET', '/api/v1/domains/nobody', undefined, auth);
     await d.request('GET', '/api/v1/domains/a');
     await d.request('GET', '/no/such/route');
-    const res = await d.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await d.app.inject({ method: 'GET', url: '/metrics', headers: auth });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type']?.toString() ?? '', /^text\/plain/);
     const lines = res.body.split('\n');

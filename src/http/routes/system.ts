@@ -1,12 +1,19 @@
-/** Outside /api/v1 and without a token: health and metrics. */
+/** Outside /api/v1: health (never a token) and metrics (the token when one is set, unless NEMESIS_METRICS_PUBLIC=1). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ref } from '../../schemas/common.ts';
 import { Health } from '../../schemas/host.ts';
 import { described } from '../../schemas/responses.ts';
 
-export const systemRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
+export interface SystemOptions {
+  readonly registry: Registry;
+  /** The check /metrics runs first, when it needs the token. */
+  readonly metricsAuth?: ((request: FastifyRequest) => Promise<void>) | undefined;
+}
+
+export const systemRoutes: FastifyPluginAsyncTypebox<SystemOptions> = async (app, { registry, metricsAuth }) => {
   app.get('/healthz', {
     schema: {
       operationId: 'getHealth',
@@ -23,11 +30,17 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = a
       operationId: 'getMetrics',
       tags: ['system'],
       summary: 'Prometheus metrics',
-      description: 'Domains by state, CPU time per domain, the simulated clock, tick-loop lag and skipped time, HTTP requests.',
-      security: [],
+      description:
+        'Domains by state, CPU time per domain, the simulated clock, tick-loop lag and skipped time, HTTP requests. ' +
+        'Needs the bearer token when NEMESIS_TOKEN is set, unless NEMESIS_METRICS_PUBLIC=1.',
+      security: [{ bearerAuth: [] }, {}],
       produces: ['text/plain'],
-      response: { 200: Type.String({ description: 'Prometheus text exposition format.', 'x-response-description': 'The metrics.' }) },
+      response: {
+        200: Type.String({ description: 'Prometheus text exposition format.', 'x-response-description': 'The metrics.' }),
+        401: Type.Unsafe({ $ref: 'Error#', description: 'Missing or wrong bearer token.' }),
+      },
     },
+    ...(metricsAuth === undefined ? {} : { onRequest: metricsAuth }),
   }, async (_request, reply) => {
     void reply.header('content-type', registry.contentType);
     return registry.metrics();

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { createDaemon, type Daemon, type DaemonOptions } from '../src/daemon.ts';
 
@@ -47,4 +48,32 @@ export async function startDaemon(options: Partial<DaemonOptions> & { dir?: Temp
       };
     },
   };
+}
+
+/** How long a daemon may take to become ready before the test fails (rather than the suite hanging). */
+const READY_TIMEOUT_MS = 10_000;
+
+/**
+ * A daemon of the test's own (frozen clock, temp database), closed and removed
+ * when the test ends, as fastify/demo's `build(t)` does: no test shares state.
+ */
+export async function build(t: TestContext, options: Partial<DaemonOptions> = {}): Promise<TestDaemon & { dir: TempDir }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the daemon was not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+  });
+  const dir = tempDir();
+  try {
+    const daemon = await Promise.race([startDaemon({ ...options, dir }), timeout]);
+    t.after(async () => {
+      await daemon.close();
+      dir.remove();
+    });
+    return daemon;
+  } catch (error) {
+    dir.remove();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,21 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers.ts';
+import { describe, it, type TestContext } from 'node:test';
+import { build, type TestDaemon } from '../helpers.ts';
 
 const NS_PER_S = 1e9;
+const DB1 = { name: 'db.1', vcpus: 2, max_vcpus: 4, memory_mb: 2048, weight: 512, cap: 150, workload: { type: 'duty', run_ms: 5, sleep_ms: 15 }, start: true };
+
+/** Every test's own daemon (2 pCPUs), with `web` (halted, defaults, domid 1) and `db.1` (running, DB1, domid 2). */
+async function withDomains(t: TestContext): Promise<TestDaemon> {
+  const d = await build(t, { pcpus: 2 });
+  assert.equal((await d.request('POST', '/api/v1/domains', { name: 'web' })).body.id, 1);
+  assert.equal((await d.request('POST', '/api/v1/domains', DB1)).body.id, 2);
+  return d;
+}
 
 describe('/api/v1/domains', () => {
-  let d: TestDaemon & { dir: { remove(): void } };
-  before(async () => {
-    d = await startDaemon({ pcpus: 2 });
-  });
-  after(async () => {
-    await d.close();
-    d.dir.remove();
-  });
 
   describe('create, read, list', () => {
-    it('list only Domain-0 on a new host, with one vCPU per pCPU', async () => {
+    it('list only Domain-0 on a new host, with one vCPU per pCPU', async (t) => {
+      const d = await build(t, { pcpus: 2 });
       const res = await d.request('GET', '/api/v1/domains');
       assert.equal(res.status, 200);
       assert.equal(res.body.length, 1);
@@ -25,7 +27,8 @@ describe('/api/v1/domains', () => {
       );
     });
 
-    it('create a halted domain with the defaults, 201 and Location', async () => {
+    it('create a halted domain with the defaults, 201 and Location', async (t) => {
+      const d = await build(t, { pcpus: 2 });
       const res = await d.request('POST', '/api/v1/domains', { name: 'web' });
       assert.equal(res.status, 201);
       assert.equal(res.headers['location'], `/api/v1/domains/${res.body.id}`);
@@ -45,33 +48,27 @@ describe('/api/v1/domains', () => {
       });
     });
 
-    it('create and start at once, with every field given', async () => {
-      const res = await d.request('POST', '/api/v1/domains', {
-        name: 'db.1',
-        vcpus: 2,
-        max_vcpus: 4,
-        memory_mb: 2048,
-        weight: 512,
-        cap: 150,
-        workload: { type: 'duty', run_ms: 5, sleep_ms: 15 },
-        start: true,
-      });
+    it('create and start at once, with every field given', async (t) => {
+      const d = await build(t, { pcpus: 2 });
+      const res = await d.request('POST', '/api/v1/domains', DB1);
       assert.equal(res.status, 201);
-      assert.equal(res.body.id, 2);
+      assert.equal(res.body.id, 1);
       assert.equal(res.body.state, 'running');
       assert.deepEqual([res.body.vcpus, res.body.max_vcpus, res.body.memory_mb], [2, 4, 2048]);
       assert.deepEqual(res.body.sched, { weight: 512, cap: 150 });
       assert.deepEqual(res.body.workload, { type: 'duty', run_ms: 5, sleep_ms: 15 });
     });
 
-    it('get by domid and by name', async () => {
+    it('get by domid and by name', async (t) => {
+      const d = await withDomains(t);
       const byId = await d.request('GET', '/api/v1/domains/2');
       const byName = await d.request('GET', '/api/v1/domains/db.1');
       assert.equal(byId.status, 200);
       assert.deepEqual(byId.body, byName.body);
     });
 
-    it('404 NO_SUCH_DOMAIN for an unknown domid or name', async () => {
+    it('404 NO_SUCH_DOMAIN for an unknown domid or name', async (t) => {
+      const d = await withDomains(t);
       for (const ref of ['99', 'nobody']) {
         const res = await d.request('GET', `/api/v1/domains/${ref}`);
         assert.equal(res.status, 404);
@@ -103,7 +100,8 @@ describe('/api/v1/domains', () => {
       ['start not boolean', { name: 'x', start: 'yes' }, 'start'],
     ];
     for (const [what, body, field] of bad) {
-      it(`reject ${what}, naming ${field}`, async () => {
+      it(`reject ${what}, naming ${field}`, async (t) => {
+        const d = await build(t, { pcpus: 2 });
         const before = (await d.request('GET', '/api/v1/domains')).body.length;
         const res = await d.request('POST', '/api/v1/domains', body);
         assert.equal(res.status, 400, JSON.stringify(res.body));
@@ -114,7 +112,8 @@ describe('/api/v1/domains', () => {
       });
     }
 
-    it('reject malformed JSON and a non-JSON body', async () => {
+    it('reject malformed JSON and a non-JSON body', async (t) => {
+      const d = await build(t, { pcpus: 2 });
       const res = await d.app.inject({ method: 'POST', url: '/api/v1/domains', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
       assert.equal(res.statusCode, 400);
       assert.equal(res.json().code, 'INVALID_ARGUMENT');
@@ -124,7 +123,8 @@ describe('/api/v1/domains', () => {
       assert.deepEqual([xml.statusCode, xml.json().statusCode, xml.json().code], [415, 415, 'UNSUPPORTED_MEDIA_TYPE']);
     });
 
-    it('409 NAME_TAKEN for a name in use, and the domid counter does not move', async () => {
+    it('409 NAME_TAKEN for a name in use, and the domid counter does not move', async (t) => {
+      const d = await withDomains(t);
       const res = await d.request('POST', '/api/v1/domains', { name: 'web' });
       assert.equal(res.status, 409);
       assert.equal(res.body.code, 'NAME_TAKEN');
@@ -134,7 +134,8 @@ describe('/api/v1/domains', () => {
   });
 
   describe('PATCH', () => {
-    it('change a halted domain\'s configuration', async () => {
+    it('change a halted domain\'s configuration', async (t) => {
+      const d = await withDomains(t);
       const res = await d.request('PATCH', '/api/v1/domains/web', {
         name: 'www',
         max_vcpus: 3,
@@ -155,18 +156,38 @@ describe('/api/v1/domains', () => {
       assert.equal(vcpus.body.length, 3);
     });
 
-    it('change a running domain in the hypervisor too', async () => {
-      const res = await d.request('PATCH', '/api/v1/domains/db.1', { vcpus: 4, weight: 1024, workload: { type: 'cpu' } });
+    it('change a running domain in the hypervisor too: its vCPUs, weight and workload', async (t) => {
+      const d = await withDomains(t);
+      // A CPU-bound rival of weight 256 on the 2 pCPUs.
+      await d.request('POST', '/api/v1/domains', { name: 'rival', vcpus: 2, start: true });
+      const res = await d.request('PATCH', '/api/v1/domains/db.1', { vcpus: 4, weight: 1024, cap: 0, workload: { type: 'cpu' } });
       assert.equal(res.status, 200);
       const vcpus = await d.request('GET', '/api/v1/domains/db.1/vcpus');
       assert.deepEqual(vcpus.body.map((v: { state: string }) => v.state !== 'offline'), [true, true, true, true]);
+      const before = (await d.request('GET', '/api/v1/domains')).body;
+      await d.request('POST', '/api/v1/host/clock/advance', { ms: 10_000 });
+      const after = (await d.request('GET', '/api/v1/domains')).body;
+      const used = (name: string): number => {
+        const [was, is] = [before, after].map((list: { name: string; cpu_time_ns: number }[]) => list.find((x) => x.name === name)!.cpu_time_ns);
+        return (is! - was!) / (10 * NS_PER_S);
+      };
+      // Weights 1024 : 256 of 2 pCPUs: 1.6 and 0.4 pCPUs (the old weight 512 would give 1.33 and 0.67).
+      assert.ok(Math.abs(used('db.1') - 1.6) < 0.05, `db.1 used ${used('db.1')} pCPUs`);
+      assert.ok(Math.abs(used('rival') - 0.4) < 0.05, `rival used ${used('rival')} pCPUs`);
+      // CPU-bound now: no vCPU blocks any more.
+      const blocked = (await d.request('GET', '/api/v1/domains/db.1/vcpus')).body.map((v: { runstate_ns: { blocked: number } }) => v.runstate_ns.blocked);
+      await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
+      const blockedLater = (await d.request('GET', '/api/v1/domains/db.1/vcpus')).body.map((v: { runstate_ns: { blocked: number } }) => v.runstate_ns.blocked);
+      assert.deepEqual(blockedLater, blocked);
       const shrink = await d.request('PATCH', '/api/v1/domains/db.1', { max_vcpus: 2, cap: 200 });
       assert.equal(shrink.status, 200, JSON.stringify(shrink.body));
       assert.deepEqual([shrink.body.vcpus, shrink.body.max_vcpus], [2, 2]);
       assert.equal((await d.request('GET', '/api/v1/domains/db.1/vcpus')).body.length, 2);
     });
 
-    it('reject an empty patch, a taken name, a cap the vCPUs cannot carry, and renaming Domain-0', async () => {
+    it('reject an empty patch, a taken name, a cap the vCPUs cannot carry, and renaming Domain-0', async (t) => {
+      const d = await withDomains(t);
+      await d.request('PATCH', '/api/v1/domains/web', { name: 'www', max_vcpus: 3, vcpus: 2, cap: 250 });
       const empty = await d.request('PATCH', '/api/v1/domains/www', {});
       assert.equal(empty.status, 400);
       const taken = await d.request('PATCH', '/api/v1/domains/www', { name: 'db.1' });
@@ -183,13 +204,14 @@ describe('/api/v1/domains', () => {
   });
 
   describe('power actions', () => {
-    let id: number;
-    beforeEach(async () => {
-      const res = await d.request('POST', '/api/v1/domains', { name: `p${Date.now() % 1e9}${Math.random().toString(36).slice(2, 6)}` });
-      id = res.body.id;
-    });
+    /** A daemon of the test's own with one halted domain; returns it and the domain's id. */
+    const withHalted = async (t: TestContext): Promise<[TestDaemon, number]> => {
+      const d = await build(t, { pcpus: 2 });
+      return [d, (await d.request('POST', '/api/v1/domains', { name: 'p' })).body.id];
+    };
 
-    it('start, pause, unpause, shutdown, start, destroy', async () => {
+    it('start, pause, unpause, shutdown, start, destroy', async (t) => {
+      const [d, id] = await withHalted(t);
       const steps: [string, string][] = [
         ['start', 'running'],
         ['pause', 'paused'],
@@ -205,7 +227,8 @@ describe('/api/v1/domains', () => {
       }
     });
 
-    it('409 BAD_POWER_STATE with expected and actual for a wrong state', async () => {
+    it('409 BAD_POWER_STATE with expected and actual for a wrong state', async (t) => {
+      const [d, id] = await withHalted(t);
       const cases: [string, string[], string][] = [
         ['pause', ['running'], 'halted'],
         ['unpause', ['paused'], 'halted'],
@@ -225,7 +248,8 @@ describe('/api/v1/domains', () => {
       assert.deepEqual([unpause.status, unpause.body.actual], [409, 'running']);
     });
 
-    it('protect Domain-0 from shutdown, destroy, pause and delete', async () => {
+    it('protect Domain-0 from shutdown, destroy, pause and delete', async (t) => {
+      const d = await build(t, { pcpus: 2 });
       for (const action of ['shutdown', 'destroy', 'pause', 'unpause']) {
         const res = await d.request('POST', `/api/v1/domains/0/${action}`);
         assert.deepEqual([res.status, res.body.code], [409, 'DOMAIN0_PROTECTED'], action);
@@ -235,7 +259,8 @@ describe('/api/v1/domains', () => {
       assert.equal((await d.request('GET', '/api/v1/domains/0')).body.state, 'running');
     });
 
-    it('delete only when halted; the domid is never reused', async () => {
+    it('delete only when halted; the domid is never reused', async (t) => {
+      const [d, id] = await withHalted(t);
       await d.request('POST', `/api/v1/domains/${id}/start`);
       const running = await d.request('DELETE', `/api/v1/domains/${id}`);
       assert.deepEqual([running.status, running.body.code, running.body.expected], [409, 'BAD_POWER_STATE', ['halted']]);
@@ -249,26 +274,30 @@ describe('/api/v1/domains', () => {
       assert.equal(next.body.id, id + 1);
     });
 
-    it('404 for power actions on unknown domains', async () => {
+    it('404 for power actions on unknown domains', async (t) => {
+      const d = await build(t, { pcpus: 2 });
       const res = await d.request('POST', '/api/v1/domains/nobody/start');
       assert.deepEqual([res.status, res.body.code], [404, 'NO_SUCH_DOMAIN']);
     });
   });
 
   describe('sched, vcpus, affinity', () => {
-    it('get and set weight and cap; persist for halted domains, apply for live ones', async () => {
-      const got = await d.request('GET', '/api/v1/domains/www/sched');
-      assert.deepEqual(got.body, { weight: 100, cap: 250 });
+    it('get and set weight and cap; persist for halted domains, apply for live ones', async (t) => {
+      const d = await withDomains(t);
+      const halted = await d.request('PUT', '/api/v1/domains/web/sched', { weight: 100 });
+      assert.deepEqual(halted.body, { weight: 100, cap: 0 });
+      assert.deepEqual((await d.request('GET', '/api/v1/domains/web/sched')).body, { weight: 100, cap: 0 });
       const set = await d.request('PUT', '/api/v1/domains/db.1/sched', { cap: 50 });
-      assert.deepEqual(set.body, { weight: 1024, cap: 50 });
-      assert.deepEqual((await d.request('GET', '/api/v1/domains/db.1')).body.sched, { weight: 1024, cap: 50 });
+      assert.deepEqual(set.body, { weight: 512, cap: 50 });
+      assert.deepEqual((await d.request('GET', '/api/v1/domains/db.1')).body.sched, { weight: 512, cap: 50 });
     });
 
-    it('reject bad sched input', async () => {
+    it('reject bad sched input', async (t) => {
+      const d = await withDomains(t);
       const cases: [unknown, number, string][] = [
         [{}, 400, 'INVALID_ARGUMENT'],
         [{ weight: 0 }, 400, 'INVALID_ARGUMENT'],
-        [{ cap: 201 }, 400, 'INVALID_ARGUMENT'],
+        [{ cap: 401 }, 400, 'INVALID_ARGUMENT'],
         [{ cap: -1 }, 400, 'INVALID_ARGUMENT'],
         [{ weight: 1, extra: 1 }, 400, 'INVALID_ARGUMENT'],
       ];
@@ -278,10 +307,11 @@ describe('/api/v1/domains', () => {
       }
       assert.equal((await d.request('PUT', '/api/v1/domains/nobody/sched', { cap: 1 })).status, 404);
       assert.equal((await d.request('GET', '/api/v1/domains/nobody/sched')).status, 404);
-      assert.deepEqual((await d.request('GET', '/api/v1/domains/db.1/sched')).body, { weight: 1024, cap: 50 });
+      assert.deepEqual((await d.request('GET', '/api/v1/domains/db.1/sched')).body, { weight: 512, cap: 150 });
     });
 
-    it('list vCPUs: live ones from the hypervisor, halted ones offline', async () => {
+    it('list vCPUs: live ones from the hypervisor, halted ones offline', async (t) => {
+      const d = await withDomains(t);
       const live = await d.request('GET', '/api/v1/domains/db.1/vcpus');
       assert.equal(live.status, 200);
       assert.deepEqual(Object.keys(live.body[0]).sort(), [
@@ -289,7 +319,7 @@ describe('/api/v1/domains', () => {
       ]);
       assert.equal(typeof live.body[0].credit, 'number');
       assert.equal(live.body[0].cpu_time_ns, live.body[0].runstate_ns.running);
-      const halted = await d.request('GET', '/api/v1/domains/www/vcpus');
+      const halted = await d.request('GET', '/api/v1/domains/web/vcpus');
       assert.deepEqual(halted.body[0], {
         id: 0, state: 'offline', pcpu: null, affinity: 'all', cpu_time_ns: 0, credit: null, priority: null,
         parked: false, runstate_ns: { running: 0, runnable: 0, blocked: 0, offline: 0 }, wakeups: 0,
@@ -297,18 +327,21 @@ describe('/api/v1/domains', () => {
       assert.equal((await d.request('GET', '/api/v1/domains/nobody/vcpus')).status, 404);
     });
 
-    it('hot-plug vCPUs up to max_vcpus', async () => {
+    it('hot-plug vCPUs up to max_vcpus', async (t) => {
+      const d = await withDomains(t);
       const res = await d.request('PUT', '/api/v1/domains/db.1/vcpus', { online: 1 });
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body.map((v: { state: string }) => v.state === 'offline'), [false, true]);
+      assert.deepEqual(res.body.map((v: { state: string }) => v.state === 'offline'), [false, true, true, true]);
       assert.equal((await d.request('GET', '/api/v1/domains/db.1')).body.vcpus, 1);
-      const over = await d.request('PUT', '/api/v1/domains/db.1/vcpus', { online: 3 });
+      const over = await d.request('PUT', '/api/v1/domains/db.1/vcpus', { online: 5 });
       assert.deepEqual([over.status, over.body.field], [400, 'online']);
       assert.equal((await d.request('PUT', '/api/v1/domains/db.1/vcpus', { online: 0 })).status, 400);
       assert.equal((await d.request('PUT', '/api/v1/domains/nobody/vcpus', { online: 1 })).status, 404);
     });
 
-    it('pin a vCPU, live and halted; reject missing vCPUs and pCPUs', async () => {
+    it('pin a vCPU, live and halted; reject missing vCPUs and pCPUs', async (t) => {
+      const d = await withDomains(t);
+      await d.request('PATCH', '/api/v1/domains/web', { name: 'www', max_vcpus: 3 });
       const live = await d.request('PUT', '/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: [1] });
       assert.equal(live.status, 200);
       assert.deepEqual([live.body.id, live.body.affinity], [0, [1]]);
@@ -317,7 +350,7 @@ describe('/api/v1/domains', () => {
       const all = await d.request('PUT', '/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: 'all' });
       assert.equal(all.body.affinity, 'all');
       const cases: [string, unknown, number, string][] = [
-        ['/api/v1/domains/db.1/vcpus/2/affinity', { pcpus: [0] }, 404, 'NO_SUCH_VCPU'],
+        ['/api/v1/domains/db.1/vcpus/4/affinity', { pcpus: [0] }, 404, 'NO_SUCH_VCPU'],
         ['/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: [2] }, 400, 'BAD_AFFINITY'],
         ['/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: [] }, 400, 'INVALID_ARGUMENT'],
         ['/api/v1/domains/db.1/vcpus/0/affinity', { pcpus: [0, 0] }, 400, 'INVALID_ARGUMENT'],
@@ -334,23 +367,18 @@ describe('/api/v1/domains', () => {
   });
 
   describe('CPU time', () => {
-    it('report simulated CPU time: two CPU-bound domains on pCPUs of their own get 100% each', async () => {
-      const local = await startDaemon({ pcpus: 2 });
-      try {
-        await local.request('POST', '/api/v1/domains', { name: 'a', start: true });
-        await local.request('POST', '/api/v1/domains', { name: 'b', start: true });
-        await local.request('POST', '/api/v1/host/clock/advance', { ms: 10_000 });
-        const list = await local.request('GET', '/api/v1/domains');
-        const [, a, b] = list.body;
-        // Work conserving: each uncapped CPU-bound vCPU has a whole pCPU of the two.
-        assert.ok(Math.abs(a.cpu_time_ns / (10 * NS_PER_S) - 1) < 0.01, String(a.cpu_time_ns));
-        assert.ok(Math.abs(b.cpu_time_ns / (10 * NS_PER_S) - 1) < 0.01, String(b.cpu_time_ns));
-        const shut = await local.request('POST', '/api/v1/domains/a/shutdown');
-        assert.equal(shut.body.cpu_time_ns, 0, 'a halted domain reports 0');
-      } finally {
-        await local.close();
-        local.dir.remove();
-      }
+    it('report simulated CPU time: two CPU-bound domains on pCPUs of their own get 100% each', async (t) => {
+      const local = await build(t, { pcpus: 2 });
+      await local.request('POST', '/api/v1/domains', { name: 'a', start: true });
+      await local.request('POST', '/api/v1/domains', { name: 'b', start: true });
+      await local.request('POST', '/api/v1/host/clock/advance', { ms: 10_000 });
+      const list = await local.request('GET', '/api/v1/domains');
+      const [, a, b] = list.body;
+      // Work conserving: each uncapped CPU-bound vCPU has a whole pCPU of the two.
+      assert.ok(Math.abs(a.cpu_time_ns / (10 * NS_PER_S) - 1) < 0.01, String(a.cpu_time_ns));
+      assert.ok(Math.abs(b.cpu_time_ns / (10 * NS_PER_S) - 1) < 0.01, String(b.cpu_time_ns));
+      const shut = await local.request('POST', '/api/v1/domains/a/shutdown');
+      assert.equal(shut.body.cpu_time_ns, 0, 'a halted domain reports 0');
     });
   });
 });

@@ -3,7 +3,6 @@
  * the observed shares since the previous one. Kept apart from the events route
  * so that the route only asks for it.
  */
-import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { UsageControl } from '../control/index.ts';
 import { MAX_USAGE_INTERVAL_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
@@ -18,8 +17,12 @@ export const usageStreamQuery = {
   })),
 };
 
-/** Start the usage events (a bad interval throws a 400 before anything is written); returns what stops them. */
-export function streamUsage(usage: UsageControl, usage_ms: string | undefined, raw: ServerResponse): () => void {
+/**
+ * Start the usage events (a bad interval throws a 400 before anything is
+ * written), each handed to `send` as one SSE frame (the stream's own writer,
+ * so they share its flow control); returns what stops them.
+ */
+export function streamUsage(usage: UsageControl, usage_ms: string | undefined, send: (frame: string) => void): () => void {
   if (usage_ms === undefined) return () => undefined;
-  return usage.subscribe(Number(usage_ms), (sample) => raw.write(`event: usage\ndata: ${JSON.stringify(sample)}\n\n`));
+  return usage.subscribe(Number(usage_ms), (sample) => send(`event: usage\ndata: ${JSON.stringify(sample)}\n\n`));
 }

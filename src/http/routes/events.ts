@@ -44,7 +44,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }),
     },
   }, async (request, reply) => {
-    const stopUsage = streamUsage(app.control.usage, request.query.usage_ms, reply.raw);
+    const stopUsage = streamUsage(app.control.usage, request.query.usage_ms, (frame) => reply.raw.write(frame));
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {

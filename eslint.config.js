@@ -40,4 +40,12 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded generator passed in.' }],
     },
   },
+  {
+    // The expected-share model takes plain inputs: nothing from Node or the other layers.
+    files: ['src/fairness/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['node:*', '../*/*'] }],
+      'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'setImmediate', 'process', 'performance'],
+    },
+  },
 );

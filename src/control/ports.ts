@@ -4,6 +4,7 @@
  * (src/runtime's tickLoop satisfies it).
  */
 import type { DomctlOp, DomctlPlan, DomctlResult } from '../hypervisor/index.ts';
+import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
 
 export interface SimulatedHost {
@@ -22,4 +23,5 @@ export interface SimulationClock {
   setSpeed(speed: number): void;
   advance(ms: number): Promise<void>;
   status(): ClockStatus;
+  lateness(): HistogramSnapshot;
 }

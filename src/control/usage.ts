@@ -5,7 +5,8 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { expectedShares, type DomainDemand, type ExpectedShares } from '../fairness/expected-share.ts';
-import { NS_PER_MS, type Workload } from '../hypervisor/index.ts';
+import { NS_PER_MS, type SchedStats, type Workload } from '../hypervisor/index.ts';
+import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { Timers } from '../runtime/clock.ts';
 import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS } from '../schemas/usage.ts';
 import { DEFAULT_WINDOW_MS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
@@ -45,6 +46,10 @@ export interface UsageControl {
   schedulingDomain(masterRef: string, window_ms?: number): SchedulingDomainUsageView;
   /** Calls `listener` every `interval_ms` of wall time with the usage since the previous call; returns the unsubscribe. */
   subscribe(interval_ms: number, listener: (sample: UsageSample) => void): () => void;
+  /** The scheduler's counters (context switches, accounting periods, BOOST wakes, parks, …). */
+  schedStats(): SchedStats;
+  /** How late the real-time loop's ticks fired, seconds. */
+  tickLateness(): HistogramSnapshot;
 }
 
 /** A usage interval the stream can keep: throws a 400 naming `usage_ms` otherwise. */
@@ -218,6 +223,15 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       const { header, domainRow, groupRow } = measure(window_ms);
       return { ...header, scheduling_domain: groupRow(group), domains: members(group).map(domainRow) };
     },
+
+    schedStats() {
+      clock.sync();
+      const result = host.domctl({ op: 'schedstats' });
+      if (!result.ok) throw fromDomctl(result.error);
+      return result.value;
+    },
+
+    tickLateness: () => clock.lateness(),
 
     subscribe(interval_ms, listener) {
       checkUsageInterval(interval_ms);

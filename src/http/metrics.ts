@@ -1,50 +1,93 @@
 /**
  * Prometheus metrics (GET /metrics). Values about the simulation are read
- * when scraped; HTTP requests are counted as they finish. One registry per
- * app, so several apps (tests) never share counters.
+ * when scraped, so a deleted domain's series are simply not there next time;
+ * HTTP requests are counted as they finish. One registry per app, so several
+ * apps (tests) never share counters. Names follow Prometheus rules: the
+ * `nemesis_` prefix, base units (seconds; ratios where 1 = one whole pCPU),
+ * `_total` on counters.
  */
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { POWER_STATES, type Control } from '../control/index.ts';
+import { BucketCounts, type HistogramSnapshot } from '../runtime/histogram.ts';
 
 const NS_PER_S = 1e9;
 const MS_PER_S = 1e3;
+const PCT_PER_RATIO = 100;
+/** The fairness gauges' window of simulated time. */
+const SHARE_WINDOW_MS = 10_000;
+const HTTP_DURATION_BOUNDS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const SCHED_COUNTERS = {
+  context_switches: 'Context switches (a pCPU switched to another vCPU or to idle).',
+  accounting_periods: 'Credit accounting periods run.',
+  boost_wakes: 'Wakes that got BOOST priority.',
+  parks: 'vCPUs parked by their cap.',
+  unparks: 'vCPUs unparked when their credit recovered.',
+  steals: 'vCPUs stolen from another pCPU\'s run queue.',
+  migrations: 'Running vCPUs moved to an idle pCPU at a tick.',
+} as const;
+
+type Labels = Record<string, string>;
+
+/** Counters and gauges with labels, refilled from `read` at every scrape. */
+function labelled(registry: Registry, kind: typeof Counter | typeof Gauge, name: string, help: string, labelNames: string[], read: () => Iterable<[Labels, number]>): void {
+  new kind({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, value] of read()) {
+        if (this instanceof Gauge) this.set(labels, value);
+        else (this as Counter).inc(labels, value);
+      }
+    },
+  });
+}
+
+/** A histogram whose buckets are counted elsewhere (BucketCounts), exposed as Prometheus expects. */
+function histogram(registry: Registry, name: string, help: string, read: () => Iterable<[Labels, HistogramSnapshot]>): void {
+  const get = () => ({
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    values: [...read()].flatMap(([labels, h]) => [
+      ...h.bounds.map((le, i) => ({ labels: { ...labels, le }, value: h.counts[i]!, metricName: `${name}_bucket` })),
+      { labels: { ...labels, le: '+Inf' }, value: h.count, metricName: `${name}_bucket` },
+      { labels, value: h.sum, metricName: `${name}_sum` },
+      { labels, value: h.count, metricName: `${name}_count` },
+    ]),
+  });
+  registry.registerMetric({ name, help, get, reset: () => undefined } as unknown as Metric);
+}
 
 export function createMetrics(control: Control): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'nemesisd_' });
   const clock = () => control.host.info().clock;
+  const counter = (name: string, help: string, read: () => number): void => labelled(registry, Counter, name, help, [], () => [[{}, read()]]);
+  const gauge = (name: string, help: string, read: () => number): void => labelled(registry, Gauge, name, help, [], () => [[{}, read()]]);
 
-  new Gauge({
-    name: 'nemesis_domains',
-    help: 'Domains by power state.',
-    labelNames: ['state'],
-    registers: [registry],
-    collect() {
-      const counts = new Map<string, number>(POWER_STATES.map((s) => [s, 0]));
-      for (const domain of control.state.domains.values()) counts.set(domain.state, (counts.get(domain.state) ?? 0) + 1);
-      for (const [state, count] of counts) this.set({ state }, count);
-    },
+  labelled(registry, Gauge, 'nemesis_domains', 'Domains by power state.', ['state'], () => {
+    const counts = new Map<string, number>(POWER_STATES.map((s) => [s, 0]));
+    for (const domain of control.state.domains.values()) counts.set(domain.state, (counts.get(domain.state) ?? 0) + 1);
+    return [...counts].map(([state, count]) => [{ state }, count]);
   });
-  // Counters that only grow while the daemon runs (a domain's from its last start): read when scraped.
-  new Counter({
-    name: 'nemesis_domain_cpu_seconds_total',
-    help: 'Simulated CPU time consumed by each domain since it last started, seconds.',
-    labelNames: ['domid', 'name'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const d of control.domains.list()) this.inc({ domid: String(d.id), name: d.name }, d.cpu_time_ns / NS_PER_S);
-    },
-  });
-  const counter = (name: string, help: string, read: () => number): void =>
-    void new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
-  const gauge = (name: string, help: string, read: () => number): void =>
-    void new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  domainMetrics(registry, control);
+  labelled(registry, Counter, 'nemesis_pcpu_busy_seconds_total', 'Simulated time a guest vCPU ran on each pCPU, seconds.', ['pcpu'], () =>
+    control.host.listPcpus().map((p) => [{ pcpu: String(p.id) }, p.busy_ns / NS_PER_S]));
+  labelled(registry, Counter, 'nemesis_pcpu_idle_seconds_total', 'Simulated time each pCPU idled, seconds.', ['pcpu'], () =>
+    control.host.listPcpus().map((p) => [{ pcpu: String(p.id) }, p.idle_ns / NS_PER_S]));
+  for (const [key, help] of Object.entries(SCHED_COUNTERS)) {
+    counter(`nemesis_sched_${key}_total`, `Credit scheduler: ${help}`, () => control.usage.schedStats()[key as keyof typeof SCHED_COUNTERS]);
+  }
   gauge('nemesis_sim_time_seconds', 'Simulated time since the host booted, seconds.', () => clock().now_ns / NS_PER_S);
   gauge('nemesis_clock_speed', 'Simulated seconds per real second (0 = frozen).', () => clock().speed);
   gauge('nemesis_tick_lag_seconds', 'How late the last tick of the real-time loop fired, seconds.', () => clock().lag_ms / MS_PER_S);
   gauge('nemesis_tick_max_lag_seconds', 'The latest any tick fired, seconds.', () => clock().max_lag_ms / MS_PER_S);
+  histogram(registry, 'nemesis_tick_lateness_seconds', 'How late each tick of the real-time loop fired, seconds.', () => [[{}, control.usage.tickLateness()]]);
   counter('nemesis_tick_skipped_seconds_total', 'Simulated time given up after stalls, seconds.', () => clock().skipped_ns / NS_PER_S);
   counter('nemesis_ticks_total', 'Ticks of the real-time loop.', () => clock().ticks);
   gauge('nemesis_event_subscribers', 'Open /api/v1/events streams.', () => control.events.listenerCount);
@@ -53,37 +96,64 @@ export function createMetrics(control: Control): Registry {
   return registry;
 }
 
+/** Per domain: CPU seconds, vCPU seconds by runstate, and observed and expected shares (the fairness report). */
+function domainMetrics(registry: Registry, control: Control): void {
+  labelled(registry, Counter, 'nemesis_domain_cpu_seconds_total', 'Simulated CPU time consumed by each domain since it last started, seconds.', ['domid', 'name'], () =>
+    control.domains.list().map((d) => [{ domid: String(d.id), name: d.name }, d.cpu_time_ns / NS_PER_S]));
+  labelled(registry, Counter, 'nemesis_domain_vcpu_seconds_total', "Simulated time a domain's vCPUs spent in each runstate since it last started, seconds.", ['domid', 'name', 'state'], function* () {
+    for (const d of control.domains.list()) {
+      if (d.state === 'halted') continue;
+      const totals = { running: 0, runnable: 0, blocked: 0, offline: 0 };
+      for (const vcpu of control.domains.listVcpus(String(d.id))) for (const state of Object.keys(totals) as (keyof typeof totals)[]) totals[state] += vcpu.runstate_ns[state];
+      for (const [state, ns] of Object.entries(totals)) yield [{ domid: String(d.id), name: d.name, state }, ns / NS_PER_S];
+    }
+  });
+  // The four fairness gauges read one report per scrape: the first one collected (collects run in registration order) makes it.
+  let latest: ReturnType<typeof control.usage.host> | undefined;
+  const report = (fresh: boolean) => (fresh || latest === undefined ? (latest = control.usage.host(SHARE_WINDOW_MS)) : latest);
+  const share = (which: 'observed' | 'expected', help: string): void => {
+    const key = `${which}_pct` as const;
+    labelled(registry, Gauge, `nemesis_domain_cpu_${which}_ratio`, `${help} (1 = one whole pCPU), per domain.`, ['domid', 'name'], () =>
+      report(which === 'observed').domains.map((d) => [{ domid: String(d.id), name: d.name }, d[key] / PCT_PER_RATIO]));
+    labelled(registry, Gauge, `nemesis_scheduling_domain_cpu_${which}_ratio`, `${help} (1 = one whole pCPU), per scheduling domain.`, ['master'], () =>
+      report(false).scheduling_domains.map((g) => [{ master: String(g.master) }, g[key] / PCT_PER_RATIO]));
+  };
+  share('observed', `CPU used over the last ${SHARE_WINDOW_MS / MS_PER_S} s of simulated time`);
+  share('expected', 'CPU share that weights, caps, shares, affinity and demand give in the steady state');
+}
+
 /**
- * Counting is a Map increment in a callback hook (no promise, no label
- * lookup per request); the counter is filled from it when scraped. Each
- * route gets its own hook, made when the route is added, because reading
- * `request.routeOptions` builds a new object on every request.
+ * Counting is a Map lookup and an array increment in a callback hook (no
+ * promise, no label lookup per request); the metrics are filled from it when
+ * scraped. Each route gets its own hook, made when the route is added,
+ * because reading `request.routeOptions` builds a new object on every request.
  */
 export function countRequests(app: FastifyInstance, registry: Registry): void {
-  const counts = new Map<string, number>();
-  const count = (key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
+  const durations = new Map<string, BucketCounts>();
+  const observe = (key: string, elapsed_ms: number): void => {
+    let buckets = durations.get(key);
+    if (buckets === undefined) durations.set(key, (buckets = new BucketCounts(HTTP_DURATION_BOUNDS_S)));
+    buckets.observe(elapsed_ms / MS_PER_S);
+  };
   app.addHook('onRoute', (route) => {
-    const counter: onResponseHookHandler = (request, reply, done) => {
-      count(`${request.method} ${route.url} ${reply.statusCode}`);
+    const hook: onResponseHookHandler = (request, reply, done) => {
+      observe(`${request.method} ${route.url} ${reply.statusCode}`, reply.elapsedTime);
       done();
     };
-    route.onResponse = [...[route.onResponse ?? []].flat(), counter];
+    route.onResponse = [...[route.onResponse ?? []].flat(), hook];
   });
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404) count(`${request.method} unmatched ${reply.statusCode}`);
+    if (request.is404) observe(`${request.method} unmatched ${reply.statusCode}`, reply.elapsedTime);
     done();
   });
-  new Counter({
-    name: 'nemesis_http_requests_total',
-    help: 'HTTP requests answered, by method, route and status.',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [key, count] of counts) {
-        const [method = '', route = '', status = ''] = key.split(' ');
-        this.inc({ method, route, status }, count);
-      }
-    },
+  function* byLabels(): Generator<[Labels, HistogramSnapshot]> {
+    for (const [key, buckets] of durations) {
+      const [method = '', route = '', status = ''] = key.split(' ');
+      yield [{ method, route, status }, buckets.snapshot()];
+    }
+  }
+  labelled(registry, Counter, 'nemesis_http_requests_total', 'HTTP requests answered, by method, route and status.', ['method', 'route', 'status'], function* () {
+    for (const [labels, h] of byLabels()) yield [labels, h.count];
   });
+  histogram(registry, 'nemesis_http_request_duration_seconds', 'Time to answer HTTP requests, by method, route pattern and status, seconds.', byLabels);
 }

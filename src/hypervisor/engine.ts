@@ -137,7 +137,7 @@ export class Engine implements HostFacts {
   // --- domains and vCPUs (called by the domctl handlers, after the check phase) ---
 
   createDomain(domid: number, maxVcpus: number, workload: Workload, paused: boolean): Domain {
-    const domain: Domain = { domid, vcpus: [], paused, dying: false, workload, master: null, group: null, share: DEFAULT_SHARE, priv: null };
+    const domain: Domain = { domid, vcpus: [], paused, dying: false, workload, master: null, group: null, share: DEFAULT_SHARE, usageMark: -1, usageCpu_ns: 0, priv: null };
     this.domains.set(domid, domain);
     this.scheduler.insertDomain(domain);
     this.resizeVcpus(domain, maxVcpus);

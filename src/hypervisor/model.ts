@@ -63,6 +63,9 @@ export interface Domain {
   group: SchedulingGroup | null;
   /** Its share of its scheduling domain's credit (sub-scheduler), 1..65535. */
   share: number;
+  /** Usage history (usage-history.ts): the sample interval it last ran in, and its CPU time at the last sample it was in. */
+  usageMark: number;
+  usageCpu_ns: number;
   priv: unknown;
 }
 

@@ -16,8 +16,6 @@ export const USAGE_HISTORY_NS = 600 * NS_PER_S;
 const MAX_SAMPLES = USAGE_HISTORY_NS / USAGE_SAMPLE_NS + 1;
 const MAX_ENTRIES = 1 << 22;
 const FIRST_ENTRIES = 1 << 12;
-/** Forget destroyed domains' last readings this often (in samples). */
-const SWEEP_SAMPLES = 1000;
 
 /** What the history reads from the host. */
 export interface UsageSource {
@@ -44,13 +42,13 @@ export class UsageHistory {
   private last = 0;
   /** Per kept sample (by k % MAX_SAMPLES): where its entries end in the entry FIFO (absolute index). */
   private readonly entryEnd = new Float64Array(MAX_SAMPLES);
-  /** Entry FIFO: a domid (≥ 0) or −1 − pCPU, and the ns used since the previous sample. */
+  /** Entry FIFO (a power of two long, indexed by absolute position & (length − 1)): a domid (≥ 0) or −1 − pCPU, and the ns used since the previous sample. */
   private ids = new Int32Array(FIRST_ENTRIES);
   private values = new Float64Array(FIRST_ENTRIES);
   private entriesStart = 0;
   private entriesEnd = 0;
-  private readonly ranSince = new Set<Domain>();
-  private readonly lastCpu = new Map<Domain, number>();
+  /** Domains that ran since the last sample (each marked with the sample number, so listed once). */
+  private readonly ranSince: Domain[] = [];
   private readonly lastBusy: Float64Array;
   private switches = 0;
 
@@ -65,30 +63,39 @@ export class UsageHistory {
   /** A pCPU switched away from `prev` (null: from idle). */
   switched(prev: Domain | null): void {
     this.switches++;
-    if (prev !== null) this.ranSince.add(prev);
+    if (prev !== null) this.ran(prev);
+  }
+
+  private ran(domain: Domain): void {
+    if (domain.usageMark === this.last) return;
+    domain.usageMark = this.last;
+    this.ranSince.push(domain);
   }
 
   /** Take the sample due at `now_ns` (a multiple of USAGE_SAMPLE_NS). */
   sample(now_ns: number, host: UsageSource): void {
-    for (const pcpu of host.pcpus) if (pcpu.current !== null) this.ranSince.add(pcpu.current.domain);
-    for (const pcpu of host.pcpus) {
+    const pcpus = host.pcpus;
+    for (let id = 0; id < pcpus.length; id++) {
+      const pcpu = pcpus[id]!;
+      if (pcpu.current !== null) this.ran(pcpu.current.domain);
       const busy = host.pcpuBusyNs(pcpu);
-      const used = busy - this.lastBusy[pcpu.id]!;
-      this.lastBusy[pcpu.id] = busy;
-      if (used > 0) this.push(-1 - pcpu.id, used);
+      const used = busy - this.lastBusy[id]!;
+      if (used > 0) {
+        this.lastBusy[id] = busy;
+        this.push(-1 - id, used);
+      }
     }
     for (const domain of this.ranSince) {
       if (domain.dying) continue;
       const cpu = host.domainCpuTimeNs(domain);
-      const used = cpu - (this.lastCpu.get(domain) ?? 0);
-      this.lastCpu.set(domain, cpu);
+      const used = cpu - domain.usageCpu_ns;
+      domain.usageCpu_ns = cpu;
       if (used > 0) this.push(domain.domid, used);
     }
-    this.ranSince.clear();
+    this.ranSince.length = 0;
     this.last = Math.round(now_ns / USAGE_SAMPLE_NS);
     this.entryEnd[this.last % MAX_SAMPLES] = this.entriesEnd;
     while (this.last - this.first >= MAX_SAMPLES) this.dropOldest();
-    if (this.last % SWEEP_SAMPLES === 0) for (const domain of this.lastCpu.keys()) if (domain.dying) this.lastCpu.delete(domain);
   }
 
   /** Usage over at least the last `window_ns` (to the sample at or before its start), or as far back as kept. */
@@ -97,15 +104,16 @@ export class UsageHistory {
     const cpu = new Map<number, number>();
     const busy = new Float64Array(host.pcpus.length);
     const end = this.entryEnd[this.last % MAX_SAMPLES]!;
+    const mask = this.ids.length - 1;
     for (let i = this.entryEnd[from % MAX_SAMPLES]!; i < end; i++) {
-      const slot = i % this.ids.length;
+      const slot = i & mask;
       const id = this.ids[slot]!;
       if (id >= 0) cpu.set(id, (cpu.get(id) ?? 0) + this.values[slot]!);
       else busy[-1 - id]! += this.values[slot]!;
     }
     // Since the last sample: what the host reads now, less what that sample read.
     const domains = [...host.domains.values()].map((domain) => {
-      const since = Math.max(0, host.domainCpuTimeNs(domain) - (this.lastCpu.get(domain) ?? 0));
+      const since = Math.max(0, host.domainCpuTimeNs(domain) - domain.usageCpu_ns);
       return { domid: domain.domid, cpu_ns: (cpu.get(domain.domid) ?? 0) + since };
     });
     const pcpus = host.pcpus.map((pcpu) => ({ id: pcpu.id, busy_ns: busy[pcpu.id]! + host.pcpuBusyNs(pcpu) - this.lastBusy[pcpu.id]! }));
@@ -114,7 +122,7 @@ export class UsageHistory {
 
   private push(id: number, value: number): void {
     if (this.entriesEnd - this.entriesStart === this.ids.length) this.grow();
-    const slot = this.entriesEnd % this.ids.length;
+    const slot = this.entriesEnd & (this.ids.length - 1);
     this.ids[slot] = id;
     this.values[slot] = value;
     this.entriesEnd++;
@@ -130,8 +138,8 @@ export class UsageHistory {
     const ids = new Int32Array(capacity * 2);
     const values = new Float64Array(capacity * 2);
     for (let i = this.entriesStart; i < this.entriesEnd; i++) {
-      ids[i % ids.length] = this.ids[i % capacity]!;
-      values[i % values.length] = this.values[i % capacity]!;
+      ids[i & (2 * capacity - 1)] = this.ids[i & (capacity - 1)]!;
+      values[i & (2 * capacity - 1)] = this.values[i & (capacity - 1)]!;
     }
     this.ids = ids;
     this.values = values;

@@ -8,6 +8,7 @@
  * one step is bounded, and the simulated time given up is counted as skipped.
  */
 import { monotonicClock, realTimers, type MonotonicClock, type Timers } from './clock.ts';
+import { BucketCounts, type HistogramSnapshot } from './histogram.ts';
 
 const NS_PER_MS = 1_000_000;
 export const MAX_SPEED = 1000;
@@ -22,6 +23,9 @@ export const CATCHUP_PERIODS = 10;
 /** An advance computes in chunks of about this much real time, starting from this much simulated time. */
 const CHUNK_WALL_MS = 20;
 const FIRST_CHUNK_MS = 100;
+
+/** Tick lateness buckets, seconds: from timer jitter (about 1 ms) to stalls. */
+const LATENESS_BOUNDS_S = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -66,6 +70,8 @@ export interface TickLoop {
   /** Run the simulation `ms` of simulated time forward, now (after any advance already running). */
   advance(ms: number): Promise<void>;
   status(): ClockStatus;
+  /** How late each tick fired, seconds. */
+  lateness(): HistogramSnapshot;
 }
 
 export function checkSpeed(speed: number): void {
@@ -92,6 +98,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
   let max_lag_ms = 0;
   let ticks = 0;
   let missed_ticks = 0;
+  const lateness = new BucketCounts(LATENESS_BOUNDS_S);
   let timer: unknown = null;
   let start_ms = 0;
   let deadline_index = 0;
@@ -143,6 +150,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
     const deadline_ms = start_ms + deadline_index * period_ms;
     lag_ms = Math.max(0, now_ms - deadline_ms);
     max_lag_ms = Math.max(max_lag_ms, lag_ms);
+    lateness.observe(lag_ms / 1000);
     ticks += 1;
     if (lag_ms >= stall_warn_ms) options.onStall?.(lag_ms);
     sync();
@@ -187,6 +195,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
       advancing = run.catch(() => undefined);
       return run;
     },
+    lateness: () => lateness.snapshot(),
     status() {
       return {
         now_ns: host.now_ns,

@@ -53,15 +53,15 @@ function fromValidation(error: FastifyError): ApiError {
 const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   413: 'PAYLOAD_TOO_LARGE',
   414: 'URI_TOO_LONG',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED',
   431: 'HEADERS_TOO_LARGE',
 };
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status and get a catalogue code. */
-function fromFastify(error: FastifyError): ApiError {
+function fromFastify(error: FastifyError, request: FastifyRequest): ApiError {
   const status = error.statusCode ?? 500;
   if (status >= 500) return apiError('INTERNAL', 'the daemon failed; nothing was changed');
+  if (status === 415) return apiError('UNSUPPORTED_MEDIA_TYPE', `a body must be application/json, got ${request.headers['content-type'] ?? 'no content type'}`);
   const code = BY_STATUS[status];
   if (code !== undefined) return apiError(code, error.message);
   if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return apiError('MALFORMED_REQUEST', error.message);
@@ -85,7 +85,7 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
   let translated: ApiError;
   if (error.validation !== undefined) translated = fromValidation(error);
   else if (isApiError(error)) translated = error;
-  else translated = fromFastify(error);
+  else translated = fromFastify(error, request);
   if (translated.statusCode >= 500 && translated.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
   noteErrorCode(request, translated.code);
   if (translated.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="nemesisd"');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { app, serverOptions } from './app.ts';
 import { createControl, type Control } from './control/index.ts';
-import { Host } from './hypervisor/index.ts';
+import { DEFAULT_SEED, Host } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
 import { createTickLoop, type TickLoop } from './runtime/tick-loop.ts';
 import { createStore, type Store } from './store/index.ts';
@@ -19,7 +19,7 @@ export interface DaemonOptions {
   readonly pcpus: number;
   readonly token?: string | undefined;
   readonly logLevel?: string;
-  /** Initial clock speed (default 1 = real time). */
+  /** Clock speed at start (default: as last set through the API, 1 = real time on a new database); not stored. */
   readonly speed?: number;
   readonly seed?: number;
   readonly clock?: MonotonicClock;
@@ -38,16 +38,17 @@ export interface Daemon {
 export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = createStore(options.db);
   try {
-    const host = new Host({ pcpus: options.pcpus, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+    const seed = options.seed ?? DEFAULT_SEED;
+    const host = new Host({ pcpus: options.pcpus, seed });
     let log: FastifyBaseLogger | null = null;
     const loop = createTickLoop({
       host,
-      speed: options.speed ?? 1,
+      speed: options.speed ?? store.host.clockSpeed(),
       onStall: (late_ms) => log?.warn({ late_ms: Math.round(late_ms) }, `tick loop stalled: a tick fired ${Math.round(late_ms)} ms late`),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
-    const control = createControl({ host, clock: loop, store, pcpus: options.pcpus, version: VERSION });
+    const control = createControl({ host, clock: loop, store, pcpus: options.pcpus, version: VERSION, seed });
     const instance = Fastify(serverOptions(options.logLevel ?? 'info'));
     log = instance.log;
     await instance.register(app, { control, version: VERSION, token: options.token });

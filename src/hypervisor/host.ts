@@ -24,7 +24,9 @@ export interface HostOptions {
 
 export const MAX_PCPUS = 4096;
 export const DOMAIN0_ID = 0;
-const DEFAULT_SEED = 1;
+/** The seed when none is given; seeds are 32-bit (the generator keeps 32 bits of state). */
+export const DEFAULT_SEED = 1;
+export const MAX_SEED = 0xffffffff;
 
 /** Event kinds, in the order they are handled when they fall on the same ns. */
 const EventRank = { tick: 0, account: 1, wake: 2, pcpuTimer: 3 } as const;

@@ -1,5 +1,5 @@
 /** The simulated Xen host: its public surface is the Host and the domctl types. */
-export { Host, DOMAIN0_ID, MAX_PCPUS, type HostOptions } from './host.ts';
+export { Host, DEFAULT_SEED, DOMAIN0_ID, MAX_PCPUS, MAX_SEED, type HostOptions } from './host.ts';
 export * from './domctl.ts';
 export * from './errors.ts';
 export type { Result } from './result.ts';

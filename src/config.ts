@@ -5,7 +5,8 @@
  */
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { MAX_PCPUS } from './hypervisor/index.ts';
+import { DEFAULT_SEED, MAX_PCPUS, MAX_SEED } from './hypervisor/index.ts';
+import { MAX_SPEED } from './runtime/tick-loop.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -94,10 +95,12 @@ const FLAGS = {
   'max-streams': { env: 'NEMESIS_MAX_STREAMS', type: 'string' },
   'max-streams-per-client': { env: 'NEMESIS_MAX_STREAMS_PER_CLIENT', type: 'string' },
   'max-event-loop-delay-ms': { env: 'NEMESIS_MAX_EVENT_LOOP_DELAY_MS', type: 'string' },
+  seed: { env: 'NEMESIS_SEED', type: 'string' },
+  'clock-speed': { env: 'NEMESIS_CLOCK_SPEED', type: 'string' },
   help: { env: null, type: 'boolean' },
 } as const;
 
-export const USAGE = `usage: nemesisd [--port N] [--host ADDR] [--db FILE] [--pcpus N] [--log-level LEVEL] [--insecure]
+export const USAGE = `usage: nemesisd [--port N] [--host ADDR] [--db FILE] [--pcpus N] [--log-level LEVEL] [--insecure] [--seed N] [--clock-speed X]
   [--allowed-hosts NAME,...] [--metrics-public] [--rate-limit N] [--max-streams N] [--max-streams-per-client N] [--max-event-loop-delay-ms N]
 Each flag overrides its environment variable: ${Object.values(FLAGS)
   .flatMap((flag) => (flag.env === null ? [] : [flag.env]))
@@ -159,4 +162,26 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** How the simulation runs: reproducibly from a seed, and at which clock speed from the start. */
+export interface RunConfig {
+  readonly seed: number;
+  /** Undefined: the speed last set through the API (stored), 1 on a new database. */
+  readonly clockSpeed: number | undefined;
+}
+
+/** NEMESIS_SEED (default 1) and NEMESIS_CLOCK_SPEED (0 = start frozen), checked like the rest. */
+export function loadRunConfig(env: Env): RunConfig {
+  const problems: string[] = [];
+  const seedRaw = (env['NEMESIS_SEED'] ?? String(DEFAULT_SEED)).trim();
+  const seed = Number(seedRaw);
+  if (!/^[0-9]+$/.test(seedRaw) || seed > MAX_SEED) problems.push(`NEMESIS_SEED must be an integer in 0..${MAX_SEED}, got "${seedRaw}"`);
+  const speedRaw = env['NEMESIS_CLOCK_SPEED']?.trim();
+  const clockSpeed = speedRaw === undefined || speedRaw === '' ? undefined : Number(speedRaw);
+  if (clockSpeed !== undefined && !(/^[0-9.]+$/.test(speedRaw!) && clockSpeed >= 0 && clockSpeed <= MAX_SPEED)) {
+    problems.push(`NEMESIS_CLOCK_SPEED must be a number in 0..${MAX_SPEED} (0 = frozen, 1 = real time), got "${speedRaw}"`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { seed, clockSpeed };
 }

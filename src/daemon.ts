@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { app, serverOptions } from './app.ts';
 import { createStreamHub, DEFAULT_STREAM_LIMITS, type StreamHub, type StreamLimits } from './http/sse.ts';
 import { createControl, type Control } from './control/index.ts';
-import { Host } from './hypervisor/index.ts';
+import { DEFAULT_SEED, Host } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
 import { createTickLoop, type TickLoop } from './runtime/tick-loop.ts';
 import { createStore, type Store } from './store/index.ts';
@@ -33,7 +33,7 @@ export interface DaemonOptions {
   /** 503 while the event loop lags more than this; 0 = never (the default here; the daemon's configuration sets one). */
   readonly maxEventLoopDelay_ms?: number;
   readonly maxHeapUsedBytes?: number;
-  /** Initial clock speed (default 1 = real time). */
+  /** Clock speed at start (default: as last set through the API, 1 = real time on a new database); not stored. */
   readonly speed?: number;
   readonly seed?: number;
   readonly clock?: MonotonicClock;
@@ -53,11 +53,12 @@ export interface Daemon {
 export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = createStore(options.db);
   try {
-    const host = new Host({ pcpus: options.pcpus, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+    const seed = options.seed ?? DEFAULT_SEED;
+    const host = new Host({ pcpus: options.pcpus, seed });
     let log: FastifyBaseLogger | null = null;
     const loop = createTickLoop({
       host,
-      speed: options.speed ?? 1,
+      speed: options.speed ?? store.host.clockSpeed(),
       onStall: (late_ms) => log?.warn({ late_ms: Math.round(late_ms) }, `tick loop stalled: a tick fired ${Math.round(late_ms)} ms late`),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
@@ -68,6 +69,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       store,
       pcpus: options.pcpus,
       version: VERSION,
+      seed,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
     const instance = Fastify(serverOptions(options.logLevel ?? 'info', options.logStream));

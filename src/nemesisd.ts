@@ -6,21 +6,35 @@
  * one line naming the problem, exit 2.
  */
 import closeWithGrace from 'close-with-grace';
-import { applyFlags, ConfigError, loadConfig, USAGE, type Config } from './config.ts';
+import { applyFlags, ConfigError, loadConfig, loadRunConfig, USAGE, type Config, type RunConfig } from './config.ts';
 import { createDaemon } from './daemon.ts';
 import { StoreError } from './store/index.ts';
 
 /** How long in-flight requests get to finish before the process is ended anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-function configOrExit(): Config {
+/** Every problem of every part of the configuration, in one message. */
+function configOrExit(): Config & RunConfig {
   try {
     const { env, help } = applyFlags(process.argv.slice(2), process.env);
     if (help) {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
-    return loadConfig(env);
+    const problems: string[] = [];
+    const collect = <T>(load: () => T): T | undefined => {
+      try {
+        return load();
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        problems.push(...error.problems);
+        return undefined;
+      }
+    };
+    const config = collect(() => loadConfig(env));
+    const run = collect(() => loadRunConfig(env));
+    if (config === undefined || run === undefined) throw new ConfigError(problems);
+    return { ...config, ...run };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`nemesisd: ${error.message}\n`);
@@ -47,6 +61,8 @@ const daemon = await createDaemon({
   rateLimitPerMinute: config.rateLimitPerMinute,
   streamLimits: { total: config.maxStreams, perClient: config.maxStreamsPerClient },
   maxEventLoopDelay_ms: config.maxEventLoopDelay_ms,
+  seed: config.seed,
+  ...(config.clockSpeed === undefined ? {} : { speed: config.clockSpeed }),
 }).catch((error: unknown) => exitAtStart(`cannot start on database ${config.db}`, error));
 const log = daemon.app.log;
 for (const { domid, name, changes } of daemon.control.restore.repaired) {
@@ -66,6 +82,6 @@ await daemon.app.listen({ port: config.port, host: config.host }).catch(async (e
   exitAtStart(`cannot listen on ${config.host} port ${config.port}`, error);
 });
 log.info(
-  { db: config.db, pcpus: config.pcpus, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
+  { db: config.db, pcpus: config.pcpus, seed: config.seed, speed: daemon.loop.status().speed, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
   'nemesisd ready',
 );

@@ -14,6 +14,7 @@ export interface Change {
   readonly deleteGroups?: readonly number[];
   readonly next_domid?: number;
   readonly sched?: GlobalSchedParams;
+  readonly clock_speed?: number;
 }
 
 const DOMID_PATTERN = /^[0-9]+$/;
@@ -100,6 +101,7 @@ export class ConfigState {
     if (change.deleteDomain !== undefined) this.store.domains.delete(change.deleteDomain);
     if (change.next_domid !== undefined) this.store.host.setNextDomid(change.next_domid);
     if (change.sched !== undefined) this.store.host.setSched(change.sched);
+    if (change.clock_speed !== undefined) this.store.host.setClockSpeed(change.clock_speed);
   }
 
   private apply(change: Change): void {

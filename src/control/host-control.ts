@@ -2,12 +2,12 @@
  * The host as a whole: physical facts, the simulated clock, and the credit
  * scheduler's host-wide parameters (persisted like domain configuration).
  */
-import type { GlobalSchedParams, PcpuInfo } from '../hypervisor/index.ts';
+import { NS_PER_MS, type GlobalSchedParams, type PcpuInfo } from '../hypervisor/index.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
 import type { Static } from '@sinclair/typebox';
 import type { HostInfo, Scheduler } from '../schemas/host.ts';
 import type { ControlContext } from './context.ts';
-import { fromDomctl } from './errors.ts';
+import { fromDomctl, invalidArgument } from './errors.ts';
 import { commit, plan } from './plan.ts';
 
 export type HostView = Static<typeof HostInfo>;
@@ -16,13 +16,15 @@ export type SchedulerView = Static<typeof Scheduler>;
 export interface HostControl {
   info(): HostView;
   listPcpus(): PcpuInfo[];
+  /** Persisted: a restart keeps it (unless started with another speed). */
   setSpeed(speed: number): ClockStatus;
-  advance(ms: number): Promise<ClockStatus>;
+  /** Exactly one of `ms` and `ns`. */
+  advance(by: { readonly ms?: number | undefined; readonly ns?: number | undefined }): Promise<ClockStatus>;
   getScheduler(): SchedulerView;
   setScheduler(params: Partial<GlobalSchedParams>): SchedulerView;
 }
 
-export function createHostControl(ctx: ControlContext, version: string): HostControl {
+export function createHostControl(ctx: ControlContext, version: string, seed: number): HostControl {
   const { host, clock, state } = ctx;
 
   const physinfo = () => {
@@ -39,7 +41,7 @@ export function createHostControl(ctx: ControlContext, version: string): HostCon
     info() {
       clock.sync();
       const { pcpus, scheduler, trace_hash } = physinfo();
-      return { pcpus, scheduler, clock: clock.status(), version, trace_hash };
+      return { pcpus, scheduler, clock: clock.status(), version, seed, trace_hash };
     },
 
     listPcpus() {
@@ -50,14 +52,17 @@ export function createHostControl(ctx: ControlContext, version: string): HostCon
     },
 
     setSpeed(speed) {
+      clock.sync();
+      state.commit({ clock_speed: speed });
       clock.setSpeed(speed);
       ctx.events.publish('clock.updated', host.now_ns, { speed });
       return clock.status();
     },
 
-    async advance(ms) {
-      await clock.advance(ms);
-      ctx.events.publish('clock.updated', host.now_ns, { advanced_ms: ms });
+    async advance({ ms, ns }) {
+      if ((ms === undefined) === (ns === undefined)) throw invalidArgument(ms === undefined ? 'ms' : 'ns', 'give exactly one of ms and ns');
+      await clock.advanceNs(ns ?? ms! * NS_PER_MS);
+      ctx.events.publish('clock.updated', host.now_ns, ns === undefined ? { advanced_ms: ms } : { advanced_ns: ns });
       return clock.status();
     },
 

@@ -5,6 +5,7 @@
 import type { Static } from '@sinclair/typebox';
 import { realTimers, type Timers } from '../runtime/clock.ts';
 import type { Health } from '../schemas/host.ts';
+import { DEFAULT_SEED } from '../hypervisor/index.ts';
 import type { Store, StoreHealth } from '../store/index.ts';
 import { ConfigState } from './config-state.ts';
 import type { ControlContext } from './context.ts';
@@ -24,6 +25,8 @@ export interface ControlOptions {
   readonly version: string;
   /** Wall-time timers for the usage stream (fakes in tests). */
   readonly timers?: Timers;
+  /** The seed the host was made with (reported in GET /host; default the host's). */
+  readonly seed?: number;
 }
 
 export interface Control {
@@ -50,7 +53,7 @@ export function createControl(options: ControlOptions): Control {
     pcpus: options.pcpus,
   };
   const restore = restoreHost(ctx);
-  const host = createHostControl(ctx, options.version);
+  const host = createHostControl(ctx, options.version, options.seed ?? DEFAULT_SEED);
   const { store } = options;
   return {
     domains: createDomainManager(ctx),

@@ -21,7 +21,8 @@ export interface SimulationClock {
   /** Bring the host up to the current simulated time, so an operation happens "now". */
   sync(): void;
   setSpeed(speed: number): void;
-  advance(ms: number): Promise<void>;
+  /** Run `ns` of simulated time forward now (after any advance already running). */
+  advanceNs(ns: number): Promise<void>;
   status(): ClockStatus;
   lateness(): HistogramSnapshot;
 }

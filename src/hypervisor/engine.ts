@@ -10,7 +10,7 @@
 import { EventQueue } from './event-queue.ts';
 import { invariant } from './invariant.ts';
 import type { DomainFacts, HostFacts } from './facts.ts';
-import { DEFAULT_SHARE, MAX_PCPUS } from './limits.ts';
+import { DEFAULT_SEED, DEFAULT_SHARE, MAX_PCPUS } from './limits.ts';
 import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
 import { createRandom, type Random } from './random.ts';
 import { createCreditScheduler } from './sched/credit.ts';
@@ -26,7 +26,6 @@ export interface HostOptions {
   readonly scheduler?: SchedulerFactory;
 }
 
-const DEFAULT_SEED = 1;
 
 /** Event kinds, in the order they are handled when they fall on the same ns. */
 const EventRank = { tick: 0, account: 1, wake: 2, pcpuTimer: 3, usageSample: 4 } as const;

@@ -22,3 +22,7 @@ export const maxCapFor = (vcpus: number): number => CAP_PER_VCPU * vcpus;
 /** Guests have up to 128 vCPUs; Domain-0 has one per pCPU, however many that is. */
 export const maxVcpusFor = (domid: number, pcpus: number): number =>
   domid === DOMAIN0_ID ? Math.max(MAX_GUEST_VCPUS, pcpus) : MAX_GUEST_VCPUS;
+
+/** The seed when none is given; seeds are 32-bit (the generator keeps 32 bits of state). */
+export const DEFAULT_SEED = 1;
+export const MAX_SEED = 0xffffffff;

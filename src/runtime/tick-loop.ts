@@ -69,6 +69,8 @@ export interface TickLoop {
   setSpeed(speed: number): void;
   /** Run the simulation `ms` of simulated time forward, now (after any advance already running). */
   advance(ms: number): Promise<void>;
+  /** The same in whole nanoseconds, so any instant is reachable. */
+  advanceNs(ns: number): Promise<void>;
   status(): ClockStatus;
   /** How late each tick fired, seconds. */
   lateness(): HistogramSnapshot;
@@ -112,9 +114,9 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
    * each, giving the event loop a turn between them: a long advance on a big
    * host neither blocks other requests nor a shutdown (which ends it early).
    */
-  const advanceInChunks = async (ms: number): Promise<void> => {
+  const advanceInChunks = async (ns: number): Promise<void> => {
     sync();
-    const to_ns = Math.floor(base_sim_ns + (clock.now_ms() - base_real_ms) * speed * NS_PER_MS + ms * NS_PER_MS);
+    const to_ns = Math.floor(base_sim_ns + (clock.now_ms() - base_real_ms) * speed * NS_PER_MS) + ns;
     while (host.now_ns < to_ns && !stopped) {
       const started_ms = clock.now_ms();
       host.advanceTo(Math.min(to_ns, host.now_ns + chunk_ns));
@@ -190,8 +192,14 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
       if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
         throw new RangeError(`ms must be in 0..${MAX_ADVANCE_MS}, got ${ms}`);
       }
+      return this.advanceNs(Math.round(ms * NS_PER_MS));
+    },
+    advanceNs(ns) {
+      if (!Number.isInteger(ns) || ns < 0 || ns > MAX_ADVANCE_MS * NS_PER_MS) {
+        throw new RangeError(`ns must be an integer in 0..${MAX_ADVANCE_MS * NS_PER_MS}, got ${ns}`);
+      }
       // One advance after another, so two of them add up; each yields between its chunks.
-      const run = advancing.then(() => advanceInChunks(ms));
+      const run = advancing.then(() => advanceInChunks(ns));
       advancing = run.catch(() => undefined);
       return run;
     },

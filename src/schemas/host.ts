@@ -1,6 +1,6 @@
 /** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
 import { Type } from '@sinclair/typebox';
-import { credit } from '../hypervisor/index.ts';
+import { credit, MAX_SEED, NS_PER_MS } from '../hypervisor/index.ts';
 import { MAX_ADVANCE_MS, MAX_SPEED } from '../runtime/tick-loop.ts';
 import { Nanoseconds, Nullable, ref } from './common.ts';
 
@@ -24,6 +24,11 @@ export const HostInfo = Type.Object(
     scheduler: Type.String({ examples: ['credit'] }),
     clock: ref(Clock),
     version: Type.String(),
+    seed: Type.Integer({
+      minimum: 0,
+      maximum: MAX_SEED,
+      description: 'Seeds every random choice of the simulation (NEMESIS_SEED, --seed): the same seed, requests and advances on a frozen clock give the same run.',
+    }),
     trace_hash: Type.String({
       pattern: '^[0-9a-f]{16}$',
       description: 'A hash of every scheduling decision since the host booted: the same requests at the same simulated times give the same hash.',
@@ -55,8 +60,11 @@ export const SetClockRequest = Type.Object(
 );
 
 export const AdvanceClockRequest = Type.Object(
-  { ms: Type.Integer({ minimum: 1, maximum: MAX_ADVANCE_MS, description: 'Simulated ms to run forward.' }) },
-  { $id: 'AdvanceClockRequest', additionalProperties: false },
+  {
+    ms: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ADVANCE_MS, description: 'Simulated ms to run forward.' })),
+    ns: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ADVANCE_MS * NS_PER_MS, description: 'Simulated ns to run forward (any instant is reachable).' })),
+  },
+  { $id: 'AdvanceClockRequest', additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'Exactly one of `ms` and `ns`.' },
 );
 
 const Accounting = Type.Union([Type.Literal('exact'), Type.Literal('sampled')], {

@@ -16,7 +16,7 @@ describe('migrations', () => {
     const latest = loadMigrations(DEFAULT_MIGRATIONS_DIR).length;
     assert.equal(migrations.from, 0);
     assert.equal(migrations.to, latest);
-    assert.deepEqual(migrations.applied, ['0001_initial.sql']);
+    assert.deepEqual(migrations.applied, loadMigrations(DEFAULT_MIGRATIONS_DIR).map((m) => m.name));
     assert.equal(db.pragma('user_version', { simple: true }), latest);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('synchronous', { simple: true }), 2, 'synchronous=FULL');

@@ -24,7 +24,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put('/host/clock', {
     schema: {
-      ...doc('setClock', 'host', 'Set the clock speed', '1 = real time, 0 = frozen, up to 1000 = accelerated.'),
+      ...doc('setClock', 'host', 'Set the clock speed', '1 = real time, 0 = frozen, up to 1000 = accelerated; kept across restarts.'),
       body: ref(SetClockRequest),
       response: responses({ 200: described(ref(Clock), 'The clock after the change.') }),
     },
@@ -32,11 +32,11 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/host/clock/advance', {
     schema: {
-      ...doc('advanceClock', 'host', 'Advance the simulated clock', 'Run the simulation forward that much simulated time, now (after any advance already running). The daemon keeps answering other requests while it computes.'),
+      ...doc('advanceClock', 'host', 'Advance the simulated clock', 'Run the simulation forward that much simulated time (`ms` or `ns`), now (after any advance already running). The daemon keeps answering other requests while it computes.'),
       body: ref(AdvanceClockRequest),
       response: responses({ 200: described(ref(Clock), 'The clock after advancing.') }),
     },
-  }, async (request) => host.advance(request.body.ms));
+  }, async (request) => host.advance(request.body));
 
   app.get('/scheduler', {
     schema: {

@@ -15,6 +15,15 @@ export default tseslint.config(
     },
   },
   {
+    // The command-line tool talks to the daemon only over HTTP, through the client generated from openapi.yaml.
+    files: ['src/cli/**/*.ts', 'src/bin/nemesis.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: ['**/control/*', '**/hypervisor/*', '**/store/*', '**/http/*', '**/schemas/*', '**/runtime/*', '**/daemon.ts', '**/app.ts', '**/nemesisd.ts'],
+      }],
+    },
+  },
+  {
     // The simulated hypervisor is pure: no Node, no clocks, no randomness but the seeded one.
     files: ['src/hypervisor/**/*.ts'],
     rules: {

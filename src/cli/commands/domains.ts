@@ -45,6 +45,10 @@ export async function printDomains(ctx: Context, domains: readonly Domain[]): Pr
   ctx.out.write(table(ctx.out, LIST_COLUMNS, rows));
 }
 
+/** One domain: its list row, or with --json its API object. */
+export const printDomain = (ctx: Context, domain: Domain): Promise<void> =>
+  ctx.out.json ? Promise.resolve(printJson(ctx.out, domain)) : printDomains(ctx, [domain]);
+
 /** `list -l`: every field of each record, nested ones dotted (`sched.weight`). */
 function flatten(value: unknown, prefix = ''): [string, string][] {
   if (typeof value !== 'object' || value === null) return [[prefix, String(value)]];
@@ -123,7 +127,7 @@ async function create(ctx: Context, name: string | undefined, options: CreateOpt
     if (start) domain = await power(ctx, String(domain.id), 'start');
   }
   if (options.paused === true) domain = await power(ctx, String(domain.id), 'pause');
-  await printDomains(ctx, [domain]);
+  await printDomain(ctx, domain);
 }
 
 /** xl's `cpus`: one list for every vCPU, or a list per vCPU (vCPU i gets the i-th). */
@@ -188,7 +192,7 @@ export function domainCommands(program: Command, ctx: Ctx): void {
       .command(action)
       .description(description)
       .argument('<DOM>', 'the domain: name or domid')
-      .action(async (ref: string) => printDomains(ctx(), [await power(ctx(), ref, action)]));
+      .action(async (ref: string) => printDomain(ctx(), await power(ctx(), ref, action)));
   }
 
   program
@@ -199,7 +203,7 @@ export function domainCommands(program: Command, ctx: Ctx): void {
     .action(async (ref: string, name: string) => {
       const c = ctx();
       const body = { name };
-      await printDomains(c, [await call(c.connection, c.connection.api.PATCH('/api/v1/domains/{ref}', { params: { path: { ref } }, body }))]);
+      await printDomain(c, await call(c.connection, c.connection.api.PATCH('/api/v1/domains/{ref}', { params: { path: { ref } }, body })));
     });
 
   program

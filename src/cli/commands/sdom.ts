@@ -18,6 +18,9 @@ const COLUMNS = [
 ] as const;
 
 /** One line per group: members as `name:share`, `*` after an inactive one; Time(s) is the group's CPU time. */
+const printGroup = (ctx: Context, group: SchedulingDomain): Promise<void> =>
+  ctx.out.json ? Promise.resolve(printJson(ctx.out, group)) : printGroups(ctx, [group]);
+
 async function printGroups(ctx: Context, groups: readonly SchedulingDomain[]): Promise<void> {
   if (ctx.out.json) return printJson(ctx.out, groups);
   const names = await namesById(ctx);
@@ -57,7 +60,7 @@ export function sdomCommands(program: Command, ctx: () => Context): void {
     .action(async (master: string, members: string[]) => {
       const c = ctx();
       const body = { master, members: members.map((domain) => ({ domain })) };
-      await printGroups(c, [await call(c.connection, c.connection.api.POST('/api/v1/scheduling-domains', { body }))]);
+      await printGroup(c, await call(c.connection, c.connection.api.POST('/api/v1/scheduling-domains', { body })));
     });
 
   sdom
@@ -69,7 +72,7 @@ export function sdomCommands(program: Command, ctx: () => Context): void {
     .action(async (master: string, domain: string, options: { share?: number }) => {
       const c = ctx();
       const body = options.share === undefined ? { domain } : { domain, share: options.share };
-      await printGroups(c, [await call(c.connection, c.connection.api.POST('/api/v1/scheduling-domains/{master}/members', { ...path(master), body }))]);
+      await printGroup(c, await call(c.connection, c.connection.api.POST('/api/v1/scheduling-domains/{master}/members', { ...path(master), body })));
     });
 
   sdom
@@ -80,7 +83,7 @@ export function sdomCommands(program: Command, ctx: () => Context): void {
     .action(async (master: string, domain: string) => {
       const c = ctx();
       const params = { params: { path: { master, domain } } };
-      await printGroups(c, [await call(c.connection, c.connection.api.DELETE('/api/v1/scheduling-domains/{master}/members/{domain}', params))]);
+      await printGroup(c, await call(c.connection, c.connection.api.DELETE('/api/v1/scheduling-domains/{master}/members/{domain}', params)));
     });
 
   sdom
@@ -91,7 +94,7 @@ export function sdomCommands(program: Command, ctx: () => Context): void {
     .argument('<S>', 'share, 1..65535', integer(1))
     .action(async (master: string, ref: string, value: number) => {
       const c = ctx();
-      await printGroups(c, [await share(c, master, ref, value)]);
+      await printGroup(c, await share(c, master, ref, value));
     });
 
   sdom

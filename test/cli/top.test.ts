@@ -17,7 +17,10 @@ function inTerminal(args: string[], env: Record<string, string>, until: (output:
     output += data.toString();
     until(output, (text) => child.stdin.write(text));
   });
-  return new Promise<{ code: number | null; output: string }>((resolve) => child.on('close', (code) => resolve({ code, output })));
+  return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    child.on('error', reject); // no `script` (util-linux) on this machine
+    child.on('close', (code) => resolve({ code, output }));
+  });
 }
 
 describe('nemesis top', () => {

@@ -54,13 +54,16 @@ describe('nemesis commands', () => {
     assert.deepEqual((await d.json('clock')).now_ns, 2_000_000_000);
   });
 
-  it('start, pause, unpause, shutdown, destroy, rename and delete', async () => {
+  it('start, pause, unpause, shutdown and destroy', async () => {
     assert.deepEqual((await ok('start', 'db'))[1]?.slice(0, 5), ['db', '2', '256', '1', 'running']);
     assert.equal((await d.json('pause', 'db')).state, 'paused');
     assert.deepEqual((await ok('unpause', '2'))[1]?.slice(0, 5), ['db', '2', '256', '1', 'running']);
     assert.equal((await d.json('shutdown', 'db')).state, 'halted');
     await ok('start', 'db');
     assert.deepEqual((await ok('destroy', 'db'))[1]?.slice(0, 5), ['db', '2', '256', '1', 'halted']);
+  });
+
+  it('rename and delete', async () => {
     assert.deepEqual((await ok('rename', 'spare', 'extra'))[1]?.slice(0, 2), ['extra', '3']);
     assert.equal((await d.json('rename', 'extra', 'spare')).name, 'spare');
     assert.deepEqual(await d.run('delete', 'spare'), { code: 0, stdout: '', stderr: '' });
@@ -80,7 +83,7 @@ describe('nemesis commands', () => {
     assert.deepEqual(await d.json('sched-credit', '-s'), (await d.request('GET', '/api/v1/scheduler')).body);
   });
 
-  it('vcpu-list, vcpu-set and vcpu-pin (xl CPU lists)', async () => {
+  it('vcpu-set, and vcpu-pin in xl CPU list syntax', async () => {
     const HEAD = ['Name', 'ID', 'VCPU', 'CPU', 'State', 'Time(s)', 'Affinity'];
     assert.deepEqual(await ok('vcpu-set', 'web', '3'), [
       HEAD, ['web', '1', '0', '0', 'running', '2.0', 'all'], ['web', '1', '1', '1', 'running', '2.0', 'all'], ['web', '1', '2', '0', 'runnable', '0.0', 'all'],
@@ -89,6 +92,9 @@ describe('nemesis commands', () => {
     const [, row] = await ok('vcpu-pin', 'web', '2', '^0'); // ^0 on 2 pCPUs: pCPU 1 only, where it now is
     assert.deepEqual([row?.[0], row?.[2], row?.[3], row?.[6]], ['web', '2', '1', '1']);
     assert.deepEqual((await d.request('GET', '/api/v1/domains/web/vcpus')).body[2].affinity, [1]);
+  });
+
+  it('vcpu-pin all, and vcpu-list', async () => {
     const pinned = await ok('vcpu-pin', 'web', 'all', '0-1');
     assert.deepEqual(pinned.slice(1).map((row) => [row[2], row[6]]), [['0', '0-1'], ['1', '0-1'], ['2', '0-1'], ['3', '0-1']]);
     assert.deepEqual(await d.json('vcpu-list', 'web'), [{ id: 1, name: 'web', vcpus: (await d.request('GET', '/api/v1/domains/web/vcpus')).body }]);
@@ -96,16 +102,24 @@ describe('nemesis commands', () => {
     assert.deepEqual(all.map((row) => row.slice(0, 3).join(' ')), ['Name ID VCPU', 'Domain-0 0 0', 'Domain-0 0 1', 'web 1 0', 'web 1 1', 'web 1 2', 'web 1 3', 'db 2 0']);
   });
 
-  it('sdom create, add, share, remove, list and destroy', async () => {
+  it('sdom create, add, and share of the master', async () => {
     await d.request('POST', '/api/v1/domains', { name: 'stub1', start: true, workload: { type: 'idle' } });
     await d.request('POST', '/api/v1/domains', { name: 'stub2', start: true, workload: { type: 'idle' } });
     const HEAD = ['Master', 'ID', 'Share', 'Members', 'Active', 'Time(s)'];
     assert.deepEqual(await ok('sdom', 'create', 'web', 'stub1'), [HEAD, ['web', '1', '256', 'stub1:256', 'yes', '4.0']]);
     assert.deepEqual(await ok('sdom', 'add', 'web', 'stub2', '--share', '512'), [HEAD, ['web', '1', '256', 'stub1:256,stub2:512', 'yes', '4.0']]);
     assert.deepEqual(await ok('sdom', 'share', 'web', 'web', '768'), [HEAD, ['web', '1', '768', 'stub1:256,stub2:512', 'yes', '4.0']]);
+  });
+
+  it('sdom share of a member, and remove', async () => {
+    const HEAD = ['Master', 'ID', 'Share', 'Members', 'Active', 'Time(s)'];
     assert.equal((await d.json('sdom', 'share', 'web', 'stub1', '100')).members[0].share, 100);
     assert.deepEqual(await ok('sdom', 'remove', 'web', 'stub2'), [HEAD, ['web', '1', '768', 'stub1:100', 'yes', '4.0']]);
     assert.deepEqual(await ok('list', 'stub1', 'stub2').then((rows) => rows.map((row) => row[8])), ['Group', 'web', '-']);
+  });
+
+  it('sdom list and destroy', async () => {
+    const HEAD = ['Master', 'ID', 'Share', 'Members', 'Active', 'Time(s)'];
     const api = (await d.request('GET', '/api/v1/scheduling-domains')).body;
     assert.deepEqual(await d.json('sdom', 'list'), api);
     assert.deepEqual(await d.json('sdom', 'list', 'web'), api);
@@ -113,13 +127,16 @@ describe('nemesis commands', () => {
     assert.deepEqual(await ok('sdom', 'list'), [HEAD]);
   });
 
-  it('info and pcpu-list', async () => {
+  it('info', async () => {
     const host = (await d.request('GET', '/api/v1/host')).body;
     const info = await ok('info');
     assert.deepEqual(info.filter((row) => ['nr_cpus', 'xen_scheduler', 'tslice_ms', 'now_s', 'trace_hash'].includes(row[0] ?? '')), [
       ['nr_cpus', ':', '2'], ['xen_scheduler', ':', 'credit'], ['tslice_ms', ':', '20'], ['now_s', ':', '2.000000000'], ['trace_hash', ':', host.trace_hash],
     ]);
     assert.deepEqual((await d.json('info')).host, host);
+  });
+
+  it('pcpu-list', async () => {
     const pcpus = await ok('pcpu-list');
     assert.deepEqual(pcpus.map((row) => [row[0], ...row.slice(-3)]), [['CPU', 'Busy(s)', 'Idle(s)', 'Busy(%)'], ['0', '2.0', '0.0', '100.0'], ['1', '2.0', '0.0', '100.0']]);
     assert.deepEqual(await d.json('pcpu-list'), (await d.request('GET', '/api/v1/host/pcpus')).body);

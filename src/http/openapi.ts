@@ -1,5 +1,6 @@
 /** The OpenAPI document's fixed parts; the paths come from the route schemas. */
 import type { SwaggerOptions } from '@fastify/swagger';
+import { addDiscriminatorMappings } from './openapi-discriminators.ts';
 import { TAGS } from './routes/route-docs.ts';
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8000';
@@ -29,6 +30,7 @@ export function swaggerOptions(version: string): SwaggerOptions {
         },
       },
     },
+    transformObject: (document) => addDiscriminatorMappings('openapiObject' in document ? document.openapiObject : document.swaggerObject),
     // Named schemas become components named after their $id, so SDKs get real type names.
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),

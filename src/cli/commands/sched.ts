@@ -1,0 +1,83 @@
+/** `sched-credit`: per-domain weight and cap, and the scheduler-wide parameters, like `xl sched-credit`. */
+import type { Command } from 'commander';
+import { integer } from '../arguments.ts';
+import { call } from '../client.ts';
+import { getDomain, listDomains, type Context } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { keyValues, printJson, table } from '../output.ts';
+
+interface SchedOptions {
+  domain?: string;
+  weight?: number;
+  cap?: number;
+  schedule?: boolean;
+  tslice?: number;
+  ratelimit?: number;
+}
+
+const COLUMNS = [{ title: 'Name' }, { title: 'ID', align: 'right' }, { title: 'Weight', align: 'right' }, { title: 'Cap', align: 'right' }] as const;
+
+async function schedulerWide(ctx: Context, options: SchedOptions): Promise<void> {
+  const { api } = ctx.connection;
+  const body = {
+    ...(options.tslice === undefined ? {} : { tslice_ms: options.tslice }),
+    ...(options.ratelimit === undefined ? {} : { ratelimit_us: options.ratelimit }),
+  };
+  const scheduler = await call(ctx.connection, Object.keys(body).length === 0 ? api.GET('/api/v1/scheduler') : api.PUT('/api/v1/scheduler', { body }));
+  if (ctx.out.json) return printJson(ctx.out, scheduler);
+  ctx.out.write(keyValues([
+    ['scheduler', scheduler.name],
+    ['tslice_ms', scheduler.tslice_ms],
+    ['ratelimit_us', scheduler.ratelimit_us],
+    ['tick_ms', scheduler.tick_ms],
+    ['accounting', scheduler.accounting],
+  ]));
+}
+
+async function oneDomain(ctx: Context, ref: string, options: SchedOptions): Promise<void> {
+  const body = {
+    ...(options.weight === undefined ? {} : { weight: options.weight }),
+    ...(options.cap === undefined ? {} : { cap: options.cap }),
+  };
+  const { api } = ctx.connection;
+  const path = { params: { path: { ref } } };
+  const sched = await call(
+    ctx.connection,
+    Object.keys(body).length === 0 ? api.GET('/api/v1/domains/{ref}/sched', path) : api.PUT('/api/v1/domains/{ref}/sched', { ...path, body }),
+  );
+  if (ctx.out.json) return printJson(ctx.out, sched);
+  const domain = await getDomain(ctx, ref);
+  ctx.out.write(table(ctx.out, COLUMNS, [[domain.name, domain.id, sched.weight, sched.cap]]));
+}
+
+async function everyDomain(ctx: Context): Promise<void> {
+  const domains = await listDomains(ctx);
+  if (ctx.out.json) return printJson(ctx.out, domains.map(({ id, name, sched }) => ({ id, name, ...sched })));
+  ctx.out.write(table(ctx.out, COLUMNS, domains.map((d) => [d.name, d.id, d.sched.weight, d.sched.cap])));
+}
+
+function sched(ctx: Context, options: SchedOptions): Promise<void> {
+  const perDomain = options.weight !== undefined || options.cap !== undefined;
+  const global = options.tslice !== undefined || options.ratelimit !== undefined;
+  if (options.schedule === true) {
+    if (options.domain !== undefined || perDomain) throw new UsageError('-s does not go with -d, -w or -c');
+    return schedulerWide(ctx, options);
+  }
+  if (global) throw new UsageError('-t and -r need -s');
+  if (options.domain !== undefined) return oneDomain(ctx, options.domain, options);
+  if (perDomain) throw new UsageError('-w and -c need -d DOM');
+  return everyDomain(ctx);
+}
+
+export function schedCommands(program: Command, ctx: () => Context): void {
+  program
+    .command('sched-credit')
+    .description('Show or set credit-scheduler parameters: every domain\'s weight and cap, one domain\'s (-d), or the scheduler\'s (-s)')
+    .option('-d, --domain <DOM>', 'the domain: name or domid')
+    .option('-w, --weight <W>', 'set its weight (1..65535)', integer(1))
+    .option('-c, --cap <C>', 'set its cap, % of one pCPU (0 = none)', integer())
+    .option('-s, --schedule', 'the scheduler-wide parameters')
+    .option('-t, --tslice <TSLICE_MS>', 'with -s: set the timeslice, ms', integer(1))
+    .option('-r, --ratelimit <RATELIMIT_US>', 'with -s: set the rate limit, us (0 = off)', integer())
+    .action((options: SchedOptions) => sched(ctx(), options));
+}

@@ -1,0 +1,58 @@
+/** The real `nemesis` tool run as a child process against a daemon listening on a free port (frozen clock). */
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { DaemonOptions } from '../../src/daemon.ts';
+import { startDaemon, type TestDaemon, type TempDir } from '../helpers.ts';
+
+export const NEMESIS = fileURLToPath(new URL('../../src/bin/nemesis.ts', import.meta.url));
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the tool with no NEMESIS_* or NO_COLOR from the caller's environment unless given. */
+export function nemesis(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NEMESIS_') && key !== 'NO_COLOR'));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [NEMESIS, ...args], { env: { ...base, ...env } }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface CliDaemon extends TestDaemon {
+  readonly url: string;
+  readonly dir: TempDir;
+  /** The tool with --url pointing at this daemon. */
+  run(...args: string[]): Promise<Run>;
+  /** The tool with --json; exits 0, prints nothing on stderr; the parsed stdout. */
+  json(...args: string[]): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- whatever the API object is
+}
+
+export async function startCliDaemon(options: Partial<DaemonOptions> = {}): Promise<CliDaemon> {
+  const daemon = await startDaemon(options);
+  await daemon.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(daemon.app.server.address() as AddressInfo).port}`;
+  const run = (...args: string[]) => nemesis(['--url', url, ...args], options.token === undefined ? {} : { NEMESIS_TOKEN: options.token });
+  return {
+    ...daemon,
+    url,
+    run,
+    async json(...args: string[]) {
+      const result = await run('--json', ...args);
+      if (result.code !== 0 || result.stderr !== '') throw new Error(`nemesis --json ${args.join(' ')}: exit ${result.code}: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    },
+    async close() {
+      await daemon.close();
+      daemon.dir.remove();
+    },
+  };
+}
+
+/** The whitespace-separated cells of each line of a table (header included). */
+export const cells = (table: string): string[][] => table.trimEnd().split('\n').map((line) => line.trim().split(/\s+/));

@@ -1,9 +1,10 @@
 // ESLint flat config: typescript-eslint's recommended rules, type-aware, over the TypeScript sources.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', '.node/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', '.node/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use an `as const` object, not an enum.' }],
     },
+  },
+  {
+    // The dashboard runs in the browser as plain ES modules, with no build step.
+    files: ['web/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
   {
     // The simulated hypervisor is pure: no Node, no clocks, no randomness but the seeded one.

@@ -15,6 +15,7 @@ import { eventRoutes } from './http/routes/events.ts';
 import { hostRoutes } from './http/routes/host.ts';
 import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
+import { webRoutes } from './http/web.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
 
 declare module 'fastify' {
@@ -59,6 +60,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(swaggerUi, { routePrefix: '/docs' });
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
   await fastify.register(systemRoutes, { registry });
+  await fastify.register(webRoutes);
   await fastify.register(
     async (api) => {
       requireBearerToken(api, options.token);

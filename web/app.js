@@ -95,10 +95,9 @@ function render() {
  * taken, since it keeps running between requests (fast, at speed 1000).
  */
 async function refreshState() {
+  const [groups, scheduler] = await Promise.all([call('GET', '/scheduling-domains'), call('GET', '/scheduler')]);
   const before = await call('GET', '/host');
-  const [domains, groups, pcpus, scheduler] = await Promise.all([
-    call('GET', '/domains'), call('GET', '/scheduling-domains'), call('GET', '/host/pcpus'), call('GET', '/scheduler'),
-  ]);
+  const [domains, pcpus] = await Promise.all([call('GET', '/domains'), call('GET', '/host/pcpus')]);
   const host = await call('GET', '/host');
   state.host = host;
   state.domains = new Map(domains.map((/** @type {Domain} */ domain) => [domain.id, domain]));
@@ -125,9 +124,13 @@ function showLoadError(error) {
   hostError.textContent = error instanceof Error ? error.message : String(error);
 }
 
-/** @param {import('./usage-source.js').UsageSample} sample */
-function onSample(sample) {
+/**
+ * @param {import('./usage-source.js').UsageSample} sample
+ * @param {'stream' | 'poll'} from
+ */
+function onSample(sample, from) {
   hostError.textContent = '';
+  byId('sample-note').textContent = `Last sample: simulated ${formatSeconds(sample.now_ns)} s, over ${formatSeconds(sample.window_ns)} s of simulated time, ${from === 'stream' ? 'from the event stream' : 'worked out from successive CPU times'}.`;
   state.shares = new Map([...sample.domains].map(([id, pct]) => [id, { observed_pct: pct, ...state.expected?.get(id) }]));
   state.groupShares = sample.groups;
   renderShares(state.shares);

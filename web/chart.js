@@ -99,7 +99,7 @@ export function createShareChart(container) {
       height: height(),
       series,
       bands: bands.slice(1).map((_band, i) => ({ series: /** @type {[number, number]} */ ([i + 2, i + 1]) })),
-      scales: { x: { time: true }, y: { range: /** @type {[number, number]} */ ([0, maxPct]) } },
+      scales: { x: { time: true, range: (/** @type {uPlot} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => /** @type {[number, number]} */ ([max - HISTORY_S, max]) }, y: { range: /** @type {[number, number]} */ ([0, maxPct]) } },
       axes: [{}, { label: '% of one pCPU', size: 60 }],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },

@@ -84,7 +84,7 @@ function domainRows(domain, { domains, groups, onChange }) {
     h('td', { 'data-label': 'CPU %', class: 'num cpu-pct', text: '–' }),
     h('td', { 'data-label': 'Expected %', class: 'num expected-col expected-pct', text: '–' }),
     h('td', { 'data-label': 'Group', text: groupText(domain, domains, groups) }),
-    h('td', { class: 'actions' }, ...actions));
+    h('td', { class: 'actions-cell' }, h('div', { class: 'actions' }, ...actions)));
   return [row, h('tr', { class: 'error-row' }, h('td', { colspan: 10 }, error))];
 }
 

@@ -117,8 +117,8 @@ test('with the clock at speed 1000, the chart and the table update and the group
   await page.locator('[data-group] .group-pct').filter({ hasNotText: '–' }).waitFor();
   while (seen.length < 3 || !seen.slice(-3).every((pct) => Math.abs(pct - 10) <= 0.5)) {
     assert.ok(seen.length < 30, `the group's CPU % did not settle at 10: ${seen.join(', ')}`);
-    const previous = await page.locator('#clock-now').innerText();
-    await page.locator('#clock-now').filter({ hasNotText: previous }).waitFor();
+    const previous = await page.locator('#sample-note').innerText();
+    await page.locator('#sample-note').filter({ hasNotText: previous }).waitFor();
     seen.push(await groupPct());
   }
   const guestPct = Number(await row('guest').locator('.cpu-pct').innerText());
@@ -128,6 +128,8 @@ test('with the clock at speed 1000, the chart and the table update and the group
   // The chart has drawn its stacked bands and names each domain in its legend.
   assert.ok(await page.locator('#chart canvas').count() >= 1);
   assert.deepEqual(await page.locator('#chart .u-legend .u-series .u-label').allInnerTexts(), ['time', 'guest', 'stubdom', 'Domain-0']);
+  const legendValues = await page.locator('#chart .u-legend .u-series .u-value').allInnerTexts();
+  assert.ok(legendValues.slice(1, 3).every((value) => Math.abs(parseFloat(value) - 5) < 0.6), `the legend gives the latest shares: ${legendValues.join(', ')}`);
   assert.deepEqual(problems, []);
 });
 

@@ -69,7 +69,7 @@ export function openEventStream({ query, onEvent, onState }) {
     const response = await fetch(`${API}/events${query}`, { headers, signal: controller.signal, cache: 'no-store' });
     if (response.status === 401) {
       await requestToken();
-      return 'the daemon asked for a token';
+      return undefined; // try again at once, with the token
     }
     if (!response.ok || response.body === null) return `the daemon answered ${response.status}`;
     onState('open');
@@ -95,6 +95,7 @@ export function openEventStream({ query, onEvent, onState }) {
         reason = 'the connection to the daemon dropped';
       }
       if (controller.signal.aborted) return;
+      if (reason === undefined) continue;
       onState('lost', reason);
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, RETRY_MAX_MS);

@@ -141,3 +141,32 @@ test('screenshots at desktop and phone width', async () => {
   await page.screenshot({ path: new URL('dashboard-phone.png', ARTIFACTS_DIR).pathname, fullPage: true });
   assert.deepEqual(problems, []);
 });
+
+test('with a token, the page asks once, keeps it for the tab and sends it as a header, never in a URL', async () => {
+  const secured = await startDaemon({ pcpus: 1, token: 'dashboard-test-token-0123456789' });
+  try {
+    await secured.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = secured.app.server.address();
+    assert.ok(address !== null && typeof address === 'object');
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const urls: string[] = [];
+    const authorized: string[] = [];
+    tab.on('request', (request) => {
+      urls.push(request.url());
+      if (request.headers()['authorization'] === 'Bearer dashboard-test-token-0123456789') authorized.push(new URL(request.url()).pathname);
+    });
+    await tab.goto(`http://127.0.0.1:${address.port}/`);
+    await tab.getByLabel('Bearer token').fill('dashboard-test-token-0123456789');
+    await tab.getByRole('button', { name: 'Use token' }).click();
+    await tab.locator('#domains tbody th', { hasText: 'Domain-0' }).waitFor();
+    await tab.locator('#banner').waitFor({ state: 'hidden' });
+    assert.ok(authorized.includes('/api/v1/domains') && authorized.includes('/api/v1/events'), `sent with the header: ${authorized.join(', ')}`);
+    assert.ok(urls.every((url) => !url.includes('dashboard-test-token')), 'the token is in no URL');
+    assert.equal(await tab.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('nemesis.token')), 'dashboard-test-token-0123456789');
+    await context.close();
+  } finally {
+    await secured.close();
+    secured.dir.remove();
+  }
+});

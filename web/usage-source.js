@@ -121,7 +121,9 @@ export function createUsageSource({ poll, onSample, onError }) {
     /** @param {unknown} data a `usage` event's data */
     fromEvent(data) {
       lastStreamed = performance.now();
-      onSample(sampleFromEvent(data), 'stream');
+      const sample = sampleFromEvent(data);
+      // No simulated time in the interval (a frozen clock): no share to show.
+      if (sample.window_ns > 0) onSample(sample, 'stream');
     },
     stop() {
       stopped = true;

@@ -1,10 +1,11 @@
 // ESLint flat config: typescript-eslint's recommended rules, type-aware (the project
 // service gives every rule the type checker's view), over the TypeScript sources.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', '.node/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', '.node/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,8 +29,13 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard runs in the browser as plain ES modules, with no build step.
+    files: ['web/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // The simulated hypervisor is pure: no clocks, no randomness but the seeded one. (What it
-    // may import is dependency-cruiser's rule: .dependency-cruiser.cjs.)
+    // may import is dependency-cruiser's rule: .dependency-cruiser.mjs.)
     files: ['src/hypervisor/**/*.ts'],
     rules: {
       'no-restricted-globals': [

@@ -24,6 +24,7 @@ import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
 import { usageRoutes } from './http/routes/usage.ts';
 import type { StreamHub } from './http/sse.ts';
+import { webRoutes } from './http/web.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
 
 declare module 'fastify' {
@@ -147,6 +148,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(swaggerUi, { routePrefix: '/docs' });
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
   await fastify.register(systemRoutes, { registry, metricsAuth: options.metricsPublic === true ? undefined : bearerCheck(options.token) });
+  await fastify.register(webRoutes);
   await fastify.register(
     async (api) => {
       requireBearerToken(api, options.token);

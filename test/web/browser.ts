@@ -1,0 +1,36 @@
+/**
+ * Headless Chromium for the dashboard's tests: Debian's `chromium` package,
+ * installed here when missing (CI runs as root on a fresh machine), driven by
+ * playwright-core. Nothing reaches the network: background services are off.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots and other things a person looks at after a run (gitignored). */
+export const ARTIFACTS_DIR = new URL('../../test-artifacts/', import.meta.url);
+
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`${CHROMIUM} is missing and this is not root: install Debian's chromium package (apt-get install -y chromium) to run the dashboard tests`);
+  }
+  const apt = (...args: string[]): void => {
+    execFileSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  };
+  apt('update');
+  apt('install', '-y', '--no-install-recommends', 'chromium');
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
+}
+
+/** Playwright starts the browser on a fresh temporary profile (user-data-dir) of its own and removes it on close. */
+export async function launchBrowser(): Promise<Browser> {
+  ensureChromium();
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}

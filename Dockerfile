@@ -8,7 +8,7 @@
 # (scripts/node-env.sh), so a rebuild gets the same runtime: bump both together.
 # The runtime stage is the Debian 12 slim image that node:*-bookworm-slim is built
 # on, plus the node binary alone: npm, yarn, corepack and 67 MB of C headers stay
-# out, which takes the image from 342 MB to under 300 MB.
+# out, which takes the image from 342 MB to 262 MB.
 
 # Build stage: the TypeScript compiler and the other dev dependencies live only here.
 FROM node:24.21.0-bookworm-slim AS build

@@ -14,7 +14,8 @@
 #   6. removes every container, volume and image it made (not the cached stand-ins).
 # Last line: container image_mb=<n> start_s=<n> stop_exit=<n> restored=<yes|no>
 # Usage: scripts/container-check.sh [--clean-base]
-# Takes about 4 min with the stand-ins cached, about 9 min without (see notes/container.md).
+# Takes 6 to 8 min with the stand-ins cached and about 17 without, on a busy 2-core machine
+# (notes/container.md has the figures). Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ clean_base=0
 case "${1:-}" in
   '') ;;
   --clean-base) clean_base=1 ;;
-  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "container-check: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -351,6 +352,7 @@ main() {
         && group.members.some((m) => String(m.domain) === process.env.STUBDOM);
       process.exit(ok ? 0 : 1);'; then
     restored=yes
+    log "restored: guest is running, stubdom (id ${stubdom_id}) is still in its scheduling domain"
   else
     log "not restored: guest ${guest}; group ${group}"
   fi

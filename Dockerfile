@@ -1,6 +1,6 @@
 # nemesisd: the control plane of a simulated Xen host.
 #   docker build -t nemesisd .
-#   docker run -d -e NEMESIS_TOKEN=change-me -v nemesis-data:/data -p 8000:8000 nemesisd
+#   docker run -d -e NEMESIS_TOKEN=$(openssl rand -hex 16) -v nemesis-data:/data -p 8000:8000 nemesisd
 # With podman, build with `podman build --format docker` or the HEALTHCHECK is dropped
 # (the OCI image format has none). scripts/container-check.sh builds and runs it.
 #
@@ -48,6 +48,7 @@ COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY migrations ./migrations
 COPY openapi.yaml ./
+COPY web ./web
 COPY --from=build /app/dist ./dist
 
 # The database lives in a directory, not a file mount: SQLite's WAL writes its

@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import underPressure from '@fastify/under-pressure';
+import underPressure, { TYPE_EVENT_LOOP_DELAY } from '@fastify/under-pressure';
 import { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Control } from './control/index.ts';
 import { apiError } from './control/errors.ts';
@@ -55,6 +55,8 @@ export interface AppOptions {
 
 /** Seconds a client is asked to wait when the daemon is overloaded. */
 const OVERLOAD_RETRY_AFTER_S = 5;
+/** How long after start-up the event-loop samples are not held against the daemon: two of under-pressure's 1 s samples. */
+const PRESSURE_GRACE_MS = 2_000;
 
 /**
  * Instance options: strict validation (no coercion, unknown properties
@@ -114,10 +116,16 @@ async function loadProtection(fastify: FastifyInstance, options: AppOptions): Pr
   const maxEventLoopDelay = options.maxEventLoopDelay_ms ?? 0;
   const maxHeapUsedBytes = options.maxHeapUsedBytes ?? 0;
   if (maxEventLoopDelay > 0 || maxHeapUsedBytes > 0) {
+    // The first event-loop samples measure start-up's own work (schema compilation, listen), not load.
+    let ready_at_ms = Number.POSITIVE_INFINITY;
+    fastify.addHook('onReady', async () => {
+      ready_at_ms = performance.now();
+    });
     await fastify.register(underPressure, {
       maxEventLoopDelay,
       maxHeapUsedBytes,
       pressureHandler: async (_request, reply, type) => {
+        if (type === TYPE_EVENT_LOOP_DELAY && !(performance.now() - ready_at_ms >= PRESSURE_GRACE_MS)) return;
         void reply.header('retry-after', OVERLOAD_RETRY_AFTER_S);
         throw apiError('OVERLOADED', `the daemon is overloaded (${type}); retry in ${OVERLOAD_RETRY_AFTER_S} s`);
       },

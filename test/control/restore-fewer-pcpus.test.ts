@@ -1,8 +1,8 @@
 /**
- * Restarted on a host with fewer pCPUs (the documented behaviour, README
- * "The control plane" and src/control/restore.ts): Domain-0 follows the
- * host; a domain pinned to a pCPU the host no longer has is refused by the
- * hypervisor and halted, and reported; the rest come back as they were.
+ * Restarted on a host with fewer pCPUs (README "The control plane",
+ * src/control/restore.ts): Domain-0 follows the host; a domain pinned only to
+ * pCPUs the host no longer has is repaired (pinned to all) and reported, not
+ * halted; the rest come back as they were, groups included.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ describe('restore on fewer pCPUs', () => {
   const dir = tempDir();
   after(() => dir.remove());
 
-  it('halts and reports what no longer fits; the rest, groups included, comes back', () => {
+  it('repairs and reports what no longer fits; everything, groups included, comes back', () => {
     const path = join(dir.path, 'shrunk.db');
     const big = setupControl(path, 4);
     big.control.domains.create({ name: 'free', vcpus: 2, start: true });
@@ -29,20 +29,23 @@ describe('restore on fewer pCPUs', () => {
 
     const small = setupControl(path, 2);
     try {
-      assert.deepEqual(small.control.restore.failed.map((f) => f.domid), [2]);
-      assert.match(small.control.restore.failed[0]!.reason, /pCPU 3 does not exist/);
-      assert.deepEqual(small.control.restore.restored, [1, 3]);
+      assert.deepEqual(small.control.restore.failed, []);
+      // Domain-0's pin of its vCPU 3 to pCPU 3, and the guest's only pCPU, are gone.
+      assert.deepEqual(small.control.restore.repaired.map((r) => r.domid), [0, 2]);
+      assert.match(small.control.restore.repaired[1]!.changes, /vCPU 0 affinity \[3\] became "all"/);
+      assert.deepEqual(small.control.restore.restored, [1, 2, 3]);
       const state = (name: string) => small.control.domains.get(name).state;
-      assert.deepEqual([state('free'), state('pinned'), state('low')], ['running', 'halted', 'running']);
+      assert.deepEqual([state('free'), state('pinned'), state('low')], ['running', 'running', 'running']);
+      assert.deepEqual(small.control.domains.listVcpus('pinned').map((v) => v.affinity), ['all']);
       const domain0 = small.control.domains.get('Domain-0');
       assert.deepEqual([domain0.vcpus, domain0.max_vcpus], [2, 2]);
       assert.deepEqual(small.control.domains.listVcpus('low').map((v) => v.affinity), [[1]]);
-      // The group keeps its halted member in the configuration; in the hypervisor only the live one is in it.
+      // The group comes back whole, in the configuration and in the hypervisor.
       const group = small.control.schedulingDomains.get('free');
-      assert.deepEqual(group.members.map((m) => [m.domain, m.share, m.active]), [[2, 256, false], [3, 512, true]]);
+      assert.deepEqual(group.members.map((m) => [m.domain, m.share, m.active]), [[2, 256, true], [3, 512, true]]);
       const live = small.host.domctl({ op: 'schedgroup', cmd: 'get', master: 1 });
       assert.ok(live.ok);
-      assert.deepEqual(live.value.members, [{ domid: 3, share: 512 }]);
+      assert.deepEqual(live.value.members, [{ domid: 2, share: 256 }, { domid: 3, share: 512 }]);
     } finally {
       small.store.close();
     }

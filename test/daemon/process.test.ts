@@ -25,6 +25,15 @@ function listeningUrl(child: ChildProcess): Promise<string> {
   });
 }
 
+/** SIGKILL a detached child's whole process group; one that is gone already (ESRCH) is fine. */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-(child.pid ?? 0), 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
 describe('the daemon process', () => {
   it('serve HTTP on a free port, then exit 0 on SIGTERM with the change on disk', async () => {
     const dir = tempDir();
@@ -112,10 +121,12 @@ describe('the daemon process', () => {
   it('stop when a supervisor sends SIGTERM to `npm start`: npm hands the signal to the daemon itself', async () => {
     const dir = tempDir();
     // --ignore-scripts skips prestart's build (npm test has built); start itself still runs.
+    // In a process group of its own, so that whatever happens, nothing npm started outlives the test.
     const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
       cwd: ROOT,
       env: { ...process.env, PORT: '0', NEMESIS_DB: join(dir.path, 'nemesis.db'), NEMESIS_PCPUS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     try {
       const url = await listeningUrl(child);
@@ -128,7 +139,7 @@ describe('the daemon process', () => {
       // Nothing is left holding the port: the daemon got the signal and closed.
       await assert.rejects(fetch(`${url}/healthz`));
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      killGroup(child);
       dir.remove();
     }
   });

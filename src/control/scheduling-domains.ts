@@ -38,8 +38,8 @@ export interface SchedulingDomainManager {
   /** Change the master's share. */
   update(masterRef: string, spec: UpdateGroupSpec): GroupView;
   remove(masterRef: string): void;
-  /** Creates the group when the master has none yet. */
-  addMember(masterRef: string, spec: MemberSpec): GroupView;
+  /** Creates the group when the master has none yet; answers the group and the member's domid. */
+  addMember(masterRef: string, spec: MemberSpec): { group: GroupView; member: number };
   removeMember(masterRef: string, memberRef: string): GroupView;
   setMemberShare(masterRef: string, memberRef: string, spec: MemberShareSpec): GroupView;
 }
@@ -182,7 +182,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       commit(ctx, steps, { saveGroups: [group] });
       if (existing === undefined) publish('scheduling-domain.created', { master: master.domid, members: [] });
       publish('scheduling-domain.member-added', { master: master.domid, member: member.domid, share: member.share });
-      return view(group);
+      return { group: view(group), member: member.domid };
     },
 
     removeMember(masterRef, memberRef) {

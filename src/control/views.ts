@@ -22,7 +22,7 @@ export function domainView(state: ConfigState, domain: DomainRecord, info: Domai
     memory_mb: domain.memory_mb,
     sched: { weight: domain.weight, cap: domain.cap },
     workload: domain.workload,
-    scheduling_domain: state.masterOfMember(domain.domid) ?? null,
+    scheduling_domain: state.masterOfMember(domain.domid) ?? (state.group(domain.domid) === undefined ? null : domain.domid),
     cpu_time_ns: info?.cpu_time_ns ?? 0,
   };
 }

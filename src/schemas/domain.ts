@@ -19,7 +19,9 @@ export const Domain = Type.Object(
     memory_mb: Type.Integer({ minimum: 1 }),
     sched: ref(DomainSched),
     workload: ref(Workload),
-    scheduling_domain: Nullable(Type.Integer({ minimum: 0, description: "Master's domid when a member of a scheduling domain." })),
+    scheduling_domain: Nullable(
+      Type.Integer({ minimum: 0, description: "The scheduling domain it belongs to (its master's domid; a master's own id); null outside one." }),
+    ),
     cpu_time_ns: Nanoseconds('Simulated CPU time consumed, cumulative, all vCPUs (0 while halted).'),
   },
   { $id: 'Domain', additionalProperties: false },
@@ -39,6 +41,7 @@ export const CreateDomainRequest = Type.Object(
     weight: Type.Optional(Weight),
     cap: Type.Optional(Cap),
     workload: Type.Optional(ref(Workload)),
+    affinity: Type.Optional(ref(Affinity)),
     start: Type.Optional(Type.Boolean({ description: 'Start it at once (default false: created halted).' })),
   },
   { $id: 'CreateDomainRequest', additionalProperties: false },

@@ -25,7 +25,7 @@ describe('/api/v1/scheduling-domains', () => {
       await d.request('POST', '/api/v1/domains', { name: 'stubdom', start: true });
       assert.equal((await d.request('PUT', '/api/v1/domains/guest/sched', { cap: 10 })).status, 200);
       const add = await d.request('POST', '/api/v1/scheduling-domains/guest/members', { domain: 'stubdom' });
-      assert.equal(add.status, 200);
+      assert.equal(add.status, 201);
       assert.deepEqual(add.body.members, [{ domain: 2, share: 256, active: true }]);
       assert.equal((await d.request('GET', '/api/v1/domains/stubdom')).body.scheduling_domain, 1);
 

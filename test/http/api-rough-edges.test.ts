@@ -5,17 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers.ts';
-
-async function withDaemon(pcpus: number, body: (d: TestDaemon) => Promise<void>): Promise<void> {
-  const d = await startDaemon({ pcpus });
-  try {
-    await body(d);
-  } finally {
-    await d.close();
-    d.dir.remove();
-  }
-}
+import { withDaemon } from '../helpers.ts';
 
 describe('a master keeps a cap set for a larger group when members leave', () => {
   it('unrelated updates succeed, the cap is kept, and only a new cap above the limit is refused', () =>

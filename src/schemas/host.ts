@@ -8,12 +8,21 @@ export const Clock = Type.Object(
   {
     now_ns: Nanoseconds('Simulated time since the host booted.'),
     speed: Type.Number({ minimum: 0, maximum: MAX_SPEED, description: '0 = frozen, 1 = real time, up to 1000.' }),
-    skipped_ns: Nanoseconds('Simulated time given up after stalls of the tick loop, in total.'),
-    lag_ms: Type.Number({ minimum: 0, description: 'How late the last tick fired.' }),
-    max_lag_ms: Type.Number({ minimum: 0, description: 'The latest any tick fired.' }),
-    ticks: Type.Integer({ minimum: 0, description: 'Ticks of the real-time loop so far.' }),
-    missed_ticks: Type.Integer({ minimum: 0, description: 'Tick deadlines passed before the loop ran (folded into later ticks).' }),
-    running: Type.Boolean({ description: 'Whether the real-time loop is running.' }),
+    skipped_ns: Nanoseconds('Simulated time given up after stalls of the real-time loop, in total.'),
+    running: Type.Boolean({ description: 'Whether simulated time moves by itself (the real-time loop runs and the speed is above 0).' }),
+    loop: Type.Object(
+      {
+        running: Type.Boolean({ description: 'Whether its timer is armed (at speed 0 it fires and moves nothing).' }),
+        ticks: Type.Integer({ minimum: 0, description: 'Its ticks so far.' }),
+        late_ticks: Type.Integer({ minimum: 0, description: 'Deadlines passed before it ran (folded into later ticks).' }),
+        last_late_ms: Type.Number({ minimum: 0, description: 'How late its last tick fired.' }),
+        max_late_ms: Type.Number({ minimum: 0, description: 'The latest any tick fired (a long advance holds the loop up while it computes).' }),
+      },
+      {
+        additionalProperties: false,
+        description: "The real-time loop that moves simulated time: wall-clock figures of the daemon's process, not the scheduler's ticks.",
+      },
+    ),
   },
   { $id: 'Clock', additionalProperties: false },
 );

@@ -42,6 +42,8 @@ export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | unde
       parked: v.parked,
       runstate_ns: { ...v.runstate_ns },
       wakeups: v.wakeups,
+      active: v.active,
+      wake_latency: { ...v.wake_latency },
     }));
   }
   return domain.affinity.map((affinity, id) => ({
@@ -55,6 +57,8 @@ export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | unde
     parked: false,
     runstate_ns: { running: 0, runnable: 0, blocked: 0, offline: 0 },
     wakeups: 0,
+    active: false,
+    wake_latency: { count: 0, mean_ns: 0, max_ns: 0, p99_ns: 0 },
   }));
 }
 

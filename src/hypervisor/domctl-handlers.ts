@@ -7,6 +7,7 @@ import { affinityMask, initialSched, resolveSched } from './checks.ts';
 import type { CreateDomain, DomainInfo, DomctlOp, PcpuInfo, SchedGroupInfo, SchedGroupOp, VcpuInfo } from './domctl.ts';
 import type { Engine } from './engine.ts';
 import { invariant } from './invariant.ts';
+import { summarizeLatency } from './latency-histogram.ts';
 import { DEFAULT_SHARE } from './limits.ts';
 import { RUNSTATE_NAMES, Runstate, type Domain, type Vcpu } from './model.ts';
 import { schedStats } from './usage-domctls.ts';
@@ -216,6 +217,8 @@ function vcpuInfo(engine: Engine, vcpu: Vcpu): VcpuInfo {
     cpu_time_ns: engine.runstateNs(vcpu, Runstate.running),
     runstate_ns: runstate_ns as VcpuInfo['runstate_ns'],
     wakeups: vcpu.wakeups,
+    wake_latency: summarizeLatency(vcpu.wakeLatency),
+    active: sched.active,
     credit: sched.credit,
     priority: sched.priority,
     parked: sched.parked,

@@ -9,6 +9,7 @@
  */
 import { EventQueue } from './event-queue.ts';
 import { invariant } from './invariant.ts';
+import { newLatencyStats, recordLatency } from './latency-histogram.ts';
 import type { DomainFacts, HostFacts } from './facts.ts';
 import { DEFAULT_SHARE, MAX_PCPUS } from './limits.ts';
 import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
@@ -315,6 +316,10 @@ export class Engine implements HostFacts {
     if (next !== null) {
       if (next.processor !== pcpu.id) this.setProcessor(next, pcpu.id);
       next.runStart_ns = now;
+      if (next.wokeAt_ns >= 0) {
+        recordLatency(next.wakeLatency, now - next.wokeAt_ns);
+        next.wokeAt_ns = -1;
+      }
       this.updateRunstate(next);
     }
     this.trace.switch(now, pcpu.id, next === null ? -1 : next.domain.domid, next === null ? -1 : next.id);
@@ -356,9 +361,14 @@ export class Engine implements HostFacts {
     if (runnable !== vcpu.runnable) {
       vcpu.runnable = runnable;
       if (runnable) {
-        if (cause === 'wake') vcpu.wakeups++;
+        if (cause === 'wake') {
+          vcpu.wakeups++;
+          vcpu.wokeAt_ns = this.clock_ns;
+        }
         this.scheduler.wake(vcpu, this.clock_ns, cause);
       } else {
+        // A wake that never reached a pCPU (paused, parked, unplugged first) has no latency.
+        vcpu.wokeAt_ns = -1;
         this.scheduler.sleep(vcpu, this.clock_ns);
       }
     }
@@ -450,6 +460,8 @@ export class Engine implements HostFacts {
       runStart_ns: this.clock_ns,
       wakeGen: 0,
       wakeups: 0,
+      wokeAt_ns: -1,
+      wakeLatency: newLatencyStats(),
       priv: null,
     };
     return vcpu;

@@ -85,6 +85,16 @@ export const Vcpu = Type.Object(
       { additionalProperties: false, description: "Cumulative time in each runstate (Xen's vcpu_runstate_info); all 0 while halted." },
     ),
     wakeups: Type.Integer({ minimum: 0, description: 'Times it woke (became runnable) since the domain started.' }),
+    active: Type.Boolean({ description: "Earning credit in the scheduler's accounting (on its accounting entity's active list); false while halted." }),
+    wake_latency: Type.Object(
+      {
+        count: Type.Integer({ minimum: 0, description: 'Wakes that reached a pCPU.' }),
+        mean_ns: Nanoseconds('Mean time from waking to running.'),
+        max_ns: Nanoseconds('The longest.'),
+        p99_ns: Nanoseconds('99th percentile, from a log histogram of 4 buckets per doubling: an upper bound at most 19% above it (exact for one wake).'),
+      },
+      { additionalProperties: false, description: 'Wake-to-run latency since the domain started (all 0 while halted).' },
+    ),
   },
   { $id: 'Vcpu', additionalProperties: false },
 );

@@ -94,3 +94,21 @@ describe('affinity at creation', () => {
       assert.equal((await d.request('GET', '/api/v1/domains/p')).status, 404);
     }));
 });
+
+describe('the vCPU view', () => {
+  it('says whether a vCPU is active in accounting and gives its wake latency', () =>
+    withDaemon(1, async (d) => {
+      await d.request('POST', '/api/v1/domains', { name: 'hog', start: true });
+      await d.request('POST', '/api/v1/domains', { name: 'io', start: true, workload: { type: 'duty', run_ms: 1, sleep_ms: 9 } });
+      await d.request('POST', '/api/v1/domains', { name: 'quiet', start: true, workload: { type: 'idle' } });
+      await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
+      const [hog] = (await d.request('GET', '/api/v1/domains/hog/vcpus')).body;
+      const [io] = (await d.request('GET', '/api/v1/domains/io/vcpus')).body;
+      const [quiet] = (await d.request('GET', '/api/v1/domains/quiet/vcpus')).body;
+      assert.deepEqual([hog.active, quiet.active], [true, false]);
+      // The hog woke once, at start; the duty guest about every 10 ms and ran each time.
+      assert.equal(hog.wake_latency.count, 1);
+      assert.ok(io.wake_latency.count >= io.wakeups - 1 && io.wake_latency.count > 90, JSON.stringify(io.wake_latency));
+      assert.ok(io.wake_latency.max_ns >= io.wake_latency.p99_ns && io.wake_latency.p99_ns >= 0);
+    }));
+});

@@ -197,12 +197,14 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       requireState(domain, transition.from);
       clock.sync();
       const steps = host.plan();
+      let afterwards = (): void => undefined;
       if (action === 'start') bringUp(ctx, steps, domain, false);
       else if (action === 'pause') plan(steps, { op: 'pausedomain', domid: domain.domid });
       else if (action === 'unpause') plan(steps, { op: 'unpausedomain', domid: domain.domid });
-      else takeDown(steps, domain);
+      else afterwards = takeDown(ctx, steps, domain);
       const next: DomainRecord = { ...domain, state: transition.to };
       commit(ctx, steps, { upsertDomains: [next] });
+      afterwards();
       publish(transition.event, next, { state: next.state });
       return view(next);
     },

@@ -39,9 +39,17 @@ export function bringUp(
   if (group !== undefined) applyGroup(ctx, steps, group);
 }
 
-/** Take `domain` out of the hypervisor; the hypervisor drops its memberships with it. */
-export function takeDown(steps: DomctlPlan, domain: DomainRecord): void {
+/**
+ * Take `domain` out of the hypervisor; the hypervisor drops its memberships
+ * with it. Answers what to bank once the plan is applied: the CPU time of the
+ * group it led there, which ends with it.
+ */
+export function takeDown(ctx: ControlContext, steps: DomctlPlan, domain: DomainRecord): () => void {
+  const group = ctx.host.domctl({ op: 'schedgroup', cmd: 'get', master: domain.domid });
   plan(steps, { op: 'destroydomain', domid: domain.domid });
+  if (!group.ok) return () => undefined;
+  const used_ns = group.value.cpu_time_ns;
+  return () => ctx.endedGroupCpuNs.set(domain.domid, (ctx.endedGroupCpuNs.get(domain.domid) ?? 0) + used_ns);
 }
 
 /** Create `group` in the hypervisor with its live members (its master must be live). */

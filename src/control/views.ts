@@ -62,20 +62,14 @@ export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | unde
   }));
 }
 
-export function groupView(
-  group: GroupRecord,
-  isLive: (domid: number) => boolean,
-  live: SchedGroupInfo | undefined,
-  cpuTimeNs: (domid: number) => number,
-): GroupView {
+/** `ended_ns`: what its earlier hypervisor groups used (those ended with their master's shutdown). */
+export function groupView(group: GroupRecord, live: SchedGroupInfo | undefined, ended_ns: number): GroupView {
   const active = live !== undefined;
   const members = group.members.map((m) => ({
     domain: m.domid,
     share: m.share,
     active: active && live.members.some((lm) => lm.domid === m.domid),
   }));
-  const cpu_time_ns = [group.master, ...group.members.map((m) => m.domid)]
-    .filter(isLive)
-    .reduce((sum, domid) => sum + cpuTimeNs(domid), 0);
+  const cpu_time_ns = ended_ns + (live?.cpu_time_ns ?? 0);
   return { master: group.master, master_share: group.master_share, active, members, cpu_time_ns };
 }

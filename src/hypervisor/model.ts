@@ -52,6 +52,9 @@ export interface Vcpu {
 export interface SchedulingGroup {
   /** Members in the order they joined; the master is not among them. */
   readonly members: Domain[];
+  /** CPU time its domains used while in it: each one's CPU time when it joined, and what leavers used. */
+  readonly joinedAt_ns: Map<Domain, number>;
+  left_ns: number;
 }
 
 export interface Domain {

@@ -1,6 +1,6 @@
 /** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
 import { Type } from '@sinclair/typebox';
-import { credit } from '../hypervisor/index.ts';
+import { credit, SCHED_PROFILE_NAMES } from '../hypervisor/index.ts';
 import { MAX_ADVANCE_MS, MAX_SPEED } from '../runtime/tick-loop.ts';
 import { Nanoseconds, Nullable, ref } from './common.ts';
 
@@ -78,9 +78,15 @@ const RatelimitUs = Type.Integer({
   description: '0 (off) or 100..500000, not above the timeslice (default 1000).',
 });
 
+const profileLiterals = SCHED_PROFILE_NAMES.map((name) => Type.Literal(name));
+const PROFILE_TEXT = 'xen-3.1: sampled accounting, ratelimit_us 0, tslice_ms 30 (Xen 3.1\'s rules); xen-4.x: exact accounting, ratelimit_us 1000, tslice_ms 30 (the defaults).';
+
 export const Scheduler = Type.Object(
   {
     name: Type.String({ examples: ['credit'] }),
+    profile: Type.Union([...profileLiterals, Type.Literal('custom')], {
+      description: `The profile the parameters are exactly, or custom. ${PROFILE_TEXT}`,
+    }),
     tick_ms: Type.Number({ description: 'The tick period (read-only).' }),
     tslice_ms: TsliceMs,
     ratelimit_us: RatelimitUs,
@@ -90,7 +96,14 @@ export const Scheduler = Type.Object(
 );
 
 export const SetSchedulerRequest = Type.Object(
-  { tslice_ms: Type.Optional(TsliceMs), ratelimit_us: Type.Optional(RatelimitUs), accounting: Type.Optional(Accounting) },
+  {
+    profile: Type.Optional(
+      Type.Union(profileLiterals, { description: `Set all three parameters at once; any of them given beside it overrides it. ${PROFILE_TEXT}` }),
+    ),
+    tslice_ms: Type.Optional(TsliceMs),
+    ratelimit_us: Type.Optional(RatelimitUs),
+    accounting: Type.Optional(Accounting),
+  },
   { $id: 'SetSchedulerRequest', additionalProperties: false, minProperties: 1 },
 );
 

@@ -33,13 +33,12 @@ const DEFAULT_SEED = 1;
 const EventRank = { tick: 0, account: 1, wake: 2, pcpuTimer: 3, usageSample: 4 } as const;
 
 type HostEvent =
-  | { readonly kind: 'tick' }
+  | { readonly kind: 'tick'; readonly pcpu: Pcpu }
   | { readonly kind: 'account' }
   | { readonly kind: 'wake'; readonly vcpu: Vcpu; readonly gen: number }
   | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number }
   | { readonly kind: 'usageSample' };
 
-const TICK_EVENT: HostEvent = { kind: 'tick' };
 const ACCOUNT_EVENT: HostEvent = { kind: 'account' };
 const USAGE_SAMPLE_EVENT: HostEvent = { kind: 'usageSample' };
 
@@ -66,7 +65,14 @@ export class Engine implements HostFacts {
     this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext());
     this.usage = new UsageHistory(options.pcpus);
     this.events.push(USAGE_SAMPLE_NS, EventRank.usageSample, USAGE_SAMPLE_EVENT);
-    this.events.push(this.scheduler.tick_ns, EventRank.tick, TICK_EVENT);
+    // Each pCPU's tick timer has its own phase, spread evenly over the tick period (Xen arms it as
+    // each CPU comes up). pCPU 0 is the master: accounting falls on its ticks, before the others' of
+    // that period.
+    const tick_ns = this.scheduler.tick_ns;
+    for (const pcpu of this.pcpus) {
+      const phase_ns = Math.floor((pcpu.id * tick_ns) / this.pcpus.length);
+      this.events.push(tick_ns + phase_ns, EventRank.tick, { kind: 'tick', pcpu });
+    }
     this.events.push(this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
   }
 
@@ -241,8 +247,8 @@ export class Engine implements HostFacts {
   private handle(event: HostEvent): void {
     switch (event.kind) {
       case 'tick':
-        for (const pcpu of this.pcpus) this.scheduler.tick(pcpu.id, this.clock_ns);
-        this.events.push(this.clock_ns + this.scheduler.tick_ns, EventRank.tick, TICK_EVENT);
+        this.scheduler.tick(event.pcpu.id, this.clock_ns);
+        this.events.push(this.clock_ns + this.scheduler.tick_ns, EventRank.tick, event);
         return;
       case 'account':
         this.scheduler.account(this.clock_ns);

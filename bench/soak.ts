@@ -5,7 +5,7 @@
  * changes and power actions from bounded request loops (each waits for its
  * answer), /healthz and /api/v1/host sampled on the side, and two SSE clients,
  * one of which never reads. Prints errors (5xx, refusals, timeouts), the
- * daemon's RSS at start and end, the tick loop's lateness p99 (clock.lag_ms of
+ * daemon's RSS at start and end, the tick loop's lateness p99 (clock.loop.last_late_ms of
  * GET /api/v1/host, sampled every 100 ms) and the /healthz p99. Last line:
  *   soak errors=<n> rss_growth_mb=<n> tick_late_p99_ms=<n> healthz_p99_ms=<n>
  * Targets for 5 minutes: errors=0, rss_growth_mb ≤ 20, tick_late_p99_ms ≤ 2, healthz_p99_ms ≤ 20.
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     const deadline = performance.now() + DURATION_MS;
     const healthz: number[] = [];
     const lateness: number[] = [];
-    let clock: { lag_ms: number; max_lag_ms: number; ticks: number; missed_ticks: number; skipped_ns: number } | undefined;
+    let clock: { skipped_ns: number; loop: { ticks: number; late_ticks: number; last_late_ms: number; max_late_ms: number } } | undefined;
     const worker = async (w: number): Promise<void> => {
       const own = domains.filter((_, i) => Math.floor(i / GROUP_SIZE) % WORKERS === w);
       while (performance.now() < deadline) await step(api, own);
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
         const host = (await call(api, 'GET', '/host')) as { clock: NonNullable<typeof clock> } | undefined;
         if (host === undefined) return;
         clock = host.clock;
-        lateness.push(host.clock.lag_ms);
+        lateness.push(host.clock.loop.last_late_ms);
       }),
     ]);
     const rssEnd = rssMb(daemon.pid);
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     console.log(`daemon CPU ${((100 * cpuUsed) / (DURATION_MS / 1000)).toFixed(0)}% of one core; machine load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores here: above 2, every figure includes waiting for a core)`);
     console.log(`errors ${errors.count}${errors.examples.map((e) => `\n  ${e}`).join('')}`);
     console.log(`RSS start ${rssStart.toFixed(1)} MB, end ${rssEnd.toFixed(1)} MB, growth ${growth.toFixed(1)} MB`);
-    console.log(`tick lateness (${lateness.length} samples of clock.lag_ms): p50 ${percentile(lateness, 0.5).toFixed(2)} ms, p99 ${lateP99.toFixed(2)} ms; daemon max_lag_ms ${clock?.max_lag_ms ?? '?'}, ticks ${clock?.ticks ?? '?'}, missed ${clock?.missed_ticks ?? '?'}, skipped ${clock?.skipped_ns ?? '?'} ns`);
+    console.log(`tick lateness (${lateness.length} samples of clock.loop.last_late_ms): p50 ${percentile(lateness, 0.5).toFixed(2)} ms, p99 ${lateP99.toFixed(2)} ms; daemon loop max_late_ms ${clock?.loop.max_late_ms ?? '?'}, ticks ${clock?.loop.ticks ?? '?'}, late ${clock?.loop.late_ticks ?? '?'}, skipped ${clock?.skipped_ns ?? '?'} ns`);
     console.log(`/healthz (${healthz.length} samples): p50 ${percentile(healthz, 0.5).toFixed(2)} ms, p99 ${healthzP99.toFixed(2)} ms`);
     console.log(`soak errors=${errors.count} rss_growth_mb=${growth.toFixed(1)} tick_late_p99_ms=${lateP99.toFixed(2)} healthz_p99_ms=${healthzP99.toFixed(2)}`);
   } finally {

@@ -77,3 +77,14 @@ export async function build(t: TestContext, options: Partial<DaemonOptions> = {}
     clearTimeout(timer);
   }
 }
+
+/** Run `body` against a fresh frozen daemon with `pcpus` pCPUs, then close it and remove its files. */
+export async function withDaemon(pcpus: number, body: (d: TestDaemon & { dir: TempDir }) => Promise<void>): Promise<void> {
+  const d = await startDaemon({ pcpus });
+  try {
+    await body(d);
+  } finally {
+    await d.close();
+    d.dir.remove();
+  }
+}

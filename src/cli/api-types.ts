@@ -138,7 +138,7 @@ export interface paths {
         get: operations["getScheduler"];
         /**
          * Set the scheduler parameters
-         * @description Change any of tslice_ms, ratelimit_us and accounting; persisted.
+         * @description Change any of tslice_ms, ratelimit_us and accounting, or all three with a profile (xen-3.1 or xen-4.x); persisted.
          */
         put: operations["setScheduler"];
         post?: never;
@@ -163,7 +163,7 @@ export interface paths {
         put?: never;
         /**
          * Create a domain
-         * @description Created halted unless `start` is true. The new domid is never reused.
+         * @description Created halted unless `start` is true; `affinity` (default "all") pins every vCPU, as the affinity call's `pcpus`. The new domid is never reused.
          */
         post: operations["createDomain"];
         delete?: never;
@@ -456,7 +456,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a member
-         * @description The domain returns to its own weight and cap.
+         * @description The domain returns to its own weight and cap. The scheduling domain stays, empty, until dissolved.
          */
         delete: operations["removeSchedulingDomainMember"];
         options?: never;
@@ -630,7 +630,7 @@ export interface components {
             memory_mb: number;
             sched: components["schemas"]["DomainSched"];
             workload: components["schemas"]["Workload"];
-            /** @description Master's domid when a member of a scheduling domain. */
+            /** @description The scheduling domain it belongs to (its master's domid; a master's own id); null outside one. */
             scheduling_domain: number | null;
             /** @description Simulated CPU time consumed, cumulative, all vCPUs (0 while halted). */
             cpu_time_ns: number;
@@ -650,6 +650,7 @@ export interface components {
             /** @description Percent of one pCPU; 0 = no cap. At most 100 × max_vcpus (a master: of its whole scheduling domain). */
             cap?: number;
             workload?: components["schemas"]["Workload"];
+            affinity?: components["schemas"]["Affinity"];
             /** @description Start it at once (default false: created halted). */
             start?: boolean;
         };
@@ -699,6 +700,19 @@ export interface components {
             };
             /** @description Times it woke (became runnable) since the domain started. */
             wakeups: number;
+            /** @description Earning credit in the scheduler's accounting (on its accounting entity's active list); false while halted. */
+            active: boolean;
+            /** @description Wake-to-run latency since the domain started (all 0 while halted). */
+            wake_latency: {
+                /** @description Wakes that reached a pCPU. */
+                count: number;
+                /** @description Mean time from waking to running. */
+                mean_ns: number;
+                /** @description The longest. */
+                max_ns: number;
+                /** @description 99th percentile, from a log histogram of 4 buckets per doubling: an upper bound at most 19% above it (exact for one wake). */
+                p99_ns: number;
+            };
         };
         VcpuList: components["schemas"]["Vcpu"][];
         SetVcpusRequest: {
@@ -713,18 +727,23 @@ export interface components {
             now_ns: number;
             /** @description 0 = frozen, 1 = real time, up to 1000. */
             speed: number;
-            /** @description Simulated time given up after stalls of the tick loop, in total. */
+            /** @description Simulated time given up after stalls of the real-time loop, in total. */
             skipped_ns: number;
-            /** @description How late the last tick fired. */
-            lag_ms: number;
-            /** @description The latest any tick fired. */
-            max_lag_ms: number;
-            /** @description Ticks of the real-time loop so far. */
-            ticks: number;
-            /** @description Tick deadlines passed before the loop ran (folded into later ticks). */
-            missed_ticks: number;
-            /** @description Whether the real-time loop is running. */
+            /** @description Whether simulated time moves by itself (the real-time loop runs and the speed is above 0). */
             running: boolean;
+            /** @description The real-time loop that moves simulated time: wall-clock figures of the daemon's process, not the scheduler's ticks. */
+            loop: {
+                /** @description Whether its timer is armed (at speed 0 it fires and moves nothing). */
+                running: boolean;
+                /** @description Its ticks so far. */
+                ticks: number;
+                /** @description Deadlines passed before it ran (folded into later ticks). */
+                late_ticks: number;
+                /** @description How late its last tick fired. */
+                last_late_ms: number;
+                /** @description The latest any tick fired (a long advance holds the loop up while it computes). */
+                max_late_ms: number;
+            };
         };
         Host: {
             pcpus: number;
@@ -764,6 +783,8 @@ export interface components {
         Scheduler: {
             /** @example credit */
             name: string;
+            /** @description The profile the parameters are exactly, or custom. xen-3.1: sampled accounting, ratelimit_us 0, tslice_ms 30 (Xen 3.1's rules); xen-4.x: exact accounting, ratelimit_us 1000, tslice_ms 30 (the defaults). */
+            profile: "xen-3.1" | "xen-4.x" | "custom";
             /** @description The tick period (read-only). */
             tick_ms: number;
             /** @description Timeslice, ms (default 30). */
@@ -774,6 +795,8 @@ export interface components {
             accounting: "exact" | "sampled";
         };
         SetSchedulerRequest: {
+            /** @description Set all three parameters at once; any of them given beside it overrides it. xen-3.1: sampled accounting, ratelimit_us 0, tslice_ms 30 (Xen 3.1's rules); xen-4.x: exact accounting, ratelimit_us 1000, tslice_ms 30 (the defaults). */
+            profile?: "xen-3.1" | "xen-4.x";
             /** @description Timeslice, ms (default 30). */
             tslice_ms?: number;
             /** @description 0 (off) or 100..500000, not above the timeslice (default 1000). */
@@ -805,7 +828,7 @@ export interface components {
                 /** @description True while master and member are both live. */
                 active: boolean;
             }[];
-            /** @description CPU time of the live master and members together, cumulative. */
+            /** @description CPU time its domains used while in force in it (master, and members while they were members), cumulative: it never decreases while the daemon runs (it starts afresh at a restart, like all CPU time). */
             cpu_time_ns: number;
         };
         SchedulingDomainList: components["schemas"]["SchedulingDomain"][];
@@ -4418,8 +4441,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The scheduling domain after the change. */
-            200: {
+            /** @description Added: the scheduling domain after the change; `Location` names the membership. */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,4 +9,10 @@ export interface ControlContext {
   readonly state: ConfigState;
   readonly events: EventBus;
   readonly pcpus: number;
+  /**
+   * CPU time each scheduling domain used in hypervisor groups that have ended
+   * (its master was shut down or destroyed), by master: runtime state like CPU
+   * time, so a group's cpu_time_ns never decreases while the daemon runs.
+   */
+  readonly endedGroupCpuNs: Map<number, number>;
 }

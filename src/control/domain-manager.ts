@@ -78,12 +78,20 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     if (owner !== undefined && owner !== self) throw apiError('NAME_TAKEN', `a domain named "${name}" exists (domid ${owner})`, { field: 'name' });
   };
 
-  const checkShape = (domain: DomainRecord): void => {
+  /**
+   * The cap's limit binds a request that sets the cap or max_vcpus: a master
+   * keeps a cap set for a larger group when members leave (applied as far as
+   * the live group allows), and an update of anything else never fails for it.
+   */
+  const checkShape = (domain: DomainRecord, stored?: DomainRecord): void => {
     if (domain.vcpus > domain.max_vcpus) {
       throw invalidArgument('vcpus', `must not exceed max_vcpus (${domain.max_vcpus}), got ${domain.vcpus}`);
     }
     const limit = capLimit(domain, domain.max_vcpus);
-    if (domain.cap > limit) throw invalidArgument('cap', `must be in 0..${limit} (${CAP_PER_VCPU} per vCPU; 0 = no cap), got ${domain.cap}`);
+    const kept = stored !== undefined && domain.cap === stored.cap && domain.max_vcpus === stored.max_vcpus;
+    if (domain.cap > limit && !kept) {
+      throw invalidArgument('cap', `must be in 0..${limit} (${CAP_PER_VCPU} per vCPU; 0 = no cap), got ${domain.cap}`);
+    }
   };
 
   const requireState = (domain: DomainRecord, expected: readonly PowerState[]): void => {
@@ -123,10 +131,11 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         weight: spec.weight ?? DEFAULT_WEIGHT,
         cap: spec.cap ?? 0,
         workload: spec.workload ?? { type: 'cpu' },
-        affinity: resizeAffinity([], spec.max_vcpus ?? vcpus),
+        affinity: Array.from({ length: spec.max_vcpus ?? vcpus }, () => spec.affinity ?? 'all'),
         state: spec.start === true ? 'running' : 'halted',
       };
       checkShape(domain);
+      if (spec.affinity !== undefined) checkPcpus(spec.affinity, 'affinity');
       clock.sync();
       const steps = host.plan();
       if (spec.start === true) bringUp(ctx, steps, domain, false);
@@ -157,7 +166,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         workload: spec.workload ?? current.workload,
         affinity: resizeAffinity(current.affinity, max_vcpus),
       };
-      checkShape(next);
+      checkShape(next, current);
       clock.sync();
       const steps = host.plan();
       if (isLive(current)) applyLiveUpdate(steps, current, next);
@@ -188,12 +197,14 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       requireState(domain, transition.from);
       clock.sync();
       const steps = host.plan();
+      let afterwards = (): void => undefined;
       if (action === 'start') bringUp(ctx, steps, domain, false);
       else if (action === 'pause') plan(steps, { op: 'pausedomain', domid: domain.domid });
       else if (action === 'unpause') plan(steps, { op: 'unpausedomain', domid: domain.domid });
-      else takeDown(steps, domain);
+      else afterwards = takeDown(ctx, steps, domain);
       const next: DomainRecord = { ...domain, state: transition.to };
       commit(ctx, steps, { upsertDomains: [next] });
+      afterwards();
       publish(transition.event, next, { state: next.state });
       return view(next);
     },
@@ -206,10 +217,10 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     setSched(ref, spec) {
       const current = state.resolve(ref);
       const next: DomainRecord = { ...current, weight: spec.weight ?? current.weight, cap: spec.cap ?? current.cap };
-      checkShape(next);
+      checkShape(next, current);
       clock.sync();
       const steps = host.plan();
-      if (isLive(current)) putSched(ctx, steps, next.domid, next.weight, next.cap);
+      if (isLive(current)) putSched(steps, next.domid, next.weight, next.cap);
       commit(ctx, steps, { upsertDomains: [next] });
       publish('domain.sched', next, { weight: next.weight, cap: next.cap });
       return { weight: next.weight, cap: next.cap };
@@ -263,9 +274,9 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     return vcpuViews(domain, result.ok ? result.value : undefined);
   }
 
-  function checkPcpus(pcpus: Affinity): void {
+  function checkPcpus(pcpus: Affinity, field?: string): void {
     const problem = checkAffinity({ pcpuCount: ctx.pcpus }, pcpus);
-    if (problem !== null) throw fromDomctl(problem);
+    if (problem !== null) throw fromDomctl(field === undefined ? problem : { ...problem, field });
   }
 
   /** The domctls that turn a live domain's `current` configuration into `next`. */
@@ -286,6 +297,6 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       setOnline();
     }
     if (JSON.stringify(next.workload) !== JSON.stringify(current.workload)) plan(steps, { op: 'setworkload', domid, workload: next.workload });
-    if (next.weight !== current.weight || next.cap !== current.cap) putSched(ctx, steps, domid, next.weight, next.cap);
+    if (next.weight !== current.weight || next.cap !== current.cap) putSched(steps, domid, next.weight, next.cap);
   }
 }

@@ -2,7 +2,7 @@
  * The host as a whole: physical facts, the simulated clock, and the credit
  * scheduler's host-wide parameters (persisted like domain configuration).
  */
-import { NS_PER_MS, type GlobalSchedParams, type PcpuInfo } from '../hypervisor/index.ts';
+import { NS_PER_MS, profileOf, SCHED_PROFILES, type GlobalSchedParams, type PcpuInfo, type SchedProfile } from '../hypervisor/index.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
 import type { Static } from '@sinclair/typebox';
 import type { HostInfo, Scheduler } from '../schemas/host.ts';
@@ -21,7 +21,8 @@ export interface HostControl {
   /** Exactly one of `ms` and `ns`. */
   advance(by: { readonly ms?: number | undefined; readonly ns?: number | undefined }): Promise<ClockStatus>;
   getScheduler(): SchedulerView;
-  setScheduler(params: Partial<GlobalSchedParams>): SchedulerView;
+  /** A profile sets all three parameters; any given beside it override it. */
+  setScheduler(params: Partial<GlobalSchedParams> & { readonly profile?: SchedProfile }): SchedulerView;
 }
 
 export function createHostControl(ctx: ControlContext, version: string, seed: number): HostControl {
@@ -34,7 +35,8 @@ export function createHostControl(ctx: ControlContext, version: string, seed: nu
   };
   const schedulerView = (params: GlobalSchedParams): SchedulerView => {
     const { scheduler, tick_ms } = physinfo();
-    return { name: scheduler, tick_ms, tslice_ms: params.tslice_ms, ratelimit_us: params.ratelimit_us, accounting: params.accounting };
+    const { tslice_ms, ratelimit_us, accounting } = params;
+    return { name: scheduler, profile: profileOf(params), tick_ms, tslice_ms, ratelimit_us, accounting };
   };
 
   return {
@@ -70,9 +72,9 @@ export function createHostControl(ctx: ControlContext, version: string, seed: nu
       return schedulerView(state.sched);
     },
 
-    setScheduler(params) {
+    setScheduler({ profile, ...params }) {
       // The scheduler owns its ranges (ratelimit 0 or 100..500000 µs, never above the slice): a refusal is a 400.
-      const next: GlobalSchedParams = { ...state.sched, ...params };
+      const next: GlobalSchedParams = { ...state.sched, ...(profile === undefined ? {} : SCHED_PROFILES[profile]), ...params };
       clock.sync();
       const steps = host.plan();
       plan(steps, { op: 'sched_global', cmd: 'putinfo', params: next });

@@ -51,6 +51,7 @@ export function createControl(options: ControlOptions): Control {
     state: new ConfigState(options.store),
     events: createEventBus(),
     pcpus: options.pcpus,
+    endedGroupCpuNs: new Map(),
   };
   const restore = restoreHost(ctx);
   const host = createHostControl(ctx, options.version, options.seed ?? DEFAULT_SEED);

@@ -5,7 +5,7 @@
  * member are both live; otherwise it waits in the configuration. Every
  * liveness question is asked of the plan, so later steps see earlier ones.
  */
-import { CAP_UNCHANGED, groupVcpus, maxCapFor, WEIGHT_UNCHANGED, type DomctlPlan } from '../hypervisor/index.ts';
+import { groupVcpus, maxCapFor, WEIGHT_UNCHANGED, type DomctlPlan } from '../hypervisor/index.ts';
 import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { plan } from './plan.ts';
@@ -39,9 +39,17 @@ export function bringUp(
   if (group !== undefined) applyGroup(ctx, steps, group);
 }
 
-/** Take `domain` out of the hypervisor; the hypervisor drops its memberships with it. */
-export function takeDown(steps: DomctlPlan, domain: DomainRecord): void {
+/**
+ * Take `domain` out of the hypervisor; the hypervisor drops its memberships
+ * with it. Answers what to bank once the plan is applied: the CPU time of the
+ * group it led there, which ends with it.
+ */
+export function takeDown(ctx: ControlContext, steps: DomctlPlan, domain: DomainRecord): () => void {
+  const group = ctx.host.domctl({ op: 'schedgroup', cmd: 'get', master: domain.domid });
   plan(steps, { op: 'destroydomain', domid: domain.domid });
+  if (!group.ok) return () => undefined;
+  const used_ns = group.value.cpu_time_ns;
+  return () => ctx.endedGroupCpuNs.set(domain.domid, (ctx.endedGroupCpuNs.get(domain.domid) ?? 0) + used_ns);
 }
 
 /** Create `group` in the hypervisor with its live members (its master must be live). */
@@ -81,8 +89,13 @@ export function syncMasterCap(ctx: ControlContext, steps: DomctlPlan, master: nu
   plan(steps, { op: 'scheduler_op', domid: master, cmd: 'putinfo', weight: WEIGHT_UNCHANGED, cap: target });
 }
 
-/** Set weight and cap of a live domain (a master's cap as far as its live group allows). */
-export function putSched(ctx: ControlContext, steps: DomctlPlan, domid: number, weight: number, cap: number): void {
-  plan(steps, { op: 'scheduler_op', domid, cmd: 'putinfo', weight, cap: CAP_UNCHANGED });
-  syncMasterCap(ctx, steps, domid, cap);
+/**
+ * Set weight and cap of a live domain, a master's cap as far as its live group
+ * allows: the hypervisor may hold a cap from a larger group, which it would
+ * refuse to keep in a new putinfo.
+ */
+export function putSched(steps: DomctlPlan, domid: number, weight: number, cap: number): void {
+  const live = steps.domain(domid);
+  if (live === undefined) return;
+  plan(steps, { op: 'scheduler_op', domid, cmd: 'putinfo', weight, cap: Math.min(cap, maxCapFor(groupVcpus(steps, live))) });
 }

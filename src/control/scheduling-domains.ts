@@ -15,7 +15,7 @@ import {
 import type { DomainRecord, GroupRecord, MemberRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { apiError, fromDomctl } from './errors.ts';
-import { applyGroup, isLive, syncMasterCap } from './lifecycle.ts';
+import { applyGroup, syncMasterCap } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { groupView, type GroupView } from './views.ts';
 import type {
@@ -38,8 +38,8 @@ export interface SchedulingDomainManager {
   /** Change the master's share. */
   update(masterRef: string, spec: UpdateGroupSpec): GroupView;
   remove(masterRef: string): void;
-  /** Creates the group when the master has none yet. */
-  addMember(masterRef: string, spec: MemberSpec): GroupView;
+  /** Creates the group when the master has none yet; answers the group and the member's domid. */
+  addMember(masterRef: string, spec: MemberSpec): { group: GroupView; member: number };
   removeMember(masterRef: string, memberRef: string): GroupView;
   setMemberShare(masterRef: string, memberRef: string, spec: MemberShareSpec): GroupView;
 }
@@ -47,13 +47,9 @@ export interface SchedulingDomainManager {
 export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDomainManager {
   const { state, host, clock } = ctx;
 
-  const cpuTimeNs = (domid: number): number => {
-    const info = host.domctl({ op: 'getdomaininfo', domid });
-    return info.ok ? info.value.cpu_time_ns : 0;
-  };
   const view = (group: GroupRecord): GroupView => {
     const live = host.domctl({ op: 'schedgroup', cmd: 'get', master: group.master });
-    return groupView(group, (domid) => isLive(state.get(domid)), live.ok ? live.value : undefined, cpuTimeNs);
+    return groupView(group, live.ok ? live.value : undefined, ctx.endedGroupCpuNs.get(group.master) ?? 0);
   };
   const publish = (type: Parameters<typeof ctx.events.publish>[0], data: Record<string, unknown>): void =>
     ctx.events.publish(type, host.now_ns, data);
@@ -161,6 +157,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       const live = steps.domain(master.domid);
       if (live !== undefined && live.members !== null) plan(steps, { op: 'schedgroup', cmd: 'dissolve', master: master.domid });
       commit(ctx, steps, { deleteGroups: [master.domid] });
+      ctx.endedGroupCpuNs.delete(master.domid);
       publish('scheduling-domain.deleted', { master: master.domid });
     },
 
@@ -182,7 +179,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       commit(ctx, steps, { saveGroups: [group] });
       if (existing === undefined) publish('scheduling-domain.created', { master: master.domid, members: [] });
       publish('scheduling-domain.member-added', { master: master.domid, member: member.domid, share: member.share });
-      return view(group);
+      return { group: view(group), member: member.domid };
     },
 
     removeMember(masterRef, memberRef) {

@@ -22,7 +22,7 @@ export function domainView(state: ConfigState, domain: DomainRecord, info: Domai
     memory_mb: domain.memory_mb,
     sched: { weight: domain.weight, cap: domain.cap },
     workload: domain.workload,
-    scheduling_domain: state.masterOfMember(domain.domid) ?? null,
+    scheduling_domain: state.masterOfMember(domain.domid) ?? (state.group(domain.domid) === undefined ? null : domain.domid),
     cpu_time_ns: info?.cpu_time_ns ?? 0,
   };
 }
@@ -42,6 +42,8 @@ export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | unde
       parked: v.parked,
       runstate_ns: { ...v.runstate_ns },
       wakeups: v.wakeups,
+      active: v.active,
+      wake_latency: { ...v.wake_latency },
     }));
   }
   return domain.affinity.map((affinity, id) => ({
@@ -55,23 +57,19 @@ export function vcpuViews(domain: DomainRecord, live: readonly VcpuInfo[] | unde
     parked: false,
     runstate_ns: { running: 0, runnable: 0, blocked: 0, offline: 0 },
     wakeups: 0,
+    active: false,
+    wake_latency: { count: 0, mean_ns: 0, max_ns: 0, p99_ns: 0 },
   }));
 }
 
-export function groupView(
-  group: GroupRecord,
-  isLive: (domid: number) => boolean,
-  live: SchedGroupInfo | undefined,
-  cpuTimeNs: (domid: number) => number,
-): GroupView {
+/** `ended_ns`: what its earlier hypervisor groups used (those ended with their master's shutdown). */
+export function groupView(group: GroupRecord, live: SchedGroupInfo | undefined, ended_ns: number): GroupView {
   const active = live !== undefined;
   const members = group.members.map((m) => ({
     domain: m.domid,
     share: m.share,
     active: active && live.members.some((lm) => lm.domid === m.domid),
   }));
-  const cpu_time_ns = [group.master, ...group.members.map((m) => m.domid)]
-    .filter(isLive)
-    .reduce((sum, domid) => sum + cpuTimeNs(domid), 0);
+  const cpu_time_ns = ended_ns + (live?.cpu_time_ns ?? 0);
   return { master: group.master, master_share: group.master_share, active, members, cpu_time_ns };
 }

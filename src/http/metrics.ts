@@ -85,11 +85,11 @@ export function createMetrics(control: Control): Registry {
   }
   gauge('nemesis_sim_time_seconds', 'Simulated time since the host booted, seconds.', () => clock().now_ns / NS_PER_S);
   gauge('nemesis_clock_speed', 'Simulated seconds per real second (0 = frozen).', () => clock().speed);
-  gauge('nemesis_tick_lag_seconds', 'How late the last tick of the real-time loop fired, seconds.', () => clock().lag_ms / MS_PER_S);
-  gauge('nemesis_tick_max_lag_seconds', 'The latest any tick fired, seconds.', () => clock().max_lag_ms / MS_PER_S);
+  gauge('nemesis_tick_lag_seconds', 'How late the last tick of the real-time loop fired, seconds.', () => clock().loop.last_late_ms / MS_PER_S);
+  gauge('nemesis_tick_max_lag_seconds', 'The latest any tick of the real-time loop fired, seconds.', () => clock().loop.max_late_ms / MS_PER_S);
   histogram(registry, 'nemesis_tick_lateness_seconds', 'How late each tick of the real-time loop fired, seconds.', () => [[{}, control.usage.tickLateness()]]);
   counter('nemesis_tick_skipped_seconds_total', 'Simulated time given up after stalls, seconds.', () => clock().skipped_ns / NS_PER_S);
-  counter('nemesis_ticks_total', 'Ticks of the real-time loop.', () => clock().ticks);
+  counter('nemesis_ticks_total', 'Ticks of the real-time loop.', () => clock().loop.ticks);
   gauge('nemesis_event_subscribers', 'Open /api/v1/events streams.', () => control.events.listenerCount);
   gauge('nemesis_store_busy', '1 while another process holds the database lock (changes answer 503 STORE_BUSY).', () => Number(control.store.health().busy));
   counter('nemesis_store_busy_errors_total', 'Changes refused because another process held the database lock.', () => control.store.health().busy_errors_total);

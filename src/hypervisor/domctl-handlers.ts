@@ -7,8 +7,9 @@ import { affinityMask, initialSched, resolveSched } from './checks.ts';
 import type { CreateDomain, DomainInfo, DomctlOp, PcpuInfo, SchedGroupInfo, SchedGroupOp, VcpuInfo } from './domctl.ts';
 import type { Engine } from './engine.ts';
 import { invariant } from './invariant.ts';
+import { summarizeLatency } from './latency-histogram.ts';
 import { DEFAULT_SHARE } from './limits.ts';
-import { RUNSTATE_NAMES, Runstate, type Domain, type Vcpu } from './model.ts';
+import { RUNSTATE_NAMES, Runstate, type Domain, type SchedulingGroup, type Vcpu } from './model.ts';
 import { schedStats } from './usage-domctls.ts';
 
 /** Apply a checked operation and return its value. */
@@ -122,8 +123,8 @@ function createDomain(engine: Engine, op: CreateDomain): DomainInfo {
 function destroyDomain(engine: Engine, domain: Domain): void {
   // Destroying a member removes it from its group; destroying a master dissolves the group.
   if (domain.master !== null || domain.group !== null) {
-    if (domain.master !== null) leaveGroup(domain);
-    if (domain.group !== null) dissolveGroup(domain);
+    if (domain.master !== null) leaveGroup(engine, domain);
+    if (domain.group !== null) dissolveGroup(engine, domain);
     engine.groupsChanged();
   }
   engine.destroyDomain(domain);
@@ -146,25 +147,26 @@ function schedGroup(engine: Engine, op: SchedGroupOp): SchedGroupInfo | SchedGro
 function changeGroup(engine: Engine, master: Domain, op: Exclude<SchedGroupOp, { cmd: 'list' | 'get' }>): void {
   switch (op.cmd) {
     case 'create':
-      master.group = { members: [] };
+      master.group = newGroup(engine, master);
       master.share = DEFAULT_SHARE;
       return;
     case 'dissolve':
-      dissolveGroup(master);
+      dissolveGroup(engine, master);
       return;
     case 'add_member': {
       const member = domainOf(engine, op.member);
       if (master.group === null) {
-        master.group = { members: [] };
+        master.group = newGroup(engine, master);
         master.share = DEFAULT_SHARE;
       }
       master.group.members.push(member);
+      master.group.joinedAt_ns.set(member, engine.domainCpuTimeNs(member));
       member.master = master;
       member.share = op.share ?? DEFAULT_SHARE;
       return;
     }
     case 'remove_member':
-      leaveGroup(domainOf(engine, op.member));
+      leaveGroup(engine, domainOf(engine, op.member));
       return;
     case 'set_share':
       domainOf(engine, op.domid).share = op.share;
@@ -172,16 +174,26 @@ function changeGroup(engine: Engine, master: Domain, op: Exclude<SchedGroupOp, {
   }
 }
 
-/** A member leaves: its own weight and cap (kept all along) apply again. */
-function leaveGroup(member: Domain): void {
-  const members = member.master?.group?.members;
-  if (members !== undefined) members.splice(members.indexOf(member), 1);
+const newGroup = (engine: Engine, master: Domain): SchedulingGroup => ({
+  members: [],
+  joinedAt_ns: new Map([[master, engine.domainCpuTimeNs(master)]]),
+  left_ns: 0,
+});
+
+/** A member leaves: its own weight and cap (kept all along) apply again; what it used in the group stays counted. */
+function leaveGroup(engine: Engine, member: Domain): void {
+  const group = member.master?.group;
+  if (group !== undefined && group !== null) {
+    group.members.splice(group.members.indexOf(member), 1);
+    group.left_ns += engine.domainCpuTimeNs(member) - (group.joinedAt_ns.get(member) ?? 0);
+    group.joinedAt_ns.delete(member);
+  }
   member.master = null;
   member.share = DEFAULT_SHARE;
 }
 
-function dissolveGroup(master: Domain): void {
-  for (const member of [...(master.group?.members ?? [])]) leaveGroup(member);
+function dissolveGroup(engine: Engine, master: Domain): void {
+  for (const member of [...(master.group?.members ?? [])]) leaveGroup(engine, member);
   master.group = null;
   master.share = DEFAULT_SHARE;
 }
@@ -216,6 +228,8 @@ function vcpuInfo(engine: Engine, vcpu: Vcpu): VcpuInfo {
     cpu_time_ns: engine.runstateNs(vcpu, Runstate.running),
     runstate_ns: runstate_ns as VcpuInfo['runstate_ns'],
     wakeups: vcpu.wakeups,
+    wake_latency: summarizeLatency(vcpu.wakeLatency),
+    active: sched.active,
     credit: sched.credit,
     priority: sched.priority,
     parked: sched.parked,
@@ -228,9 +242,10 @@ function pcpuInfo(engine: Engine, id: number): PcpuInfo {
   return { id, current, busy_ns: engine.pcpuBusyNs(pcpu), idle_ns: engine.pcpuIdleNs(pcpu) };
 }
 
+/** Its CPU time is what its domains used while in it, so it never decreases while the group lives. */
 function groupInfo(engine: Engine, master: Domain): SchedGroupInfo {
   const members = master.group?.members ?? [];
-  let cpu_time_ns = engine.domainCpuTimeNs(master);
-  for (const member of members) cpu_time_ns += engine.domainCpuTimeNs(member);
+  let cpu_time_ns = master.group?.left_ns ?? 0;
+  for (const domain of [master, ...members]) cpu_time_ns += engine.domainCpuTimeNs(domain) - (master.group?.joinedAt_ns.get(domain) ?? 0);
   return { master: master.domid, master_share: master.share, members: members.map((m) => ({ domid: m.domid, share: m.share })), cpu_time_ns };
 }

@@ -4,6 +4,7 @@
  * succeeds with a typed value or fails with a typed error and changes nothing.
  */
 import type { DomctlError } from './errors.ts';
+import type { LatencySummary } from './latency-histogram.ts';
 import type { RunstateName } from './model.ts';
 import type { Result } from './result.ts';
 import type { DomainSchedParams, GlobalSchedParams, SchedCounters } from './sched/scheduler.ts';
@@ -110,6 +111,10 @@ export interface VcpuInfo {
   readonly cpu_time_ns: number;
   readonly runstate_ns: Readonly<Record<RunstateName, number>>;
   readonly wakeups: number;
+  /** Wake-to-run latency since the domain started. */
+  readonly wake_latency: LatencySummary;
+  /** Earning credit in accounting (on its accounting entity's active list). */
+  readonly active: boolean;
   readonly credit: number;
   readonly priority: string;
   readonly parked: boolean;

@@ -9,6 +9,7 @@
  */
 import { EventQueue } from './event-queue.ts';
 import { invariant } from './invariant.ts';
+import { newLatencyStats, recordLatency } from './latency-histogram.ts';
 import type { DomainFacts, HostFacts } from './facts.ts';
 import { DEFAULT_SEED, DEFAULT_SHARE, MAX_PCPUS } from './limits.ts';
 import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
@@ -27,17 +28,15 @@ export interface HostOptions {
 }
 
 
-/** Event kinds, in the order they are handled when they fall on the same ns. */
-const EventRank = { tick: 0, account: 1, wake: 2, pcpuTimer: 3, usageSample: 4 } as const;
+/** Event kinds, in the order they are handled when they fall on the same ns (pCPU ticks, kept apart, come first). */
+const EventRank = { account: 1, wake: 2, pcpuTimer: 3, usageSample: 4 } as const;
 
 type HostEvent =
-  | { readonly kind: 'tick' }
   | { readonly kind: 'account' }
   | { readonly kind: 'wake'; readonly vcpu: Vcpu; readonly gen: number }
   | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number }
   | { readonly kind: 'usageSample' };
 
-const TICK_EVENT: HostEvent = { kind: 'tick' };
 const ACCOUNT_EVENT: HostEvent = { kind: 'account' };
 const USAGE_SAMPLE_EVENT: HostEvent = { kind: 'usageSample' };
 
@@ -54,6 +53,13 @@ export class Engine implements HostFacts {
   readonly usage: UsageHistory;
   private clock_ns = 0;
   private eventsProcessed = 0;
+  /**
+   * The pCPU ticks, outside the event queue (one per pCPU per 10 ms would be most
+   * of its traffic on a large host): their times are fixed, so the next is known.
+   */
+  private nextTickPcpu = 0;
+  private nextTick_ns: number;
+  private tickPeriods = 1;
 
   constructor(options: HostOptions) {
     if (!Number.isInteger(options.pcpus) || options.pcpus < 1 || options.pcpus > MAX_PCPUS) {
@@ -64,7 +70,7 @@ export class Engine implements HostFacts {
     this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext());
     this.usage = new UsageHistory(options.pcpus);
     this.events.push(USAGE_SAMPLE_NS, EventRank.usageSample, USAGE_SAMPLE_EVENT);
-    this.events.push(this.scheduler.tick_ns, EventRank.tick, TICK_EVENT);
+    this.nextTick_ns = this.tickAt(1, 0);
     this.events.push(this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
   }
 
@@ -121,14 +127,20 @@ export class Engine implements HostFacts {
       throw new RangeError(`simulated time runs forward: now ${this.clock_ns} ns, asked for ${t_ns} ns`);
     }
     const events = this.events;
-    for (let next = events.peek(); next !== undefined && next.at_ns <= t_ns; next = events.peek()) {
-      events.pop();
-      invariant(next.at_ns >= this.clock_ns, () => `an event at ${next.at_ns} ns is in the past (now ${this.clock_ns} ns)`);
-      this.clock_ns = next.at_ns;
+    for (;;) {
+      const next = events.peek();
+      if (this.nextTick_ns <= t_ns && (next === undefined || this.nextTick_ns <= next.at_ns)) {
+        this.clock_ns = this.nextTick_ns;
+        this.tick();
+      } else if (next !== undefined && next.at_ns <= t_ns) {
+        events.pop();
+        invariant(next.at_ns >= this.clock_ns, () => `an event at ${next.at_ns} ns is in the past (now ${this.clock_ns} ns)`);
+        this.clock_ns = next.at_ns;
+        this.handle(next.payload);
+      } else break;
       this.eventsProcessed++;
-      this.handle(next.payload);
       const following = events.peek();
-      if (following === undefined || following.at_ns !== this.clock_ns) this.flushReschedules();
+      if (this.nextTick_ns !== this.clock_ns && (following === undefined || following.at_ns !== this.clock_ns)) this.flushReschedules();
     }
     this.clock_ns = Math.floor(t_ns);
   }
@@ -236,12 +248,28 @@ export class Engine implements HostFacts {
 
   // --- the event engine ---
 
+  /**
+   * pCPU `id`'s tick in period `period`. Each pCPU's tick timer has its own phase, spread evenly
+   * over the period (Xen arms it as each CPU comes up); pCPU 0 is the master, and accounting, on
+   * its tick's ns and handled after it, comes before the other pCPUs' ticks of that period.
+   */
+  private tickAt(period: number, id: number): number {
+    const tick_ns = this.scheduler.tick_ns;
+    return period * tick_ns + Math.floor((id * tick_ns) / this.pcpus.length);
+  }
+
+  private tick(): void {
+    this.scheduler.tick(this.nextTickPcpu, this.clock_ns);
+    this.nextTickPcpu++;
+    if (this.nextTickPcpu === this.pcpus.length) {
+      this.nextTickPcpu = 0;
+      this.tickPeriods++;
+    }
+    this.nextTick_ns = this.tickAt(this.tickPeriods, this.nextTickPcpu);
+  }
+
   private handle(event: HostEvent): void {
     switch (event.kind) {
-      case 'tick':
-        for (const pcpu of this.pcpus) this.scheduler.tick(pcpu.id, this.clock_ns);
-        this.events.push(this.clock_ns + this.scheduler.tick_ns, EventRank.tick, TICK_EVENT);
-        return;
       case 'account':
         this.scheduler.account(this.clock_ns);
         this.events.push(this.clock_ns + this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
@@ -314,6 +342,10 @@ export class Engine implements HostFacts {
     if (next !== null) {
       if (next.processor !== pcpu.id) this.setProcessor(next, pcpu.id);
       next.runStart_ns = now;
+      if (next.wokeAt_ns >= 0) {
+        recordLatency(next.wakeLatency, now - next.wokeAt_ns);
+        next.wokeAt_ns = -1;
+      }
       this.updateRunstate(next);
     }
     this.trace.switch(now, pcpu.id, next === null ? -1 : next.domain.domid, next === null ? -1 : next.id);
@@ -355,9 +387,14 @@ export class Engine implements HostFacts {
     if (runnable !== vcpu.runnable) {
       vcpu.runnable = runnable;
       if (runnable) {
-        if (cause === 'wake') vcpu.wakeups++;
+        if (cause === 'wake') {
+          vcpu.wakeups++;
+          vcpu.wokeAt_ns = this.clock_ns;
+        }
         this.scheduler.wake(vcpu, this.clock_ns, cause);
       } else {
+        // A wake that never reached a pCPU (paused, parked, unplugged first) has no latency.
+        vcpu.wokeAt_ns = -1;
         this.scheduler.sleep(vcpu, this.clock_ns);
       }
     }
@@ -449,6 +486,8 @@ export class Engine implements HostFacts {
       runStart_ns: this.clock_ns,
       wakeGen: 0,
       wakeups: 0,
+      wokeAt_ns: -1,
+      wakeLatency: newLatencyStats(),
       priv: null,
     };
     return vcpu;

@@ -3,6 +3,7 @@
  * per-pCPU state of schedule.c). Policy-private state hangs off `priv`, as
  * Xen's `sched_priv` does.
  */
+import type { LatencyStats } from './latency-histogram.ts';
 import type { Workload } from './workload.ts';
 
 /** Xen's vcpu_runstate_info states. */
@@ -42,12 +43,18 @@ export interface Vcpu {
   /** Bumped to cancel a pending wake. */
   wakeGen: number;
   wakeups: number;
+  /** When it last woke and has not run since, or -1; and its wake-to-run latencies. */
+  wokeAt_ns: number;
+  readonly wakeLatency: LatencyStats;
   priv: unknown;
 }
 
 export interface SchedulingGroup {
   /** Members in the order they joined; the master is not among them. */
   readonly members: Domain[];
+  /** CPU time its domains used while in it: each one's CPU time when it joined, and what leavers used. */
+  readonly joinedAt_ns: Map<Domain, number>;
+  left_ns: number;
 }
 
 export interface Domain {

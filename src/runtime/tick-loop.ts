@@ -39,13 +39,21 @@ export interface ClockStatus {
   readonly speed: number;
   /** Simulated time given up after stalls, in total. */
   readonly skipped_ns: number;
-  /** How late the last tick fired, and the worst so far. */
-  readonly lag_ms: number;
-  readonly max_lag_ms: number;
-  readonly ticks: number;
-  /** Ticks whose deadline passed before the loop got to run them (folded into later ones). */
-  readonly missed_ticks: number;
+  /** Simulated time moves by itself: the loop runs at a speed above 0. */
   readonly running: boolean;
+  /** The real-time loop's own figures (not the scheduler's ticks). */
+  readonly loop: LoopStatus;
+}
+
+export interface LoopStatus {
+  /** Its timer is armed (at speed 0 it still fires, moving nothing). */
+  readonly running: boolean;
+  readonly ticks: number;
+  /** Deadlines passed before the loop got to run them (folded into later ticks). */
+  readonly late_ticks: number;
+  /** How late the last tick fired, and the worst so far (a long advance holds the loop up). */
+  readonly last_late_ms: number;
+  readonly max_late_ms: number;
 }
 
 export interface TickLoopOptions {
@@ -96,10 +104,10 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
   let base_real_ms = clock.now_ms();
   let base_sim_ns = host.now_ns;
   let skipped_ns = 0;
-  let lag_ms = 0;
-  let max_lag_ms = 0;
+  let last_late_ms = 0;
+  let max_late_ms = 0;
   let ticks = 0;
-  let missed_ticks = 0;
+  let late_ticks = 0;
   const lateness = new BucketCounts(LATENESS_BOUNDS_S);
   let timer: unknown = null;
   let start_ms = 0;
@@ -150,17 +158,17 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
   const tick = (): void => {
     const now_ms = clock.now_ms();
     const deadline_ms = start_ms + deadline_index * period_ms;
-    lag_ms = Math.max(0, now_ms - deadline_ms);
-    max_lag_ms = Math.max(max_lag_ms, lag_ms);
-    lateness.observe(lag_ms / 1000);
+    last_late_ms = Math.max(0, now_ms - deadline_ms);
+    max_late_ms = Math.max(max_late_ms, last_late_ms);
+    lateness.observe(last_late_ms / 1000);
     ticks += 1;
-    if (lag_ms >= stall_warn_ms) options.onStall?.(lag_ms);
+    if (last_late_ms >= stall_warn_ms) options.onStall?.(last_late_ms);
     sync();
     // Next deadline on the fixed grid from the start; any passed meanwhile are folded in. Strictly
     // after this one: timers fire up to a millisecond early by the monotonic clock (libuv counts whole
     // ms), and re-arming for the deadline just handled fired every tick twice.
     const next_index = Math.max(deadline_index + 1, Math.floor((clock.now_ms() - start_ms) / period_ms) + 1);
-    missed_ticks += next_index - deadline_index - 1;
+    late_ticks += next_index - deadline_index - 1;
     deadline_index = next_index;
     timer = timers.setTimeout(tick, Math.max(0, start_ms + next_index * period_ms - clock.now_ms()));
   };
@@ -209,11 +217,8 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
         now_ns: host.now_ns,
         speed,
         skipped_ns: Math.round(skipped_ns),
-        lag_ms,
-        max_lag_ms,
-        ticks,
-        missed_ticks,
-        running: timer !== null,
+        running: timer !== null && speed > 0,
+        loop: { running: timer !== null, ticks, late_ticks, last_late_ms, max_late_ms },
       };
     },
   };

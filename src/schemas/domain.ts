@@ -19,7 +19,9 @@ export const Domain = Type.Object(
     memory_mb: Type.Integer({ minimum: 1 }),
     sched: ref(DomainSched),
     workload: ref(Workload),
-    scheduling_domain: Nullable(Type.Integer({ minimum: 0, description: "Master's domid when a member of a scheduling domain." })),
+    scheduling_domain: Nullable(
+      Type.Integer({ minimum: 0, description: "The scheduling domain it belongs to (its master's domid; a master's own id); null outside one." }),
+    ),
     cpu_time_ns: Nanoseconds('Simulated CPU time consumed, cumulative, all vCPUs (0 while halted).'),
   },
   { $id: 'Domain', additionalProperties: false },
@@ -39,6 +41,7 @@ export const CreateDomainRequest = Type.Object(
     weight: Type.Optional(Weight),
     cap: Type.Optional(Cap),
     workload: Type.Optional(ref(Workload)),
+    affinity: Type.Optional(ref(Affinity)),
     start: Type.Optional(Type.Boolean({ description: 'Start it at once (default false: created halted).' })),
   },
   { $id: 'CreateDomainRequest', additionalProperties: false },
@@ -82,6 +85,16 @@ export const Vcpu = Type.Object(
       { additionalProperties: false, description: "Cumulative time in each runstate (Xen's vcpu_runstate_info); all 0 while halted." },
     ),
     wakeups: Type.Integer({ minimum: 0, description: 'Times it woke (became runnable) since the domain started.' }),
+    active: Type.Boolean({ description: "Earning credit in the scheduler's accounting (on its accounting entity's active list); false while halted." }),
+    wake_latency: Type.Object(
+      {
+        count: Type.Integer({ minimum: 0, description: 'Wakes that reached a pCPU.' }),
+        mean_ns: Nanoseconds('Mean time from waking to running.'),
+        max_ns: Nanoseconds('The longest.'),
+        p99_ns: Nanoseconds('99th percentile, from a log histogram of 4 buckets per doubling: an upper bound at most 19% above it (exact for one wake).'),
+      },
+      { additionalProperties: false, description: 'Wake-to-run latency since the domain started (all 0 while halted).' },
+    ),
   },
   { $id: 'Vcpu', additionalProperties: false },
 );

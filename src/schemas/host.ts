@@ -1,6 +1,6 @@
 /** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
 import { Type } from '@sinclair/typebox';
-import { credit, MAX_SEED, NS_PER_MS } from '../hypervisor/index.ts';
+import { credit, MAX_SEED, NS_PER_MS, SCHED_PROFILE_NAMES } from '../hypervisor/index.ts';
 import { MAX_ADVANCE_MS, MAX_SPEED } from '../runtime/tick-loop.ts';
 import { Nanoseconds, Nullable, ref } from './common.ts';
 
@@ -8,12 +8,21 @@ export const Clock = Type.Object(
   {
     now_ns: Nanoseconds('Simulated time since the host booted.'),
     speed: Type.Number({ minimum: 0, maximum: MAX_SPEED, description: '0 = frozen, 1 = real time, up to 1000.' }),
-    skipped_ns: Nanoseconds('Simulated time given up after stalls of the tick loop, in total.'),
-    lag_ms: Type.Number({ minimum: 0, description: 'How late the last tick fired.' }),
-    max_lag_ms: Type.Number({ minimum: 0, description: 'The latest any tick fired.' }),
-    ticks: Type.Integer({ minimum: 0, description: 'Ticks of the real-time loop so far.' }),
-    missed_ticks: Type.Integer({ minimum: 0, description: 'Tick deadlines passed before the loop ran (folded into later ticks).' }),
-    running: Type.Boolean({ description: 'Whether the real-time loop is running.' }),
+    skipped_ns: Nanoseconds('Simulated time given up after stalls of the real-time loop, in total.'),
+    running: Type.Boolean({ description: 'Whether simulated time moves by itself (the real-time loop runs and the speed is above 0).' }),
+    loop: Type.Object(
+      {
+        running: Type.Boolean({ description: 'Whether its timer is armed (at speed 0 it fires and moves nothing).' }),
+        ticks: Type.Integer({ minimum: 0, description: 'Its ticks so far.' }),
+        late_ticks: Type.Integer({ minimum: 0, description: 'Deadlines passed before it ran (folded into later ticks).' }),
+        last_late_ms: Type.Number({ minimum: 0, description: 'How late its last tick fired.' }),
+        max_late_ms: Type.Number({ minimum: 0, description: 'The latest any tick fired (a long advance holds the loop up while it computes).' }),
+      },
+      {
+        additionalProperties: false,
+        description: "The real-time loop that moves simulated time: wall-clock figures of the daemon's process, not the scheduler's ticks.",
+      },
+    ),
   },
   { $id: 'Clock', additionalProperties: false },
 );
@@ -77,9 +86,15 @@ const RatelimitUs = Type.Integer({
   description: '0 (off) or 100..500000, not above the timeslice (default 1000).',
 });
 
+const profileLiterals = SCHED_PROFILE_NAMES.map((name) => Type.Literal(name));
+const PROFILE_TEXT = 'xen-3.1: sampled accounting, ratelimit_us 0, tslice_ms 30 (Xen 3.1\'s rules); xen-4.x: exact accounting, ratelimit_us 1000, tslice_ms 30 (the defaults).';
+
 export const Scheduler = Type.Object(
   {
     name: Type.String({ examples: ['credit'] }),
+    profile: Type.Union([...profileLiterals, Type.Literal('custom')], {
+      description: `The profile the parameters are exactly, or custom. ${PROFILE_TEXT}`,
+    }),
     tick_ms: Type.Number({ description: 'The tick period (read-only).' }),
     tslice_ms: TsliceMs,
     ratelimit_us: RatelimitUs,
@@ -89,7 +104,14 @@ export const Scheduler = Type.Object(
 );
 
 export const SetSchedulerRequest = Type.Object(
-  { tslice_ms: Type.Optional(TsliceMs), ratelimit_us: Type.Optional(RatelimitUs), accounting: Type.Optional(Accounting) },
+  {
+    profile: Type.Optional(
+      Type.Union(profileLiterals, { description: `Set all three parameters at once; any of them given beside it overrides it. ${PROFILE_TEXT}` }),
+    ),
+    tslice_ms: Type.Optional(TsliceMs),
+    ratelimit_us: Type.Optional(RatelimitUs),
+    accounting: Type.Optional(Accounting),
+  },
   { $id: 'SetSchedulerRequest', additionalProperties: false, minProperties: 1 },
 );
 

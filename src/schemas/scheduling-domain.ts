@@ -18,7 +18,9 @@ export const SchedulingDomain = Type.Object(
       ),
       { description: 'In the order they joined.' },
     ),
-    cpu_time_ns: Nanoseconds('CPU time of the live master and members together, cumulative.'),
+    cpu_time_ns: Nanoseconds(
+      'CPU time its domains used while in force in it (master, and members while they were members), cumulative: it never decreases while the daemon runs (it starts afresh at a restart, like all CPU time).',
+    ),
   },
   { $id: 'SchedulingDomain', additionalProperties: false },
 );

@@ -80,7 +80,7 @@ describe('a change the store cannot persist changes nothing', () => {
     const reopened = setupControl(path);
     assert.deepEqual(
       reopened.control.domains.list().map((d) => [d.id, d.name, d.state, d.sched.weight, d.scheduling_domain]),
-      [[0, 'Domain-0', 'running', 256, null], [1, 'm', 'running', 256, null], [2, 'x', 'halted', 256, null], [3, 'y', 'running', 256, 1], [4, 'z', 'halted', 256, null]],
+      [[0, 'Domain-0', 'running', 256, null], [1, 'm', 'running', 256, 1], [2, 'x', 'halted', 256, null], [3, 'y', 'running', 256, 1], [4, 'z', 'halted', 256, null]],
     );
     assert.deepEqual(reopened.control.schedulingDomains.list().map((g) => [g.master, g.master_share, g.members.map((m) => [m.domain, m.share])]), [[1, 256, [[3, 256]]]]);
     reopened.store.close();

@@ -94,7 +94,7 @@ describe('the daemon process', () => {
         domains.map((d) => [d.name, d.state, d.sched, d.scheduling_domain]),
         [
           ['Domain-0', 'running', { weight: 256, cap: 0 }, null],
-          ['guest', 'paused', { weight: 256, cap: 10 }, null],
+          ['guest', 'paused', { weight: 256, cap: 10 }, 1],
           ['stubdom', 'running', { weight: 512, cap: 0 }, 1],
         ],
       );

@@ -36,7 +36,7 @@ describe('restart on the same database', () => {
         );
         assert.deepEqual(withoutCpuTime((await s('GET', '/api/v1/scheduling-domains')).body), withoutCpuTime(groupsBefore));
         assert.deepEqual((await s('GET', '/api/v1/domains/halted/vcpus')).body, vcpusBefore);
-        assert.deepEqual((await s('GET', '/api/v1/scheduler')).body, { name: 'credit', tick_ms: 10, tslice_ms: 20, ratelimit_us: 500, accounting: 'exact' });
+        assert.deepEqual((await s('GET', '/api/v1/scheduler')).body, { name: 'credit', profile: 'custom', tick_ms: 10, tslice_ms: 20, ratelimit_us: 500, accounting: 'exact' });
         assert.deepEqual((await s('GET', '/api/v1/domains/0/sched')).body, { weight: 512, cap: 0 });
 
         // The hypervisor has them live again: the group is in force (guest + stub share guest's 10%).

@@ -109,9 +109,9 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
 
   it('get and set the scheduler parameters', async () => {
     const got = await d.request('GET', '/api/v1/scheduler');
-    assert.deepEqual(got.body, { name: 'credit', tick_ms: 10, tslice_ms: 30, ratelimit_us: 1000, accounting: 'exact' });
+    assert.deepEqual(got.body, { name: 'credit', profile: 'xen-4.x', tick_ms: 10, tslice_ms: 30, ratelimit_us: 1000, accounting: 'exact' });
     const set = await d.request('PUT', '/api/v1/scheduler', { tslice_ms: 10, accounting: 'sampled' });
-    assert.deepEqual(set.body, { name: 'credit', tick_ms: 10, tslice_ms: 10, ratelimit_us: 1000, accounting: 'sampled' });
+    assert.deepEqual(set.body, { name: 'credit', profile: 'custom', tick_ms: 10, tslice_ms: 10, ratelimit_us: 1000, accounting: 'sampled' });
     assert.deepEqual((await d.request('GET', '/api/v1/scheduler')).body, set.body);
   });
 

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers.ts';
+import { startDaemon, withDaemon, type TestDaemon } from '../helpers.ts';
 
 const NS_PER_MS = 1e6;
 
 type Daemon = TestDaemon & { dir: { remove(): void } };
-
-async function withDaemon(pcpus: number, body: (d: Daemon) => Promise<void>): Promise<void> {
-  const d = await startDaemon({ pcpus });
-  try {
-    await body(d);
-  } finally {
-    await d.close();
-    d.dir.remove();
-  }
-}
 
 const cpuTimeNs = async (d: Daemon, ref: string): Promise<number> => (await d.request('GET', `/api/v1/domains/${ref}`)).body.cpu_time_ns;
 
@@ -25,7 +15,7 @@ describe('/api/v1/scheduling-domains', () => {
       await d.request('POST', '/api/v1/domains', { name: 'stubdom', start: true });
       assert.equal((await d.request('PUT', '/api/v1/domains/guest/sched', { cap: 10 })).status, 200);
       const add = await d.request('POST', '/api/v1/scheduling-domains/guest/members', { domain: 'stubdom' });
-      assert.equal(add.status, 200);
+      assert.equal(add.status, 201);
       assert.deepEqual(add.body.members, [{ domain: 2, share: 256, active: true }]);
       assert.equal((await d.request('GET', '/api/v1/domains/stubdom')).body.scheduling_domain, 1);
 

@@ -50,7 +50,7 @@ describe('/api/v1/host/usage: the fairness report', () => {
       const guest = await make(d, 'guest');
       const stub = await make(d, 'stubdom');
       assert.equal((await d.request('PUT', '/api/v1/domains/guest/sched', { cap: 10 })).status, 200);
-      assert.equal((await d.request('POST', '/api/v1/scheduling-domains/guest/members', { domain: 'stubdom' })).status, 200);
+      assert.equal((await d.request('POST', '/api/v1/scheduling-domains/guest/members', { domain: 'stubdom' })).status, 201);
       await d.request('POST', '/api/v1/host/clock/advance', { ms: 60_000 });
       const group = await d.request('GET', '/api/v1/scheduling-domains/guest/usage?window_ms=30000');
       assert.equal(group.status, 200);

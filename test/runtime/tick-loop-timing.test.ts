@@ -51,8 +51,8 @@ describe('tick loop timing', () => {
     loop.start();
     time.runUntil(500 + 1000, 0.6);
     loop.sync();
-    assert.equal(loop.status().ticks, 100);
-    assert.equal(loop.status().missed_ticks, 0);
+    assert.equal(loop.status().loop.ticks, 100);
+    assert.equal(loop.status().loop.late_ticks, 0);
     assert.equal(host.now_ns, 1000 * NS_PER_MS, 'simulated time still tracks the clock');
   });
 
@@ -66,7 +66,7 @@ describe('tick loop timing', () => {
     time.fire(0);
     assert.deepEqual(stalls, [250]);
     // The 250 ms stall folded 25 deadlines into the late tick; the grid continues after it.
-    assert.equal(loop.status().missed_ticks, 25);
-    assert.equal(loop.status().ticks, 3);
+    assert.equal(loop.status().loop.late_ticks, 25);
+    assert.equal(loop.status().loop.ticks, 3);
   });
 });

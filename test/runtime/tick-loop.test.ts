@@ -54,7 +54,7 @@ describe('tickLoop', () => {
     loop.start();
     for (let i = 0; i < 100; i++) time.fire();
     assert.equal(host.now_ns, 1000 * NS_PER_MS);
-    assert.equal(loop.status().ticks, 100);
+    assert.equal(loop.status().loop.ticks, 100);
     assert.deepEqual(new Set(time.delays), new Set([10]));
   });
 
@@ -68,8 +68,8 @@ describe('tickLoop', () => {
     assert.deepEqual(time.delays.slice(0, 4), [10, 7, 7, 7]);
     assert.equal(time.now - 1000, 50 * 10 + 3);
     assert.equal(host.now_ns, (time.now - 1000) * NS_PER_MS, 'simulated time tracks the clock exactly');
-    assert.equal(loop.status().lag_ms, 3);
-    assert.equal(loop.status().missed_ticks, 0);
+    assert.equal(loop.status().loop.last_late_ms, 3);
+    assert.equal(loop.status().loop.late_ticks, 0);
   });
 
   it('bound the catch-up after a stall and count what was skipped', () => {
@@ -83,8 +83,8 @@ describe('tickLoop', () => {
     assert.equal(host.now_ns, (10 + 1000) * NS_PER_MS, 'at most 1 s caught up');
     const status = loop.status();
     assert.equal(status.skipped_ns, 4010 * NS_PER_MS);
-    assert.equal(status.lag_ms, 5000);
-    assert.equal(status.missed_ticks, 500);
+    assert.equal(status.loop.last_late_ms, 5000);
+    assert.equal(status.loop.late_ticks, 500);
     // Afterwards simulated time runs on from there at the same speed.
     time.fire();
     assert.equal(host.now_ns, (10 + 1000 + 10) * NS_PER_MS);

@@ -17,7 +17,8 @@ function printClock(ctx: Context, clock: Schemas['Clock']): void {
     ['speed', speedText(clock.speed)],
     ['running', clock.running ? 'yes' : 'no'],
     ['skipped_s', exactSeconds(clock.skipped_ns)],
-    ['lag_ms', clock.lag_ms],
+    ['loop_late_ticks', clock.loop.late_ticks],
+    ['loop_max_late_ms', clock.loop.max_late_ms],
   ]));
 }
 

@@ -39,7 +39,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/domains', {
     schema: {
-      ...doc('createDomain', 'domains', 'Create a domain', 'Created halted unless `start` is true. The new domid is never reused.'),
+      ...doc('createDomain', 'domains', 'Create a domain', 'Created halted unless `start` is true; `affinity` (default "all") pins every vCPU, as the affinity call\'s `pcpus`. The new domid is never reused.'),
       body: ref(CreateDomainRequest),
       response: responses({ 201: described(ref(Domain), 'Created; `Location` names it.') }, 409),
     },

@@ -47,7 +47,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put('/scheduler', {
     schema: {
-      ...doc('setScheduler', 'scheduler', 'Set the scheduler parameters', 'Change any of tslice_ms, ratelimit_us and accounting; persisted.'),
+      ...doc('setScheduler', 'scheduler', 'Set the scheduler parameters', 'Change any of tslice_ms, ratelimit_us and accounting, or all three with a profile (xen-3.1 or xen-4.x); persisted.'),
       body: ref(SetSchedulerRequest),
       response: responses({ 200: described(ref(Scheduler), 'The scheduler parameters after the change.') }),
     },

@@ -69,9 +69,13 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
       ...doc('addSchedulingDomainMember', 'scheduling-domains', 'Add a member', 'Charge a domain to the master\'s scheduling domain (created if needed).'),
       params: MasterParams,
       body: ref(AddMemberRequest),
-      response: responses({ 200: described(ref(SchedulingDomain), 'The scheduling domain after the change.') }, 404, 409),
+      response: responses({ 201: described(ref(SchedulingDomain), 'Added: the scheduling domain after the change; `Location` names the membership.') }, 404, 409),
     },
-  }, async (request) => groups.addMember(request.params.master, request.body));
+  }, async (request, reply) => {
+    const { group, member } = groups.addMember(request.params.master, request.body);
+    void reply.status(201).header('location', `/api/v1/scheduling-domains/${group.master}/members/${member}`);
+    return group;
+  });
 
   app.put('/scheduling-domains/:master/members/:domain', {
     schema: {
@@ -84,7 +88,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
 
   app.delete('/scheduling-domains/:master/members/:domain', {
     schema: {
-      ...doc('removeSchedulingDomainMember', 'scheduling-domains', 'Remove a member', 'The domain returns to its own weight and cap.'),
+      ...doc('removeSchedulingDomainMember', 'scheduling-domains', 'Remove a member', 'The domain returns to its own weight and cap. The scheduling domain stays, empty, until dissolved.'),
       params: MemberParams,
       response: responses({ 200: described(ref(SchedulingDomain), 'The scheduling domain after the change.') }, 404),
     },

@@ -75,9 +75,44 @@ const vcpuOf = (vcpu: Vcpu): CreditVcpu => vcpu.priv as CreditVcpu;
 const domOf = (domain: Domain): CreditDomain => domain.priv as CreditDomain;
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 const svName = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id}`;
-/** A vCPU's weight inside its entity: its domain's share of the scheduling domain (all equal outside one). */
+/** A domain's share of its scheduling domain (all equal outside one). */
 const shareOf = (sv: CreditVcpu): number => sv.dom.domain.share;
-const sharesDiffer = (vcpus: readonly CreditVcpu[]): boolean => vcpus.some((sv) => shareOf(sv) !== shareOf(vcpus[0]!));
+
+/**
+ * How an entity's active vCPUs split its credit: a share is per domain, so each
+ * domain's part is split evenly over its active vCPUs. Null when every vCPU
+ * weighs the same (share / active vCPUs alike), the seed's even split.
+ */
+interface ShareSplit {
+  /** Each vCPU's weight as a fraction weightNum[i] / weightDen[i] of `shareTotal`. */
+  readonly weightNum: number[];
+  readonly weightDen: number[];
+  readonly shareTotal: number;
+}
+
+function shareSplit(vcpus: readonly CreditVcpu[]): ShareSplit | null {
+  const perDomain = new Map<CreditDomain, number>();
+  for (const sv of vcpus) perDomain.set(sv.dom, (perDomain.get(sv.dom) ?? 0) + 1);
+  const first = vcpus[0]!;
+  const sameWeight = vcpus.every((sv) => shareOf(sv) * perDomain.get(first.dom)! === shareOf(first) * perDomain.get(sv.dom)!);
+  if (sameWeight) return null;
+  let shareTotal = 0;
+  for (const dom of perDomain.keys()) shareTotal += dom.domain.share;
+  return { weightNum: vcpus.map(shareOf), weightDen: vcpus.map((sv) => perDomain.get(sv.dom)!), shareTotal };
+}
+
+/** `total` credits split by domain share, then evenly over each domain's vCPUs, in whole credits. */
+function splitByDomain(total: number, vcpus: readonly CreditVcpu[]): number[] {
+  const domains = [...new Set(vcpus.map((sv) => sv.dom))];
+  const domainParts = apportion(total, domains.map((dom) => dom.domain.share));
+  const parts = new Array<number>(vcpus.length);
+  domains.forEach((dom, d) => {
+    const indices = vcpus.flatMap((sv, i) => (sv.dom === dom ? [i] : []));
+    const even = apportion(domainParts[d]!, indices.map(() => 1));
+    indices.forEach((i, k) => (parts[i] = even[k]!));
+  });
+  return parts;
+}
 
 export function createCreditScheduler(ctx: SchedulerContext): Scheduler {
   return new CreditScheduler(ctx);
@@ -298,8 +333,9 @@ class CreditScheduler implements Scheduler {
 
   /**
    * Hand an entity's credit to its active vCPUs, then re-prioritise each. Xen gives
-   * each of n vCPUs ceil(fair / n); a scheduling domain whose domains' shares differ
-   * hands out that same total, split by share (equal shares: exactly Xen's split).
+   * each of n vCPUs ceil(fair / n); a scheduling domain whose vCPUs weigh differently
+   * hands out that same total, split by domain share and then evenly over each
+   * domain's active vCPUs (equal shares of 1-vCPU domains: exactly Xen's split).
    */
   private distribute(entity: CreditDomain, fair: number, capCredits: number): number {
     const C = this.creditsPerTslice;
@@ -307,9 +343,8 @@ class CreditScheduler implements Scheduler {
     const n = vcpus.length;
     let idle: CreditVcpu[] | null = null;
     const even = ceilDiv(fair, n);
-    const shares = sharesDiffer(vcpus) ? vcpus.map(shareOf) : null;
-    const split = shares === null ? null : apportion(even * n, shares);
-    const shareTotal = shares === null ? n : shares.reduce((a, b) => a + b, 0);
+    const weights = shareSplit(vcpus);
+    const split = weights === null ? null : splitByDomain(even * n, vcpus);
     let balance = 0;
     for (let i = 0; i < n; i++) {
       const sv = vcpus[i]!;
@@ -317,7 +352,8 @@ class CreditScheduler implements Scheduler {
       if (sv.credit < 0) {
         this.setPriority(sv, Priority.OVER);
         // A capped vCPU that has overrun its part of the cap is parked until its credit recovers.
-        const parkBelow = -ceilDiv(capCredits * (shares === null ? 1 : shares[i]!), shareTotal);
+        const parkBelow =
+          weights === null ? -ceilDiv(capCredits, n) : -ceilDiv(capCredits * weights.weightNum[i]!, weights.shareTotal * weights.weightDen[i]!);
         if (capCredits !== 0 && sv.credit < parkBelow && !sv.vcpu.parked) {
           this.counts.parks++;
           this.ctx.park(sv.vcpu);

@@ -106,15 +106,16 @@ describe('nemesis commands', () => {
     await d.request('POST', '/api/v1/domains', { name: 'stub1', start: true, workload: { type: 'idle' } });
     await d.request('POST', '/api/v1/domains', { name: 'stub2', start: true, workload: { type: 'idle' } });
     const HEAD = ['Master', 'ID', 'Share', 'Members', 'Active', 'Time(s)'];
-    assert.deepEqual(await ok('sdom', 'create', 'web', 'stub1'), [HEAD, ['web', '1', '256', 'stub1:256', 'yes', '4.0']]);
-    assert.deepEqual(await ok('sdom', 'add', 'web', 'stub2', '--share', '512'), [HEAD, ['web', '1', '256', 'stub1:256,stub2:512', 'yes', '4.0']]);
-    assert.deepEqual(await ok('sdom', 'share', 'web', 'web', '768'), [HEAD, ['web', '1', '768', 'stub1:256,stub2:512', 'yes', '4.0']]);
+    // A group's time is what it used since it formed: none yet, on the frozen clock.
+    assert.deepEqual(await ok('sdom', 'create', 'web', 'stub1'), [HEAD, ['web', '1', '256', 'stub1:256', 'yes', '0.0']]);
+    assert.deepEqual(await ok('sdom', 'add', 'web', 'stub2', '--share', '512'), [HEAD, ['web', '1', '256', 'stub1:256,stub2:512', 'yes', '0.0']]);
+    assert.deepEqual(await ok('sdom', 'share', 'web', 'web', '768'), [HEAD, ['web', '1', '768', 'stub1:256,stub2:512', 'yes', '0.0']]);
   });
 
   it('sdom share of a member, and remove', async () => {
     const HEAD = ['Master', 'ID', 'Share', 'Members', 'Active', 'Time(s)'];
     assert.equal((await d.json('sdom', 'share', 'web', 'stub1', '100')).members[0].share, 100);
-    assert.deepEqual(await ok('sdom', 'remove', 'web', 'stub2'), [HEAD, ['web', '1', '768', 'stub1:100', 'yes', '4.0']]);
+    assert.deepEqual(await ok('sdom', 'remove', 'web', 'stub2'), [HEAD, ['web', '1', '768', 'stub1:100', 'yes', '0.0']]);
     assert.deepEqual(await ok('list', 'stub1', 'stub2').then((rows) => rows.map((row) => row[8])), ['Group', 'web', '-']);
   });
 

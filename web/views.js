@@ -47,8 +47,8 @@ const nameOf = (domains, id) => domains.get(id)?.name ?? `domain ${id}`;
  * @param {Map<number, Group>} groups
  */
 function groupText(domain, domains, groups) {
-  if (domain.scheduling_domain !== null) return `member of ${nameOf(domains, domain.scheduling_domain)}`;
   if (groups.has(domain.id)) return 'master';
+  if (domain.scheduling_domain !== null) return `member of ${nameOf(domains, domain.scheduling_domain)}`;
   return '–';
 }
 
@@ -192,7 +192,8 @@ function fillSelect(select, choices) {
 export function renderGroups(context) {
   const container = byId('groups');
   const guests = [...context.domains.values()].filter((domain) => domain.id !== 0);
-  fillSelect(byId('group-master'), guests.filter((domain) => domain.scheduling_domain === null));
+  // A master's scheduling_domain is its own id: it may take more members.
+  fillSelect(byId('group-master'), guests.filter((domain) => domain.scheduling_domain === null || domain.scheduling_domain === domain.id));
   fillSelect(byId('group-member'), guests.filter((domain) => domain.scheduling_domain === null && !context.groups.has(domain.id)));
   const signature = JSON.stringify([
     [...context.groups.values()].map((group) => [group.master, group.master_share, group.active, group.members]),

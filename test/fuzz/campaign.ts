@@ -18,12 +18,13 @@ export const DEFAULT_SEED = 20261127;
 
 /**
  * Valid values narrowed where the schema's full range would make a run slow or
- * move the frozen clock: the clock stays frozen (speed 0) and advances are
- * short. Duty phases take the schema's whole range (from its 0.1 ms minimum).
+ * move the frozen clock: the clock stays frozen (speed 0) and advances (`ms` or
+ * `ns`) are short. Duty phases take the schema's whole range (from its 0.1 ms minimum).
  */
 const NARROWED: SchemaContext['narrowed'] = {
   speed: fc.constant(0),
   ms: fc.integer({ min: 1, max: 20 }),
+  ns: fc.integer({ min: 1, max: 20_000_000 }),
 };
 
 export interface CampaignOptions {

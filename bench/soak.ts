@@ -51,7 +51,8 @@ function rssMb(pid: number): number {
 
 async function startDaemon(db: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [new URL('../dist/bin/nemesisd.js', import.meta.url).pathname], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '4', LOG_LEVEL: 'info' },
+    // No rate limit: the load comes from one address, faster than the default allows a client.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '4', LOG_LEVEL: 'info', NEMESIS_RATE_LIMIT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -102,14 +102,14 @@ function injectOptions(request: FuzzRequest): InjectOptions {
 }
 
 /** What is wrong with an answer, or undefined. */
-function problemWith(status: number, text: string, contentType: string, method: string): { problem?: string; body?: Record<string, unknown> } {
-  if (status >= 500) return { problem: `status ${status}` };
-  if (status < 400 || method === 'HEAD') return {};
+function problemWith(status: number, text: string, contentType: string, method: string): string | undefined {
+  if (status >= 500) return `status ${status}`;
+  if (status < 400 || method === 'HEAD') return undefined;
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    return { problem: `error body is not JSON (content-type ${contentType})` };
+    return `error body is not JSON (content-type ${contentType})`;
   }
   const code = body['code'];
   const entry = typeof code === 'string' ? ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE] : undefined;
@@ -120,7 +120,7 @@ function problemWith(status: number, text: string, contentType: string, method: 
     body['error'] === STATUS_CODES[status] ? undefined : `error ${JSON.stringify(body['error'])} is not ${JSON.stringify(STATUS_CODES[status])}`,
     typeof body['message'] === 'string' ? undefined : 'no message',
   ].filter((p) => p !== undefined);
-  return problems.length === 0 ? { body } : { problem: problems.join('; '), body };
+  return problems.length === 0 ? undefined : problems.join('; ');
 }
 
 interface Outcome {
@@ -133,11 +133,10 @@ async function check(daemon: TestDaemon, snapshot: () => Promise<string>, before
   const response = await daemon.app.inject(injectOptions(request));
   const status = response.statusCode;
   const answer = `${status} ${response.body.slice(0, 240)}`;
-  const found = problemWith(status, response.body, String(response.headers['content-type']), request.method);
+  let problem = problemWith(status, response.body, String(response.headers['content-type']), request.method);
   // A read that succeeded changed nothing (if it did, the next failed request shows it).
   const read = (request.method === 'GET' || request.method === 'HEAD') && status < 400;
   const after = read ? before : await snapshot();
-  let problem = found.problem;
   if (status >= 400 && status < 500 && after !== before) problem = [problem, 'the failed request changed the state'].filter(Boolean).join('; ');
   return problem === undefined ? { status, answer, after } : { problem, status, answer, after };
 }

@@ -27,10 +27,10 @@ const PAGE_CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/** The page gets its own, stricter policy than helmet's app-wide one (which also covers /docs); helmet sets the other headers. */
 export const webRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('onSend', async (_request, reply) => {
     void reply.header('content-security-policy', PAGE_CSP);
-    void reply.header('x-content-type-options', 'nosniff');
   });
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/web/', index: false, maxAge: 0 });
   await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/web/vendor/uplot/', decorateReply: false, allowedPath: (path) => /^\/uPlot\.(esm\.js|min\.css)$/.test(path) });

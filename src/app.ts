@@ -3,7 +3,6 @@
  * protection (cross-site, security headers, rate limit, overload), auth and
  * routes. It never listens; `nemesisd.ts` does (and tests call `inject`).
  */
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -23,6 +22,7 @@ import { hostRoutes } from './http/routes/host.ts';
 import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
 import { usageRoutes } from './http/routes/usage.ts';
+import { installSecurityHeaders } from './http/security-headers.ts';
 import type { StreamHub } from './http/sse.ts';
 import { webRoutes } from './http/web.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
@@ -76,41 +76,21 @@ export function serverOptions(logLevel: string, logStream?: NodeJS.WritableStrea
   };
 }
 
-/** Security headers on every response: a strict policy that /docs (Swagger UI: scripts and styles from itself only) still works under. */
-async function securityHeaders(fastify: FastifyInstance): Promise<void> {
-  await fastify.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        baseUri: ["'none'"],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        imgSrc: ["'self'", 'data:'],
-        objectSrc: ["'none'"],
-        scriptSrc: ["'self'"],
-        scriptSrcAttr: ["'none'"],
-        // Swagger UI 5's bundle inserts one <style> element: allowed by its hash alone (the pinned @fastify/swagger-ui's).
-        styleSrc: ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
-      },
-    },
-    // Plain HTTP on loopback: HSTS and upgrading requests would break it; a TLS proxy in front decides those.
-    strictTransportSecurity: false,
-  });
-}
-
 /** Rate limit on changes per client address, and 503 while the event loop lags. */
 async function loadProtection(fastify: FastifyInstance, options: AppOptions): Promise<void> {
   const perMinute = options.rateLimitPerMinute ?? 0;
   if (perMinute > 0) {
+    // Only changes are limited, so reads skip the limiter's hook altogether; one store, so the limit is per client across all changes.
     await fastify.register(rateLimit, {
+      global: false,
       max: perMinute,
       timeWindow: 60_000,
-      allowList: (request) => !isMutation(request.method),
       errorResponseBuilder: (_request, context) =>
         apiError('RATE_LIMITED', `more than ${context.max} changes a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`),
+    });
+    const limit = fastify.rateLimit();
+    fastify.addHook('onRoute', (route) => {
+      if ([route.method].flat().some(isMutation)) route.onRequest = [...[route.onRequest ?? []].flat(), limit];
     });
   }
   const maxEventLoopDelay = options.maxEventLoopDelay_ms ?? 0;
@@ -137,17 +117,17 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   fastify.decorate('control', options.control);
   for (const schema of NAMED_SCHEMAS) fastify.addSchema(schema);
   installErrorHandlers(fastify);
+  installSecurityHeaders(fastify);
   let closing = false;
   fastify.addHook('preClose', (done) => {
     closing = true;
     done();
   });
-  fastify.addHook('onRequest', async () => {
-    if (closing) throw apiError('SHUTTING_DOWN', 'the daemon is shutting down');
+  fastify.addHook('onRequest', (_request, _reply, done) => {
+    done(closing ? apiError('SHUTTING_DOWN', 'the daemon is shutting down') : undefined);
   });
   installCrossSiteGuard(fastify, { bindHost: options.bindHost ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
   logRequests(fastify);
-  await securityHeaders(fastify);
   await loadProtection(fastify, options);
   const registry = createMetrics(options.control);
   countRequests(fastify, registry);

@@ -4,20 +4,22 @@
  * response timing does not leak them.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { apiError } from '../control/errors.ts';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** An onRequest hook that refuses requests without the token; undefined when no token is configured. */
-export function bearerCheck(token: string | undefined): ((request: FastifyRequest) => Promise<void>) | undefined {
+export function bearerCheck(token: string | undefined): onRequestHookHandler | undefined {
   if (token === undefined || token === '') return undefined;
   const expected = digest(token);
-  return async (request) => {
+  return (request, _reply, done) => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (.+)$/i.exec(header);
     if (match === null || !timingSafeEqual(digest(match[1] ?? ''), expected)) {
-      throw apiError('UNAUTHORIZED', match === null ? 'an Authorization: Bearer <token> header is required' : 'wrong bearer token');
+      done(apiError('UNAUTHORIZED', match === null ? 'an Authorization: Bearer <token> header is required' : 'wrong bearer token'));
+    } else {
+      done();
     }
   };
 }

@@ -11,7 +11,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { apiError } from '../control/errors.ts';
+import { apiError, type ApiError } from '../control/errors.ts';
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -51,16 +51,17 @@ function sameOrigin(origin: string, hostHeader: string): boolean {
   return `${url.hostname}:${port}` === host || url.host === host;
 }
 
-function checkRequest(request: FastifyRequest, allowed: ReadonlySet<string>): void {
+function requestProblem(request: FastifyRequest, allowed: ReadonlySet<string>): ApiError | undefined {
   const host = request.headers.host;
   // A client without a Host header is no browser (every browser sends one), so no rebinding.
   if (host !== undefined && !isAllowedHost(hostnameOf(host), allowed)) {
-    throw apiError('HOST_NOT_ALLOWED', `Host ${hostnameOf(host)} is not a name of this daemon; add it to NEMESIS_ALLOWED_HOSTS if it is`);
+    return apiError('HOST_NOT_ALLOWED', `Host ${hostnameOf(host)} is not a name of this daemon; add it to NEMESIS_ALLOWED_HOSTS if it is`);
   }
   const origin = request.headers.origin;
   if (origin !== undefined && isMutation(request.method) && !sameOrigin(origin, host ?? '')) {
-    throw apiError('ORIGIN_NOT_ALLOWED', `a change from a page of ${origin} is refused`);
+    return apiError('ORIGIN_NOT_ALLOWED', `a change from a page of ${origin} is refused`);
   }
+  return undefined;
 }
 
 export interface CrossSiteOptions {
@@ -72,7 +73,7 @@ export interface CrossSiteOptions {
 
 export function installCrossSiteGuard(app: FastifyInstance, options: CrossSiteOptions): void {
   const allowed = allowedHostNames(options.bindHost, options.allowedHosts);
-  app.addHook('onRequest', async (request) => checkRequest(request, allowed));
+  app.addHook('onRequest', (request, _reply, done) => done(requestProblem(request, allowed)));
   app.removeContentTypeParser('text/plain');
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

@@ -39,11 +39,12 @@ const outcomes = new WeakMap<FastifyRequest, string>();
 export const noteErrorCode = (request: FastifyRequest, code: string): void => void outcomes.set(request, code);
 
 export function logRequests(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   const debug = DEBUG_LEVELS.has(app.log.level);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (isMutation(request.method)) {
       request.log.info({
         operation: (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? null,
@@ -54,5 +55,6 @@ export function logRequests(app: FastifyInstance): void {
     } else if (debug) {
       request.log.debug({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     }
+    done();
   });
 }

@@ -99,6 +99,9 @@ describe('every error has the documented shape and a catalogue code', () => {
       const limited = await d.request('POST', '/api/v1/domains', { name: 'd' });
       assertShape(limited.status, limited.body, 'RATE_LIMITED');
       assert.ok(Number(limited.headers['retry-after']) > 0);
+      // The allowance spans every kind of change, not one per route.
+      const otherRoute = await d.request('PUT', '/api/v1/domains/a/sched', { weight: 512 });
+      assertShape(otherRoute.status, otherRoute.body, 'RATE_LIMITED');
       assert.equal((await d.request('GET', '/api/v1/domains')).body.length, 4); // Domain-0, a, b, c: d was not created
       // Another client address has its own allowance.
       const other = await d.app.inject({ method: 'POST', url: '/api/v1/domains', remoteAddress: '192.0.2.1', payload: { name: 'e' } });

@@ -1,7 +1,7 @@
 /** Outside /api/v1: health (never a token) and metrics (the token when one is set, unless NEMESIS_METRICS_PUBLIC=1). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import type { onRequestHookHandler } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ref } from '../../schemas/common.ts';
 import { Health } from '../../schemas/host.ts';
@@ -10,7 +10,7 @@ import { described } from '../../schemas/responses.ts';
 export interface SystemOptions {
   readonly registry: Registry;
   /** The check /metrics runs first, when it needs the token. */
-  readonly metricsAuth?: ((request: FastifyRequest) => Promise<void>) | undefined;
+  readonly metricsAuth?: onRequestHookHandler | undefined;
 }
 
 export const systemRoutes: FastifyPluginAsyncTypebox<SystemOptions> = async (app, { registry, metricsAuth }) => {

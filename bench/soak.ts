@@ -196,6 +196,16 @@ function sseClients(url: string): { events(): number; close(): void } {
   };
 }
 
+/** The daemon's own memory figures from /metrics (MB): what in RSS is the JS heap, what is outside it. */
+async function memoryMb(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string): string => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? '?' : (Number(line.split(' ')[1]) / 2 ** 20).toFixed(1);
+  };
+  return `heap used ${value('nemesisd_nodejs_heap_size_used_bytes')} of ${value('nemesisd_nodejs_heap_size_total_bytes')} MB, external ${value('nemesisd_nodejs_external_memory_bytes')} MB`;
+}
+
 async function sampleUntil(deadline_ms: number, every_ms: number, sample: () => Promise<void>): Promise<void> {
   while (performance.now() < deadline_ms) {
     await sample();
@@ -213,6 +223,7 @@ async function main(): Promise<void> {
     const sse = sseClients(daemon.url);
     await sleep(1000);
     const rssStart = rssMb(daemon.pid);
+    const memoryStart = await memoryMb(daemon.url);
     const cpuStart = cpuSeconds(daemon.pid);
     console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min; RSS at start ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
 
@@ -239,6 +250,7 @@ async function main(): Promise<void> {
       }),
     ]);
     const rssEnd = rssMb(daemon.pid);
+    const memoryEnd = await memoryMb(daemon.url);
     const cpuUsed = cpuSeconds(daemon.pid) - cpuStart;
     sse.close();
 
@@ -248,7 +260,7 @@ async function main(): Promise<void> {
     console.log(`requests ${requests} (${(requests / (DURATION_MS / 1000)).toFixed(0)}/s), SSE events read by the reading client ${sse.events()}`);
     console.log(`daemon CPU ${((100 * cpuUsed) / (DURATION_MS / 1000)).toFixed(0)}% of one core; machine load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores here: above 2, every figure includes waiting for a core)`);
     console.log(`errors ${errors.count}${errors.examples.map((e) => `\n  ${e}`).join('')}`);
-    console.log(`RSS start ${rssStart.toFixed(1)} MB, end ${rssEnd.toFixed(1)} MB, growth ${growth.toFixed(1)} MB`);
+    console.log(`RSS start ${rssStart.toFixed(1)} MB, end ${rssEnd.toFixed(1)} MB, growth ${growth.toFixed(1)} MB (start: ${memoryStart}; end: ${memoryEnd})`);
     console.log(`tick lateness (${lateness.length} samples of clock.loop.last_late_ms): p50 ${percentile(lateness, 0.5).toFixed(2)} ms, p99 ${lateP99.toFixed(2)} ms; daemon loop max_late_ms ${clock?.loop.max_late_ms ?? '?'}, ticks ${clock?.loop.ticks ?? '?'}, late ${clock?.loop.late_ticks ?? '?'}, skipped ${clock?.skipped_ns ?? '?'} ns`);
     console.log(`/healthz (${healthz.length} samples): p50 ${percentile(healthz, 0.5).toFixed(2)} ms, p99 ${healthzP99.toFixed(2)} ms`);
     console.log(`soak errors=${errors.count} rss_growth_mb=${growth.toFixed(1)} tick_late_p99_ms=${lateP99.toFixed(2)} healthz_p99_ms=${healthzP99.toFixed(2)}`);

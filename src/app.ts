@@ -12,6 +12,7 @@ import type { Control } from './control/index.ts';
 import { apiError } from './control/errors.ts';
 import { bearerCheck, requireBearerToken } from './http/auth.ts';
 import { installCrossSiteGuard, isMutation } from './http/cross-site.ts';
+import { acknowledgeWhenDurable } from './http/durable-changes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
 import { loggerOptions, logRequests } from './http/logging.ts';
 import { countRequests, createMetrics } from './http/metrics.ts';
@@ -128,6 +129,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   });
   installCrossSiteGuard(fastify, { bindHost: options.bindHost ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
   logRequests(fastify);
+  acknowledgeWhenDurable(fastify, options.control);
   await loadProtection(fastify, options);
   const registry = createMetrics(options.control);
   countRequests(fastify, registry);

@@ -1083,7 +1083,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1202,7 +1202,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1325,7 +1325,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1448,7 +1448,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1567,7 +1567,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1690,7 +1690,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1809,7 +1809,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1941,7 +1941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2072,7 +2072,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2210,7 +2210,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2354,7 +2354,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2494,7 +2494,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2634,7 +2634,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2774,7 +2774,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2914,7 +2914,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3054,7 +3054,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3185,7 +3185,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3329,7 +3329,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3460,7 +3460,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3604,7 +3604,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3750,7 +3750,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3869,7 +3869,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4010,7 +4010,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4141,7 +4141,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4270,7 +4270,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4405,7 +4405,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4549,7 +4549,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4686,7 +4686,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4819,7 +4819,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4963,7 +4963,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5088,7 +5088,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5225,7 +5225,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5362,7 +5362,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
             500: {
                 headers: {
                     [name: string]: unknown;

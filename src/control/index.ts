@@ -6,7 +6,7 @@ import type { Static } from '@sinclair/typebox';
 import { realTimers, type Timers } from '../runtime/clock.ts';
 import type { Health } from '../schemas/host.ts';
 import { DEFAULT_SEED } from '../hypervisor/index.ts';
-import type { Store, StoreHealth } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { ConfigState } from './config-state.ts';
 import type { ControlContext } from './context.ts';
 import { createDomainManager, type DomainManager } from './domain-manager.ts';
@@ -39,7 +39,7 @@ export interface Control {
   readonly restore: RestoreReport;
   /** For /healthz: degraded while another process holds the database lock (writes answer 503). */
   health(): HealthView;
-  readonly store: { health(): StoreHealth };
+  readonly store: Pick<Store, 'health' | 'synced'>;
 }
 
 export type HealthView = Static<typeof Health>;

@@ -1,14 +1,15 @@
 /**
  * Opens the SQLite store the way the daemon needs it: WAL so readers never
- * wait for a writer, synchronous=FULL so an acknowledged change survives a
- * crash or power loss, foreign keys enforced, schema migrated to the latest.
+ * wait for a writer, synchronous=NORMAL so a commit does not fsync on the event
+ * loop (the store syncs the WAL in the thread pool before a change is
+ * acknowledged: wal-sync.ts), foreign keys enforced, schema migrated to the latest.
  *
  * A file is validated before anything is written to it (its header, its
  * schema version, its integrity), so a file that is refused is left exactly
  * as it was; then a write proves that file and folder are writable, so a
  * read-only database stops the daemon at start instead of failing every write.
  */
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadMigrations, migrate, type MigrationReport } from './migrate.ts';
@@ -89,6 +90,16 @@ function validate(db: Db, path: string, latest: number): void {
   }
 }
 
+/** The WAL file now exists: sync its folder, so the file itself (not only what is in it) survives a power loss. */
+function syncFolder(folder: string): void {
+  const fd = openSync(folder, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function openStore(path: string, migrationsDir: URL | string = DEFAULT_MIGRATIONS_DIR): OpenedStore {
   const latest = loadMigrations(migrationsDir).length;
   const inFile = path !== ':memory:' && path !== '';
@@ -109,11 +120,12 @@ export function openStore(path: string, migrationsDir: URL | string = DEFAULT_MI
   try {
     validate(db, path, latest);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     const migrations = migrate(db, migrationsDir);
     // A write that changes nothing: a read-only file or folder fails here, not on the first request.
     db.transaction(() => db.pragma(`user_version = ${migrations.to}`))();
+    if (inFile) syncFolder(dirname(path));
     return { db, migrations };
   } catch (error) {
     db.close();

@@ -1,9 +1,11 @@
 /** The store: one SQLite file, its migrations and a repository per table group. */
+import { closeSync, fsync, openSync } from 'node:fs';
 import { BUSY_TIMEOUT_MS, isBusyError, openStore, type Db } from './database.ts';
 import { domainRepository, type DomainRepository } from './domain-repository.ts';
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
 import type { MigrationReport } from './migrate.ts';
+import { WalSync } from './wal-sync.ts';
 
 export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PowerState } from './records.ts';
 export { POWER_STATES } from './records.ts';
@@ -22,14 +24,33 @@ export interface Store {
   readonly domains: DomainRepository;
   readonly groups: GroupRepository;
   readonly host: HostRepository;
-  /** Run `work` in one transaction: all of it is on disk, or none of it. */
+  /** Run `work` in one transaction: all of it is written, or none of it (durable once `synced()` resolves). */
   transaction<T>(work: () => T): T;
+  /** Resolves once every transaction committed so far is on disk (survives a power loss); rejects when the disk failed. */
+  synced(): Promise<void>;
   health(): StoreHealth;
   close(): void;
 }
 
+/** fsync of the database's WAL file (in the thread pool), opened on first use: a commit has created it by then. */
+function walFile(path: string): { sync(): Promise<void>; close(): void } {
+  let fd: number | undefined;
+  return {
+    sync: () =>
+      new Promise((resolve, reject) => {
+        fd ??= openSync(`${path}-wal`, 'r');
+        fsync(fd, (error) => (error === null ? resolve() : reject(error)));
+      }),
+    close() {
+      if (fd !== undefined) closeSync(fd);
+    },
+  };
+}
+
 export function createStore(path: string): Store {
   const { db, migrations } = openStore(path);
+  const file = db.memory ? { sync: () => Promise.resolve(), close: () => undefined } : walFile(path);
+  const wal = new WalSync(() => file.sync());
   let busy = false;
   let busy_errors_total = 0;
   // While another process holds the lock, writes fail at once instead of each blocking the event loop.
@@ -47,6 +68,7 @@ export function createStore(path: string): Store {
     transaction(work) {
       try {
         const result = db.transaction(work)();
+        wal.committed();
         setBusy(false);
         return result;
       } catch (error) {
@@ -57,7 +79,11 @@ export function createStore(path: string): Store {
         throw error;
       }
     },
+    synced: () => wal.synced(),
     health: () => ({ busy, busy_errors_total }),
-    close: () => db.close(),
+    close() {
+      file.close();
+      db.close();
+    },
   };
 }

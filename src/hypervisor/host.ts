@@ -32,7 +32,10 @@ export class Host {
   readonly #origin: HostOrigin;
   /** Bumped by every change a domctl makes, so a stale plan is caught. */
   #version = 0;
-  /** Every change since the host was made (Domain-0's creation is the host's own), with its simulated time. */
+  /**
+   * Every change since the host was made (Domain-0's creation is the host's own), with its
+   * simulated time: private copies, frozen, so logs and snapshots share them without copying.
+   */
   readonly #entries: ReplayEntry[] = [];
   #recording = false;
 
@@ -58,17 +61,17 @@ export class Host {
     const made = { pcpus: snapshot.origin.pcpus, seed: snapshot.origin.seed, ...options };
     const engine = decodeEngine(snapshot.engine, new Host(made).#engine);
     invariant(engine.scheduler.name === snapshot.origin.scheduler, () => `a ${snapshot.origin.scheduler} snapshot restored under ${engine.scheduler.name}`);
-    return new Host(made, { engine, version: snapshot.version, entries: structuredClone(snapshot.entries) });
+    return new Host(made, { engine, version: snapshot.version, entries: snapshot.entries });
   }
 
   /** The whole state as plain, structured-clonable data (Host.fromSnapshot makes it run again). */
   snapshot(): HostSnapshot {
-    return { format: SNAPSHOT_FORMAT, origin: this.#origin, version: this.#version, entries: structuredClone(this.#entries), engine: encodeEngine(this.#engine) };
+    return { format: SNAPSHOT_FORMAT, origin: this.#origin, version: this.#version, entries: [...this.#entries], engine: encodeEngine(this.#engine) };
   }
 
   /** The run so far: how the host was made, every change with its simulated time, and where it is now. */
   replayLog(): ReplayLog {
-    return { format: REPLAY_LOG_FORMAT, origin: this.#origin, entries: structuredClone(this.#entries), now_ns: this.now_ns, trace_hash: this.trace_hash };
+    return { format: REPLAY_LOG_FORMAT, origin: this.#origin, entries: [...this.#entries], now_ns: this.now_ns, trace_hash: this.trace_hash };
   }
 
   get now_ns(): number {
@@ -119,7 +122,7 @@ export class Host {
     const value = applyDomctl(this.#engine, op);
     if (isMutating(op)) {
       this.#version++;
-      if (this.#recording) this.#entries.push({ at_ns: this.now_ns, op: structuredClone(op) });
+      if (this.#recording) this.#entries.push(Object.freeze({ at_ns: this.now_ns, op: Object.freeze(structuredClone(op)) }));
     }
     this.#engine.flushReschedules();
     return value;

@@ -11,7 +11,8 @@
 
 /** One object of the graph; references to others are `{ ref: index }`. */
 export type GraphNode =
-  | { readonly kind: 'object'; readonly class: string | null; readonly fields: readonly (readonly [string, unknown])[] }
+  /** `values` in the order of `shapes[shape]`, its own property names. */
+  | { readonly kind: 'object'; readonly class: string | null; readonly shape: number; readonly values: readonly unknown[] }
   | { readonly kind: 'array'; readonly items: readonly unknown[] }
   | { readonly kind: 'map'; readonly entries: readonly (readonly [unknown, unknown])[] }
   | { readonly kind: 'set'; readonly items: readonly unknown[] }
@@ -21,6 +22,8 @@ export type GraphNode =
 
 export interface EncodedGraph {
   readonly nodes: readonly GraphNode[];
+  /** Property-name lists, shared by every object with the same (most objects of a kind have one). */
+  readonly shapes: readonly (readonly string[])[];
 }
 
 interface Ref {
@@ -35,35 +38,54 @@ const isRef = (value: unknown): value is Ref => typeof value === 'object' && val
  */
 export function encodeGraph(root: object, rebuilt: ReadonlyMap<object, string>): EncodedGraph {
   const index = new Map<object, number>();
-  const nodes: GraphNode[] = [];
-  const pending: { readonly value: object; readonly path: string }[] = [];
-  const refer = (value: unknown, path: string): unknown => {
-    if (typeof value === 'function') throw new TypeError(`cannot copy a function at ${path}`);
+  const pending: object[] = [];
+  /** Where each node was first met (its parent node and key), to name a path only when there is a problem. */
+  const parents: (readonly [number, string | number])[] = [];
+  /** One ref object per node, shared by all references to it. */
+  const refs: Ref[] = [];
+  const shapes: string[][] = [];
+  const shapeIds = new Map<string, number>();
+  const pathOf = (node: number): string => (node === 0 ? 'root' : `${pathOf(parents[node]![0])}.${parents[node]![1]}`);
+  let current = 0;
+  const refer = (value: unknown, key: string | number): unknown => {
+    if (typeof value === 'function') throw new TypeError(`cannot copy a function at ${pathOf(current)}.${key}`);
     if (typeof value !== 'object' || value === null) return value;
     let at = index.get(value);
     if (at === undefined) {
-      at = index.size;
+      at = pending.length;
       index.set(value, at);
-      pending.push({ value, path });
+      pending.push(value);
+      parents.push([current, key]);
+      refs.push({ ref: at });
     }
-    return { ref: at };
+    return refs[at];
+  };
+  const shapeOf = (keys: string[]): number => {
+    const signature = keys.join('\0');
+    let id = shapeIds.get(signature);
+    if (id === undefined) {
+      id = shapes.length;
+      shapes.push(keys);
+      shapeIds.set(signature, id);
+    }
+    return id;
   };
   refer(root, 'root');
-  for (let i = 0; i < pending.length; i++) {
-    const { value, path } = pending[i]!;
-    nodes.push(encodeNode(value, path, rebuilt, refer));
-  }
-  return { nodes };
+  const nodes: GraphNode[] = [];
+  for (; current < pending.length; current++) nodes.push(encodeNode(pending[current]!, rebuilt, refer, shapeOf));
+  return { nodes, shapes };
 }
 
-function encodeNode(value: object, path: string, rebuilt: ReadonlyMap<object, string>, refer: (value: unknown, path: string) => unknown): GraphNode {
+function encodeNode(value: object, rebuilt: ReadonlyMap<object, string>, refer: (value: unknown, key: string | number) => unknown, shapeOf: (keys: string[]) => number): GraphNode {
   const name = rebuilt.get(value);
   if (name !== undefined) return { kind: 'rebuilt', name };
-  if (Array.isArray(value)) return { kind: 'array', items: value.map((item, i) => refer(item, `${path}[${i}]`)) };
-  if (value instanceof Map) return { kind: 'map', entries: [...value].map(([k, v], i) => [refer(k, `${path}.key${i}`), refer(v, `${path}.get(${i})`)] as const) };
-  if (value instanceof Set) return { kind: 'set', items: [...value].map((item, i) => refer(item, `${path}.item${i}`)) };
+  if (Array.isArray(value)) return { kind: 'array', items: value.map(refer) };
+  if (value instanceof Map) return { kind: 'map', entries: [...value].map(([k, v], i) => [refer(k, `key${i}`), refer(v, `value${i}`)] as const) };
+  if (value instanceof Set) return { kind: 'set', items: [...value].map(refer) };
   if (ArrayBuffer.isView(value)) return { kind: 'typed', data: (value as unknown as { slice(): ArrayBufferView }).slice() };
-  return { kind: 'object', class: classOf(value), fields: Object.entries(value).map(([key, field]) => [key, refer(field, `${path}.${key}`)] as const) };
+  const keys = Object.keys(value);
+  const fields = value as Record<string, unknown>;
+  return { kind: 'object', class: classOf(value), shape: shapeOf(keys), values: keys.map((key) => refer(fields[key], key)) };
 }
 
 /**
@@ -85,7 +107,7 @@ export function decodeGraph<T>(graph: EncodedGraph, classes: ReadonlyMap<string,
   };
   graph.nodes.forEach((node, i) => {
     const shell = shells[i]!;
-    if (node.kind === 'object') for (const [key, field] of node.fields) fill(shell, key, field);
+    if (node.kind === 'object') graph.shapes[node.shape]!.forEach((key, k) => fill(shell, key, node.values[k]));
     else if (node.kind === 'array') node.items.forEach((item, k) => fill(shell, k, item));
     else if (node.kind === 'map') for (const [k, v] of node.entries) (shell as Map<unknown, unknown>).set(plain(k, 'a map key'), plain(v, 'a map value'));
     else if (node.kind === 'set') for (const item of node.items) (shell as Set<unknown>).add(plain(item, 'in a set'));

@@ -92,6 +92,6 @@ export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner } from './ports.ts';
-export type { LabControl, WhatIfSpec, WhatIfView } from './lab.ts';
+export { checkWhatIfSize, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';
 /** The power states a domain's configuration can be in (for reports such as metrics). */
 export { POWER_STATES, type PowerState } from '../store/index.ts';

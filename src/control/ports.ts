@@ -59,4 +59,5 @@ export interface WhatIfRunner {
 
 export type WhatIfOutcome =
   | { readonly ok: true; readonly report: Static<typeof WhatIf> }
-  | { readonly ok: false; readonly change_index: number; readonly error: { readonly statusCode: number; readonly code: string; readonly message: string; readonly field?: string; readonly expected?: readonly string[]; readonly actual?: string } };
+  /** A change failed (its index), or the copy as changed is too large to run (null). */
+  | { readonly ok: false; readonly change_index: number | null; readonly error: { readonly statusCode: number; readonly code: string; readonly message: string; readonly field?: string; readonly expected?: readonly string[]; readonly actual?: string } };

@@ -8,8 +8,9 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlRoutes, serverOptions } from '../app.ts';
-import { createControl, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
-import { installErrorHandlers } from '../http/error-handler.ts';
+import { checkWhatIfSize, createControl, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
+import { isApiError } from '../control/errors.ts';
+import { installErrorHandlers, toErrorBody } from '../http/error-handler.ts';
 import { Host, NS_PER_MS } from '../hypervisor/index.ts';
 import { createTickLoop } from '../runtime/tick-loop.ts';
 import { NAMED_SCHEMAS } from '../schemas/index.ts';
@@ -96,6 +97,12 @@ async function runJob(app: FastifyInstance, job: WhatIfJob, copy: Copy): Promise
     });
     if (response.statusCode >= 400) return { ok: false, change_index: index, error: response.json() };
   }
+  try {
+    checkWhatIfSize(liveVcpus(copy.host), job.ms);
+  } catch (error) {
+    if (!isApiError(error)) throw error;
+    return { ok: false, change_index: null, error: toErrorBody(error) };
+  }
   const start_ns = copy.host.now_ns;
   copy.baseline.advanceTo(start_ns);
   const window_ns = job.ms * NS_PER_MS;
@@ -137,6 +144,13 @@ async function runJob(app: FastifyInstance, job: WhatIfJob, copy: Copy): Promise
     })),
   };
   return { ok: true, report };
+}
+
+/** vCPUs of the domains the copy runs (Domain-0's included, as the live check counts it). */
+function liveVcpus(host: Host): number {
+  let vcpus = 0;
+  for (const domain of host.inspect().domains) vcpus += domain.vcpus.length;
+  return vcpus;
 }
 
 function cpuTimes(host: Host): Map<number, number> {

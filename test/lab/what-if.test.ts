@@ -100,7 +100,19 @@ describe('what-if', () => {
       assert.equal(reply.status, 400);
       assert.equal(reply.body.field, 'ms');
     }
+    // Counted on the copy once changed: domains the changes create count too.
+    const creates = Array.from({ length: 4 }, (_, i) => ({ method: 'POST', path: '/domains', body: { name: `big${i}`, vcpus: 128, start: true } }));
+    const grown = await d.request('POST', '/api/v1/host/what-if', { ms: 600000, changes: creates });
+    assert.equal(grown.status, 413);
+    assert.equal(grown.body.code, 'WHAT_IF_TOO_LARGE');
+    assert.equal(grown.body.change_index, undefined);
+    assert.match(grown.body.message, /513 vCPUs for 600000 ms/);
+    assert.equal((await d.request('GET', '/api/v1/domains')).body.length, 1);
     for (let i = 0; i < 4; i++) assert.equal((await d.request('POST', '/api/v1/domains', { name: `big${i}`, vcpus: 128, start: true })).status, 201);
+    // Advances among the changes count with the look-ahead.
+    const advancing = await d.request('POST', '/api/v1/host/what-if', { ms: 1, changes: [{ method: 'POST', path: '/host/clock/advance', body: { ms: 600000 } }] });
+    assert.equal(advancing.status, 413);
+    assert.match(advancing.body.message, /513 vCPUs for 600001 ms/);
     const large = await d.request('POST', '/api/v1/host/what-if', { ms: 600000, changes: [] });
     assert.equal(large.status, 413);
     assert.equal(large.body.code, 'WHAT_IF_TOO_LARGE');

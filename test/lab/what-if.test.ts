@@ -63,6 +63,34 @@ describe('what-if', () => {
     assert.ok(web.baseline_pct > 70 && web.predicted_pct < 50, `web: baseline ${web.baseline_pct}, predicted ${web.predicted_pct}`);
   });
 
+  it('is exact for every kind of change the API makes: power, vCPUs, pinning, scheduler, groups and shares, new and deleted domains, clock advances', async (t) => {
+    const d = await busyDaemon(t);
+    await d.request('POST', '/api/v1/domains', { name: 'spare' });
+    const changes = [
+      { method: 'PUT', path: '/scheduler', body: { tslice_ms: 10, ratelimit_us: 500 } },
+      { method: 'PUT', path: '/domains/web/vcpus', body: { online: 1 } },
+      { method: 'PUT', path: '/domains/db/vcpus/0/affinity', body: { pcpus: [1] } },
+      { method: 'POST', path: '/scheduling-domains', body: { master: 'db', members: [{ domain: 'stub' }] } },
+      { method: 'PUT', path: '/scheduling-domains/db/members/stub', body: { share: 768 } },
+      { method: 'POST', path: '/host/clock/advance', body: { ms: 250 } },
+      { method: 'POST', path: '/domains/web/pause' },
+      { method: 'DELETE', path: '/domains/spare' },
+      { method: 'POST', path: '/domains', body: { name: 'late', start: true, workload: { type: 'duty', run_ms: 1, sleep_ms: 1 } } },
+      { method: 'PATCH', path: '/domains/late', body: { name: 'later' } },
+    ] as const;
+    const reply = await d.request('POST', '/api/v1/host/what-if', { ms: 3000, changes });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    for (const change of changes) {
+      const real = await d.request(change.method, `/api/v1${change.path}`, 'body' in change ? change.body : undefined);
+      assert.ok(real.status < 300, `${change.method} ${change.path}: ${JSON.stringify(real.body)}`);
+    }
+    await d.request('POST', '/api/v1/host/clock/advance', { ms: 3000 });
+    assert.equal((await d.request('GET', '/api/v1/host')).body.trace_hash, reply.body.trace_hash);
+    const names = reply.body.domains.map((x: { name: string; predicted_pct: number | null; baseline_pct: number | null }) => [x.name, x.predicted_pct === null, x.baseline_pct === null]);
+    assert.deepEqual(names, [['Domain-0', false, false], ['web', false, false], ['db', false, false], ['stub', false, false], ['spare', true, false], ['later', false, true]]);
+    assert.deepEqual(reply.body.scheduling_domains.map((g: { master: number; baseline_pct: number | null }) => [g.master, g.baseline_pct]), [[2, null]]);
+  });
+
   it('with no changes, predicts the baseline: same shares and the same trace hash', async (t) => {
     const d = await busyDaemon(t);
     const reply = await d.request('POST', '/api/v1/host/what-if', { ms: 1000, changes: [] });

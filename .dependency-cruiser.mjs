@@ -45,7 +45,22 @@ export default {
       comment: 'The CLI and the dashboard talk to the daemon over its API only: they import no server code.',
       severity: 'error',
       from: { path: '^(src/(cli|web)/|web/|src/bin/nemesis\\.ts$)' },
-      to: { path: '^src/', pathNot: '^src/(cli|web)/' },
+      // src/lab is headless simulation (nemesis replay, run): the tool may use it without a daemon.
+      to: { path: '^src/', pathNot: '^src/(cli|web|lab)/' },
+    },
+    {
+      name: 'lab-is-headless',
+      comment: 'src/lab (replay, headless runs) uses the hypervisor only: no daemon, no control layer, no store.',
+      severity: 'error',
+      from: { path: '^src/lab/' },
+      to: { pathNot: '^src/(lab|hypervisor)/' },
+    },
+    {
+      name: 'nothing-server-side-imports-the-cli',
+      comment: 'The CLI is a client: the daemon and the lab never import it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli/|bin/nemesis[.]ts$)' },
+      to: { path: '^src/cli/' },
     },
     {
       name: 'no-circular',

@@ -20,6 +20,7 @@ import { swaggerOptions } from './http/openapi.ts';
 import { domainRoutes } from './http/routes/domains.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { hostRoutes } from './http/routes/host.ts';
+import { labRoutes } from './http/routes/lab.ts';
 import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
 import { usageRoutes } from './http/routes/usage.ts';
@@ -142,12 +143,18 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(
     async (api) => {
       requireBearerToken(api, options.token);
-      await api.register(hostRoutes);
-      await api.register(domainRoutes);
-      await api.register(schedulingDomainRoutes);
+      await api.register(controlRoutes);
       await api.register(eventRoutes, { streams: options.streams });
-      await api.register(usageRoutes);
+      await api.register(labRoutes);
     },
     { prefix: '/api/v1' },
   );
+};
+
+/** The resources a request can change or read, which a what-if copy also serves (src/what-if). */
+export const controlRoutes: FastifyPluginAsync = async (api) => {
+  await api.register(hostRoutes);
+  await api.register(domainRoutes);
+  await api.register(schedulingDomainRoutes);
+  await api.register(usageRoutes);
 };

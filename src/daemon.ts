@@ -12,6 +12,7 @@ import { DEFAULT_SEED, Host } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
 import { createTickLoop, type TickLoop } from './runtime/tick-loop.ts';
 import { createStore, type Store } from './store/index.ts';
+import { createWhatIfWorker } from './what-if/runner.ts';
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -63,10 +64,12 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
+    const whatIf = createWhatIfWorker();
     const control = createControl({
       host,
       clock: loop,
       store,
+      whatIf,
       pcpus: options.pcpus,
       version: VERSION,
       seed,
@@ -100,6 +103,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
         closed = true;
         loop.stop();
         await instance.close();
+        await whatIf.close();
         store.close();
       },
     };

@@ -7,7 +7,7 @@ import { createShareChart } from './chart.js';
 import { byId, formatSeconds, withError } from './dom.js';
 import { openEventStream } from './event-stream.js';
 import { createUsageSource, POLL_MS } from './usage-source.js';
-import { renderDomains, renderGroups, renderGroupShares, renderPcpus, renderShares } from './views.js';
+import { renderDomains, renderGroups, renderGroupShares, renderPcpus, renderPreview, renderPreviewChoices, renderShares } from './views.js';
 
 /** @typedef {import('./views.js').Domain} Domain @typedef {import('./views.js').Group} Group @typedef {import('./views.js').Share} Share */
 
@@ -84,6 +84,7 @@ function render() {
   renderHost();
   renderDomains(context);
   renderGroups(context);
+  renderPreviewChoices(context);
   renderShares(state.shares);
   renderGroupShares(state.groupShares);
   chart.setBands(bandsOf(), state.host?.pcpus ?? 1);
@@ -247,6 +248,17 @@ function wireControls() {
     void withError(byId('group-error'), async () => {
       await call('POST', `/scheduling-domains/${encodeURIComponent(byId('group-master').value)}/members`, { domain: byId('group-member').value });
       scheduleRefresh();
+    });
+  });
+  byId('preview-form').addEventListener('submit', (/** @type {Event} */ event) => {
+    event.preventDefault();
+    const domain = byId('preview-domain').value;
+    const field = byId('preview-field').value;
+    const value = Number(byId('preview-value').value);
+    void withError(byId('preview-error'), async () => {
+      const change = { method: 'PUT', path: `/domains/${encodeURIComponent(domain)}/sched`, body: { [field]: value } };
+      const report = await call('POST', '/host/what-if', { ms: Number(byId('preview-seconds').value) * 1000, changes: [change] });
+      renderPreview(report, `${field} ${value} on ${domain}`);
     });
   });
   byId('show-expected').addEventListener('change', () => chart.setShowExpected(byId('show-expected').checked));

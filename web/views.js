@@ -231,3 +231,29 @@ export function renderPcpus(pcpus, busyPcts, domains) {
       h('span', { class: 'muted', text: `now: ${running}` }));
   }));
 }
+
+/** @param {{ domains: Map<number, Domain> }} context */
+export function renderPreviewChoices(context) {
+  fillSelect(byId('preview-domain'), [...context.domains.values()].filter((domain) => domain.id !== 0));
+}
+
+/** @param {number | null} pct */
+const previewPct = (pct) => (pct === null ? '–' : formatPct(pct));
+
+/**
+ * A what-if's answer: each domain's share with the change, without it, and the model's.
+ * @param {{ window_ns: number, domains: { id: number, name: string, predicted_pct: number | null, baseline_pct: number | null, expected_pct: number | null }[] }} report
+ * @param {string} what the change, in words
+ */
+export function renderPreview(report, what) {
+  const rows = report.domains.map((domain) => h('tr', {},
+    h('th', { scope: 'row', text: domain.name }),
+    h('td', { class: 'num', text: previewPct(domain.predicted_pct) }),
+    h('td', { class: 'num', text: previewPct(domain.baseline_pct) }),
+    h('td', { class: 'num', text: previewPct(domain.expected_pct) })));
+  byId('preview').replaceChildren(h('table', { id: 'preview-table' },
+    h('caption', { text: `${what}: CPU % over the next ${formatSeconds(report.window_ns).replace(/\.?0+$/, '')} simulated s` }),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Domain' }),
+      ...['With the change %', 'Without %', 'Expected %'].map((title) => h('th', { scope: 'col', class: 'num', text: title })))),
+    h('tbody', {}, ...rows)));
+}

@@ -464,26 +464,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Stream changes
-         * @description Server-sent events: one per lifecycle, parameter or membership change. `event` is the type (e.g. domain.started, domain.sched, scheduling-domain.member-added); `data` is JSON with `at_ns` (simulated time) and the details; `id` is `<boot>-<seq>`, unique across daemon restarts. A client reconnecting with `Last-Event-ID` first gets the events it missed (the last 1024 are kept); when that cannot be known (an id from before a restart, or older than what is kept) it gets one `events-lost` event (`data.reason`: `other-boot` or `too-old`) and then the changes from now on. A client that does not read is sent `events-lost` (`slow-client`) and disconnected once about 1 MiB waits for it. At most NEMESIS_MAX_STREAMS streams are open in all and NEMESIS_MAX_STREAMS_PER_CLIENT per client address (503 `TOO_MANY_STREAMS` past them). HEAD answers the headers at once and opens no stream.
-         */
-        get: operations["streamEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/host/usage": {
         parameters: {
             query?: never;
@@ -544,6 +524,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream changes
+         * @description Server-sent events: one per lifecycle, parameter or membership change. `event` is the type (e.g. domain.started, domain.sched, scheduling-domain.member-added); `data` is JSON with `at_ns` (simulated time) and the details; `id` is `<boot>-<seq>`, unique across daemon restarts. A client reconnecting with `Last-Event-ID` first gets the events it missed (the last 1024 are kept); when that cannot be known (an id from before a restart, or older than what is kept) it gets one `events-lost` event (`data.reason`: `other-boot` or `too-old`) and then the changes from now on. A client that does not read is sent `events-lost` (`slow-client`) and disconnected once about 1 MiB waits for it. At most NEMESIS_MAX_STREAMS streams are open in all and NEMESIS_MAX_STREAMS_PER_CLIENT per client address (503 `TOO_MANY_STREAMS` past them). HEAD answers the headers at once and opens no stream.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/host/replay-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the run as a replay log
+         * @description How the simulated host was made and every change to it so far, each with the simulated time it was applied at, and the trace hash now: `nemesis replay` re-runs it headless and checks the hash.
+         */
+        get: operations["getReplayLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/host/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview changes on a copy of the host
+         * @description Copies the host as it is now, applies `changes` (requests of this API, in order) to the copy, runs it and an unchanged copy `ms` ahead, and reports each domain's and scheduling domain's share with and without the changes. The host itself is untouched. A change that fails fails the what-if with its own error and `change_index`. One at a time per client.
+         */
+        post: operations["whatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -567,6 +607,8 @@ export interface components {
             expected?: string[];
             /** @description BAD_POWER_STATE: the actual state. */
             actual?: string;
+            /** @description What-if: the change (index in `changes`) that failed, with its own error. */
+            change_index?: number;
         };
         /**
          * @description A domain by domid (all digits) or by name.
@@ -926,6 +968,84 @@ export interface components {
             /** @description The master, then the members. */
             domains: components["schemas"]["DomainUsage"][];
         };
+        ReplayEntry: {
+            /** @description Simulated time the change was applied at. */
+            at_ns: number;
+            /** @description The domctl as the hypervisor took it: its operation and arguments. */
+            op: {
+                /** @description The domctl (createdomain, scheduler_op, schedgroup, …). */
+                op: string;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        ReplayLog: {
+            /** @enum {string} */
+            format: "nemesis-replay-log/1";
+            /** @description How the simulated host was made. */
+            origin: {
+                pcpus: number;
+                seed: number;
+                /** @example credit */
+                scheduler: string;
+            };
+            /** @description Every change to the simulated host since it was made, in order. */
+            entries: components["schemas"]["ReplayEntry"][];
+            /** @description Simulated time at export: a replay runs to here. */
+            now_ns: number;
+            /** @description The trace hash at export: a faithful replay reaches the same. */
+            trace_hash: string;
+        };
+        WhatIfChange: {
+            /** @description A method that changes something. */
+            method: "POST" | "PUT" | "PATCH" | "DELETE";
+            /**
+             * @description A path of this API, relative to /api/v1.
+             * @example /domains/web/sched
+             */
+            path: string;
+            /** @description The request body, as that request takes it. */
+            body?: unknown;
+        };
+        WhatIfRequest: {
+            /** @description Simulated ms to look ahead, after the changes. */
+            ms: number;
+            /** @description Requests of this API, applied in order to a copy of the host. */
+            changes: components["schemas"]["WhatIfChange"][];
+        };
+        WhatIfDomain: {
+            /** @description Domain id (Domain-0 is 0; never reused). */
+            id: number;
+            name: string;
+            /** @description CPU used with the changes, percent of one pCPU (100 = one pCPU); null when it does not exist in that copy. */
+            predicted_pct: number | null;
+            /** @description CPU used without the changes; null when it does not exist without them. */
+            baseline_pct: number | null;
+            /** @description The fairness model's share with the changes (as in the usage report); null when it does not exist with them. */
+            expected_pct: number | null;
+        };
+        WhatIfSchedulingDomain: {
+            /** @description Domain id (Domain-0 is 0; never reused). */
+            master: number;
+            /** @description CPU used with the changes, percent of one pCPU (100 = one pCPU); null when it does not exist in that copy. */
+            predicted_pct: number | null;
+            /** @description CPU used without the changes; null when it does not exist without them. */
+            baseline_pct: number | null;
+            /** @description The fairness model's share with the changes (as in the usage report); null when it does not exist with them. */
+            expected_pct: number | null;
+        };
+        WhatIf: {
+            /** @description Simulated time of the live host when copied. */
+            from_ns: number;
+            /** @description The look-ahead measured: `ms` of simulated time after the changes. */
+            window_ns: number;
+            /** @description The changed copy's trace hash at the end (the same as doing the changes for real at from_ns and running as long). */
+            trace_hash: string;
+            /** @description The unchanged copy's trace hash at the end. */
+            baseline_trace_hash: string;
+            domains: components["schemas"]["WhatIfDomain"][];
+            scheduling_domains: components["schemas"]["WhatIfSchedulingDomain"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -1038,7 +1158,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1065,7 +1185,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1157,7 +1277,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1184,7 +1304,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1280,7 +1400,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1307,7 +1427,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1403,7 +1523,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1430,7 +1550,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1522,7 +1642,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1549,7 +1669,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1645,7 +1765,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1672,7 +1792,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1764,7 +1884,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1791,7 +1911,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1896,7 +2016,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1923,7 +2043,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2027,7 +2147,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2054,7 +2174,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2165,7 +2285,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2192,7 +2312,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2309,7 +2429,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2336,7 +2456,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2449,7 +2569,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2476,7 +2596,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2589,7 +2709,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2616,7 +2736,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2729,7 +2849,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2756,7 +2876,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2869,7 +2989,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2896,7 +3016,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3129,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3036,7 +3156,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3140,7 +3260,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3167,7 +3287,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3284,7 +3404,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3311,7 +3431,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3415,7 +3535,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3442,7 +3562,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3559,7 +3679,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3586,7 +3706,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3705,7 +3825,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3732,7 +3852,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3824,7 +3944,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3851,7 +3971,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3965,7 +4085,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3992,7 +4112,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4096,7 +4216,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4123,7 +4243,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4225,7 +4345,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4252,7 +4372,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4360,7 +4480,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4387,7 +4507,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4504,7 +4624,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4531,7 +4651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4641,7 +4761,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4668,7 +4788,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4774,7 +4894,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4801,7 +4921,406 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHostUsage: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Simulated ms to look back, 1..600000 (default 1000): the history kept is the last 600000 ms.
+                 * @example 30000
+                 */
+                window_ms?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The fairness report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostUsage"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDomainUsage: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Simulated ms to look back, 1..600000 (default 1000): the history kept is the last 600000 ms.
+                 * @example 30000
+                 */
+                window_ms?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The domain: domid or name. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The domain's share. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainUsageReport"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSchedulingDomainUsage: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Simulated ms to look back, 1..600000 (default 1000): the history kept is the last 600000 ms.
+                 * @example 30000
+                 */
+                window_ms?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The master domain: domid or name. */
+                master: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scheduling domain's share. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulingDomainUsageReport"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4918,7 +5437,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4945,7 +5464,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4983,28 +5502,22 @@ export interface operations {
             };
         };
     };
-    getHostUsage: {
+    getReplayLog: {
         parameters: {
-            query?: {
-                /**
-                 * @description Simulated ms to look back, 1..600000 (default 1000): the history kept is the last 600000 ms.
-                 * @example 30000
-                 */
-                window_ms?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The fairness report. */
+            /** @description The run so far. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostUsage"];
+                    "application/json": components["schemas"]["ReplayLog"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
@@ -5043,7 +5556,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,7 +5583,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5108,31 +5621,26 @@ export interface operations {
             };
         };
     };
-    getDomainUsage: {
+    whatIf: {
         parameters: {
-            query?: {
-                /**
-                 * @description Simulated ms to look back, 1..600000 (default 1000): the history kept is the last 600000 ms.
-                 * @example 30000
-                 */
-                window_ms?: string;
-            };
+            query?: never;
             header?: never;
-            path: {
-                /** @description The domain: domid or name. */
-                ref: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfRequest"];
+            };
+        };
         responses: {
-            /** @description The domain's share. */
+            /** @description The prediction. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DomainUsageReport"];
+                    "application/json": components["schemas"]["WhatIf"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
@@ -5180,7 +5688,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5207,144 +5724,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getSchedulingDomainUsage: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Simulated ms to look back, 1..600000 (default 1000): the history kept is the last 600000 ms.
-                 * @example 30000
-                 */
-                window_ms?: string;
-            };
-            header?: never;
-            path: {
-                /** @description The master domain: domid or name. */
-                master: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The scheduling domain's share. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SchedulingDomainUsageReport"];
-                };
-            };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
-            408: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { connect, DEFAULT_URL, unreachable } from './client.ts';
 import { domainCommands } from './commands/domains.ts';
 import { hostCommands } from './commands/host.ts';
+import { labCommands } from './commands/lab.ts';
 import { schedCommands } from './commands/sched.ts';
 import { sdomCommands } from './commands/sdom.ts';
 import { topCommand } from './commands/top.ts';
@@ -39,6 +40,7 @@ function program(context: () => Context, env: NodeJS.ProcessEnv): Command {
   sdomCommands(nemesis, context);
   hostCommands(nemesis, context);
   topCommand(nemesis, context);
+  labCommands(nemesis, context);
   return nemesis;
 }
 

@@ -32,9 +32,11 @@ export const ERROR_CATALOGUE = {
   NOT_SUPPORTED: { status: 409, description: 'The simulated host does not support this.' },
   REQUEST_TIMEOUT: { status: 408, description: 'The request (headers or body) was not received in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the daemon accepts.' },
+  WHAT_IF_TOO_LARGE: { status: 413, description: 'A what-if asks for more simulation (vCPUs × simulated ms) than the daemon runs for one request; the message names the limit.' },
   URI_TOO_LONG: { status: 414, description: 'A path parameter is longer than the daemon accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A request body that is not `application/json`.' },
   RATE_LIMITED: { status: 429, description: 'Too many changes from this client address; retry after `Retry-After` seconds.' },
+  WHAT_IF_BUSY: { status: 429, description: 'This client address has a what-if running already (one at a time); retry after `Retry-After` seconds.' },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request line and headers are larger than the daemon accepts.' },
   INTERNAL: { status: 500, description: 'The daemon failed; nothing was changed.' },
   STORE_FAILED: { status: 500, description: 'The change was made but the disk failed to store it: it may be lost if the host loses power. The daemon must be restarted.' },
@@ -52,6 +54,8 @@ export interface ErrorDetails {
   /** BAD_POWER_STATE: the states that would have been accepted, and the actual one. */
   readonly expected?: readonly string[];
   readonly actual?: string;
+  /** What-if: the index of the change that failed. */
+  readonly change_index?: number;
 }
 
 export type ApiError = FastifyError & { statusCode: number } & { -readonly [K in keyof ErrorDetails]?: ErrorDetails[K] };
@@ -65,6 +69,7 @@ export function apiError(code: ErrorCode, message: string, details: ErrorDetails
   if (details.field !== undefined) error.field = details.field;
   if (details.expected !== undefined) error.expected = details.expected;
   if (details.actual !== undefined) error.actual = details.actual;
+  if (details.change_index !== undefined) error.change_index = details.change_index;
   return error;
 }
 

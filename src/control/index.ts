@@ -12,7 +12,8 @@ import type { ControlContext } from './context.ts';
 import { createDomainManager, type DomainManager } from './domain-manager.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createHostControl, type HostControl } from './host-control.ts';
-import type { SimulatedHost, SimulationClock } from './ports.ts';
+import { createLabControl, type LabControl } from './lab.ts';
+import type { SimulatedHost, SimulationClock, WhatIfRunner } from './ports.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
 import { createUsageControl, type UsageControl } from './usage.ts';
@@ -27,6 +28,13 @@ export interface ControlOptions {
   readonly timers?: Timers;
   /** The seed the host was made with (reported in GET /host; default the host's). */
   readonly seed?: number;
+  /** Runs what-if copies (src/what-if); without it, a what-if answers NOT_SUPPORTED. */
+  readonly whatIf?: WhatIfRunner;
+  /**
+   * A host already holding the store's configuration (a what-if copy): attach to
+   * it as it is, with the runtime figures given, instead of restoring it from the store.
+   */
+  readonly attach?: { readonly endedGroupCpuNs: Iterable<readonly [number, number]> };
 }
 
 export interface Control {
@@ -35,6 +43,7 @@ export interface Control {
   readonly host: HostControl;
   readonly events: EventBus;
   readonly usage: UsageControl;
+  readonly lab: LabControl;
   readonly state: ConfigState;
   readonly restore: RestoreReport;
   /** For /healthz: degraded while another process holds the database lock (writes answer 503). */
@@ -51,10 +60,11 @@ export function createControl(options: ControlOptions): Control {
     state: new ConfigState(options.store),
     events: createEventBus(),
     pcpus: options.pcpus,
-    endedGroupCpuNs: new Map(),
+    endedGroupCpuNs: new Map(options.attach?.endedGroupCpuNs ?? []),
   };
-  const restore = restoreHost(ctx);
-  const host = createHostControl(ctx, options.version, options.seed ?? DEFAULT_SEED);
+  const restore = options.attach === undefined ? restoreHost(ctx) : { restored: [], failed: [], repaired: [] };
+  const seed = options.seed ?? DEFAULT_SEED;
+  const host = createHostControl(ctx, options.version, seed);
   const { store } = options;
   return {
     domains: createDomainManager(ctx),
@@ -62,6 +72,7 @@ export function createControl(options: ControlOptions): Control {
     host,
     events: ctx.events,
     usage: createUsageControl(ctx, options.timers ?? realTimers),
+    lab: createLabControl(ctx, { store, runner: options.whatIf, seed, version: options.version }),
     state: ctx.state,
     restore,
     health() {
@@ -80,6 +91,7 @@ export type { ControlEvent, EventBus, EventType } from './events.ts';
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
-export type { SimulatedHost, SimulationClock } from './ports.ts';
+export type { SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner } from './ports.ts';
+export { checkWhatIfSize, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';
 /** The power states a domain's configuration can be in (for reports such as metrics). */
 export { POWER_STATES, type PowerState } from '../store/index.ts';

@@ -3,9 +3,11 @@
  * simulated host (src/hypervisor's Host satisfies it) and the runtime's clock
  * (src/runtime's tickLoop satisfies it).
  */
-import type { DomctlOp, DomctlPlan, DomctlResult } from '../hypervisor/index.ts';
+import type { Static } from '@sinclair/typebox';
+import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
+import type { WhatIf } from '../schemas/lab.ts';
 
 export interface SimulatedHost {
   readonly now_ns: number;
@@ -15,6 +17,10 @@ export interface SimulatedHost {
   plan(): DomctlPlan;
   /** Apply a checked plan; it cannot fail. */
   apply(plan: DomctlPlan): void;
+  /** The whole state, for a copy (what-if). */
+  snapshot(): HostSnapshot;
+  /** How the host was made and every change since, with its simulated time. */
+  replayLog(): ReplayLog;
 }
 
 export interface SimulationClock {
@@ -26,3 +32,32 @@ export interface SimulationClock {
   status(): ClockStatus;
   lateness(): HistogramSnapshot;
 }
+
+/** What a what-if copy is made from: the live host's state, configuration and runtime figures at one instant. */
+export interface WhatIfJob {
+  readonly snapshot: HostSnapshot;
+  /** The configuration database, serialized (better-sqlite3 `serialize`). */
+  readonly database: Uint8Array;
+  readonly endedGroupCpuNs: readonly (readonly [number, number])[];
+  readonly pcpus: number;
+  readonly seed: number;
+  readonly version: string;
+  readonly ms: number;
+  readonly changes: readonly WhatIfChangeRequest[];
+}
+
+export interface WhatIfChangeRequest {
+  readonly method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly body?: unknown;
+}
+
+/** Runs what-if jobs off the main thread (src/what-if); the answer is the report, or the failed change's error. */
+export interface WhatIfRunner {
+  run(job: WhatIfJob): Promise<WhatIfOutcome>;
+}
+
+export type WhatIfOutcome =
+  | { readonly ok: true; readonly report: Static<typeof WhatIf> }
+  /** A change failed (its index), or the copy as changed is too large to run (null). */
+  | { readonly ok: false; readonly change_index: number | null; readonly error: { readonly statusCode: number; readonly code: string; readonly message: string; readonly field?: string; readonly expected?: readonly string[]; readonly actual?: string } };

@@ -78,6 +78,7 @@ export function toErrorBody(error: ApiError): ErrorResponse {
   if (error.field !== undefined) body.field = error.field;
   if (error.expected !== undefined) body.expected = [...error.expected];
   if (error.actual !== undefined) body.actual = error.actual;
+  if (error.change_index !== undefined) body.change_index = error.change_index;
   return body;
 }
 
@@ -89,7 +90,7 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
   if (translated.statusCode >= 500 && translated.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
   noteErrorCode(request, translated.code);
   if (translated.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="nemesisd"');
-  if (translated.code === 'STORE_BUSY') void reply.header('retry-after', '1');
+  if (translated.code === 'STORE_BUSY' || translated.code === 'WHAT_IF_BUSY') void reply.header('retry-after', '1');
   return reply.status(translated.statusCode).send(toErrorBody(translated));
 }
 

@@ -45,6 +45,8 @@ export class Engine implements HostFacts {
   /** Live domains in creation order (Domain-0 first). */
   readonly domains = new Map<number, Domain>();
   readonly scheduler: Scheduler;
+  /** What the policy reaches the framework through: kept, so a snapshot can rebind it to its copy (snapshot.ts). */
+  readonly schedulerContext: SchedulerContext;
   private readonly events = new EventQueue<HostEvent>();
   private readonly reschedQueue: Pcpu[] = [];
   private readonly random: Random;
@@ -67,7 +69,8 @@ export class Engine implements HostFacts {
     }
     this.random = createRandom(options.seed ?? DEFAULT_SEED);
     this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
-    this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext());
+    this.schedulerContext = this.makeSchedulerContext();
+    this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext);
     this.usage = new UsageHistory(options.pcpus);
     this.events.push(USAGE_SAMPLE_NS, EventRank.usageSample, USAGE_SAMPLE_EVENT);
     this.nextTick_ns = this.tickAt(1, 0);
@@ -513,7 +516,8 @@ export class Engine implements HostFacts {
     throw new Error(`vCPU ${vcpu.domain.domid}.${vcpu.id} has an empty affinity`);
   }
 
-  private schedulerContext(): SchedulerContext {
+  /** Closures over this engine (a snapshot's copy makes its own: snapshot.ts). */
+  makeSchedulerContext(): SchedulerContext {
     return {
       pcpuCount: this.pcpus.length,
       domains: () => this.domains.values(),

@@ -4,6 +4,8 @@
  * time, and `inspect` gives read-only views for tests and tools. Every domctl
  * is checked first (checks.ts) and applied only when allowed, so a refused
  * operation changes nothing and an allowed one cannot fail half-way.
+ * It keeps a replay log (how it was made, and every change with its simulated
+ * time) and can copy itself exactly (`snapshot`, `Host.fromSnapshot`).
  */
 import { checkDomctl } from './checks.ts';
 import { applyDomctl, isMutating } from './domctl-handlers.ts';
@@ -11,21 +13,65 @@ import type { DomctlOp, DomctlResult } from './domctl.ts';
 import { Engine, type HostOptions } from './engine.ts';
 import { inspectEngine, type HostInspection } from './inspect.ts';
 import { invariant } from './invariant.ts';
-import { DOMAIN0_ID } from './limits.ts';
+import { DEFAULT_SEED, DOMAIN0_ID } from './limits.ts';
 import { DomctlPlan } from './plan.ts';
 import { fail, ok } from './result.ts';
+import { decodeEngine, encodeEngine, REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
 
 export type { HostOptions };
 
+/** A copy's state, for the constructor (Host.fromSnapshot). */
+interface Restored {
+  readonly engine: Engine;
+  readonly version: number;
+  readonly entries: readonly ReplayEntry[];
+}
+
 export class Host {
   readonly #engine: Engine;
+  readonly #origin: HostOrigin;
   /** Bumped by every change a domctl makes, so a stale plan is caught. */
   #version = 0;
+  /**
+   * Every change since the host was made (Domain-0's creation is the host's own), with its
+   * simulated time: private copies, frozen, so logs and snapshots share them without copying.
+   */
+  readonly #entries: ReplayEntry[] = [];
+  #recording = false;
 
-  constructor(options: HostOptions) {
-    this.#engine = new Engine(options);
-    const domain0 = this.domctl({ op: 'createdomain', domid: DOMAIN0_ID, max_vcpus: options.pcpus, vcpus: options.pcpus, workload: { type: 'idle' } });
-    invariant(domain0.ok, () => 'cannot create Domain-0');
+  constructor(options: HostOptions, restored?: Restored) {
+    this.#engine = restored?.engine ?? new Engine(options);
+    this.#origin = { pcpus: options.pcpus, seed: options.seed ?? DEFAULT_SEED, scheduler: this.#engine.scheduler.name };
+    if (restored === undefined) {
+      const domain0 = this.domctl({ op: 'createdomain', domid: DOMAIN0_ID, max_vcpus: options.pcpus, vcpus: options.pcpus, workload: { type: 'idle' } });
+      invariant(domain0.ok, () => 'cannot create Domain-0');
+    } else {
+      this.#version = restored.version;
+      this.#entries.push(...restored.entries);
+    }
+    this.#recording = true;
+  }
+
+  /**
+   * A running copy of a snapshot: the same simulation from that instant on.
+   * `options.scheduler` must be the policy the snapshot's host ran (the default, credit, when absent).
+   */
+  static fromSnapshot(snapshot: HostSnapshot, options: Pick<HostOptions, 'scheduler'> = {}): Host {
+    if (snapshot.format !== SNAPSHOT_FORMAT) throw new TypeError(`not a host snapshot (format ${String(snapshot.format)}, expected ${SNAPSHOT_FORMAT})`);
+    const made = { pcpus: snapshot.origin.pcpus, seed: snapshot.origin.seed, ...options };
+    const engine = decodeEngine(snapshot.engine, new Host(made).#engine);
+    invariant(engine.scheduler.name === snapshot.origin.scheduler, () => `a ${snapshot.origin.scheduler} snapshot restored under ${engine.scheduler.name}`);
+    return new Host(made, { engine, version: snapshot.version, entries: snapshot.entries });
+  }
+
+  /** The whole state as plain, structured-clonable data (Host.fromSnapshot makes it run again). */
+  snapshot(): HostSnapshot {
+    return { format: SNAPSHOT_FORMAT, origin: this.#origin, version: this.#version, entries: [...this.#entries], engine: encodeEngine(this.#engine) };
+  }
+
+  /** The run so far: how the host was made, every change with its simulated time, and where it is now. */
+  replayLog(): ReplayLog {
+    return { format: REPLAY_LOG_FORMAT, origin: this.#origin, entries: [...this.#entries], now_ns: this.now_ns, trace_hash: this.trace_hash };
   }
 
   get now_ns(): number {
@@ -74,7 +120,10 @@ export class Host {
 
   #apply(op: DomctlOp): unknown {
     const value = applyDomctl(this.#engine, op);
-    if (isMutating(op)) this.#version++;
+    if (isMutating(op)) {
+      this.#version++;
+      if (this.#recording) this.#entries.push(Object.freeze({ at_ns: this.now_ns, op: Object.freeze(structuredClone(op)) }));
+    }
     this.#engine.flushReschedules();
     return value;
   }

@@ -4,6 +4,7 @@
  * unchecked mutators stay inside this folder.
  */
 export { Host, type HostOptions } from './host.ts';
+export { REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
 export type { DomctlPlan } from './plan.ts';
 export { groupVcpus, type DomainFacts } from './facts.ts';
 export type { HostInspection, InspectedDomain, InspectedPcpu, InspectedQueueEntry, InspectedVcpu, VcpuRef } from './inspect.ts';

@@ -101,6 +101,7 @@ export const ErrorResponse = Type.Object(
     field: Type.Optional(Type.String({ description: 'The offending input, for bad input.' })),
     expected: Type.Optional(Type.Array(Type.String(), { description: 'BAD_POWER_STATE: states that would be accepted.' })),
     actual: Type.Optional(Type.String({ description: 'BAD_POWER_STATE: the actual state.' })),
+    change_index: Type.Optional(Type.Integer({ minimum: 0, description: 'What-if: the change (index in `changes`) that failed, with its own error.' })),
   },
   { $id: 'Error', description: 'Every error has this shape.' },
 );

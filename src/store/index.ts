@@ -1,6 +1,7 @@
 /** The store: one SQLite file, its migrations and a repository per table group. */
 import { closeSync, fsync, openSync } from 'node:fs';
-import { BUSY_TIMEOUT_MS, isBusyError, openStore, type Db } from './database.ts';
+import Database from 'better-sqlite3';
+import { BUSY_TIMEOUT_MS, isBusyError, openStore, type Db, type OpenedStore } from './database.ts';
 import { domainRepository, type DomainRepository } from './domain-repository.ts';
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
@@ -48,8 +49,26 @@ function walFile(path: string): { sync(): Promise<void>; close(): void } {
 }
 
 export function createStore(path: string): Store {
-  const { db, migrations } = openStore(path);
-  const file = db.memory ? { sync: () => Promise.resolve(), close: () => undefined } : walFile(path);
+  return storeOver(openStore(path));
+}
+
+/**
+ * A store in memory holding a copy of another's contents (a what-if copy's
+ * configuration): `database` is what better-sqlite3's `serialize` gave.
+ */
+export function copyStore(database: Uint8Array): Store {
+  const image = Buffer.from(database);
+  // A WAL database's header says so (file format versions 2 at bytes 18, 19); an in-memory copy has no WAL to open: legacy journal (1).
+  image[18] = 1;
+  image[19] = 1;
+  const db = new Database(image);
+  db.pragma('foreign_keys = ON');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  return storeOver({ db, migrations: { from: version, to: version, applied: [] } });
+}
+
+function storeOver({ db, migrations }: OpenedStore): Store {
+  const file = db.memory ? { sync: () => Promise.resolve(), close: () => undefined } : walFile(db.name);
   const wal = new WalSync(() => file.sync());
   let busy = false;
   let busy_errors_total = 0;

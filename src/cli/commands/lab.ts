@@ -1,0 +1,89 @@
+/** `what-if` (changes previewed on a copy of the host) and `replay` (a run's log, re-run headless). */
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { integer } from '../arguments.ts';
+import { call, type Schemas } from '../client.ts';
+import type { Context } from '../context.ts';
+import { CliError } from '../errors.ts';
+import { keyValues, printJson, table } from '../output.ts';
+import { replay, ReplayError } from '../../lab/replay.ts';
+
+type Change = Schemas['WhatIfChange'];
+
+const SET = /^([A-Za-z0-9._-]+)\.(weight|cap)=(\d+)$/;
+
+/** `DOM.weight=W` or `DOM.cap=C`: a PUT of that domain's credit parameters. */
+export function setChange(text: string, previous: Change[] = []): Change[] {
+  const match = SET.exec(text);
+  if (match === null) throw new InvalidArgumentError('expected DOM.weight=W or DOM.cap=C');
+  return [...previous, { method: 'PUT', path: `/domains/${encodeURIComponent(match[1]!)}/sched`, body: { [match[2]!]: Number(match[3]) } }];
+}
+
+/** A JSON file: an array of changes, or `{ "changes": [...] }`. */
+function changesFile(path: string): Change[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read changes from ${path}: ${(error as Error).message}`);
+  }
+  const changes = Array.isArray(parsed) ? parsed : (parsed as { changes?: unknown } | null)?.changes;
+  if (!Array.isArray(changes)) throw new CliError(`${path}: expected a JSON array of changes ({method, path, body}) or {"changes": [...]}`);
+  return changes as Change[];
+}
+
+const pct = (value: number | null): string => (value === null ? '-' : value.toFixed(1));
+
+interface WhatIfOptions {
+  ms: number;
+  set?: Change[];
+  file?: string;
+}
+
+async function whatIf(ctx: Context, options: WhatIfOptions): Promise<void> {
+  const changes = [...(options.file === undefined ? [] : changesFile(options.file)), ...(options.set ?? [])];
+  const report = await call(ctx.connection, ctx.connection.api.POST('/api/v1/host/what-if', { body: { ms: options.ms, changes } }));
+  if (ctx.out.json) return printJson(ctx.out, report);
+  const columns = [{ title: 'Name' }, { title: 'ID', align: 'right' }, { title: 'Predicted(%)', align: 'right' }, { title: 'Baseline(%)', align: 'right' }, { title: 'Expected(%)', align: 'right' }] as const;
+  ctx.out.write(table(ctx.out, columns, report.domains.map((d) => [d.name, d.id, pct(d.predicted_pct), pct(d.baseline_pct), pct(d.expected_pct)])));
+  if (report.scheduling_domains.length > 0) {
+    const names = new Map(report.domains.map((d) => [d.id, d.name]));
+    const groupColumns = [{ title: 'Group' }, { title: 'Predicted(%)', align: 'right' }, { title: 'Baseline(%)', align: 'right' }, { title: 'Expected(%)', align: 'right' }] as const;
+    ctx.out.write(`\n${table(ctx.out, groupColumns, report.scheduling_domains.map((g) => [names.get(g.master) ?? String(g.master), pct(g.predicted_pct), pct(g.baseline_pct), pct(g.expected_pct)]))}`);
+  }
+}
+
+function replayLog(ctx: Context, path: string): void {
+  let log;
+  try {
+    log = JSON.parse(path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8')) as Parameters<typeof replay>[0];
+  } catch (error) {
+    throw new CliError(`cannot read the replay log ${path}: ${(error as Error).message}`);
+  }
+  let report;
+  try {
+    report = replay(log);
+  } catch (error) {
+    if (error instanceof ReplayError || error instanceof TypeError) throw new CliError(`${path}: ${error.message}`);
+    throw error;
+  }
+  if (ctx.out.json) printJson(ctx.out, report);
+  else ctx.out.write(keyValues([['entries', report.entries], ['now_ns', report.now_ns], ['trace_hash', report.trace_hash], ['logged', report.expected_trace_hash], ['matches', report.matches ? 'yes' : 'NO']]));
+  if (!report.matches) throw new CliError(`the replay reached trace_hash ${report.trace_hash}, the log says ${report.expected_trace_hash}`);
+}
+
+export function labCommands(program: Command, ctx: () => Context): void {
+  program
+    .command('what-if')
+    .description('Preview changes on a copy of the host: each domain\'s and group\'s share with and without them (the host is untouched)')
+    .requiredOption('--ms <MS>', 'simulated ms to look ahead (1..600000)', integer(1))
+    .option('--set <DOM.KEY=VALUE>', 'a domain\'s weight or cap, e.g. web.cap=10 (repeatable)', setChange)
+    .option('-f, --file <FILE>', 'changes as JSON: [{"method","path","body"}] (paths under /api/v1; - reads stdin)')
+    .action((options: WhatIfOptions) => whatIf(ctx(), options));
+
+  program
+    .command('replay')
+    .argument('<LOG>', 'a replay log (GET /api/v1/host/replay-log; - reads stdin)')
+    .description('Re-run a replay log headless (no daemon) and check that it reaches the trace hash it recorded (exit 1 when not)')
+    .action((path: string) => replayLog(ctx(), path));
+}

@@ -1,0 +1,107 @@
+/**
+ * The lab: the run so far as a replay log, and what-if previews. A what-if
+ * copies the live host's state, its configuration and its runtime figures at
+ * one instant and hands them to a runner (a worker thread, src/what-if), which
+ * applies the changes as requests of this API to the copy and runs it ahead;
+ * the live host is only read.
+ */
+import type { Static } from '@sinclair/typebox';
+import { MAX_WHAT_IF_VCPU_MS, type ReplayLog, type WhatIf, type WhatIfRequest } from '../schemas/lab.ts';
+import type { Store } from '../store/index.ts';
+import type { ControlContext } from './context.ts';
+import { apiError, ERROR_CATALOGUE, type ErrorCode } from './errors.ts';
+import type { WhatIfChangeRequest, WhatIfRunner } from './ports.ts';
+
+export type WhatIfView = Static<typeof WhatIf>;
+export type ReplayLogView = Static<typeof ReplayLog>;
+export type WhatIfSpec = Static<typeof WhatIfRequest>;
+
+export interface LabControl {
+  replayLog(): ReplayLogView;
+  /** `client` identifies who asks (its address): one what-if at a time each. */
+  whatIf(spec: WhatIfSpec, client: string): Promise<WhatIfView>;
+}
+
+export interface LabOptions {
+  readonly store: Store;
+  readonly runner: WhatIfRunner | undefined;
+  readonly seed: number;
+  readonly version: string;
+}
+
+export function createLabControl(ctx: ControlContext, options: LabOptions): LabControl {
+  const { host, clock, state } = ctx;
+  const running = new Set<string>();
+
+  /** Before copying: the live domains' vCPUs, for the look-ahead and any advance among the changes. */
+  const checkSize = (changes: readonly WhatIfChangeRequest[], ms: number): void => {
+    let vcpus = 0;
+    for (const domain of state.domains.values()) if (domain.state !== 'halted') vcpus += domain.max_vcpus;
+    checkWhatIfSize(vcpus, ms + advancedMs(changes));
+  };
+
+  return {
+    replayLog() {
+      clock.sync();
+      const log = host.replayLog();
+      return { ...log, entries: [...log.entries] };
+    },
+
+    async whatIf(spec, client) {
+      const runner = options.runner;
+      if (runner === undefined) throw apiError('NOT_SUPPORTED', 'this daemon runs no what-if copies');
+      if (running.has(client)) throw apiError('WHAT_IF_BUSY', `a what-if from ${client} is still running: one at a time per client`);
+      checkSize(spec.changes, spec.ms);
+      clock.sync();
+      running.add(client);
+      try {
+        const outcome = await runner.run({
+          snapshot: host.snapshot(),
+          database: options.store.db.serialize(),
+          endedGroupCpuNs: [...ctx.endedGroupCpuNs],
+          pcpus: ctx.pcpus,
+          seed: options.seed,
+          version: options.version,
+          ms: spec.ms,
+          changes: spec.changes,
+        });
+        if (outcome.ok) return outcome.report;
+        const { change_index, error } = outcome;
+        const code: ErrorCode = error.code in ERROR_CATALOGUE ? (error.code as ErrorCode) : 'INTERNAL';
+        if (change_index === null) throw apiError(code, error.message, error.field === undefined ? {} : { field: error.field });
+        const change = spec.changes[change_index]!;
+        throw apiError(code, `changes[${change_index}] (${change.method} ${change.path}): ${error.message}`, {
+          change_index,
+          ...(error.field === undefined ? {} : { field: error.field }),
+          ...(error.expected === undefined ? {} : { expected: error.expected }),
+          ...(error.actual === undefined ? {} : { actual: error.actual }),
+        });
+      } finally {
+        running.delete(client);
+      }
+    },
+  };
+}
+
+/**
+ * The work a what-if may ask for: vCPUs × simulated ms over both copies. Checked
+ * before copying (live vCPUs) and again on the copy once changed (its own vCPUs).
+ */
+export function checkWhatIfSize(vcpus: number, ms: number): void {
+  const work = 2 * vcpus * ms;
+  if (work > MAX_WHAT_IF_VCPU_MS) {
+    throw apiError('WHAT_IF_TOO_LARGE', `a what-if may simulate at most ${MAX_WHAT_IF_VCPU_MS} vCPU-ms (vCPUs of live domains × ms × 2 copies); ${vcpus} vCPUs for ${ms} ms is ${work}: ask for fewer ms`, { field: 'ms' });
+  }
+}
+
+/** Simulated ms the changes themselves advance the copy by (POST /host/clock/advance among them). */
+function advancedMs(changes: readonly WhatIfChangeRequest[]): number {
+  let ms = 0;
+  for (const change of changes) {
+    if (change.method !== 'POST' || change.path !== '/host/clock/advance') continue;
+    const body = change.body as { ms?: unknown; ns?: unknown } | null | undefined;
+    if (typeof body?.ms === 'number') ms += body.ms;
+    else if (typeof body?.ns === 'number') ms += body.ns / 1e6;
+  }
+  return ms;
+}

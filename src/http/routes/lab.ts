@@ -1,0 +1,25 @@
+/** /api/v1/host/replay-log and /api/v1/host/what-if: translation only, the control layer does the work. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ref } from '../../schemas/common.ts';
+import { ReplayLog, WhatIf, WhatIfRequest } from '../../schemas/lab.ts';
+import { described, responses } from '../../schemas/responses.ts';
+import { doc } from './route-docs.ts';
+
+export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { lab } = app.control;
+
+  app.get('/host/replay-log', {
+    schema: {
+      ...doc('getReplayLog', 'host', 'Export the run as a replay log', 'How the simulated host was made and every change to it so far, each with the simulated time it was applied at, and the trace hash now: `nemesis replay` re-runs it headless and checks the hash.'),
+      response: responses({ 200: described(ref(ReplayLog), 'The run so far.') }),
+    },
+  }, async () => lab.replayLog());
+
+  app.post('/host/what-if', {
+    schema: {
+      ...doc('whatIf', 'host', 'Preview changes on a copy of the host', 'Copies the host as it is now, applies `changes` (requests of this API, in order) to the copy, runs it and an unchanged copy `ms` ahead, and reports each domain\'s and scheduling domain\'s share with and without the changes. The host itself is untouched. A change that fails fails the what-if with its own error and `change_index`. One at a time per client.'),
+      body: ref(WhatIfRequest),
+      response: responses({ 200: described(ref(WhatIf), 'The prediction.') }, 404, 409),
+    },
+  }, async (request) => lab.whatIf(request.body, request.ip));
+};

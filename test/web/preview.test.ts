@@ -1,0 +1,66 @@
+/**
+ * The dashboard's "Preview a change" form: a what-if through the API, its
+ * answer shown as a table, the daemon's host left as it was; a refused
+ * change shows the daemon's message next to the form.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startDaemon, type TestDaemon } from '../helpers.ts';
+import { ARTIFACTS_DIR, launchBrowser } from './browser.ts';
+
+let daemon: TestDaemon & { dir: { remove(): void } };
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+before(async () => {
+  daemon = await startDaemon({ pcpus: 2 });
+  await daemon.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = daemon.app.server.address();
+  assert.ok(address !== null && typeof address === 'object');
+  for (const body of [{ name: 'web', vcpus: 2, start: true }, { name: 'db', start: true }]) {
+    assert.equal((await daemon.request('POST', '/api/v1/domains', body)).status, 201);
+  }
+  await daemon.request('POST', '/api/v1/host/clock/advance', { ms: 500 });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(`http://127.0.0.1:${address.port}/`);
+});
+
+after(async () => {
+  await browser?.close();
+  await daemon?.close();
+  daemon?.dir.remove();
+});
+
+test('previewing cap 20 on web shows its share with and without the change, and changes nothing', async () => {
+  const before = (await daemon.request('GET', '/api/v1/host')).body;
+  await page.locator('#preview-domain option[value="web"]').waitFor({ state: 'attached' });
+  await page.selectOption('#preview-domain', 'web');
+  await page.selectOption('#preview-field', 'cap');
+  await page.fill('#preview-value', '20');
+  await page.fill('#preview-seconds', '5');
+  await page.click('#preview-form button[type="submit"]');
+  const web = page.locator('#preview-table tbody tr', { has: page.locator('th:text-is("web")') });
+  await web.waitFor();
+  const [withChange, without, expected] = (await web.locator('td').allInnerTexts()).map(Number);
+  assert.ok(Math.abs(withChange! - 20) < 1, `with the change ${withChange}`);
+  assert.ok(Math.abs(without! - 100) < 2, `without ${without}`);
+  assert.equal(expected, 20);
+  assert.match(await page.locator('#preview-table caption').innerText(), /cap 20 on web: CPU % over the next 5 simulated s/);
+  const after = (await daemon.request('GET', '/api/v1/host')).body;
+  assert.equal(after.trace_hash, before.trace_hash);
+  assert.equal((await daemon.request('GET', '/api/v1/domains/web/sched')).body.cap, 0);
+  assert.deepEqual(problems, []);
+  await page.locator('#preview').screenshot({ path: new URL('preview.png', ARTIFACTS_DIR).pathname });
+});
+
+test('a change the daemon refuses shows its message next to the form', async () => {
+  await page.selectOption('#preview-field', 'weight');
+  await page.fill('#preview-value', '0');
+  await page.click('#preview-form button[type="submit"]');
+  await page.locator('#preview-error:not(:empty)').waitFor();
+  assert.match(await page.locator('#preview-error').innerText(), /^Changes\[0\] \(PUT \/domains\/web\/sched\): .*weight/);
+});

@@ -42,10 +42,17 @@ export default {
     },
     {
       name: 'tools-are-clients',
-      comment: 'The CLI and the dashboard talk to the daemon over its API only: they import no server code.',
+      comment: 'The CLI and the dashboard talk to the daemon over its API only: they import no server code (the CLI may run the lab, headless, without a daemon).',
       severity: 'error',
       from: { path: '^(src/(cli|web)/|web/|src/bin/nemesis\\.ts$)' },
-      to: { path: '^src/', pathNot: '^src/(cli|web)/' },
+      to: { path: '^src/', pathNot: '^src/(cli|web|lab)/' },
+    },
+    {
+      name: 'lab-runs-the-hypervisor-only',
+      comment: 'src/lab (scenarios, trace formats) runs the simulated host headless: it imports src/hypervisor, src/fairness, the shapes of src/schemas and itself, never the daemon.',
+      severity: 'error',
+      from: { path: '^src/lab/' },
+      to: { path: '^src/', pathNot: '^src/(lab|hypervisor|fairness|schemas)/' },
     },
     {
       name: 'no-circular',

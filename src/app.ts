@@ -23,6 +23,7 @@ import { hostRoutes } from './http/routes/host.ts';
 import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
 import { usageRoutes } from './http/routes/usage.ts';
+import { traceRoutes } from './http/routes/trace.ts';
 import type { StreamHub } from './http/sse.ts';
 import { webRoutes } from './http/web.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
@@ -165,6 +166,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
       await api.register(schedulingDomainRoutes);
       await api.register(eventRoutes, { streams: options.streams });
       await api.register(usageRoutes);
+      await api.register(traceRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -544,6 +544,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/host/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a scheduler trace
+         * @description Record every scheduling decision of the next `ms` of simulated time: context switches (pCPU, from, to, reason), each accounting period's credit ledger per vCPU, boosts, parks, unparks, wake-to-run latency. One at a time; a window estimated to exceed 200000 events is refused. Simulated time must move for it to finish (at clock speed 1, `ms` of wall time; frozen, advance the clock).
+         */
+        post: operations["startTrace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/host/trace/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a scheduler trace
+         * @description While recording: 202 and its status. Done: the trace, as Chrome Trace Event Format JSON (opens in Perfetto UI and chrome://tracing) or JSON Lines (`?format=jsonl`, or `Accept: application/x-ndjson`); by default in the format asked for at start. The last few traces are kept.
+         */
+        get: operations["getTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -926,6 +966,44 @@ export interface components {
             /** @description The master, then the members. */
             domains: components["schemas"]["DomainUsage"][];
         };
+        StartTraceRequest: {
+            /** @description Simulated ms to record, from now. */
+            ms: number;
+            /** @description chrome: Chrome Trace Event Format JSON (opens in Perfetto UI and chrome://tracing); jsonl: JSON Lines, one record per event. */
+            format?: "chrome" | "jsonl";
+        };
+        TraceStatus: {
+            id: number;
+            /** @description recording until the simulated clock passes end_ns. */
+            status: "recording" | "done";
+            /** @description chrome: Chrome Trace Event Format JSON (opens in Perfetto UI and chrome://tracing); jsonl: JSON Lines, one record per event. */
+            format: "chrome" | "jsonl";
+            /** @description Simulated time the window starts. */
+            start_ns: number;
+            /** @description Simulated time the window ends (simulated time moves at the clock's speed: frozen, it moves only with advances). */
+            end_ns: number;
+            /** @description Simulated time now. */
+            now_ns: number;
+            /** @description Events recorded so far. */
+            events: number;
+            /** @description The estimate the window was accepted on. */
+            estimated_events: number;
+            /** @description The limit: a recording that reaches it stops there (truncated). */
+            max_events: number;
+            /** @description The limit stopped the recording before end_ns. */
+            truncated: boolean;
+        };
+        /** @description Chrome Trace Event Format (JSON object form); ts and dur in µs of simulated time. */
+        ChromeTrace: {
+            /** @description Trace Event Format events: X slices per pCPU (pid 1, tid = pCPU), C credit counters (pid 2), i instants per vCPU (pid 3), M names. */
+            traceEvents: {
+                [key: string]: unknown;
+            }[];
+            displayTimeUnit: string;
+            otherData: {
+                [key: string]: unknown;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1002,7 +1080,7 @@ export interface operations {
                     "application/json": components["schemas"]["Host"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1121,7 +1199,7 @@ export interface operations {
                     "application/json": components["schemas"]["PcpuList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1244,7 +1322,7 @@ export interface operations {
                     "application/json": components["schemas"]["Clock"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1367,7 +1445,7 @@ export interface operations {
                     "application/json": components["schemas"]["Clock"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1486,7 +1564,7 @@ export interface operations {
                     "application/json": components["schemas"]["Scheduler"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1609,7 +1687,7 @@ export interface operations {
                     "application/json": components["schemas"]["Scheduler"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1728,7 +1806,7 @@ export interface operations {
                     "application/json": components["schemas"]["DomainList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1851,7 +1929,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1887,7 +1965,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1982,7 +2060,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2009,7 +2087,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2111,7 +2189,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2138,7 +2216,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2156,7 +2234,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2255,7 +2333,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2282,7 +2360,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2300,7 +2378,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2395,7 +2473,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2422,7 +2500,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2440,7 +2518,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2535,7 +2613,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,7 +2640,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,7 +2658,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2675,7 +2753,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2702,7 +2780,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2720,7 +2798,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2815,7 +2893,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2842,7 +2920,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2860,7 +2938,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,7 +3033,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2982,7 +3060,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3000,7 +3078,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3095,7 +3173,7 @@ export interface operations {
                     "application/json": components["schemas"]["DomainSched"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3122,7 +3200,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3230,7 +3308,7 @@ export interface operations {
                     "application/json": components["schemas"]["DomainSched"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3257,7 +3335,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3275,7 +3353,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3370,7 +3448,7 @@ export interface operations {
                     "application/json": components["schemas"]["VcpuList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3397,7 +3475,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3505,7 +3583,7 @@ export interface operations {
                     "application/json": components["schemas"]["VcpuList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3532,7 +3610,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3550,7 +3628,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3729,7 @@ export interface operations {
                     "application/json": components["schemas"]["Vcpu"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3678,7 +3756,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3696,7 +3774,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3788,7 +3866,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomainList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3911,7 +3989,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3938,7 +4016,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3956,7 +4034,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4051,7 +4129,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4078,7 +4156,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4180,7 +4258,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4207,7 +4285,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4315,7 +4393,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4342,7 +4420,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4450,7 +4528,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4477,7 +4555,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4495,7 +4573,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4596,7 +4674,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4623,7 +4701,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4729,7 +4807,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4756,7 +4834,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4873,7 +4951,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,7 +4978,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5007,7 +5085,7 @@ export interface operations {
                     "application/json": components["schemas"]["HostUsage"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5135,7 +5213,7 @@ export interface operations {
                     "application/json": components["schemas"]["DomainUsageReport"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5162,7 +5240,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5272,7 +5350,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomainUsageReport"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5299,7 +5377,283 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartTraceRequest"];
+            };
+        };
+        responses: {
+            /** @description Recording; `Location` names the trace. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceStatus"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large. Codes: `PAYLOAD_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client; `Retry-After` says when to retry. Codes: `RATE_LIMITED`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrace: {
+        parameters: {
+            query?: {
+                /** @description chrome: Chrome Trace Event Format JSON (opens in Perfetto UI and chrome://tracing); jsonl: JSON Lines, one record per event. */
+                format?: "chrome" | "jsonl";
+            };
+            header?: never;
+            path: {
+                /** @description The trace, as POST /host/trace named it. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trace. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChromeTrace"];
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Still recording: its status. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceStatus"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;

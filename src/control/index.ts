@@ -15,6 +15,7 @@ import { createHostControl, type HostControl } from './host-control.ts';
 import type { SimulatedHost, SimulationClock } from './ports.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
+import { createTraceControl, type TraceControl } from './trace.ts';
 import { createUsageControl, type UsageControl } from './usage.ts';
 
 export interface ControlOptions {
@@ -35,6 +36,7 @@ export interface Control {
   readonly host: HostControl;
   readonly events: EventBus;
   readonly usage: UsageControl;
+  readonly traces: TraceControl;
   readonly state: ConfigState;
   readonly restore: RestoreReport;
   /** For /healthz: degraded while another process holds the database lock (writes answer 503). */
@@ -62,6 +64,7 @@ export function createControl(options: ControlOptions): Control {
     host,
     events: ctx.events,
     usage: createUsageControl(ctx, options.timers ?? realTimers),
+    traces: createTraceControl(ctx),
     state: ctx.state,
     restore,
     health() {
@@ -79,6 +82,7 @@ export type { HostControl, HostView, SchedulerView } from './host-control.ts';
 export type { ControlEvent, EventBus, EventType } from './events.ts';
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
+export type { TraceControl, TraceStatusView } from './trace.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock } from './ports.ts';
 /** The power states a domain's configuration can be in (for reports such as metrics). */

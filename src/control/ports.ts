@@ -3,7 +3,7 @@
  * simulated host (src/hypervisor's Host satisfies it) and the runtime's clock
  * (src/runtime's tickLoop satisfies it).
  */
-import type { DomctlOp, DomctlPlan, DomctlResult } from '../hypervisor/index.ts';
+import type { DomctlOp, DomctlPlan, DomctlResult, TraceRecorder } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
 
@@ -15,6 +15,9 @@ export interface SimulatedHost {
   plan(): DomctlPlan;
   /** Apply a checked plan; it cannot fail. */
   apply(plan: DomctlPlan): void;
+  /** Scheduler traces (Host.startTrace): a size estimate, and a recorder attached from now. */
+  estimateTraceEvents(duration_ns: number): number;
+  startTrace(duration_ns: number, max_events: number): TraceRecorder;
 }
 
 export interface SimulationClock {

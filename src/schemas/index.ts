@@ -22,6 +22,7 @@ import {
   SetMemberShareRequest,
   UpdateSchedulingDomainRequest,
 } from './scheduling-domain.ts';
+import { TRACE_SCHEMAS } from './trace.ts';
 import { USAGE_SCHEMAS } from './usage.ts';
 
 export const NAMED_SCHEMAS: readonly TSchema[] = [
@@ -59,4 +60,5 @@ export const NAMED_SCHEMAS: readonly TSchema[] = [
   UpdateSchedulingDomainRequest,
   SetMemberShareRequest,
   ...USAGE_SCHEMAS,
+  ...TRACE_SCHEMAS,
 ];

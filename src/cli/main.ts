@@ -10,6 +10,7 @@ import { hostCommands } from './commands/host.ts';
 import { schedCommands } from './commands/sched.ts';
 import { sdomCommands } from './commands/sdom.ts';
 import { topCommand } from './commands/top.ts';
+import { traceCommand } from './commands/trace.ts';
 import { vcpuCommands } from './commands/vcpus.ts';
 import type { Context } from './context.ts';
 import { CliError, UsageError } from './errors.ts';
@@ -39,6 +40,7 @@ function program(context: () => Context, env: NodeJS.ProcessEnv): Command {
   sdomCommands(nemesis, context);
   hostCommands(nemesis, context);
   topCommand(nemesis, context);
+  traceCommand(nemesis, context);
   return nemesis;
 }
 

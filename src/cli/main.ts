@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { connect, DEFAULT_URL, unreachable } from './client.ts';
 import { domainCommands } from './commands/domains.ts';
 import { hostCommands } from './commands/host.ts';
+import { runCommand } from './commands/run.ts';
 import { schedCommands } from './commands/sched.ts';
 import { sdomCommands } from './commands/sdom.ts';
 import { topCommand } from './commands/top.ts';
@@ -41,6 +42,7 @@ function program(context: () => Context, env: NodeJS.ProcessEnv): Command {
   hostCommands(nemesis, context);
   topCommand(nemesis, context);
   traceCommand(nemesis, context);
+  runCommand(nemesis, context);
   return nemesis;
 }
 

@@ -28,8 +28,8 @@ async function trace(ctx: Context, options: TraceOptions): Promise<void> {
   for (;;) {
     const answer = await api.GET('/api/v1/host/trace/{id}', { params: { path: { id: String(started.id) } }, parseAs: 'text' });
     const text = await call(ctx.connection, Promise.resolve(answer));
-    if (answer.response.status === 200) return save(ctx, options, started, text as unknown as string);
-    const status = JSON.parse(text as unknown as string) as TraceStatus;
+    if (answer.response.status === 200) return save(ctx, options, started, text);
+    const status = JSON.parse(text) as TraceStatus;
     const { speed } = (await call(ctx.connection, api.GET('/api/v1/host'))).clock;
     if (speed === 0 && !warned) {
       ctx.out.warn(`trace ${status.id} waits for simulated time: the clock is frozen (advance it: nemesis clock --advance MS)`);

@@ -1965,7 +1965,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2087,7 +2087,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2216,7 +2216,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2234,7 +2234,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2360,7 +2360,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2378,7 +2378,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2500,7 +2500,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2518,7 +2518,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2640,7 +2640,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2658,7 +2658,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2780,7 +2780,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2798,7 +2798,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2920,7 +2920,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2938,7 +2938,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3060,7 +3060,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3078,7 +3078,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3200,7 +3200,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3335,7 +3335,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3353,7 +3353,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3475,7 +3475,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3610,7 +3610,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3628,7 +3628,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3756,7 +3756,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3774,7 +3774,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4016,7 +4016,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4034,7 +4034,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4156,7 +4156,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4285,7 +4285,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4420,7 +4420,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4555,7 +4555,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4573,7 +4573,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4701,7 +4701,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4834,7 +4834,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4978,7 +4978,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5240,7 +5240,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5377,7 +5377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5518,7 +5518,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5653,7 +5653,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;

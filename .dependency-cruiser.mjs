@@ -42,7 +42,7 @@ export default {
     },
     {
       name: 'tools-are-clients',
-      comment: 'The CLI and the dashboard talk to the daemon over its API only: they import no server code.',
+      comment: 'The CLI and the dashboard talk to the daemon over its API only: they import no server code (the CLI may run the lab, headless, without a daemon).',
       severity: 'error',
       from: { path: '^(src/(cli|web)/|web/|src/bin/nemesis\\.ts$)' },
       // src/lab is headless simulation (nemesis replay, run): the tool may use it without a daemon.
@@ -50,10 +50,10 @@ export default {
     },
     {
       name: 'lab-is-headless',
-      comment: 'src/lab (replay, headless runs) uses the hypervisor only: no daemon, no control layer, no store.',
+      comment: 'src/lab (replay, scenarios, trace formats) runs the simulated host headless: it imports src/hypervisor, src/fairness, the shapes of src/schemas and itself; never the daemon, the control layer or the store.',
       severity: 'error',
       from: { path: '^src/lab/' },
-      to: { pathNot: '^src/(lab|hypervisor)/' },
+      to: { path: '^src/', pathNot: '^src/(lab|hypervisor|fairness|schemas)/' },
     },
     {
       name: 'nothing-server-side-imports-the-cli',

@@ -25,6 +25,7 @@ import { schedulingDomainRoutes } from './http/routes/scheduling-domains.ts';
 import { systemRoutes } from './http/routes/system.ts';
 import { usageRoutes } from './http/routes/usage.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
+import { traceRoutes } from './http/routes/trace.ts';
 import type { StreamHub } from './http/sse.ts';
 import { webRoutes } from './http/web.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
@@ -146,6 +147,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
       await api.register(controlRoutes);
       await api.register(eventRoutes, { streams: options.streams });
       await api.register(labRoutes);
+      await api.register(traceRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -584,6 +584,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/host/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a scheduler trace
+         * @description Record every scheduling decision of the next `ms` of simulated time: context switches (pCPU, from, to, reason), each accounting period's credit ledger per vCPU, boosts, parks, unparks, wake-to-run latency. One at a time; a window estimated to exceed 200000 events is refused. Simulated time must move for it to finish (at clock speed 1, `ms` of wall time; frozen, advance the clock).
+         */
+        post: operations["startTrace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/host/trace/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a scheduler trace
+         * @description While recording: 202 and its status. Done: the trace, as Chrome Trace Event Format JSON (opens in Perfetto UI and chrome://tracing) or JSON Lines (`?format=jsonl`, or `Accept: application/x-ndjson`); by default in the format asked for at start. The last few traces are kept.
+         */
+        get: operations["getTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1046,6 +1086,44 @@ export interface components {
             domains: components["schemas"]["WhatIfDomain"][];
             scheduling_domains: components["schemas"]["WhatIfSchedulingDomain"][];
         };
+        StartTraceRequest: {
+            /** @description Simulated ms to record, from now. */
+            ms: number;
+            /** @description chrome: Chrome Trace Event Format JSON (opens in Perfetto UI and chrome://tracing); jsonl: JSON Lines, one record per event. */
+            format?: "chrome" | "jsonl";
+        };
+        TraceStatus: {
+            id: number;
+            /** @description recording until the simulated clock passes end_ns. */
+            status: "recording" | "done";
+            /** @description chrome: Chrome Trace Event Format JSON (opens in Perfetto UI and chrome://tracing); jsonl: JSON Lines, one record per event. */
+            format: "chrome" | "jsonl";
+            /** @description Simulated time the window starts. */
+            start_ns: number;
+            /** @description Simulated time the window ends (simulated time moves at the clock's speed: frozen, it moves only with advances). */
+            end_ns: number;
+            /** @description Simulated time now. */
+            now_ns: number;
+            /** @description Events recorded so far. */
+            events: number;
+            /** @description The estimate the window was accepted on. */
+            estimated_events: number;
+            /** @description The limit: a recording that reaches it stops there (truncated). */
+            max_events: number;
+            /** @description The limit stopped the recording before end_ns. */
+            truncated: boolean;
+        };
+        /** @description Chrome Trace Event Format (JSON object form); ts and dur in µs of simulated time. */
+        ChromeTrace: {
+            /** @description Trace Event Format events: X slices per pCPU (pid 1, tid = pCPU), C credit counters (pid 2), i instants per vCPU (pid 3), M names. */
+            traceEvents: {
+                [key: string]: unknown;
+            }[];
+            displayTimeUnit: string;
+            otherData: {
+                [key: string]: unknown;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1122,7 +1200,7 @@ export interface operations {
                     "application/json": components["schemas"]["Host"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1241,7 +1319,7 @@ export interface operations {
                     "application/json": components["schemas"]["PcpuList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1364,7 +1442,7 @@ export interface operations {
                     "application/json": components["schemas"]["Clock"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1487,7 +1565,7 @@ export interface operations {
                     "application/json": components["schemas"]["Clock"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1606,7 +1684,7 @@ export interface operations {
                     "application/json": components["schemas"]["Scheduler"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1729,7 +1807,7 @@ export interface operations {
                     "application/json": components["schemas"]["Scheduler"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1848,7 +1926,7 @@ export interface operations {
                     "application/json": components["schemas"]["DomainList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1971,7 +2049,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2007,7 +2085,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2102,7 +2180,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2129,7 +2207,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2231,7 +2309,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2258,7 +2336,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2354,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2375,7 +2453,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2402,7 +2480,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2420,7 +2498,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2515,7 +2593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2542,7 +2620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2560,7 +2638,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2655,7 +2733,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2682,7 +2760,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2700,7 +2778,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2795,7 +2873,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2822,7 +2900,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2840,7 +2918,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2935,7 +3013,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2962,7 +3040,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2980,7 +3058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3075,7 +3153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3102,7 +3180,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3120,7 +3198,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3215,7 +3293,7 @@ export interface operations {
                     "application/json": components["schemas"]["DomainSched"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3320,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3350,7 +3428,7 @@ export interface operations {
                     "application/json": components["schemas"]["DomainSched"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3377,7 +3455,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3395,7 +3473,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3490,7 +3568,7 @@ export interface operations {
                     "application/json": components["schemas"]["VcpuList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3517,7 +3595,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3625,7 +3703,7 @@ export interface operations {
                     "application/json": components["schemas"]["VcpuList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3652,7 +3730,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3670,7 +3748,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3771,7 +3849,7 @@ export interface operations {
                     "application/json": components["schemas"]["Vcpu"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3798,7 +3876,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3816,7 +3894,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3908,7 +3986,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomainList"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4031,7 +4109,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4058,7 +4136,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4076,7 +4154,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4171,7 +4249,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4198,7 +4276,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4300,7 +4378,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4327,7 +4405,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4435,7 +4513,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4462,7 +4540,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4570,7 +4648,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4597,7 +4675,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4615,7 +4693,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4716,7 +4794,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4743,7 +4821,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4849,7 +4927,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4876,7 +4954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4983,7 +5061,7 @@ export interface operations {
                     "application/json": components["schemas"]["HostUsage"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5111,7 +5189,7 @@ export interface operations {
                     "application/json": components["schemas"]["DomainUsageReport"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5138,7 +5216,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5248,7 +5326,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulingDomainUsageReport"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5275,7 +5353,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5392,7 +5470,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5419,7 +5497,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5520,7 +5598,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReplayLog"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5643,7 +5721,7 @@ export interface operations {
                     "application/json": components["schemas"]["WhatIf"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5670,7 +5748,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such domain, vCPU or scheduling domain. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`. */
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5688,8 +5766,284 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The request conflicts with the current state (power state, name, group rules). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`. */
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartTraceRequest"];
+            };
+        };
+        responses: {
+            /** @description Recording; `Location` names the trace. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceStatus"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording). Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed; nothing was changed. Codes: `INTERNAL`, `STORE_FAILED`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrace: {
+        parameters: {
+            query?: {
+                /** @description chrome: Chrome Trace Event Format JSON (opens in Perfetto UI and chrome://tracing); jsonl: JSON Lines, one record per event. */
+                format?: "chrome" | "jsonl";
+            };
+            header?: never;
+            path: {
+                /** @description The trace, as POST /host/trace named it. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trace. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChromeTrace"];
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Still recording: its status. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceStatus"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields); `field` names it. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such domain, vCPU, scheduling domain or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

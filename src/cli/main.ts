@@ -8,9 +8,11 @@ import { connect, DEFAULT_URL, unreachable } from './client.ts';
 import { domainCommands } from './commands/domains.ts';
 import { hostCommands } from './commands/host.ts';
 import { labCommands } from './commands/lab.ts';
+import { runCommand } from './commands/run.ts';
 import { schedCommands } from './commands/sched.ts';
 import { sdomCommands } from './commands/sdom.ts';
 import { topCommand } from './commands/top.ts';
+import { traceCommand } from './commands/trace.ts';
 import { vcpuCommands } from './commands/vcpus.ts';
 import type { Context } from './context.ts';
 import { CliError, UsageError } from './errors.ts';
@@ -41,6 +43,8 @@ function program(context: () => Context, env: NodeJS.ProcessEnv): Command {
   hostCommands(nemesis, context);
   topCommand(nemesis, context);
   labCommands(nemesis, context);
+  traceCommand(nemesis, context);
+  runCommand(nemesis, context);
   return nemesis;
 }
 

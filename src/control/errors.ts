@@ -9,6 +9,7 @@ import { DomctlErrorCode, type DomctlError } from '../hypervisor/errors.ts';
 
 export const ERROR_CATALOGUE = {
   INVALID_ARGUMENT: { status: 400, description: 'Bad input: schema, range or a rule between fields; `field` names it.' },
+  TRACE_TOO_LARGE: { status: 400, description: 'A trace window estimated to hold more events than the limit the message names; `field` is `ms`.' },
   BAD_AFFINITY: { status: 400, description: 'An affinity that names no pCPU, or one the host does not have.' },
   MALFORMED_REQUEST: { status: 400, description: 'The HTTP request itself could not be parsed (request line, headers, encoding).' },
   UNAUTHORIZED: { status: 401, description: 'Missing or wrong bearer token.' },
@@ -22,6 +23,7 @@ export const ERROR_CATALOGUE = {
   NO_SUCH_VCPU: { status: 404, description: 'The domain has no vCPU with this id.' },
   NO_SUCH_SCHEDULING_DOMAIN: { status: 404, description: 'The domain is not the master of a scheduling domain.' },
   NOT_A_MEMBER: { status: 404, description: 'The domain is not a member of this scheduling domain.' },
+  NO_SUCH_TRACE: { status: 404, description: 'No scheduler trace has this id, or it is no longer kept.' },
   BAD_POWER_STATE: { status: 409, description: 'The domain is not in a power state that allows this; see `expected` and `actual`.' },
   NAME_TAKEN: { status: 409, description: 'Another domain has this name.' },
   DOMAIN0_PROTECTED: { status: 409, description: 'Domain-0 cannot be destroyed, deleted, renamed, paused or made a member.' },
@@ -30,6 +32,7 @@ export const ERROR_CATALOGUE = {
   SELF_MEMBERSHIP: { status: 409, description: 'A domain cannot be a member of its own scheduling domain.' },
   NESTED_GROUP: { status: 409, description: 'Scheduling domains do not nest: a master cannot be a member, nor a member a master.' },
   NOT_SUPPORTED: { status: 409, description: 'The simulated host does not support this.' },
+  TRACE_IN_PROGRESS: { status: 409, description: 'A scheduler trace is already recording; one at a time.' },
   REQUEST_TIMEOUT: { status: 408, description: 'The request (headers or body) was not received in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the daemon accepts.' },
   WHAT_IF_TOO_LARGE: { status: 413, description: 'A what-if asks for more simulation (vCPUs × simulated ms) than the daemon runs for one request; the message names the limit.' },

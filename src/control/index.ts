@@ -16,6 +16,7 @@ import { createLabControl, type LabControl } from './lab.ts';
 import type { SimulatedHost, SimulationClock, WhatIfRunner } from './ports.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
+import { createTraceControl, type TraceControl } from './trace.ts';
 import { createUsageControl, type UsageControl } from './usage.ts';
 
 export interface ControlOptions {
@@ -44,6 +45,7 @@ export interface Control {
   readonly events: EventBus;
   readonly usage: UsageControl;
   readonly lab: LabControl;
+  readonly traces: TraceControl;
   readonly state: ConfigState;
   readonly restore: RestoreReport;
   /** For /healthz: degraded while another process holds the database lock (writes answer 503). */
@@ -73,6 +75,7 @@ export function createControl(options: ControlOptions): Control {
     events: ctx.events,
     usage: createUsageControl(ctx, options.timers ?? realTimers),
     lab: createLabControl(ctx, { store, runner: options.whatIf, seed, version: options.version }),
+    traces: createTraceControl(ctx),
     state: ctx.state,
     restore,
     health() {
@@ -90,6 +93,7 @@ export type { HostControl, HostView, SchedulerView } from './host-control.ts';
 export type { ControlEvent, EventBus, EventType } from './events.ts';
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
+export type { TraceControl, TraceStatusView } from './trace.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner } from './ports.ts';
 export { checkWhatIfSize, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';

@@ -4,7 +4,7 @@
  * (src/runtime's tickLoop satisfies it).
  */
 import type { Static } from '@sinclair/typebox';
-import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog } from '../hypervisor/index.ts';
+import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog, TraceRecorder } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
 import type { WhatIf } from '../schemas/lab.ts';
@@ -21,6 +21,9 @@ export interface SimulatedHost {
   snapshot(): HostSnapshot;
   /** How the host was made and every change since, with its simulated time. */
   replayLog(): ReplayLog;
+  /** Scheduler traces (Host.startTrace): a size estimate, and a recorder attached from now. */
+  estimateTraceEvents(duration_ns: number): number;
+  startTrace(duration_ns: number, max_events: number): TraceRecorder;
 }
 
 export interface SimulationClock {

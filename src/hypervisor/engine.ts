@@ -16,6 +16,7 @@ import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.
 import { createRandom, type Random } from './random.ts';
 import { createCreditScheduler } from './sched/credit.ts';
 import type { GlobalSchedParams, Scheduler, SchedulerContext, SchedulerFactory, WakeCause } from './sched/scheduler.ts';
+import type { SchedTraceSink, SwitchReason } from './sched-trace.ts';
 import { TraceHash } from './trace-hash.ts';
 import { USAGE_SAMPLE_NS, UsageHistory } from './usage-history.ts';
 import { phaseNs, type Workload } from './workload.ts';
@@ -62,6 +63,10 @@ export class Engine implements HostFacts {
   private nextTickPcpu = 0;
   private nextTick_ns: number;
   private tickPeriods = 1;
+  /** The scheduler trace being recorded (sched-trace.ts), or null: every hook tests this first. */
+  private sink: SchedTraceSink | null = null;
+  /** While tracing: vCPUs moved here by a migration and not yet run, to name why they run. */
+  private readonly migrated = new Set<Vcpu>();
 
   constructor(options: HostOptions) {
     if (!Number.isInteger(options.pcpus) || options.pcpus < 1 || options.pcpus > MAX_PCPUS) {
@@ -122,6 +127,17 @@ export class Engine implements HostFacts {
 
   get trace_hash(): string {
     return this.trace.hex();
+  }
+
+  get traceSink(): SchedTraceSink | null {
+    return this.sink;
+  }
+
+  /** Attach a trace recorder, or detach it with null; the scheduler sees the same one. */
+  setTraceSink(sink: SchedTraceSink | null): void {
+    this.sink = sink;
+    this.schedulerContext.traceSink = sink;
+    this.migrated.clear();
   }
 
   /** Run the simulation forward, handling every event up to and including `t_ns`. */
@@ -324,10 +340,32 @@ export class Engine implements HostFacts {
     if (prev !== null) this.settleBurst(prev);
     const migrating = prev !== null && prev.migrateTo >= 0;
     const prevRunnable = prev !== null && prev.runnable && !migrating;
+    const sink = this.sink;
+    const steals = sink === null ? 0 : this.stealCount();
     const { vcpu: next, slice_ns } = this.scheduler.pick(pcpu.id, prev, prevRunnable, now);
-    if (next !== prev) this.switchTo(pcpu, next);
+    if (next !== prev) {
+      if (sink !== null) this.traceSwitch(sink, pcpu, prev, next, migrating, this.stealCount() !== steals);
+      this.switchTo(pcpu, next);
+    }
     if (prev !== null && migrating) this.finishMigration(prev);
     this.armTimer(pcpu, next, slice_ns);
+  }
+
+  private stealCount(): number {
+    return this.scheduler.counters?.().steals ?? 0;
+  }
+
+  /** Tell the trace what `pcpu` switches to, and why (sched-trace.ts names the reasons). */
+  private traceSwitch(sink: SchedTraceSink, pcpu: Pcpu, prev: Vcpu | null, next: Vcpu | null, migrating: boolean, stolen: boolean): void {
+    let reason: SwitchReason;
+    if (migrating) reason = 'migration';
+    else if (prev !== null && !prev.runnable) reason = prev.parked ? 'park' : prev.blocked ? 'block' : 'domctl';
+    else if (prev !== null) reason = this.clock_ns >= pcpu.sliceEnd_ns ? 'timeslice' : 'wake-preempt';
+    else if (stolen) reason = 'steal';
+    else reason = next !== null && this.migrated.has(next) ? 'migration' : 'wake';
+    if (next !== null) this.migrated.delete(next);
+    const latency_ns = next !== null && next.wokeAt_ns >= 0 ? this.clock_ns - next.wokeAt_ns : -1;
+    sink.contextSwitch(this.clock_ns, pcpu.id, prev, next, reason, latency_ns);
   }
 
   private switchTo(pcpu: Pcpu, next: Vcpu | null): void {
@@ -366,6 +404,7 @@ export class Engine implements HostFacts {
     const target = vcpu.migrateTo;
     vcpu.migrateTo = -1;
     this.setProcessor(vcpu, target);
+    if (this.sink !== null) this.migrated.add(vcpu);
     if (vcpu.runnable) this.scheduler.wake(vcpu, this.clock_ns, 'migrate');
   }
 
@@ -519,6 +558,8 @@ export class Engine implements HostFacts {
   /** Closures over this engine (a snapshot's copy makes its own: snapshot.ts). */
   makeSchedulerContext(): SchedulerContext {
     return {
+      // A plain property the engine sets (setTraceSink): an accessor here would slow every other call on this object.
+      traceSink: null,
       pcpuCount: this.pcpus.length,
       domains: () => this.domains.values(),
       current: (pcpu) => this.pcpus[pcpu]!.current,
@@ -526,10 +567,12 @@ export class Engine implements HostFacts {
       setProcessor: (vcpu, pcpu) => this.setProcessor(vcpu, pcpu),
       migrate: (vcpu, pcpu) => this.migrate(vcpu, pcpu),
       park: (vcpu) => {
+        this.sink?.vcpuEvent(this.clock_ns, 'park', vcpu);
         vcpu.parked = true;
         this.refresh(vcpu, 'unpark');
       },
       unpark: (vcpu) => {
+        this.sink?.vcpuEvent(this.clock_ns, 'unpark', vcpu);
         vcpu.parked = false;
         this.refresh(vcpu, 'unpark');
       },

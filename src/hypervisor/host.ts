@@ -17,6 +17,8 @@ import { DEFAULT_SEED, DOMAIN0_ID } from './limits.ts';
 import { DomctlPlan } from './plan.ts';
 import { fail, ok } from './result.ts';
 import { decodeEngine, encodeEngine, REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
+import type { Vcpu } from './model.ts';
+import { estimateTraceEvents, TraceRecorder, type TracedVcpu } from './sched-trace.ts';
 
 export type { HostOptions };
 
@@ -116,6 +118,47 @@ export class Host {
   /** Read-only views of the run queues, pCPUs and vCPUs (for invariant checks and tools). */
   inspect(): HostInspection {
     return inspectEngine(this.#engine);
+  }
+
+  /** Whether a scheduler trace is being recorded (one at a time per host). */
+  get tracing(): boolean {
+    return this.#engine.traceSink !== null;
+  }
+
+  /** How many events a trace of the next `duration_ns` would roughly hold (sched-trace.ts). */
+  estimateTraceEvents(duration_ns: number): number {
+    const engine = this.#engine;
+    let online_vcpus = 0;
+    for (const domain of engine.domains.values()) for (const vcpu of domain.vcpus) if (vcpu.online) online_vcpus++;
+    const facts = { pcpus: engine.pcpuCount, online_vcpus, tick_ns: engine.scheduler.tick_ns, tslice_ms: engine.global.tslice_ms };
+    return estimateTraceEvents(facts, duration_ns);
+  }
+
+  /**
+   * Record every scheduling decision from now for `duration_ns` of simulated time, at
+   * most `max_events` of them (then it stops, marked truncated). The recorder detaches
+   * itself once the window is over; `finish()` it once the host's time has passed it.
+   */
+  startTrace(duration_ns: number, max_events: number): TraceRecorder {
+    const engine = this.#engine;
+    invariant(engine.traceSink === null, () => 'a trace is already being recorded on this host');
+    const credits = new Map<Vcpu, number>();
+    for (const domain of engine.domains.values()) for (const vcpu of domain.vcpus) credits.set(vcpu, engine.scheduler.vcpuInfo(vcpu).credit);
+    const initial = engine.pcpus.map((pcpu): TracedVcpu | null => (pcpu.current === null ? null : { domid: pcpu.current.domain.domid, vcpu: pcpu.current.id }));
+    const recorder: TraceRecorder = new TraceRecorder({
+      start_ns: engine.now_ns,
+      duration_ns,
+      max_events,
+      pcpus: engine.pcpuCount,
+      tslice_ms: engine.global.tslice_ms,
+      initial,
+      credits,
+      detach: () => {
+        if (engine.traceSink === recorder) engine.setTraceSink(null);
+      },
+    });
+    engine.setTraceSink(recorder);
+    return recorder;
   }
 
   #apply(op: DomctlOp): unknown {

@@ -11,6 +11,17 @@ export type { HostInspection, InspectedDomain, InspectedPcpu, InspectedQueueEntr
 export * from './domctl.ts';
 export * from './errors.ts';
 export { InvariantError } from './invariant.ts';
+export {
+  SWITCH_REASONS,
+  type LedgerEvent,
+  type SchedTrace,
+  type SwitchEvent,
+  type SwitchReason,
+  type TracedVcpu,
+  type TraceEvent,
+  type TraceRecorder,
+  type VcpuEvent,
+} from './sched-trace.ts';
 /** The rules the control layer checks its configuration against, before anything reaches the host. */
 export { checkAffinity, checkShare, masterProblem, memberProblem, type Membership } from './checks.ts';
 export * from './limits.ts';

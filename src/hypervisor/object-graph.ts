@@ -90,10 +90,11 @@ function encodeNode(value: object, rebuilt: ReadonlyMap<object, string>, refer: 
 
 /**
  * Rebuild the graph. A rebuilt node is made by `rebuild` once every other
- * object is filled in (it may read the root), then put where it is referred to.
+ * object is filled in (it may read the root), then put where it is referred
+ * to; null leaves those places empty.
  */
-export function decodeGraph<T>(graph: EncodedGraph, classes: ReadonlyMap<string, object>, rebuild: (name: string, root: T) => object): T {
-  const shells = graph.nodes.map((node) => shellOf(node, classes));
+export function decodeGraph<T>(graph: EncodedGraph, classes: ReadonlyMap<string, object>, rebuild: (name: string, root: T) => object | null): T {
+  const shells: (object | null)[] = graph.nodes.map((node) => shellOf(node, classes));
   const fixups: (() => void)[] = [];
   const fill = (target: object, key: string | number, encoded: unknown): void => {
     const assign = (): void => void ((target as Record<string | number, unknown>)[key] = isRef(encoded) ? shells[(encoded as Ref).ref] : encoded);
@@ -106,7 +107,7 @@ export function decodeGraph<T>(graph: EncodedGraph, classes: ReadonlyMap<string,
     return shells[(encoded as Ref).ref];
   };
   graph.nodes.forEach((node, i) => {
-    const shell = shells[i]!;
+    const shell = shells[i] as object;
     if (node.kind === 'object') graph.shapes[node.shape]!.forEach((key, k) => fill(shell, key, node.values[k]));
     else if (node.kind === 'array') node.items.forEach((item, k) => fill(shell, k, item));
     else if (node.kind === 'map') for (const [k, v] of node.entries) (shell as Map<unknown, unknown>).set(plain(k, 'a map key'), plain(v, 'a map value'));

@@ -46,9 +46,13 @@ export interface HostSnapshot {
 }
 
 const CONTEXT = 'schedulerContext';
+/** A scheduler trace being recorded belongs to the live host: the copy starts with none. */
+const TRACE = 'traceSink';
 
 export function encodeEngine(engine: Engine): EncodedGraph {
-  return encodeGraph(engine, new Map([[engine.schedulerContext, CONTEXT]]));
+  const rebuilt = new Map<object, string>([[engine.schedulerContext, CONTEXT]]);
+  if (engine.traceSink !== null) rebuilt.set(engine.traceSink, TRACE);
+  return encodeGraph(engine, rebuilt);
 }
 
 /**
@@ -57,6 +61,7 @@ export function encodeEngine(engine: Engine): EncodedGraph {
  */
 export function decodeEngine(graph: EncodedGraph, fresh: Engine): Engine {
   return decodeGraph<Engine>(graph, classesOf(fresh), (name, root) => {
+    if (name === TRACE) return null;
     if (name !== CONTEXT) throw new TypeError(`a snapshot asks to rebuild ${name}, which this build does not know`);
     return root.makeSchedulerContext();
   });

@@ -23,6 +23,7 @@ import {
   UpdateSchedulingDomainRequest,
 } from './scheduling-domain.ts';
 import { LAB_SCHEMAS } from './lab.ts';
+import { TRACE_SCHEMAS } from './trace.ts';
 import { USAGE_SCHEMAS } from './usage.ts';
 
 export const NAMED_SCHEMAS: readonly TSchema[] = [
@@ -61,4 +62,5 @@ export const NAMED_SCHEMAS: readonly TSchema[] = [
   SetMemberShareRequest,
   ...USAGE_SCHEMAS,
   ...LAB_SCHEMAS,
+  ...TRACE_SCHEMAS,
 ];

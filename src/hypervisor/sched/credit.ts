@@ -190,13 +190,14 @@ class CreditScheduler implements Scheduler {
 
   // --- runnability ---
 
-  wake(vcpu: Vcpu, _now_ns: number, cause: WakeCause): void {
+  wake(vcpu: Vcpu, now_ns: number, cause: WakeCause): void {
     const sv = vcpuOf(vcpu);
     if (sv.queued || this.ctx.current(vcpu.processor) === vcpu) return;
     // Only a real wake boosts, and only an UNDER vCPU: an unparked one must not jump the queue.
     if (cause === 'wake' && sv.pri === Priority.UNDER) {
       sv.pri = Priority.BOOST;
       this.counts.boost_wakes++;
+      this.ctx.traceSink?.vcpuEvent(now_ns, 'boost', vcpu);
     }
     this.enqueue(vcpu.processor, sv);
     this.tickle(vcpu.processor, sv);
@@ -289,7 +290,7 @@ class CreditScheduler implements Scheduler {
 
   // --- accounting: hand out credit ---
 
-  account(): void {
+  account(now_ns: number): void {
     if (this.groupsDirty) this.regroup();
     const entities = this.orderActiveEntities();
     let weightTotal = 0;
@@ -321,7 +322,7 @@ class CreditScheduler implements Scheduler {
         if (someoneWantsMore) movedToHead.push(entity);
         fair = peak;
       }
-      balance += this.distribute(entity, fair, capCredits);
+      balance += this.distribute(entity, fair, capCredits, now_ns);
     }
     this.creditBalance = balance;
     if (movedToHead.length > 0) {
@@ -337,7 +338,8 @@ class CreditScheduler implements Scheduler {
    * hands out that same total, split by domain share and then evenly over each
    * domain's active vCPUs (equal shares of 1-vCPU domains: exactly Xen's split).
    */
-  private distribute(entity: CreditDomain, fair: number, capCredits: number): number {
+  private distribute(entity: CreditDomain, fair: number, capCredits: number, now_ns: number): number {
+    const sink = this.ctx.traceSink;
     const C = this.creditsPerTslice;
     const vcpus = entity.activeVcpus;
     const n = vcpus.length;
@@ -348,7 +350,9 @@ class CreditScheduler implements Scheduler {
     let balance = 0;
     for (let i = 0; i < n; i++) {
       const sv = vcpus[i]!;
-      sv.credit += split === null ? even : split[i]!;
+      const creditNow = sv.credit;
+      const handed = split === null ? even : split[i]!;
+      sv.credit += handed;
       if (sv.credit < 0) {
         this.setPriority(sv, Priority.OVER);
         // A capped vCPU that has overrun its part of the cap is parked until its credit recovers.
@@ -372,6 +376,8 @@ class CreditScheduler implements Scheduler {
         }
       }
       balance += sv.credit;
+      // The one pushed onto `idle` just now leaves the active list after this loop.
+      if (sink !== null) sink.ledger(now_ns, this.accountings, sv.vcpu, creditNow, handed, sv.credit, PRIORITY_NAMES[sv.pri], idle?.at(-1) !== sv);
     }
     for (const sv of idle ?? []) this.deactivate(sv);
     return balance;

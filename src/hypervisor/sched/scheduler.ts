@@ -5,6 +5,7 @@
  */
 import type { DomctlError } from '../errors.ts';
 import type { Domain, Vcpu } from '../model.ts';
+import type { SchedTraceSink } from '../sched-trace.ts';
 
 /** Why a vCPU is put (back) on a run queue: only a real wake may be boosted. */
 export type WakeCause = 'wake' | 'unpark' | 'migrate';
@@ -63,6 +64,8 @@ export interface SchedulerContext {
   /** Park (pause) or unpark a vCPU on the scheduler's own account. */
   park(vcpu: Vcpu): void;
   unpark(vcpu: Vcpu): void;
+  /** The trace being recorded, or null (the usual case: test it before building anything for it); set by the framework. */
+  traceSink: SchedTraceSink | null;
 }
 
 export interface Scheduler {

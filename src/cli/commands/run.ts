@@ -1,0 +1,90 @@
+/** `run`: play a scenario file headless, in virtual time, with no daemon, and print the shares per phase. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { integer, number } from '../arguments.ts';
+import type { Context } from '../context.ts';
+import { CliError } from '../errors.ts';
+import { printJson, table, type Column } from '../output.ts';
+import { runScenario, ScenarioError, type ScenarioResult } from '../../lab/scenario.ts';
+import { parseScenario } from '../../lab/scenario-file.ts';
+import { formatTrace, type TraceFormat } from '../../lab/trace-format.ts';
+
+interface RunOptions {
+  seconds?: number;
+  csv?: boolean;
+  trace?: string;
+  traceFormat: TraceFormat;
+  traceMaxEvents: number;
+}
+
+const DEFAULT_TRACE_MAX_EVENTS = 1_000_000;
+
+const pct = (value: number | null): string => (value === null ? '-' : value.toFixed(1));
+const s = (ms: number): string => String(ms / 1000);
+
+function run(ctx: Context, file: string, options: RunOptions): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let result: ScenarioResult;
+  try {
+    const spec = parseScenario(text, file);
+    result = runScenario(spec, { seconds: options.seconds, traceMaxEvents: options.trace === undefined ? undefined : options.traceMaxEvents });
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new CliError(error.message);
+    throw error;
+  }
+  for (const entry of result.ignored) ctx.out.warn(`${entry} is at or past the end of the run (${result.seconds} s): not applied`);
+  if (options.trace !== undefined && result.trace !== null) {
+    writeFileSync(options.trace, formatTrace(result.trace, result.names, options.traceFormat));
+    if (result.trace.truncated) ctx.out.warn(`the trace stopped at its limit of ${result.trace.max_events} events, at ${result.trace.end_ns / 1e9} s (--trace-max-events)`);
+  }
+  if (ctx.out.json) {
+    const { seconds, pcpus, phases, trace_hash, ignored } = result;
+    return printJson(ctx.out, { seconds, pcpus, phases, trace_hash, ignored });
+  }
+  ctx.out.write(options.csv === true ? csv(result) : report(ctx, result));
+}
+
+/** The phases and their changes, then one row per domain and per scheduling domain, one column per phase (percent of one pCPU). */
+function report(ctx: Context, result: ScenarioResult): string {
+  const phases = table(
+    ctx.out,
+    [{ title: 'Phase', align: 'right' }, { title: 'From(s)', align: 'right' }, { title: 'To(s)', align: 'right' }, { title: 'Changes at its start' }],
+    result.phases.map((phase, i) => [i + 1, s(phase.from_ms), s(phase.to_ms), phase.changes.join('; ') || '-']),
+  );
+  const columns: Column[] = [{ title: 'CPU(%)' }, ...result.phases.map((_, i) => ({ title: String(i + 1), align: 'right' as const }))];
+  const rows = result.phases[0]!.domains.map((domain, d) => [domain.name, ...result.phases.map((phase) => pct(phase.domains[d]!.pct))]);
+  const masters = [...new Set(result.phases.flatMap((phase) => phase.groups.map((g) => g.master)))];
+  for (const master of masters) {
+    rows.push([`group ${master}`, ...result.phases.map((phase) => pct(phase.groups.find((g) => g.master === master)?.pct ?? null))]);
+  }
+  return `${phases}\n${table(ctx.out, columns, rows)}`;
+}
+
+/** One line per phase and domain or group, for plotting. */
+function csv(result: ScenarioResult): string {
+  const lines = ['phase,from_s,to_s,kind,name,pct'];
+  result.phases.forEach((phase, i) => {
+    const at = `${i + 1},${s(phase.from_ms)},${s(phase.to_ms)}`;
+    for (const domain of phase.domains) lines.push(`${at},domain,${domain.name},${domain.pct === null ? '' : domain.pct.toFixed(3)}`);
+    for (const group of phase.groups) lines.push(`${at},group,${group.master},${group.pct.toFixed(3)}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export function runCommand(program: Command, ctx: () => Context): void {
+  program
+    .command('run')
+    .description('Run a scenario file (YAML or JSON, see scenario.schema.json) headless in virtual time, no daemon: CPU shares per phase of its timeline')
+    .argument('<FILE>', 'the scenario')
+    .option('--seconds <S>', "simulated seconds to run (default: the scenario's, or 60)", number)
+    .option('--csv', 'one line per phase and domain or group, for plotting')
+    .option('--trace <FILE>', 'also write a scheduler trace of the whole run')
+    .addOption(new Option('--trace-format <F>', 'chrome (Perfetto UI, chrome://tracing) or jsonl').choices(['chrome', 'jsonl']).default('chrome'))
+    .option('--trace-max-events <N>', 'stop the trace after this many events', integer(1), DEFAULT_TRACE_MAX_EVENTS)
+    .action((file: string, options: RunOptions) => run(ctx(), file, options));
+}

@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   URI_TOO_LONG: { status: 414, description: 'A path parameter is longer than the daemon accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A request body that is not `application/json`.' },
   RATE_LIMITED: { status: 429, description: 'Too many changes from this client address; retry after `Retry-After` seconds.' },
+  REPLAY_LOG_FULL: { status: 409, description: 'The run has made more changes than the replay log keeps, so it can no longer be replayed; a restarted daemon starts a new log.' },
   WHAT_IF_BUSY: { status: 429, description: 'This client address has a what-if running already (one at a time); retry after `Retry-After` seconds.' },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request line and headers are larger than the daemon accepts.' },
   INTERNAL: { status: 500, description: 'The daemon failed; nothing was changed.' },

@@ -6,6 +6,7 @@
  * the live host is only read.
  */
 import type { Static } from '@sinclair/typebox';
+import { REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
 import { MAX_WHAT_IF_VCPU_MS, type ReplayLog, type WhatIf, type WhatIfRequest } from '../schemas/lab.ts';
 import type { Store } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
@@ -42,6 +43,9 @@ export function createLabControl(ctx: ControlContext, options: LabOptions): LabC
 
   return {
     replayLog() {
+      if (!host.replay_log_complete) {
+        throw apiError('REPLAY_LOG_FULL', `this run has made more than ${REPLAY_LOG_MAX_ENTRIES} changes, more than the replay log keeps; a restarted daemon starts a new log`);
+      }
       clock.sync();
       const log = host.replayLog();
       return { ...log, entries: [...log.entries] };

@@ -21,6 +21,8 @@ export interface SimulatedHost {
   snapshot(): HostSnapshot;
   /** How the host was made and every change since, with its simulated time. */
   replayLog(): ReplayLog;
+  /** False once the log has stopped at its limit. */
+  readonly replay_log_complete: boolean;
   /** Scheduler traces (Host.startTrace): a size estimate, and a recorder attached from now. */
   estimateTraceEvents(duration_ns: number): number;
   startTrace(duration_ns: number, max_events: number): TraceRecorder;

@@ -13,7 +13,7 @@ import type { DomctlOp, DomctlResult } from './domctl.ts';
 import { Engine, type HostOptions } from './engine.ts';
 import { inspectEngine, type HostInspection } from './inspect.ts';
 import { invariant } from './invariant.ts';
-import { DEFAULT_SEED, DOMAIN0_ID } from './limits.ts';
+import { DEFAULT_SEED, DOMAIN0_ID, REPLAY_LOG_MAX_ENTRIES } from './limits.ts';
 import { DomctlPlan } from './plan.ts';
 import { fail, ok } from './result.ts';
 import { decodeEngine, encodeEngine, REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
@@ -40,6 +40,8 @@ export class Host {
    */
   readonly #entries: ReplayEntry[] = [];
   #recording = false;
+  /** The log reached REPLAY_LOG_MAX_ENTRIES and stopped: it no longer holds the whole run. */
+  #logFull = false;
 
   constructor(options: HostOptions, restored?: Restored) {
     this.#engine = restored?.engine ?? new Engine(options);
@@ -161,11 +163,26 @@ export class Host {
     return recorder;
   }
 
+  /** Whether the replay log holds every change since the host was made (it stops at REPLAY_LOG_MAX_ENTRIES). */
+  get replay_log_complete(): boolean {
+    return !this.#logFull;
+  }
+
+  #record(op: DomctlOp): void {
+    if (this.#logFull) return;
+    if (this.#entries.length === REPLAY_LOG_MAX_ENTRIES) {
+      this.#logFull = true;
+      this.#entries.length = 0;
+      return;
+    }
+    this.#entries.push(Object.freeze({ at_ns: this.now_ns, op: Object.freeze(structuredClone(op)) }));
+  }
+
   #apply(op: DomctlOp): unknown {
     const value = applyDomctl(this.#engine, op);
     if (isMutating(op)) {
       this.#version++;
-      if (this.#recording) this.#entries.push(Object.freeze({ at_ns: this.now_ns, op: Object.freeze(structuredClone(op)) }));
+      if (this.#recording) this.#record(op);
     }
     this.#engine.flushReschedules();
     return value;

@@ -23,6 +23,12 @@ export const maxCapFor = (vcpus: number): number => CAP_PER_VCPU * vcpus;
 export const maxVcpusFor = (domid: number, pcpus: number): number =>
   domid === DOMAIN0_ID ? Math.max(MAX_GUEST_VCPUS, pcpus) : MAX_GUEST_VCPUS;
 
+/**
+ * The most changes a host's replay log keeps (about 15 MB): past it the log
+ * stops, since a log missing changes could not replay the run.
+ */
+export const REPLAY_LOG_MAX_ENTRIES = 100_000;
+
 /** The seed when none is given; seeds are 32-bit (the generator keeps 32 bits of state). */
 export const DEFAULT_SEED = 1;
 export const MAX_SEED = 0xffffffff;

@@ -10,8 +10,8 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/host/replay-log', {
     schema: {
-      ...doc('getReplayLog', 'host', 'Export the run as a replay log', 'How the simulated host was made and every change to it so far, each with the simulated time it was applied at, and the trace hash now: `nemesis replay` re-runs it headless and checks the hash.'),
-      response: responses({ 200: described(ref(ReplayLog), 'The run so far.') }),
+      ...doc('getReplayLog', 'host', 'Export the run as a replay log', 'How the simulated host was made and every change to it so far, each with the simulated time it was applied at, and the trace hash now: `nemesis replay` re-runs it headless and checks the hash. 409 `REPLAY_LOG_FULL` once the run has made more changes than the log keeps (100000).'),
+      response: responses({ 200: described(ref(ReplayLog), 'The run so far.') }, 409),
     },
   }, async () => lab.replayLog());
 

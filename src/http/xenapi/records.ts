@@ -13,6 +13,13 @@ export type EventClass = (typeof EVENT_CLASSES)[number];
 
 export type XenRecord = Record<string, unknown>;
 
+/**
+ * The window XenAPI's utilisation figures average over, simulated ms: XAPI's
+ * come from one-minute RRD averages, and a minute is long enough for a cap's
+ * bursts (credit parked and refilled every 30 ms period) to average out.
+ */
+export const UTILISATION_WINDOW_MS = 60_000;
+
 export class RecordReader {
   private readonly objects: XenObjects;
   private readonly tasks: TaskTable;
@@ -37,7 +44,7 @@ export class RecordReader {
 
   private get usage(): { domains: Map<number, number>; pcpus: number[] } {
     if (this.usageCache === undefined) {
-      const report = this.objects.control.usage.host();
+      const report = this.objects.control.usage.host(UTILISATION_WINDOW_MS);
       this.usageCache = { domains: new Map(report.domains.map((d) => [d.id, d.observed_pct])), pcpus: report.pcpus.map((p) => p.busy_pct) };
     }
     return this.usageCache;

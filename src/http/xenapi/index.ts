@@ -4,7 +4,7 @@
  * `POST /xmlrpc`, as XAPI serves them. Like the REST routes, every call is a
  * translation into control-layer calls.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Control } from '../../control/index.ts';
 import type { XenApiContext } from './context.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -18,6 +18,8 @@ import { SessionTable } from './sessions.ts';
 import { TaskTable } from './tasks.ts';
 import { vmCalls } from './vm-calls.ts';
 import { MAX_XML_BYTES, parseCall, writeResponse, XmlRpcRefused } from './xml-rpc.ts';
+import { errorResponses } from '../../schemas/responses.ts';
+import { XenApiJsonRpcAnswer, XenApiJsonRpcCall, XenApiXmlRpcAnswer, XenApiXmlRpcCall } from '../../schemas/xenapi.ts';
 
 /** JSON-RPC documents above this are refused (413). */
 export const MAX_JSON_BYTES = 1024 * 1024;
@@ -86,13 +88,13 @@ async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<Record<str
   }
 }
 
-async function xmlRpc(api: XenApi, request: FastifyRequest, reply: FastifyReply): Promise<string> {
+async function xmlRpc(api: XenApi, request: FastifyRequest): Promise<string> {
   let call: { method: string; params: unknown[] };
   try {
     call = await parseCall(typeof request.body === 'string' ? request.body : '');
   } catch (error) {
     if (!(error instanceof XmlRpcRefused)) throw error;
-    void reply.status(400);
+    // A Failure, as every XenAPI answer: XenAPI.py raises it as one (an HTTP error would be a ProtocolError).
     return writeResponse({ Status: 'Failure', ErrorDescription: ['XMLRPC_UNMARSHAL_FAILURE', error.message] });
   }
   try {
@@ -108,24 +110,60 @@ export interface XenApiRouteOptions {
   readonly token?: string | undefined;
 }
 
+/** What a request to these routes can meet before the dispatcher: protection, parsing, limits, shutdown. */
+const ERRORS = errorResponses(400, 403, 408, 413, 415, 429, 431, 500, 503);
+/** The dispatcher checks calls itself and answers in its transport's terms: the body schemas document, they do not validate. */
+const dispatcherChecks = (): (() => boolean) => () => true;
+
 /**
- * The routes, in their own scope: only here are bodies read as text (JSON
- * and XML alike, for the dispatcher to parse). Cross-site requests stay
- * refused: `text/xml` and `application/json` both need a CORS preflight,
- * which this daemon never grants, and the app's Host and Origin checks apply.
+ * The routes, each transport in its own scope so each reads only its own
+ * content type (as text, for the dispatcher to parse). Cross-site requests
+ * stay refused: `text/xml` and `application/json` both need a CORS
+ * preflight, which this daemon never grants, and the app's Host and Origin
+ * checks apply here too.
  */
 export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, options) => {
   const api = createXenApi(app.control, options.token);
   api.dispatcher.onUnexpected = (error, method) => app.log.error({ err: error, method }, `XenAPI ${method} failed`);
   app.addHook('preClose', async () => api.close());
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_JSON_BYTES }, (_request, body, done) => done(null, body));
-  app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: MAX_XML_BYTES }, (_request, body, done) => done(null, body));
 
-  app.post('/jsonrpc', { schema: { hide: true } }, async (request, reply) =>
-    // Exactly application/json: Xen Orchestra's client compares the header as a string (a charset makes it fall back to XML-RPC).
-    reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(await jsonRpc(api, request)))));
-  for (const url of ['/', '/xmlrpc']) {
-    app.post(url, { schema: { hide: true } }, async (request, reply) => reply.header('content-type', 'text/xml').send(Buffer.from(await xmlRpc(api, request, reply))));
-  }
+  await app.register(async (json) => {
+    json.removeContentTypeParser('application/json');
+    json.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_JSON_BYTES }, (_request, body, done) => done(null, body));
+    json.post('/jsonrpc', {
+      validatorCompiler: dispatcherChecks,
+      schema: {
+        operationId: 'xenApiJsonRpc',
+        tags: ['xenapi'],
+        summary: 'Xen API over JSON-RPC',
+        description: 'A XenAPI call as JSON-RPC 2.0, as XAPI serves it (Xen Orchestra\'s `xen-api` client uses it). The answer\'s content type is exactly `application/json`.',
+        security: [],
+        body: { content: { 'application/json': { schema: XenApiJsonRpcCall } } },
+        response: { 200: { description: 'The answer.', content: { 'application/json': { schema: XenApiJsonRpcAnswer } } }, ...ERRORS },
+      },
+    }, async (request, reply) =>
+      // Exactly application/json: Xen Orchestra's client compares the header as a string (a charset makes it fall back to XML-RPC).
+      reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(await jsonRpc(api, request)))));
+  });
+
+  await app.register(async (xml) => {
+    xml.removeContentTypeParser('application/json');
+    xml.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: MAX_XML_BYTES }, (_request, body, done) => done(null, body));
+    for (const url of ['/', '/xmlrpc']) {
+      xml.post(url, {
+        validatorCompiler: dispatcherChecks,
+        schema: {
+          // POST /xmlrpc is the same endpoint under the name Xen Orchestra's client posts to.
+          hide: url !== '/',
+          operationId: 'xenApiXmlRpc',
+          tags: ['xenapi'],
+          summary: 'Xen API over XML-RPC',
+          description: 'A XenAPI call as XML-RPC, as xend and XAPI serve it (Python\'s XenAPI.py posts here; Xen Orchestra\'s client posts the same to `/xmlrpc`). The answer\'s content type is exactly `text/xml`.',
+          security: [],
+          body: { content: { 'text/xml': { schema: XenApiXmlRpcCall } } },
+          response: { 200: { description: 'The answer.', content: { 'text/xml': { schema: XenApiXmlRpcAnswer } } }, ...ERRORS },
+        },
+      }, async (request, reply) => reply.header('content-type', 'text/xml').send(Buffer.from(await xmlRpc(api, request))));
+    }
+  });
 };

@@ -4,6 +4,7 @@
  * `POST /xmlrpc`, as XAPI serves them. Like the REST routes, every call is a
  * translation into control-layer calls.
  */
+import type { TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Control } from '../../control/index.ts';
 import type { XenApiContext } from './context.ts';
@@ -115,6 +116,22 @@ const ERRORS = errorResponses(400, 403, 408, 413, 415, 429, 431, 500, 503);
 /** The dispatcher checks calls itself and answers in its transport's terms: the body schemas document, they do not validate. */
 const dispatcherChecks = (): (() => boolean) => () => true;
 
+/** A transport's route options: documented in the OpenAPI document, validated by the dispatcher. */
+function transport(operationId: string, summary: string, description: string, contentType: string, call: TSchema, answer: TSchema) {
+  return {
+    validatorCompiler: dispatcherChecks,
+    schema: {
+      operationId,
+      tags: ['xenapi'],
+      summary,
+      description,
+      security: [],
+      body: { content: { [contentType]: { schema: call } } },
+      response: { 200: { description: 'The answer.', content: { [contentType]: { schema: answer } } }, ...ERRORS },
+    },
+  };
+}
+
 /**
  * The routes, each transport in its own scope so each reads only its own
  * content type (as text, for the dispatcher to parse). Cross-site requests
@@ -130,18 +147,8 @@ export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, 
   await app.register(async (json) => {
     json.removeContentTypeParser('application/json');
     json.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_JSON_BYTES }, (_request, body, done) => done(null, body));
-    json.post('/jsonrpc', {
-      validatorCompiler: dispatcherChecks,
-      schema: {
-        operationId: 'xenApiJsonRpc',
-        tags: ['xenapi'],
-        summary: 'Xen API over JSON-RPC',
-        description: 'A XenAPI call as JSON-RPC 2.0, as XAPI serves it (Xen Orchestra\'s `xen-api` client uses it). The answer\'s content type is exactly `application/json`.',
-        security: [],
-        body: { content: { 'application/json': { schema: XenApiJsonRpcCall } } },
-        response: { 200: { description: 'The answer.', content: { 'application/json': { schema: XenApiJsonRpcAnswer } } }, ...ERRORS },
-      },
-    }, async (request, reply) =>
+    const docs = 'A XenAPI call as JSON-RPC 2.0, as XAPI serves it (Xen Orchestra\'s `xen-api` client uses it). The answer\'s content type is exactly `application/json`.';
+    json.post('/jsonrpc', transport('xenApiJsonRpc', 'Xen API over JSON-RPC', docs, 'application/json', XenApiJsonRpcCall, XenApiJsonRpcAnswer), async (request, reply) =>
       // Exactly application/json: Xen Orchestra's client compares the header as a string (a charset makes it fall back to XML-RPC).
       reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(await jsonRpc(api, request)))));
   });
@@ -149,21 +156,11 @@ export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, 
   await app.register(async (xml) => {
     xml.removeContentTypeParser('application/json');
     xml.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: MAX_XML_BYTES }, (_request, body, done) => done(null, body));
+    const docs = 'A XenAPI call as XML-RPC, as xend and XAPI serve it (Python\'s XenAPI.py posts here; Xen Orchestra\'s client posts the same to `/xmlrpc`). The answer\'s content type is exactly `text/xml`.';
+    const options = transport('xenApiXmlRpc', 'Xen API over XML-RPC', docs, 'text/xml', XenApiXmlRpcCall, XenApiXmlRpcAnswer);
     for (const url of ['/', '/xmlrpc']) {
-      xml.post(url, {
-        validatorCompiler: dispatcherChecks,
-        schema: {
-          // POST /xmlrpc is the same endpoint under the name Xen Orchestra's client posts to.
-          hide: url !== '/',
-          operationId: 'xenApiXmlRpc',
-          tags: ['xenapi'],
-          summary: 'Xen API over XML-RPC',
-          description: 'A XenAPI call as XML-RPC, as xend and XAPI serve it (Python\'s XenAPI.py posts here; Xen Orchestra\'s client posts the same to `/xmlrpc`). The answer\'s content type is exactly `text/xml`.',
-          security: [],
-          body: { content: { 'text/xml': { schema: XenApiXmlRpcCall } } },
-          response: { 200: { description: 'The answer.', content: { 'text/xml': { schema: XenApiXmlRpcAnswer } } }, ...ERRORS },
-        },
-      }, async (request, reply) => reply.header('content-type', 'text/xml').send(Buffer.from(await xmlRpc(api, request))));
+      // POST /xmlrpc is the same endpoint under the name Xen Orchestra's client posts to: documented once.
+      xml.post(url, { ...options, schema: { ...options.schema, hide: url !== '/' } }, async (request, reply) => reply.header('content-type', 'text/xml').send(Buffer.from(await xmlRpc(api, request))));
     }
   });
 };

@@ -40,7 +40,7 @@ export function createXenApi(control: Control, token: string | undefined): XenAp
   const tasks = new TaskTable(objects.hostRef, (operation, ref) => log.append([{ cls: 'task', operation, ref }]));
   const sessions = new SessionTable(token);
   const dispatcher = new Dispatcher(sessions);
-  const unsubscribe = control.events.subscribe((event) => {
+  const unfollow = control.events.follow((event) => {
     objects.learn(event);
     log.append(changesOf(event, (domid) => objects.vmByDomid(domid), objects.hostRef));
     objects.forget(event);
@@ -54,7 +54,7 @@ export function createXenApi(control: Control, token: string | undefined): XenAp
     log,
     reader: () => new RecordReader(objects, tasks),
     close() {
-      unsubscribe();
+      unfollow();
       log.close();
     },
   };
@@ -84,7 +84,8 @@ async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<Record<str
     const result = await api.dispatcher.call(message['method'], (message['params'] as unknown[] | undefined) ?? [], { loopback: LOOPBACK.test(request.ip) });
     return { jsonrpc: '2.0', id, result: result ?? '' };
   } catch (error) {
-    const [code, ...data] = (error as XenApiFailure).description;
+    if (!(error instanceof XenApiFailure)) throw error;
+    const [code, ...data] = error.description;
     return { jsonrpc: '2.0', id, error: { code: XENAPI_FAILURE, message: code, data } };
   }
 }

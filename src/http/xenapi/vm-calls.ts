@@ -11,7 +11,7 @@ import { NAMED_SCHEMAS } from '../../schemas/index.ts';
 import { CreateDomainRequest, SetDomainSchedRequest, SetVcpusRequest, UpdateDomainRequest } from '../../schemas/domain.ts';
 import type { Args, MethodSpec, Param } from './dispatcher.ts';
 import type { XenApiContext } from './context.ts';
-import { failure, toFailure } from './failure.ts';
+import { failure, toFailure, type XenApiFailure } from './failure.ts';
 import type { VmHandle } from './objects.ts';
 import { refOf } from './values.ts';
 
@@ -82,7 +82,12 @@ export function vmCalls(api: XenApiContext): void {
       ...spec,
       handler: (args, call) => {
         const vm = args.raw[0];
-        return tasks.run(`Async.VM.${name}`, async () => spec.handler(args, call), (error) => toFailure(error, typeof vm === 'string' ? vm : undefined));
+        const failed = (error: unknown): XenApiFailure => {
+          const result = toFailure(error, typeof vm === 'string' ? vm : undefined);
+          if (result.unexpected) dispatcher.onUnexpected(error, `Async.VM.${name}`);
+          return result;
+        };
+        return tasks.run(`Async.VM.${name}`, async () => spec.handler(args, call), failed);
       },
     });
   };

@@ -3,7 +3,7 @@
  * dispatcher checks calls itself and answers in JSON-RPC's or XML-RPC's
  * terms, so these shapes document, they do not validate).
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 const PARAMS = 'The session ref first (not for `session.login_with_password` nor `system.listMethods`), then the call\'s arguments.';
 
@@ -44,3 +44,33 @@ export const XenApiXmlRpcCall = Type.String({
 export const XenApiXmlRpcAnswer = Type.String({
   description: 'An XML-RPC `methodResponse`, always with status 200: the struct `{Status: "Success", Value}` or `{Status: "Failure", ErrorDescription: [code, param, …]}` (`XMLRPC_UNMARSHAL_FAILURE` for a document that is refused or not a call). 64-bit ints are strings, as XenAPI sends them.',
 });
+
+const Ref = Type.String({ description: '`OpaqueRef:<uuid>`, or `OpaqueRef:NULL` for none.' });
+const StringMap = Type.Record(Type.String(), Type.String());
+
+/** A VM record as the Xen API gives it (the fields this host has). */
+export const XenApiVmRecord = Type.Object({
+  uuid: Type.String(),
+  name_label: Type.String(),
+  name_description: Type.String(),
+  power_state: Type.Union([Type.Literal('Halted'), Type.Literal('Paused'), Type.Literal('Running')]),
+  allowed_operations: Type.Array(Type.String()),
+  current_operations: StringMap,
+  is_a_template: Type.Boolean(),
+  is_control_domain: Type.Boolean(),
+  domid: Type.Integer({ description: '-1 while halted.' }),
+  resident_on: Ref,
+  memory_static_max: Type.Integer({ description: 'Bytes.' }),
+  memory_dynamic_max: Type.Integer({ description: 'Bytes.' }),
+  VCPUs_max: Type.Integer(),
+  VCPUs_at_startup: Type.Integer(),
+  VCPUs_params: Type.Object({ weight: Type.String(), cap: Type.String() }),
+  metrics: Ref,
+  consoles: Type.Array(Ref),
+  VIFs: Type.Array(Ref),
+  VBDs: Type.Array(Ref),
+  other_config: StringMap,
+  scheduling_domain: Ref,
+  scheduling_domain_share: Type.Integer(),
+});
+export type XenApiVmRecord = Static<typeof XenApiVmRecord>;

@@ -68,25 +68,32 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<Record<string, unknown>> {
+/** A JSON-RPC 2.0 answer; `member` is its `"result":…` or `"error":…`. */
+const answer = (id: unknown, member: string): string => `{"jsonrpc":"2.0","id":${JSON.stringify(id)},${member}}`;
+const error = (id: unknown, code: number, message: string, data: readonly string[]): string =>
+  answer(id, `"error":${JSON.stringify({ code, message, data })}`);
+
+async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<string> {
   let message: unknown;
   try {
     message = JSON.parse(typeof request.body === 'string' ? request.body : '');
-  } catch (error) {
-    return { jsonrpc: '2.0', id: null, error: { code: PARSE_ERROR, message: 'Parse error', data: [(error as Error).message] } };
+  } catch (parseError) {
+    return error(null, PARSE_ERROR, 'Parse error', [(parseError as Error).message]);
   }
   const id = isRecord(message) ? (message['id'] ?? null) : null;
   if (!isRecord(message) || typeof message['method'] !== 'string' || !(message['params'] === undefined || Array.isArray(message['params'])) ||
     !(id === null || typeof id === 'string' || typeof id === 'number')) {
-    return { jsonrpc: '2.0', id: null, error: { code: INVALID_REQUEST, message: 'Invalid Request', data: ['a JSON-RPC 2.0 call: {"jsonrpc":"2.0","id":…,"method":"…","params":[…]}'] } };
+    return error(null, INVALID_REQUEST, 'Invalid Request', ['a JSON-RPC 2.0 call: {"jsonrpc":"2.0","id":…,"method":"…","params":[…]}']);
   }
+  const method = message['method'];
   try {
-    const result = await api.dispatcher.call(message['method'], (message['params'] as unknown[] | undefined) ?? [], { loopback: LOOPBACK.test(request.ip) });
-    return { jsonrpc: '2.0', id, result: result ?? '' };
-  } catch (error) {
-    if (!(error instanceof XenApiFailure)) throw error;
-    const [code, ...data] = error.description;
-    return { jsonrpc: '2.0', id, error: { code: XENAPI_FAILURE, message: code, data } };
+    const result = await api.dispatcher.call(method, (message['params'] as unknown[] | undefined) ?? [], { loopback: LOOPBACK.test(request.ip) });
+    const json = api.dispatcher.spec(method)?.json as ((result: unknown) => string) | undefined;
+    return answer(id, `"result":${json === undefined ? JSON.stringify(result ?? '') : json(result)}`);
+  } catch (failed) {
+    if (!(failed instanceof XenApiFailure)) throw failed;
+    const [code, ...data] = failed.description;
+    return error(id, XENAPI_FAILURE, code!, data);
   }
 }
 
@@ -151,7 +158,7 @@ export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, 
     const docs = 'A XenAPI call as JSON-RPC 2.0, as XAPI serves it (Xen Orchestra\'s `xen-api` client uses it). The answer\'s content type is exactly `application/json`.';
     json.post('/jsonrpc', transport('xenApiJsonRpc', 'Xen API over JSON-RPC', docs, 'application/json', XenApiJsonRpcCall, XenApiJsonRpcAnswer), async (request, reply) =>
       // Exactly application/json: Xen Orchestra's client compares the header as a string (a charset makes it fall back to XML-RPC).
-      reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(await jsonRpc(api, request)))));
+      reply.header('content-type', 'application/json').send(Buffer.from(await jsonRpc(api, request))));
   });
 
   await app.register(async (xml) => {

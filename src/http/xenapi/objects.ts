@@ -5,6 +5,7 @@
  * names and types.
  */
 import type { Control, ControlEvent, DomainView } from '../../control/index.ts';
+import type { XenApiVmRecord } from '../../schemas/xenapi.ts';
 import { NULL_REF, refOf, simulatedDate, stableUuid, XenFloat } from './values.ts';
 
 const BYTES_PER_MB = 1024 * 1024;
@@ -113,7 +114,7 @@ export class XenObjects {
     return map;
   }
 
-  vmRecord(domain: DomainView, memberships: ReadonlyMap<number, Membership>): Record<string, unknown> {
+  vmRecord(domain: DomainView, memberships: ReadonlyMap<number, Membership>): XenApiVmRecord {
     const live = domain.state !== 'halted';
     const membership = memberships.get(domain.id);
     const memory = domain.memory_mb * BYTES_PER_MB;

@@ -4,10 +4,12 @@
  * start paused is two); requests are checked against the REST API's own
  * schemas first, so both front doors accept exactly the same values.
  */
-import type { Static, TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import fastJson from 'fast-json-stringify';
 import type { PowerAction } from '../../control/index.ts';
 import { NAMED_SCHEMAS } from '../../schemas/index.ts';
+import { XenApiVmRecord } from '../../schemas/xenapi.ts';
 import { CreateDomainRequest, SetDomainSchedRequest, SetVcpusRequest, UpdateDomainRequest } from '../../schemas/domain.ts';
 import type { Args, MethodSpec, Param } from './dispatcher.ts';
 import type { XenApiContext } from './context.ts';
@@ -16,6 +18,9 @@ import type { VmHandle } from './objects.ts';
 import { refOf } from './values.ts';
 
 const BYTES_PER_MB = 1024 * 1024;
+/** VM records are the large answers (get_all_records on many VMs): compiled serializers write them. */
+const vmRecordJson = fastJson(XenApiVmRecord);
+const vmRecordsJson = fastJson(Type.Record(Type.String(), XenApiVmRecord));
 const SCHED_DEFAULTS = { weight: 256, cap: 0 } as const;
 const SCHED_KEYS = Object.keys(SCHED_DEFAULTS);
 const VM: Param = { name: 'self', type: { ref: 'VM' } };
@@ -79,7 +84,7 @@ export function vmCalls(api: XenApiContext): void {
     dispatcher.add(`VM.${name}`, spec);
     if (!async) return;
     dispatcher.add(`Async.VM.${name}`, {
-      ...spec,
+      params: spec.params,
       handler: (args, call) => {
         const vm = args.raw[0];
         const failed = (error: unknown): XenApiFailure => {
@@ -97,8 +102,8 @@ export function vmCalls(api: XenApiContext): void {
   const update = (vm: VmHandle, spec: Record<string, unknown>): void => void domains.update(id(vm), checked(UpdateDomainRequest, spec));
 
   add('get_all', { params: [], handler: () => objects.vmRefs() });
-  add('get_all_records', { params: [], handler: () => api.reader().all('vm') });
-  add('get_record', { params: [VM], handler: (args) => record(args.ref(0)) });
+  add('get_all_records', { params: [], handler: () => api.reader().all('vm'), json: vmRecordsJson });
+  add('get_record', { params: [VM], handler: (args) => record(args.ref(0)), json: vmRecordJson });
   add('get_by_uuid', {
     params: [{ name: 'uuid', type: 'string' }],
     handler: (args) => {

@@ -28,6 +28,7 @@ import { installSecurityHeaders } from './http/security-headers.ts';
 import { traceRoutes } from './http/routes/trace.ts';
 import type { StreamHub } from './http/sse.ts';
 import { webRoutes } from './http/web.ts';
+import { xenApiRoutes } from './http/xenapi/index.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
 
 declare module 'fastify' {
@@ -141,6 +142,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
   await fastify.register(systemRoutes, { registry, metricsAuth: options.metricsPublic === true ? undefined : bearerCheck(options.token) });
   await fastify.register(webRoutes);
+  await fastify.register(xenApiRoutes, { token: options.token });
   await fastify.register(
     async (api) => {
       requireBearerToken(api, options.token);

@@ -61,7 +61,14 @@ export interface EventBus {
   readonly lastId: string;
   /** Returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void;
+  /** Open subscriptions: the clients' event streams (what /metrics reports). */
   readonly listenerCount: number;
+  /**
+   * Every event, for another front door's own event log (the Xen API's):
+   * part of the daemon, not a client's stream, so not in listenerCount.
+   * Returns the function that stops it.
+   */
+  follow(listener: EventListener): () => void;
 }
 
 /** A new boot id: random, so two lives of the daemon (even in one millisecond) never share ids. */
@@ -69,6 +76,7 @@ const newBoot = (): string => randomBytes(4).toString('hex');
 
 export function createEventBus(boot: string = newBoot()): EventBus {
   const listeners = new Set<EventListener>();
+  const followers = new Set<EventListener>();
   const history: ControlEvent[] = [];
   let seq = 0;
   return {
@@ -78,6 +86,7 @@ export function createEventBus(boot: string = newBoot()): EventBus {
       const event: ControlEvent = { seq, id: `${boot}-${seq}`, type, at_ns, data };
       history.push(event);
       if (history.length > EVENT_HISTORY) history.shift();
+      for (const follower of followers) follower(event);
       for (const listener of listeners) listener(event);
     },
     since(lastId) {
@@ -98,6 +107,10 @@ export function createEventBus(boot: string = newBoot()): EventBus {
     },
     get listenerCount() {
       return listeners.size;
+    },
+    follow(listener) {
+      followers.add(listener);
+      return () => void followers.delete(listener);
     },
   };
 }

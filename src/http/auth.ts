@@ -9,14 +9,18 @@ import { apiError } from '../control/errors.ts';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
+/** Whether `given` is the token, compared in constant time (the bearer check, and XenAPI's login password). */
+export function isToken(token: string, given: string): boolean {
+  return timingSafeEqual(digest(given), digest(token));
+}
+
 /** An onRequest hook that refuses requests without the token; undefined when no token is configured. */
 export function bearerCheck(token: string | undefined): onRequestHookHandler | undefined {
   if (token === undefined || token === '') return undefined;
-  const expected = digest(token);
   return (request, _reply, done) => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (.+)$/i.exec(header);
-    if (match === null || !timingSafeEqual(digest(match[1] ?? ''), expected)) {
+    if (match === null || !isToken(token, match[1] ?? '')) {
       done(apiError('UNAUTHORIZED', match === null ? 'an Authorization: Bearer <token> header is required' : 'wrong bearer token'));
     } else {
       done();

@@ -39,10 +39,12 @@ const ALWAYS: readonly ErrorStatus[] = [400, 401, 403, 408, 413, 414, 415, 429, 
 
 /** Every /api/v1 route can answer the statuses in ALWAYS, plus those it names. */
 export function responses<S extends Record<number, TSchema>>(success: S, ...errors: ErrorStatus[]) {
-  const all: ErrorStatus[] = [...ALWAYS, ...errors].sort((a, b) => a - b);
-  const errorMap = Object.fromEntries(all.map((status) => [status, errorResponse(status)])) as Record<ErrorStatus, TUnsafe<ErrorShape>>;
-  return { ...success, ...errorMap };
+  return { ...success, ...errorResponses(...[...ALWAYS, ...errors].sort((a, b) => a - b)) };
 }
+
+/** The error responses for `statuses` alone (routes outside /api/v1, without its token). */
+export const errorResponses = (...statuses: ErrorStatus[]): Record<ErrorStatus, TUnsafe<ErrorShape>> =>
+  Object.fromEntries(statuses.map((status) => [status, errorResponse(status)])) as Record<ErrorStatus, TUnsafe<ErrorShape>>;
 
 /** 204 No Content. */
 export const NoContent = Type.Unsafe<undefined>({ type: 'null', description: 'Done; no body.' });

@@ -9,6 +9,7 @@ export const TAGS = {
   },
   events: { name: 'events', description: 'A live stream of changes.' },
   system: { name: 'system', description: 'Health and metrics of the daemon itself (no token needed).' },
+  xenapi: { name: 'xenapi', description: 'The Xen API (XenAPI) for existing Xen clients: JSON-RPC and XML-RPC, sessions from `session.login_with_password`.' },
 } as const;
 
 export type Tag = (typeof TAGS)[keyof typeof TAGS]['name'];

@@ -1,0 +1,111 @@
+/**
+ * XenAPI's event log: which object changed how (`add`, `mod`, `del`), in
+ * order, fed by the control layer's event bus (and by tasks and
+ * `event.inject`). Records are read when a client collects the events, so a
+ * client always gets an object's latest state. Tokens name a position in
+ * the log; one older than the log keeps, or from another daemon life, is
+ * EVENTS_LOST, as XAPI's are.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ControlEvent } from '../../control/index.ts';
+import type { VmHandle } from './objects.ts';
+import type { EventClass } from './records.ts';
+
+/** Log entries kept (older tokens are EVENTS_LOST). */
+export const EVENT_LOG_SIZE = 4096;
+
+export type Operation = 'add' | 'mod' | 'del';
+
+export interface LogEntry {
+  readonly seq: number;
+  readonly cls: EventClass;
+  readonly operation: Operation;
+  readonly ref: string;
+}
+
+export type Change = Omit<LogEntry, 'seq'>;
+
+export class EventLog {
+  private readonly boot = randomBytes(4).toString('hex');
+  private readonly entries: LogEntry[] = [];
+  private seq = 0;
+  private readonly waiters = new Set<() => void>();
+  private closed = false;
+
+  append(changes: readonly Change[]): void {
+    for (const change of changes) {
+      this.seq += 1;
+      this.entries.push({ seq: this.seq, ...change });
+    }
+    if (this.entries.length > EVENT_LOG_SIZE) this.entries.splice(0, this.entries.length - EVENT_LOG_SIZE);
+    if (changes.length > 0) this.wake();
+  }
+
+  get position(): number {
+    return this.seq;
+  }
+
+  token(seq = this.seq): string {
+    return `${this.boot}:${String(seq).padStart(16, '0')}`;
+  }
+
+  /** The position a token names, or undefined when it is from another life of the daemon or not a token. */
+  parse(token: string): number | undefined {
+    const [boot, seq] = token.split(':');
+    const n = Number(seq);
+    return boot === this.boot && /^[0-9]{16}$/.test(seq ?? '') && n <= this.seq ? n : undefined;
+  }
+
+  /** The entries after `seq`, or undefined when some of them are no longer kept. */
+  since(seq: number): LogEntry[] | undefined {
+    const oldest = this.entries[0]?.seq ?? this.seq + 1;
+    if (seq < oldest - 1) return undefined;
+    return this.entries.slice(this.entries.length - (this.seq - seq));
+  }
+
+  /** Resolves at the next append, after `timeout_ms`, or when the log closes. */
+  wait(timeout_ms: number): Promise<void> {
+    if (this.closed || timeout_ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeout_ms);
+      this.waiters.add(done);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Ends every wait (the daemon is closing: long polls must not hold it open). */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+const POWER_EVENTS = new Set(['domain.started', 'domain.paused', 'domain.unpaused', 'domain.shutdown', 'domain.destroyed']);
+
+/** The XenAPI objects a control-layer event changed. */
+export function changesOf(event: ControlEvent, vm: (domid: number) => VmHandle | undefined, hostRef: string): Change[] {
+  const { type, data } = event;
+  if (type === 'scheduler.updated') return [{ cls: 'host', operation: 'mod', ref: hostRef }];
+  const domids = [data['domain'], data['master'], data['member'], ...(Array.isArray(data['members']) ? data['members'] : [])];
+  const vms = domids.flatMap((id) => (typeof id === 'number' ? (vm(id) ?? []) : []));
+  const operation: Operation = type === 'domain.created' ? 'add' : type === 'domain.deleted' ? 'del' : 'mod';
+  const changes: Change[] = [];
+  for (const v of new Set(vms)) {
+    changes.push({ cls: 'vm', operation, ref: v.ref });
+    if (type.startsWith('domain.')) changes.push({ cls: 'vm_metrics', operation, ref: v.metrics });
+  }
+  if (POWER_EVENTS.has(type)) changes.push({ cls: 'host', operation: 'mod', ref: hostRef });
+  return changes;
+}

@@ -1,0 +1,174 @@
+/**
+ * The Xen API front door: one dispatcher (dispatcher.ts) behind two
+ * transports, JSON-RPC at `POST /jsonrpc` and XML-RPC at `POST /` and
+ * `POST /xmlrpc`, as XAPI serves them. Like the REST routes, every call is a
+ * translation into control-layer calls.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Control } from '../../control/index.ts';
+import type { XenApiContext } from './context.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { eventCalls } from './event-calls.ts';
+import { changesOf, EventLog } from './event-log.ts';
+import { XenApiFailure } from './failure.ts';
+import { hostCalls } from './host-calls.ts';
+import { XenObjects } from './objects.ts';
+import { RecordReader } from './records.ts';
+import { SessionTable } from './sessions.ts';
+import { TaskTable } from './tasks.ts';
+import { vmCalls } from './vm-calls.ts';
+import { MAX_XML_BYTES, parseCall, writeResponse, XmlRpcRefused } from './xml-rpc.ts';
+import { errorResponses } from '../../schemas/responses.ts';
+import { XenApiJsonRpcAnswer, XenApiJsonRpcCall, XenApiXmlRpcAnswer, XenApiXmlRpcCall } from '../../schemas/xenapi.ts';
+
+/** JSON-RPC documents above this are refused (413). */
+export const MAX_JSON_BYTES = 1024 * 1024;
+/** JSON-RPC's own error codes, for documents that are not a call; XenAPI failures carry code 1 (as XAPI's). */
+const PARSE_ERROR = -32700;
+const INVALID_REQUEST = -32600;
+const XENAPI_FAILURE = 1;
+
+export interface XenApi extends XenApiContext {
+  /** Stop following the control layer's events and end every long poll. */
+  close(): void;
+}
+
+export function createXenApi(control: Control, token: string | undefined): XenApi {
+  const objects = new XenObjects(control);
+  const log = new EventLog();
+  const tasks = new TaskTable(objects.hostRef, (operation, ref) => log.append([{ cls: 'task', operation, ref }]));
+  const sessions = new SessionTable(token);
+  const dispatcher = new Dispatcher(sessions);
+  const unfollow = control.events.follow((event) => {
+    objects.learn(event);
+    log.append(changesOf(event, (domid) => objects.vmByDomid(domid), objects.hostRef));
+    objects.forget(event);
+  });
+  const api: XenApi = {
+    control,
+    dispatcher,
+    objects,
+    sessions,
+    tasks,
+    log,
+    reader: () => new RecordReader(objects, tasks),
+    close() {
+      unfollow();
+      log.close();
+    },
+  };
+  hostCalls(api);
+  vmCalls(api);
+  eventCalls(api);
+  return api;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A JSON-RPC 2.0 answer; `member` is its `"result":…` or `"error":…`. */
+const answer = (id: unknown, member: string): string => `{"jsonrpc":"2.0","id":${JSON.stringify(id)},${member}}`;
+const error = (id: unknown, code: number, message: string, data: readonly string[]): string =>
+  answer(id, `"error":${JSON.stringify({ code, message, data })}`);
+
+async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<string> {
+  let message: unknown;
+  try {
+    message = JSON.parse(typeof request.body === 'string' ? request.body : '');
+  } catch (parseError) {
+    return error(null, PARSE_ERROR, 'Parse error', [(parseError as Error).message]);
+  }
+  const id = isRecord(message) ? (message['id'] ?? null) : null;
+  if (!isRecord(message) || typeof message['method'] !== 'string' || !(message['params'] === undefined || Array.isArray(message['params'])) ||
+    !(id === null || typeof id === 'string' || typeof id === 'number')) {
+    return error(null, INVALID_REQUEST, 'Invalid Request', ['a JSON-RPC 2.0 call: {"jsonrpc":"2.0","id":…,"method":"…","params":[…]}']);
+  }
+  const method = message['method'];
+  try {
+    const result = await api.dispatcher.call(method, (message['params'] as unknown[] | undefined) ?? [], { loopback: LOOPBACK.test(request.ip) });
+    const json = api.dispatcher.spec(method)?.json as ((result: unknown) => string) | undefined;
+    return answer(id, `"result":${json === undefined ? JSON.stringify(result ?? '') : json(result)}`);
+  } catch (failed) {
+    if (!(failed instanceof XenApiFailure)) throw failed;
+    const [code, ...data] = failed.description;
+    return error(id, XENAPI_FAILURE, code!, data);
+  }
+}
+
+async function xmlRpc(api: XenApi, request: FastifyRequest): Promise<string> {
+  let call: { method: string; params: unknown[] };
+  try {
+    call = await parseCall(typeof request.body === 'string' ? request.body : '');
+  } catch (error) {
+    if (!(error instanceof XmlRpcRefused)) throw error;
+    // A Failure, as every XenAPI answer: XenAPI.py raises it as one (an HTTP error would be a ProtocolError).
+    return writeResponse({ Status: 'Failure', ErrorDescription: ['XMLRPC_UNMARSHAL_FAILURE', error.message] });
+  }
+  try {
+    const value = await api.dispatcher.call(call.method, call.params, { loopback: LOOPBACK.test(request.ip) });
+    return writeResponse({ Status: 'Success', Value: value ?? '' });
+  } catch (error) {
+    if (!(error instanceof XenApiFailure)) throw error;
+    return writeResponse({ Status: 'Failure', ErrorDescription: error.description });
+  }
+}
+
+export interface XenApiRouteOptions {
+  readonly token?: string | undefined;
+}
+
+/** What a request to these routes can meet before the dispatcher: protection, parsing, limits, shutdown. */
+const ERRORS = errorResponses(400, 403, 408, 413, 415, 429, 431, 500, 503);
+/** The dispatcher checks calls itself and answers in its transport's terms: the body schemas document, they do not validate. */
+const dispatcherChecks = (): (() => boolean) => () => true;
+
+/** A transport's route options: documented in the OpenAPI document, validated by the dispatcher. */
+function transport(operationId: string, summary: string, description: string, contentType: string, call: TSchema, answer: TSchema) {
+  return {
+    validatorCompiler: dispatcherChecks,
+    schema: {
+      operationId,
+      tags: ['xenapi'],
+      summary,
+      description,
+      security: [],
+      body: { content: { [contentType]: { schema: call } } },
+      response: { 200: { description: 'The answer.', content: { [contentType]: { schema: answer } } }, ...ERRORS },
+    },
+  };
+}
+
+/**
+ * The routes, each transport in its own scope so each reads only its own
+ * content type (as text, for the dispatcher to parse). Cross-site requests
+ * stay refused: `text/xml` and `application/json` both need a CORS
+ * preflight, which this daemon never grants, and the app's Host and Origin
+ * checks apply here too.
+ */
+export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, options) => {
+  const api = createXenApi(app.control, options.token);
+  api.dispatcher.onUnexpected = (error, method) => app.log.error({ err: error, method }, `XenAPI ${method} failed`);
+  app.addHook('preClose', async () => api.close());
+
+  await app.register(async (json) => {
+    json.removeContentTypeParser('application/json');
+    json.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_JSON_BYTES }, (_request, body, done) => done(null, body));
+    const docs = 'A XenAPI call as JSON-RPC 2.0, as XAPI serves it (Xen Orchestra\'s `xen-api` client uses it). The answer\'s content type is exactly `application/json`.';
+    json.post('/jsonrpc', transport('xenApiJsonRpc', 'Xen API over JSON-RPC', docs, 'application/json', XenApiJsonRpcCall, XenApiJsonRpcAnswer), async (request, reply) =>
+      // Exactly application/json: Xen Orchestra's client compares the header as a string (a charset makes it fall back to XML-RPC).
+      reply.header('content-type', 'application/json').send(Buffer.from(await jsonRpc(api, request))));
+  });
+
+  await app.register(async (xml) => {
+    xml.removeContentTypeParser('application/json');
+    xml.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: MAX_XML_BYTES }, (_request, body, done) => done(null, body));
+    const docs = 'A XenAPI call as XML-RPC, as xend and XAPI serve it (Python\'s XenAPI.py posts here; Xen Orchestra\'s client posts the same to `/xmlrpc`). The answer\'s content type is exactly `text/xml`.';
+    const options = transport('xenApiXmlRpc', 'Xen API over XML-RPC', docs, 'text/xml', XenApiXmlRpcCall, XenApiXmlRpcAnswer);
+    for (const url of ['/', '/xmlrpc']) {
+      // POST /xmlrpc is the same endpoint under the name Xen Orchestra's client posts to: documented once.
+      xml.post(url, { ...options, schema: { ...options.schema, hide: url !== '/' } }, async (request, reply) => reply.header('content-type', 'text/xml').send(Buffer.from(await xmlRpc(api, request))));
+    }
+  });
+};

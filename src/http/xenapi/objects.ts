@@ -1,0 +1,241 @@
+/**
+ * The XenAPI objects of the simulated host, from control-layer views: refs
+ * (a VM's is `OpaqueRef:<its uuid>`; the pool's, host's, pCPUs' and metrics'
+ * are derived, so stable across restarts) and records in XenAPI's field
+ * names and types.
+ */
+import type { Control, ControlEvent, DomainView } from '../../control/index.ts';
+import type { XenApiVmRecord } from '../../schemas/xenapi.ts';
+import { NULL_REF, refOf, simulatedDate, stableUuid, XenFloat } from './values.ts';
+
+const BYTES_PER_MB = 1024 * 1024;
+const DOMAIN0_ID = 0;
+const DEFAULT_SHARE = 256;
+/** XenAPI 2.21 (the API level whose classes this subset follows). */
+const API_VERSION = { major: 2, minor: 21 };
+
+/** A VM as the dispatcher resolves it. */
+export interface VmHandle {
+  readonly ref: string;
+  readonly uuid: string;
+  readonly domid: number;
+  /** The ref of its VM_metrics object. */
+  readonly metrics: string;
+}
+
+/** A VM's scheduling domain: its master's domid and its own share (a master's is its master share). */
+export interface Membership {
+  readonly master: number;
+  readonly share: number;
+}
+
+const POWER_STATES = { running: 'Running', paused: 'Paused', halted: 'Halted' } as const;
+
+export class XenObjects {
+  readonly control: Control;
+  readonly poolRef = refOf(stableUuid('pool'));
+  readonly hostUuid = stableUuid('host');
+  readonly hostRef = refOf(this.hostUuid);
+  private readonly byRef = new Map<string, VmHandle>();
+  private readonly byDomid = new Map<number, VmHandle>();
+  private readonly byMetrics = new Map<string, VmHandle>();
+  private readonly cpuRefs: string[];
+  /** When each live domain last started, simulated ns (0: before this daemon's life). */
+  private readonly startedAt = new Map<number, number>();
+
+  constructor(control: Control) {
+    this.control = control;
+    for (const domain of control.domains.list()) this.index(domain.id, domain.uuid);
+    this.cpuRefs = control.host.listPcpus().map((p) => refOf(stableUuid(`host_cpu/${p.id}`)));
+  }
+
+  /** Keep the index in step with the control layer: call before translating `event` (created) and after (deleted). */
+  learn(event: ControlEvent): void {
+    const domid = event.data['domain'];
+    if (typeof domid !== 'number') return;
+    if (event.type === 'domain.created') this.index(domid, this.control.domains.get(String(domid)).uuid);
+    if (event.type === 'domain.started') this.startedAt.set(domid, event.at_ns);
+  }
+
+  forget(event: ControlEvent): void {
+    const domid = event.data['domain'];
+    if (event.type !== 'domain.deleted' || typeof domid !== 'number') return;
+    const vm = this.byDomid.get(domid);
+    if (vm === undefined) return;
+    this.byRef.delete(vm.ref);
+    this.byMetrics.delete(vm.metrics);
+    this.byDomid.delete(domid);
+    this.startedAt.delete(domid);
+  }
+
+  private index(domid: number, uuid: string): void {
+    const vm: VmHandle = { ref: refOf(uuid), uuid, domid, metrics: refOf(stableUuid(`VM_metrics/${uuid}`)) };
+    this.byRef.set(vm.ref, vm);
+    this.byDomid.set(domid, vm);
+    this.byMetrics.set(vm.metrics, vm);
+  }
+
+  vm(ref: string): VmHandle | undefined {
+    return this.byRef.get(ref);
+  }
+
+  vmByDomid(domid: number): VmHandle | undefined {
+    return this.byDomid.get(domid);
+  }
+
+  vmByMetrics(ref: string): VmHandle | undefined {
+    return this.byMetrics.get(ref);
+  }
+
+  vmRefs(): string[] {
+    return [...this.byRef.keys()];
+  }
+
+  metricsRefs(): string[] {
+    return [...this.byMetrics.keys()];
+  }
+
+  get cpus(): readonly string[] {
+    return this.cpuRefs;
+  }
+
+  cpuNumber(ref: string): number | undefined {
+    const n = this.cpuRefs.indexOf(ref);
+    return n === -1 ? undefined : n;
+  }
+
+  /** Every VM's scheduling domain, by domid. */
+  memberships(): Map<number, Membership> {
+    const map = new Map<number, Membership>();
+    for (const group of this.control.schedulingDomains.list()) {
+      map.set(group.master, { master: group.master, share: group.master_share });
+      for (const member of group.members) map.set(member.domain, { master: group.master, share: member.share });
+    }
+    return map;
+  }
+
+  vmRecord(domain: DomainView, memberships: ReadonlyMap<number, Membership>): XenApiVmRecord {
+    const live = domain.state !== 'halted';
+    const membership = memberships.get(domain.id);
+    const memory = domain.memory_mb * BYTES_PER_MB;
+    const vm = this.byDomid.get(domain.id);
+    return {
+      uuid: domain.uuid,
+      name_label: domain.name,
+      name_description: '',
+      power_state: POWER_STATES[domain.state],
+      allowed_operations: [],
+      current_operations: {},
+      is_a_template: false,
+      is_control_domain: domain.id === DOMAIN0_ID,
+      domid: live ? domain.id : -1,
+      resident_on: live ? this.hostRef : NULL_REF,
+      memory_static_max: memory,
+      memory_dynamic_max: memory,
+      VCPUs_max: domain.max_vcpus,
+      VCPUs_at_startup: domain.vcpus,
+      VCPUs_params: { weight: String(domain.sched.weight), cap: String(domain.sched.cap) },
+      metrics: vm?.metrics ?? NULL_REF,
+      consoles: [],
+      VIFs: [],
+      VBDs: [],
+      other_config: {},
+      scheduling_domain: membership === undefined ? NULL_REF : (this.byDomid.get(membership.master)?.ref ?? NULL_REF),
+      scheduling_domain_share: membership?.share ?? DEFAULT_SHARE,
+    };
+  }
+
+  /**
+   * `domain_pct`: the domain's observed share over the usage window, percent
+   * of one pCPU; it is split between its vCPUs by their CPU time.
+   */
+  metricsRecord(domain: DomainView, domain_pct: number): Record<string, unknown> {
+    const live = domain.state !== 'halted';
+    const utilisation: Record<string, XenFloat> = {};
+    if (live) {
+      const vcpus = this.control.domains.listVcpus(String(domain.id)).slice(0, domain.vcpus);
+      const total_ns = vcpus.reduce((sum, v) => sum + v.cpu_time_ns, 0);
+      for (const v of vcpus) {
+        const part = total_ns > 0 ? v.cpu_time_ns / total_ns : 1 / vcpus.length;
+        utilisation[String(v.id)] = new XenFloat(Math.min(1, (domain_pct / 100) * part));
+      }
+    }
+    const vm = this.byDomid.get(domain.id);
+    const now = simulatedDate(this.control.host.info().clock.now_ns);
+    return {
+      uuid: vm === undefined ? '' : vm.metrics.slice('OpaqueRef:'.length),
+      memory_actual: live ? domain.memory_mb * BYTES_PER_MB : 0,
+      VCPUs_number: live ? domain.vcpus : 0,
+      VCPUs_utilisation: utilisation,
+      VCPUs_CPU: {},
+      VCPUs_params: { weight: String(domain.sched.weight), cap: String(domain.sched.cap) },
+      VCPUs_flags: {},
+      state: [],
+      start_time: simulatedDate(live ? (this.startedAt.get(domain.id) ?? 0) : 0),
+      install_time: simulatedDate(0),
+      last_updated: now,
+      other_config: {},
+      hvm: false,
+      nested_virt: false,
+      nomigrate: false,
+      current_domain_type: 'pv',
+    };
+  }
+
+  poolRecord(): Record<string, unknown> {
+    return {
+      uuid: this.poolRef.slice('OpaqueRef:'.length),
+      name_label: 'nemesis',
+      name_description: 'The simulated host (a pool of one).',
+      master: this.hostRef,
+      default_SR: NULL_REF,
+      other_config: {},
+      tags: [],
+      ha_enabled: false,
+    };
+  }
+
+  hostRecord(): Record<string, unknown> {
+    const info = this.control.host.info();
+    const resident = this.control.domains.list().filter((d) => d.state !== 'halted');
+    return {
+      uuid: this.hostUuid,
+      name_label: 'nemesis',
+      name_description: 'A simulated Xen host (credit scheduler with scheduling domains).',
+      enabled: true,
+      API_version_major: API_VERSION.major,
+      API_version_minor: API_VERSION.minor,
+      API_version_vendor: 'nemesis',
+      software_version: { product_brand: 'nemesis', product_version: info.version, xen: 'simulated' },
+      address: '127.0.0.1',
+      hostname: 'nemesis',
+      host_CPUs: [...this.cpuRefs],
+      resident_VMs: resident.flatMap((d) => this.byDomid.get(d.id)?.ref ?? []),
+      sched_policy: info.scheduler,
+      cpu_info: { cpu_count: String(info.pcpus) },
+      metrics: NULL_REF,
+      other_config: {},
+      tags: [],
+      allowed_operations: [],
+      current_operations: {},
+    };
+  }
+
+  hostCpuRecord(n: number, busy_pct: number): Record<string, unknown> {
+    return {
+      uuid: this.cpuRefs[n]!.slice('OpaqueRef:'.length),
+      host: this.hostRef,
+      number: n,
+      vendor: 'nemesis',
+      speed: 0,
+      modelname: 'simulated pCPU',
+      family: 0,
+      model: 0,
+      stepping: '',
+      flags: '',
+      features: '',
+      utilisation: new XenFloat(Math.min(1, busy_pct / 100)),
+      other_config: {},
+    };
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * XenAPI sessions: `session.login_with_password` with NEMESIS_TOKEN as the
+ * password (any user name), or from loopback when no token is configured,
+ * as the REST API allows. Sessions live in memory: a restart ends them.
+ */
+import { randomUUID } from 'node:crypto';
+import { isToken } from '../auth.ts';
+import type { Sessions } from './dispatcher.ts';
+import { failure } from './failure.ts';
+import { refOf } from './values.ts';
+
+/** Sessions kept at most; the oldest goes first (clients that never log out cannot grow the daemon). */
+export const MAX_SESSIONS = 4096;
+
+export interface Session {
+  readonly uuid: string;
+  readonly user: string;
+  readonly originator: string;
+}
+
+export class SessionTable implements Sessions {
+  private readonly live = new Map<string, Session>();
+  private readonly token: string | undefined;
+  /** Called when a session ends (event registrations go with it). */
+  onEnd: (ref: string) => void = () => undefined;
+
+  constructor(token: string | undefined) {
+    this.token = token === '' ? undefined : token;
+  }
+
+  login(user: string, password: string, originator: string, loopback: boolean): string {
+    const allowed = this.token === undefined ? loopback : isToken(this.token, password);
+    if (!allowed) {
+      throw failure('SESSION_AUTHENTICATION_FAILED', user, this.token === undefined ? 'no token is configured: log in from loopback' : 'wrong password (NEMESIS_TOKEN)');
+    }
+    const uuid = randomUUID();
+    const ref = refOf(uuid);
+    this.live.set(ref, { uuid, user, originator });
+    if (this.live.size > MAX_SESSIONS) this.end(this.live.keys().next().value!);
+    return ref;
+  }
+
+  check(ref: unknown): string {
+    if (typeof ref !== 'string' || !this.live.has(ref)) throw failure('SESSION_INVALID', typeof ref === 'string' ? ref : '');
+    return ref;
+  }
+
+  has(ref: string): boolean {
+    return this.live.has(ref);
+  }
+
+  get(ref: string): Session {
+    return this.live.get(ref)!;
+  }
+
+  end(ref: string): void {
+    if (this.live.delete(ref)) this.onEnd(ref);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * XenAPI tasks, for the `Async.*` calls clients make: the call runs at once
+ * (control-layer operations are synchronous), and its task records how it
+ * ended, as XAPI's would once finished. Tasks live in memory, at most
+ * MAX_TASKS of them (the oldest go first).
+ */
+import { randomUUID } from 'node:crypto';
+import type { XenApiFailure } from './failure.ts';
+import { NULL_REF, refOf, XenDateTime, XenFloat } from './values.ts';
+import { valueXml } from './xml-rpc.ts';
+
+export const MAX_TASKS = 1024;
+
+interface Task {
+  readonly uuid: string;
+  readonly name_label: string;
+  readonly created: XenDateTime;
+  readonly finished: XenDateTime;
+  readonly status: 'success' | 'failure';
+  /** The result as an XML-RPC value (as XAPI stores it); '' for none. */
+  readonly result: string;
+  readonly error_info: readonly string[];
+}
+
+export type TaskChange = (operation: 'add' | 'del', ref: string) => void;
+
+export class TaskTable {
+  private readonly tasks = new Map<string, Task>();
+  private readonly hostRef: string;
+  private readonly changed: TaskChange;
+
+  constructor(hostRef: string, changed: TaskChange) {
+    this.hostRef = hostRef;
+    this.changed = changed;
+  }
+
+  /** Run `call` as the task `name`; answers the task's ref (its outcome is in the task, never thrown). */
+  async run(name: string, call: () => Promise<unknown>, toFailure: (error: unknown) => XenApiFailure): Promise<string> {
+    const created = new XenDateTime(new Date());
+    let outcome: Pick<Task, 'status' | 'result' | 'error_info'>;
+    try {
+      const value = await call();
+      outcome = { status: 'success', result: value === undefined ? '' : valueXml(value), error_info: [] };
+    } catch (error) {
+      outcome = { status: 'failure', result: '', error_info: toFailure(error).description };
+    }
+    const uuid = randomUUID();
+    const ref = refOf(uuid);
+    this.tasks.set(ref, { uuid, name_label: name, created, finished: new XenDateTime(new Date()), ...outcome });
+    this.changed('add', ref);
+    if (this.tasks.size > MAX_TASKS) this.destroy(this.tasks.keys().next().value!);
+    return ref;
+  }
+
+  has(ref: string): boolean {
+    return this.tasks.has(ref);
+  }
+
+  refs(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  record(ref: string): Record<string, unknown> | undefined {
+    const task = this.tasks.get(ref);
+    if (task === undefined) return undefined;
+    return {
+      uuid: task.uuid,
+      name_label: task.name_label,
+      name_description: '',
+      allowed_operations: [],
+      current_operations: {},
+      created: task.created,
+      finished: task.finished,
+      status: task.status,
+      resident_on: this.hostRef,
+      progress: new XenFloat(1),
+      type: '',
+      result: task.result,
+      error_info: [...task.error_info],
+      other_config: {},
+      subtask_of: NULL_REF,
+      subtasks: [],
+      backtrace: '()',
+    };
+  }
+
+  destroy(ref: string): void {
+    if (this.tasks.delete(ref)) this.changed('del', ref);
+  }
+}

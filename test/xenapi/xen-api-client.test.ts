@@ -1,0 +1,109 @@
+/**
+ * Xen Orchestra's own connector (`xen-api` from npm) against a listening
+ * daemon: it connects (login, pool, system.listMethods, event.inject,
+ * event.from), lists VMs, runs the seed's demo through XenAPI calls, and its
+ * object collection follows a power change through event.from.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createClient, type Xapi, type XapiObject } from 'xen-api';
+import { listening } from './helpers.ts';
+
+/** Resolves when `check` holds for the client's object collection (checked at every change it sees). */
+function until(xapi: Xapi, check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const test = (): void => {
+      if (!check()) return;
+      xapi.objects.off('finish', test);
+      resolve();
+    };
+    xapi.objects.on('finish', test);
+    test();
+  });
+}
+
+async function connect(url: string, transport: 'json-rpc' | 'xml-rpc' | 'auto', t: { after(fn: () => Promise<void>): void }): Promise<Xapi> {
+  const xapi = createClient({ url, auth: { user: 'root', password: '' }, transport, allowUnauthorized: true, eventPollDelay: 100, debounce: 10 });
+  t.after(() => xapi.disconnect());
+  await xapi.connect();
+  await xapi.objectsFetched;
+  return xapi;
+}
+
+const vms = (xapi: Xapi): XapiObject[] => Object.values(xapi.objects.all).filter((o) => o.$type === 'VM');
+
+describe('the xen-api client (Xen Orchestra)', () => {
+  it('connects over JSON-RPC (no fallback: the transport is forced), reads the pool and lists the VMs', async (t) => {
+    const daemon = await listening(t);
+    const xapi = await connect(daemon.url, 'json-rpc', t);
+    assert.equal(xapi.status, 'connected');
+    assert.equal(xapi.pool.$type, 'pool');
+    assert.equal(xapi.getObjectByRef(xapi.pool['master'] as string)['sched_policy'], 'credit');
+    const records = (await xapi.call('VM.get_all_records')) as Record<string, { name_label: string; is_control_domain: boolean; power_state: string }>;
+    assert.deepEqual(Object.values(records).map((r) => [r.name_label, r.is_control_domain, r.power_state]), [['Domain-0', true, 'Running']]);
+    // Its collection holds the same VM, fetched through the classes system.listMethods announced.
+    assert.deepEqual(vms(xapi).map((vm) => vm['name_label']), ['Domain-0']);
+    assert.equal(Object.values(xapi.objects.all).filter((o) => o.$type === 'host_cpu').length, 2);
+  });
+
+  it("runs the seed's demo: cap 10 through VCPUs_params, a scheduling domain through VM.set_scheduling_domain; the pair gets 10% of one pCPU", async (t) => {
+    const daemon = await listening(t);
+    const xapi = await connect(daemon.url, 'json-rpc', t);
+    const guest = (await xapi.call('VM.create', { name_label: 'guest' })) as string;
+    const stubdom = (await xapi.call('VM.create', { name_label: 'stubdom' })) as string;
+    // Lifecycle calls through Async.VM.start: a task the client watches through events on the task class.
+    assert.equal(await xapi.callAsync('VM.start', guest, false, false), '');
+    assert.equal(await xapi.callAsync('VM.start', stubdom, false, false), '');
+    await xapi.call('VM.add_to_VCPUs_params_live', guest, 'cap', '10');
+    await xapi.call('VM.set_scheduling_domain', stubdom, guest);
+    assert.deepEqual(await xapi.call('VM.get_VCPUs_params', guest), { weight: '256', cap: '10' });
+    assert.equal(await xapi.call('VM.get_scheduling_domain', stubdom), guest);
+    assert.deepEqual(await xapi.call('VM.get_scheduling_domain_members', guest), [stubdom]);
+
+    const before = (await daemon.request('GET', '/api/v1/scheduling-domains/guest')).body.cpu_time_ns as number;
+    assert.equal((await daemon.request('POST', '/api/v1/host/clock/advance', { ms: 60_000 })).status, 200);
+    const after = (await daemon.request('GET', '/api/v1/scheduling-domains/guest')).body.cpu_time_ns as number;
+    // 10% of one pCPU for 60 s of simulated time: 6 s of CPU time for the pair.
+    assert.equal(after - before, 6_000_000_000);
+    // XenAPI's own view: the pair's vCPU utilisation over the last second adds up to 0.1.
+    const utilisation = async (vm: string): Promise<number> => {
+      const metrics = (await xapi.call('VM.get_metrics', vm)) as string;
+      const perVcpu = (await xapi.call('VM_metrics.get_VCPUs_utilisation', metrics)) as Record<string, number>;
+      return Object.values(perVcpu).reduce((sum, u) => sum + u, 0);
+    };
+    const pair = (await utilisation(guest)) + (await utilisation(stubdom));
+    assert.ok(Math.abs(pair - 0.1) < 1e-9, `the pair's utilisation is ${pair}`);
+  });
+
+  it("follows a power change through event.from: the collection's VM becomes Paused", async (t) => {
+    const daemon = await listening(t);
+    const created = await daemon.request('POST', '/api/v1/domains', { name: 'guest', start: true });
+    assert.equal(created.status, 201);
+    const xapi = await connect(daemon.url, 'auto', t);
+    const ref = `OpaqueRef:${created.body.uuid as string}`;
+    assert.equal(xapi.getObjectByRef(ref)['power_state'], 'Running');
+    // Changed through REST, seen through XenAPI's events.
+    assert.equal((await daemon.request('POST', '/api/v1/domains/guest/pause')).status, 200);
+    await until(xapi, () => xapi.getObjectByRef(ref)['power_state'] === 'Paused');
+    assert.equal(xapi.getObjectByRef(ref)['domid'], created.body.id);
+    // And a deletion removes it from the collection.
+    assert.equal((await daemon.request('POST', '/api/v1/domains/guest/destroy')).status, 200);
+    assert.equal((await daemon.request('DELETE', '/api/v1/domains/guest')).status, 204);
+    await until(xapi, () => xapi.getObjectByRef(ref, null) === null);
+    assert.deepEqual(vms(xapi).map((vm) => vm['name_label']), ['Domain-0']);
+  });
+
+  it('connects over XML-RPC too (POST /xmlrpc), with the same records', async (t) => {
+    const daemon = await listening(t);
+    const xapi = await connect(daemon.url, 'xml-rpc', t);
+    const ref = (await xapi.call('VM.create', { name_label: 'guest', VCPUs_max: 2, memory_static_max: 512 * 1024 * 1024 })) as string;
+    await xapi.call('VM.add_to_VCPUs_params', ref, 'weight', '512');
+    const record = (await xapi.call('VM.get_record', ref)) as Record<string, unknown>;
+    // XenAPI's XML-RPC ints are strings; the client hands them on as they came.
+    assert.deepEqual(
+      [record['name_label'], record['VCPUs_max'], record['memory_static_max'], record['VCPUs_params'], record['power_state']],
+      ['guest', '2', String(512 * 1024 * 1024), { weight: '512', cap: '0' }, 'Halted'],
+    );
+    await until(xapi, () => xapi.getObjectByRef(ref, null) !== null);
+  });
+});

@@ -1092,6 +1092,8 @@ export interface components {
             ms: number;
             /** @description Requests of this API, applied in order to a copy of the host. */
             changes: components["schemas"]["WhatIfChange"][];
+            /** @description Also record a scheduler trace of the changed copy over the look-ahead, kept like a live trace: `GET /host/trace/{trace_id}`. */
+            trace?: boolean;
         };
         WhatIfDomain: {
             /** @description Domain id (Domain-0 is 0; never reused). */
@@ -1125,6 +1127,8 @@ export interface components {
             baseline_trace_hash: string;
             domains: components["schemas"]["WhatIfDomain"][];
             scheduling_domains: components["schemas"]["WhatIfSchedulingDomain"][];
+            /** @description With `trace`: the id of the changed copy's scheduler trace (`GET /host/trace/{trace_id}`). */
+            trace_id?: number;
         };
         StartTraceRequest: {
             /** @description Simulated ms to record, from now. */

@@ -67,6 +67,7 @@ export function createControl(options: ControlOptions): Control {
   const restore = options.attach === undefined ? restoreHost(ctx) : { restored: [], failed: [], repaired: [] };
   const seed = options.seed ?? DEFAULT_SEED;
   const host = createHostControl(ctx, options.version, seed);
+  const traces = createTraceControl(ctx);
   const { store } = options;
   return {
     domains: createDomainManager(ctx),
@@ -74,8 +75,8 @@ export function createControl(options: ControlOptions): Control {
     host,
     events: ctx.events,
     usage: createUsageControl(ctx, options.timers ?? realTimers),
-    lab: createLabControl(ctx, { store, runner: options.whatIf, seed, version: options.version }),
-    traces: createTraceControl(ctx),
+    lab: createLabControl(ctx, { store, runner: options.whatIf, seed, version: options.version, traces }),
+    traces,
     state: ctx.state,
     restore,
     health() {
@@ -96,6 +97,7 @@ export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { TraceControl, TraceStatusView } from './trace.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner } from './ports.ts';
+export { checkTraceSize } from './trace.ts';
 export { checkWhatIfSize, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';
 /** The power states a domain's configuration can be in (for reports such as metrics). */
 export { POWER_STATES, type PowerState } from '../store/index.ts';

@@ -12,6 +12,7 @@ import type { Store } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { apiError, ERROR_CATALOGUE, type ErrorCode } from './errors.ts';
 import type { WhatIfChangeRequest, WhatIfRunner } from './ports.ts';
+import type { TraceControl } from './trace.ts';
 
 export type WhatIfView = Static<typeof WhatIf>;
 export type ReplayLogView = Static<typeof ReplayLog>;
@@ -28,6 +29,8 @@ export interface LabOptions {
   readonly runner: WhatIfRunner | undefined;
   readonly seed: number;
   readonly version: string;
+  /** Where a copy's scheduler trace is kept. */
+  readonly traces: TraceControl;
 }
 
 export function createLabControl(ctx: ControlContext, options: LabOptions): LabControl {
@@ -68,8 +71,9 @@ export function createLabControl(ctx: ControlContext, options: LabOptions): LabC
           version: options.version,
           ms: spec.ms,
           changes: spec.changes,
+          trace: spec.trace === true,
         });
-        if (outcome.ok) return outcome.report;
+        if (outcome.ok) return outcome.trace === undefined ? outcome.report : { ...outcome.report, trace_id: options.traces.keep(outcome.trace.trace, outcome.trace.names) };
         const { change_index, error } = outcome;
         const code: ErrorCode = error.code in ERROR_CATALOGUE ? (error.code as ErrorCode) : 'INTERNAL';
         if (change_index === null) throw apiError(code, error.message, error.field === undefined ? {} : { field: error.field });

@@ -4,7 +4,7 @@
  * (src/runtime's tickLoop satisfies it).
  */
 import type { Static } from '@sinclair/typebox';
-import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog, TraceRecorder } from '../hypervisor/index.ts';
+import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog, SchedTrace, TraceRecorder } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
 import type { WhatIf } from '../schemas/lab.ts';
@@ -49,6 +49,14 @@ export interface WhatIfJob {
   readonly version: string;
   readonly ms: number;
   readonly changes: readonly WhatIfChangeRequest[];
+  /** Record a scheduler trace of the changed copy over the look-ahead. */
+  readonly trace: boolean;
+}
+
+/** A trace recorded on a copy, with the copy's domain names. */
+export interface CopyTrace {
+  readonly trace: SchedTrace;
+  readonly names: ReadonlyMap<number, string>;
 }
 
 export interface WhatIfChangeRequest {
@@ -63,6 +71,6 @@ export interface WhatIfRunner {
 }
 
 export type WhatIfOutcome =
-  | { readonly ok: true; readonly report: Static<typeof WhatIf> }
+  | { readonly ok: true; readonly report: Static<typeof WhatIf>; readonly trace?: CopyTrace }
   /** A change failed (its index), or the copy as changed is too large to run (null). */
   | { readonly ok: false; readonly change_index: number | null; readonly error: { readonly statusCode: number; readonly code: string; readonly message: string; readonly field?: string; readonly expected?: readonly string[]; readonly actual?: string } };

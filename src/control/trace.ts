@@ -10,6 +10,7 @@ import { formatTrace, type TraceFormat } from '../lab/trace-format.ts';
 import { MAX_TRACE_EVENTS, TRACES_KEPT, type TraceStatus } from '../schemas/trace.ts';
 import type { ControlContext } from './context.ts';
 import { apiError } from './errors.ts';
+import type { SimulatedHost } from './ports.ts';
 
 export type TraceStatusView = Static<typeof TraceStatus>;
 
@@ -23,6 +24,8 @@ export interface TraceControl {
   start(request: { readonly ms: number; readonly format?: TraceFormat | undefined }): TraceStatusView;
   /** A trace's status, and once done its content in `format` (default: the one asked for at start). */
   get(id: number, format?: TraceFormat): { readonly status: TraceStatusView; readonly trace: TraceBody | null };
+  /** Keep a trace recorded elsewhere (on a what-if copy) with the finished ones: its id. */
+  keep(trace: SchedTrace, names: ReadonlyMap<number, string>): number;
 }
 
 const CONTENT_TYPES: Readonly<Record<TraceFormat, string>> = { chrome: 'application/json', jsonl: 'application/x-ndjson' };
@@ -31,9 +34,19 @@ interface Session {
   readonly id: number;
   readonly format: TraceFormat;
   readonly estimated_events: number;
-  readonly recorder: TraceRecorder;
+  /** Null for a trace recorded elsewhere (done from the start). */
+  readonly recorder: TraceRecorder | null;
   /** Set once finished: the record, and the domains' names as they were then. */
   done: { readonly trace: SchedTrace; readonly names: ReadonlyMap<number, string> } | null;
+}
+
+/** A window's estimated events: refused (TRACE_TOO_LARGE) past MAX_TRACE_EVENTS, on the live host or a copy. */
+export function checkTraceSize(host: Pick<SimulatedHost, 'estimateTraceEvents'>, ms: number): number {
+  const estimated_events = host.estimateTraceEvents(ms * NS_PER_MS);
+  if (estimated_events > MAX_TRACE_EVENTS) {
+    throw apiError('TRACE_TOO_LARGE', `ms: ${ms} ms on this host would record about ${estimated_events} events, over the limit of ${MAX_TRACE_EVENTS}; ask for a shorter window`, { field: 'ms' });
+  }
+  return estimated_events;
 }
 
 export function createTraceControl(ctx: ControlContext): TraceControl {
@@ -46,16 +59,20 @@ export function createTraceControl(ctx: ControlContext): TraceControl {
   /** Finish the recording when simulated time has passed its window (or its limit stopped it). */
   const settle = (): void => {
     clock.sync();
-    if (recording === null || !recording.recorder.doneAt(host.now_ns)) return;
+    if (recording?.recorder?.doneAt(host.now_ns) !== true) return;
     const names = new Map([...state.domains.values()].map((domain) => [domain.domid, domain.name]));
     recording.done = { trace: recording.recorder.finish(), names };
-    kept.push(recording);
-    if (kept.length > TRACES_KEPT) kept.shift();
+    keepFinished(recording);
     recording = null;
   };
 
+  const keepFinished = (session: Session): void => {
+    kept.push(session);
+    if (kept.length > TRACES_KEPT) kept.shift();
+  };
+
   const statusOf = (session: Session): TraceStatusView => {
-    const trace = session.done?.trace ?? session.recorder.trace();
+    const trace = session.done?.trace ?? session.recorder!.trace();
     return {
       id: session.id,
       status: session.done === null ? 'recording' : 'done',
@@ -77,17 +94,16 @@ export function createTraceControl(ctx: ControlContext): TraceControl {
         throw apiError('TRACE_IN_PROGRESS', `trace ${recording.id} is still recording (until ${statusOf(recording).end_ns} ns of simulated time); one at a time`);
       }
       const duration_ns = ms * NS_PER_MS;
-      const estimated_events = host.estimateTraceEvents(duration_ns);
-      if (estimated_events > MAX_TRACE_EVENTS) {
-        throw apiError(
-          'TRACE_TOO_LARGE',
-          `ms: ${ms} ms on this host would record about ${estimated_events} events, over the limit of ${MAX_TRACE_EVENTS}; ask for a shorter window`,
-          { field: 'ms' },
-        );
-      }
+      const estimated_events = checkTraceSize(host, ms);
       const session: Session = { id: nextId++, format, estimated_events, recorder: host.startTrace(duration_ns, MAX_TRACE_EVENTS), done: null };
       recording = session;
       return statusOf(session);
+    },
+
+    keep(trace, names) {
+      const session: Session = { id: nextId++, format: 'chrome', estimated_events: trace.events.length, recorder: null, done: { trace, names } };
+      keepFinished(session);
+      return session.id;
     },
 
     get(id, format) {

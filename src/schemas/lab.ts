@@ -55,6 +55,7 @@ export const WhatIfRequest = Type.Object(
   {
     ms: Type.Integer({ minimum: MIN_WHAT_IF_MS, maximum: MAX_WHAT_IF_MS, description: 'Simulated ms to look ahead, after the changes.' }),
     changes: Type.Array(ref(WhatIfChange), { maxItems: MAX_WHAT_IF_CHANGES, description: 'Requests of this API, applied in order to a copy of the host.' }),
+    trace: Type.Optional(Type.Boolean({ description: 'Also record a scheduler trace of the changed copy over the look-ahead, kept like a live trace: `GET /host/trace/{trace_id}`.' })),
   },
   { $id: 'WhatIfRequest', additionalProperties: false },
 );
@@ -83,6 +84,7 @@ export const WhatIf = Type.Object(
     baseline_trace_hash: Type.String({ description: 'The unchanged copy\'s trace hash at the end.' }),
     domains: Type.Array(ref(WhatIfDomain)),
     scheduling_domains: Type.Array(ref(WhatIfSchedulingDomain)),
+    trace_id: Type.Optional(Type.Integer({ minimum: 1, description: 'With `trace`: the id of the changed copy\'s scheduler trace (`GET /host/trace/{trace_id}`).' })),
   },
   { $id: 'WhatIf', additionalProperties: false },
 );

@@ -8,12 +8,13 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlRoutes, serverOptions } from '../app.ts';
-import { checkWhatIfSize, createControl, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
+import { checkTraceSize, checkWhatIfSize, createControl, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
 import { isApiError } from '../control/errors.ts';
 import { installErrorHandlers, toErrorBody } from '../http/error-handler.ts';
 import { Host, NS_PER_MS } from '../hypervisor/index.ts';
 import { createTickLoop } from '../runtime/tick-loop.ts';
 import { NAMED_SCHEMAS } from '../schemas/index.ts';
+import { MAX_TRACE_EVENTS } from '../schemas/trace.ts';
 import { copyStore, type GroupRecord } from '../store/index.ts';
 
 /** The copy's clock never moves by itself: only its changes' advances and the look-ahead move it. */
@@ -99,6 +100,7 @@ async function runJob(app: FastifyInstance, job: WhatIfJob, copy: Copy): Promise
   }
   try {
     checkWhatIfSize(liveVcpus(copy.host), job.ms);
+    if (job.trace) checkTraceSize(copy.host, job.ms);
   } catch (error) {
     if (!isApiError(error)) throw error;
     return { ok: false, change_index: null, error: toErrorBody(error) };
@@ -108,6 +110,7 @@ async function runJob(app: FastifyInstance, job: WhatIfJob, copy: Copy): Promise
   const window_ns = job.ms * NS_PER_MS;
   const changedBefore = cpuTimes(copy.host);
   const baselineBefore = cpuTimes(copy.baseline);
+  const recorder = job.trace ? copy.host.startTrace(window_ns, MAX_TRACE_EVENTS) : null;
   copy.host.advanceTo(start_ns + window_ns);
   copy.baseline.advanceTo(start_ns + window_ns);
   const predicted = shares(changedBefore, cpuTimes(copy.host), window_ns);
@@ -143,7 +146,9 @@ async function runJob(app: FastifyInstance, job: WhatIfJob, copy: Copy): Promise
       expected_pct: expectedGroups.get(master) ?? null,
     })),
   };
-  return { ok: true, report };
+  if (recorder === null) return { ok: true, report };
+  const trace = { trace: recorder.finish(), names: new Map(domains.map((d) => [d.id, d.name])) };
+  return { ok: true, report, trace };
 }
 
 /** vCPUs of the domains the copy runs (Domain-0's included, as the live check counts it). */

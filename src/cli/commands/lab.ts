@@ -1,5 +1,5 @@
 /** `what-if` (changes previewed on a copy of the host) and `replay` (a run's log, re-run headless). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { integer } from '../arguments.ts';
 import { call, type Schemas } from '../client.ts';
@@ -38,11 +38,18 @@ interface WhatIfOptions {
   ms: number;
   set?: Change[];
   file?: string;
+  trace?: string;
 }
 
 async function whatIf(ctx: Context, options: WhatIfOptions): Promise<void> {
   const changes = [...(options.file === undefined ? [] : changesFile(options.file)), ...(options.set ?? [])];
-  const report = await call(ctx.connection, ctx.connection.api.POST('/api/v1/host/what-if', { body: { ms: options.ms, changes } }));
+  const { api } = ctx.connection;
+  const report = await call(ctx.connection, api.POST('/api/v1/host/what-if', { body: { ms: options.ms, changes, ...(options.trace === undefined ? {} : { trace: true }) } }));
+  if (options.trace !== undefined && report.trace_id !== undefined) {
+    const trace = await call(ctx.connection, api.GET('/api/v1/host/trace/{id}', { params: { path: { id: String(report.trace_id) } }, parseAs: 'text' }));
+    writeFileSync(options.trace, trace);
+    if (!ctx.out.json) ctx.out.warn(`the changed copy's scheduler trace (${Buffer.byteLength(trace)} bytes) is in ${options.trace}: open it in https://ui.perfetto.dev`);
+  }
   if (ctx.out.json) return printJson(ctx.out, report);
   const columns = [{ title: 'Name' }, { title: 'ID', align: 'right' }, { title: 'Predicted(%)', align: 'right' }, { title: 'Baseline(%)', align: 'right' }, { title: 'Expected(%)', align: 'right' }] as const;
   ctx.out.write(table(ctx.out, columns, report.domains.map((d) => [d.name, d.id, pct(d.predicted_pct), pct(d.baseline_pct), pct(d.expected_pct)])));
@@ -79,6 +86,7 @@ export function labCommands(program: Command, ctx: () => Context): void {
     .requiredOption('--ms <MS>', 'simulated ms to look ahead (1..600000)', integer(1))
     .option('--set <DOM.KEY=VALUE>', 'a domain\'s weight or cap, e.g. web.cap=10 (repeatable)', setChange)
     .option('-f, --file <FILE>', 'changes as JSON: [{"method","path","body"}] (paths under /api/v1; - reads stdin)')
+    .option('--trace <FILE>', 'also write the changed copy\'s scheduler trace over the look-ahead (Chrome Trace Event JSON)')
     .action((options: WhatIfOptions) => whatIf(ctx(), options));
 
   program

@@ -1,11 +1,13 @@
 /**
- * `npm run bench:soak -- --minutes N` (fractions allowed): the built daemon on a
+ * `npm run bench:soak -- --minutes N [--warm-up-minutes W]` (fractions allowed): the built daemon on a
  * random loopback port, clock at speed 1, 4 pCPUs and 200 domains in 20
  * scheduling domains, under a mixed load for N minutes: reads, writes, group
  * changes and power actions from bounded request loops (each waits for its
  * answer), /healthz and /api/v1/host sampled on the side, and two SSE clients,
- * one of which never reads. Prints errors (5xx, refusals, timeouts), the
- * daemon's RSS at start and end, the tick loop's lateness p99 (clock.loop.last_late_ms of
+ * one of which never reads. The same load runs W minutes first (default 1),
+ * unmeasured, so the JIT and the heap reach their working size. Prints errors
+ * (5xx, refusals, timeouts; warm-up included), the daemon's RSS after the
+ * warm-up and at the end, the tick loop's lateness p99 (clock.loop.last_late_ms of
  * GET /api/v1/host, sampled every 100 ms) and the /healthz p99. Last line:
  *   soak errors=<n> rss_growth_mb=<n> tick_late_p99_ms=<n> healthz_p99_ms=<n>
  * Targets for 5 minutes: errors=0, rss_growth_mb ≤ 20, tick_late_p99_ms ≤ 2, healthz_p99_ms ≤ 20.
@@ -21,8 +23,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createRandom } from '../src/hypervisor/random.ts';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, workers: { type: 'string', default: '4' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '5' }, 'warm-up-minutes': { type: 'string', default: '1' }, workers: { type: 'string', default: '4' }, seed: { type: 'string', default: '1' } },
+});
 const DURATION_MS = Number(values.minutes) * 60_000;
+const WARM_UP_MS = Number(values['warm-up-minutes']) * 60_000;
 const WORKERS = Number(values.workers);
 const GROUPS = 20;
 const GROUP_SIZE = 10;
@@ -221,22 +226,25 @@ async function main(): Promise<void> {
     const domains = await setUp(api);
     const setupErrors = errors.count;
     const sse = sseClients(daemon.url);
-    await sleep(1000);
+    const worker = async (w: number, until_ms: number): Promise<void> => {
+      const own = domains.filter((_, i) => Math.floor(i / GROUP_SIZE) % WORKERS === w);
+      while (performance.now() < until_ms) await step(api, own);
+    };
+    const rssAfterSetUp = rssMb(daemon.pid);
+    // The same load first, unmeasured: the JIT and the heap settle to their working size, so what grows after is growth.
+    const warmedUp = performance.now() + WARM_UP_MS;
+    await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w, warmedUp)));
     const rssStart = rssMb(daemon.pid);
     const memoryStart = await memoryMb(daemon.url);
     const cpuStart = cpuSeconds(daemon.pid);
-    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min; RSS at start ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
+    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
 
     const deadline = performance.now() + DURATION_MS;
     const healthz: number[] = [];
     const lateness: number[] = [];
     let clock: { skipped_ns: number; loop: { ticks: number; late_ticks: number; last_late_ms: number; max_late_ms: number } } | undefined;
-    const worker = async (w: number): Promise<void> => {
-      const own = domains.filter((_, i) => Math.floor(i / GROUP_SIZE) % WORKERS === w);
-      while (performance.now() < deadline) await step(api, own);
-    };
     await Promise.all([
-      ...Array.from({ length: WORKERS }, (_, w) => worker(w)),
+      ...Array.from({ length: WORKERS }, (_, w) => worker(w, deadline)),
       sampleUntil(deadline, 50, async () => {
         const started = performance.now();
         await call(daemon.url, 'GET', '/healthz');

@@ -9,18 +9,20 @@ import { apiError } from '../control/errors.ts';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-/** Whether `given` is the token, compared in constant time (the bearer check, and XenAPI's login password). */
-export function isToken(token: string, given: string): boolean {
-  return timingSafeEqual(digest(given), digest(token));
+/** A constant-time test of whether a string is the token, its digest made once (the bearer check, and XenAPI's login password). */
+export function tokenMatcher(token: string): (given: string) => boolean {
+  const expected = digest(token);
+  return (given) => timingSafeEqual(digest(given), expected);
 }
 
 /** An onRequest hook that refuses requests without the token; undefined when no token is configured. */
 export function bearerCheck(token: string | undefined): onRequestHookHandler | undefined {
   if (token === undefined || token === '') return undefined;
+  const isToken = tokenMatcher(token);
   return (request, _reply, done) => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (.+)$/i.exec(header);
-    if (match === null || !isToken(token, match[1] ?? '')) {
+    if (match === null || !isToken(match[1] ?? '')) {
       done(apiError('UNAUTHORIZED', match === null ? 'an Authorization: Bearer <token> header is required' : 'wrong bearer token'));
     } else {
       done();

@@ -4,7 +4,7 @@
  * as the REST API allows. Sessions live in memory: a restart ends them.
  */
 import { randomUUID } from 'node:crypto';
-import { isToken } from '../auth.ts';
+import { tokenMatcher } from '../auth.ts';
 import type { Sessions } from './dispatcher.ts';
 import { failure } from './failure.ts';
 import { refOf } from './values.ts';
@@ -20,18 +20,19 @@ export interface Session {
 
 export class SessionTable implements Sessions {
   private readonly live = new Map<string, Session>();
-  private readonly token: string | undefined;
+  /** Undefined when no token is configured (logins from loopback only). */
+  private readonly isToken: ((password: string) => boolean) | undefined;
   /** Called when a session ends (event registrations go with it). */
   onEnd: (ref: string) => void = () => undefined;
 
   constructor(token: string | undefined) {
-    this.token = token === '' ? undefined : token;
+    this.isToken = token === undefined || token === '' ? undefined : tokenMatcher(token);
   }
 
   login(user: string, password: string, originator: string, loopback: boolean): string {
-    const allowed = this.token === undefined ? loopback : isToken(this.token, password);
+    const allowed = this.isToken === undefined ? loopback : this.isToken(password);
     if (!allowed) {
-      throw failure('SESSION_AUTHENTICATION_FAILED', user, this.token === undefined ? 'no token is configured: log in from loopback' : 'wrong password (NEMESIS_TOKEN)');
+      throw failure('SESSION_AUTHENTICATION_FAILED', user, this.isToken === undefined ? 'no token is configured: log in from loopback' : 'wrong password (NEMESIS_TOKEN)');
     }
     const uuid = randomUUID();
     const ref = refOf(uuid);

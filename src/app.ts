@@ -11,7 +11,7 @@ import { LogController, type FastifyInstance, type FastifyPluginAsync, type Fast
 import type { Control } from './control/index.ts';
 import { apiError } from './control/errors.ts';
 import { bearerCheck, requireBearerToken } from './http/auth.ts';
-import { installCrossSiteGuard, isMutation } from './http/cross-site.ts';
+import { installCrossSiteGuard, onMutationRoutes } from './http/cross-site.ts';
 import { acknowledgeWhenDurable } from './http/durable-changes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
 import { loggerOptions, logRequests } from './http/logging.ts';
@@ -93,9 +93,7 @@ async function loadProtection(fastify: FastifyInstance, options: AppOptions): Pr
         apiError('RATE_LIMITED', `more than ${context.max} changes a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`),
     });
     const limit = fastify.rateLimit();
-    fastify.addHook('onRoute', (route) => {
-      if ([route.method].flat().some(isMutation)) route.onRequest = [...[route.onRequest ?? []].flat(), limit];
-    });
+    onMutationRoutes(fastify, (route) => (route.onRequest = [...[route.onRequest ?? []].flat(), limit]));
   }
   const maxEventLoopDelay = options.maxEventLoopDelay_ms ?? 0;
   const maxHeapUsedBytes = options.maxHeapUsedBytes ?? 0;

@@ -10,12 +10,19 @@
  * - A change with an `Origin` header must come from a page of this origin.
  */
 import { isIP } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { apiError, type ApiError } from '../control/errors.ts';
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const isMutation = (method: string): boolean => MUTATIONS.has(method);
+
+/** Call `add` with every route that changes something, as it is registered: for the hooks only changes get. */
+export function onMutationRoutes(app: FastifyInstance, add: (route: RouteOptions) => void): void {
+  app.addHook('onRoute', (route) => {
+    if ([route.method].flat().some(isMutation)) add(route);
+  });
+}
 
 /** `example.org:8000` → `example.org`, `[::1]:8000` → `::1`, lower case. */
 export function hostnameOf(hostHeader: string): string {

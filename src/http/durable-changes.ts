@@ -6,7 +6,7 @@
 import type { FastifyInstance, onSendAsyncHookHandler } from 'fastify';
 import type { Control } from '../control/index.ts';
 import { apiError } from '../control/errors.ts';
-import { isMutation } from './cross-site.ts';
+import { onMutationRoutes } from './cross-site.ts';
 
 export function acknowledgeWhenDurable(app: FastifyInstance, control: Control): void {
   const durable: onSendAsyncHookHandler = async (request, reply, payload) => {
@@ -19,7 +19,5 @@ export function acknowledgeWhenDurable(app: FastifyInstance, control: Control): 
     }
     return payload;
   };
-  app.addHook('onRoute', (route) => {
-    if ([route.method].flat().some(isMutation)) route.onSend = [...[route.onSend ?? []].flat(), durable];
-  });
+  onMutationRoutes(app, (route) => (route.onSend = [...[route.onSend ?? []].flat(), durable]));
 }

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { startDaemon } from '../helpers.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots and other things a person looks at after a run (gitignored). */
@@ -22,6 +23,15 @@ function ensureChromium(): void {
   apt('update');
   apt('install', '-y', '--no-install-recommends', 'chromium');
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
+}
+
+/** A test daemon (frozen clock) listening on a free loopback port, and the address a browser opens it at. */
+export async function servedDaemon(options: Parameters<typeof startDaemon>[0]): Promise<{ daemon: Awaited<ReturnType<typeof startDaemon>>; base: string }> {
+  const daemon = await startDaemon(options);
+  await daemon.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = daemon.app.server.address();
+  if (address === null || typeof address !== 'object') throw new Error('the test daemon is not listening on a port');
+  return { daemon, base: `http://127.0.0.1:${address.port}` };
 }
 
 /** Playwright starts the browser on a fresh temporary profile (user-data-dir) of its own and removes it on close. */

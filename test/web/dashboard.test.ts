@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startDaemon, type TestDaemon } from '../helpers.ts';
-import { ARTIFACTS_DIR, launchBrowser } from './browser.ts';
+import type { TestDaemon } from '../helpers.ts';
+import { ARTIFACTS_DIR, launchBrowser, servedDaemon } from './browser.ts';
 
 let daemon: TestDaemon & { dir: { remove(): void } };
 let browser: Browser;
@@ -17,11 +17,7 @@ let base: string;
 const problems: string[] = [];
 
 before(async () => {
-  daemon = await startDaemon({ pcpus: 2 });
-  await daemon.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = daemon.app.server.address();
-  assert.ok(address !== null && typeof address === 'object');
-  base = `http://127.0.0.1:${address.port}`;
+  ({ daemon, base } = await servedDaemon({ pcpus: 2 }));
   // Something CPU-bound to share the host with, made through the API.
   assert.equal((await daemon.request('POST', '/api/v1/domains', { name: 'stubdom', start: true })).status, 201);
   browser = await launchBrowser();
@@ -144,11 +140,8 @@ test('screenshots at desktop and phone width', async () => {
 });
 
 test('with a token, the page asks once, keeps it for the tab and sends it as a header, never in a URL', async () => {
-  const secured = await startDaemon({ pcpus: 1, token: 'dashboard-test-token-0123456789' });
+  const { daemon: secured, base: securedBase } = await servedDaemon({ pcpus: 1, token: 'dashboard-test-token-0123456789' });
   try {
-    await secured.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = secured.app.server.address();
-    assert.ok(address !== null && typeof address === 'object');
     const context = await browser.newContext();
     const tab = await context.newPage();
     const urls: string[] = [];
@@ -157,7 +150,7 @@ test('with a token, the page asks once, keeps it for the tab and sends it as a h
       urls.push(request.url());
       if (request.headers()['authorization'] === 'Bearer dashboard-test-token-0123456789') authorized.push(new URL(request.url()).pathname);
     });
-    await tab.goto(`http://127.0.0.1:${address.port}/`);
+    await tab.goto(`${securedBase}/`);
     await tab.getByLabel('Bearer token').fill('dashboard-test-token-0123456789');
     await tab.getByRole('button', { name: 'Use token' }).click();
     await tab.locator('#domains tbody th', { hasText: 'Domain-0' }).waitFor();

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startDaemon, type TestDaemon } from '../helpers.ts';
-import { ARTIFACTS_DIR, launchBrowser } from './browser.ts';
+import type { TestDaemon } from '../helpers.ts';
+import { ARTIFACTS_DIR, launchBrowser, servedDaemon } from './browser.ts';
 
 let daemon: TestDaemon & { dir: { remove(): void } };
 let browser: Browser;
@@ -15,10 +15,8 @@ let page: Page;
 const problems: string[] = [];
 
 before(async () => {
-  daemon = await startDaemon({ pcpus: 2 });
-  await daemon.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = daemon.app.server.address();
-  assert.ok(address !== null && typeof address === 'object');
+  let base: string;
+  ({ daemon, base } = await servedDaemon({ pcpus: 2 }));
   for (const body of [{ name: 'web', vcpus: 2, start: true }, { name: 'db', start: true }]) {
     assert.equal((await daemon.request('POST', '/api/v1/domains', body)).status, 201);
   }
@@ -26,7 +24,7 @@ before(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`http://127.0.0.1:${address.port}/`);
+  await page.goto(`${base}/`);
 });
 
 after(async () => {

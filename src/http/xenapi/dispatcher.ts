@@ -37,8 +37,8 @@ export interface MethodSpec {
   /** How many trailing parameters may be left out. */
   readonly optional?: number;
   readonly handler: (args: Args, call: Call) => unknown;
-  /** How JSON-RPC writes a result (a compiled serializer, for the large answers); JSON.stringify otherwise. */
-  readonly json?: (result: never) => string;
+  /** How JSON-RPC writes a result (compiled serializers, or UTF-8 chunks already, for the large answers); JSON.stringify otherwise. */
+  readonly json?: (result: never) => string | readonly Buffer[];
 }
 
 /** What a ref resolves to: whatever the class's resolver returns, or undefined when it names nothing. */

@@ -68,12 +68,16 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A JSON-RPC 2.0 answer; `member` is its `"result":…` or `"error":…`. */
-const answer = (id: unknown, member: string): string => `{"jsonrpc":"2.0","id":${JSON.stringify(id)},${member}}`;
-const error = (id: unknown, code: number, message: string, data: readonly string[]): string =>
-  answer(id, `"error":${JSON.stringify({ code, message, data })}`);
+/** A JSON-RPC 2.0 answer, its `value` (JSON, or JSON in UTF-8 chunks) under `member` ("result" or "error"). */
+function answer(id: unknown, member: 'result' | 'error', value: string | readonly Buffer[]): Buffer {
+  const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"${member}":`;
+  return typeof value === 'string' ? Buffer.from(`${head}${value}}`) : Buffer.concat([Buffer.from(head), ...value, CLOSE]);
+}
+const CLOSE = Buffer.from('}');
+const error = (id: unknown, code: number, message: string, data: readonly string[]): Buffer =>
+  answer(id, 'error', JSON.stringify({ code, message, data }));
 
-async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<string> {
+async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<Buffer> {
   let message: unknown;
   try {
     message = JSON.parse(typeof request.body === 'string' ? request.body : '');
@@ -88,8 +92,8 @@ async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<string> {
   const method = message['method'];
   try {
     const result = await api.dispatcher.call(method, (message['params'] as unknown[] | undefined) ?? [], { loopback: LOOPBACK.test(request.ip) });
-    const json = api.dispatcher.spec(method)?.json as ((result: unknown) => string) | undefined;
-    return answer(id, `"result":${json === undefined ? JSON.stringify(result ?? '') : json(result)}`);
+    const json = api.dispatcher.spec(method)?.json as ((result: unknown) => string | readonly Buffer[]) | undefined;
+    return answer(id, 'result', json === undefined ? JSON.stringify(result ?? '') : json(result));
   } catch (failed) {
     if (!(failed instanceof XenApiFailure)) throw failed;
     const [code, ...data] = failed.description;
@@ -158,7 +162,7 @@ export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, 
     const docs = 'A XenAPI call as JSON-RPC 2.0, as XAPI serves it (Xen Orchestra\'s `xen-api` client uses it). The answer\'s content type is exactly `application/json`.';
     json.post('/jsonrpc', transport('xenApiJsonRpc', 'Xen API over JSON-RPC', docs, 'application/json', XenApiJsonRpcCall, XenApiJsonRpcAnswer), async (request, reply) =>
       // Exactly application/json: Xen Orchestra's client compares the header as a string (a charset makes it fall back to XML-RPC).
-      reply.header('content-type', 'application/json').send(Buffer.from(await jsonRpc(api, request))));
+      reply.header('content-type', 'application/json').send(await jsonRpc(api, request)));
   });
 
   await app.register(async (xml) => {

@@ -4,7 +4,7 @@
  * start paused is two); requests are checked against the REST API's own
  * schemas first, so both front doors accept exactly the same values.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import fastJson from 'fast-json-stringify';
 import type { PowerAction } from '../../control/index.ts';
@@ -15,12 +15,12 @@ import type { Args, MethodSpec, Param } from './dispatcher.ts';
 import type { XenApiContext } from './context.ts';
 import { failure, toFailure, type XenApiFailure } from './failure.ts';
 import type { VmHandle } from './objects.ts';
+import { reusingRecordsJson } from './records-json.ts';
 import { refOf } from './values.ts';
 
 const BYTES_PER_MB = 1024 * 1024;
 /** VM records are the large answers (get_all_records on many VMs): compiled serializers write them. */
 const vmRecordJson = fastJson(XenApiVmRecord);
-const vmRecordsJson = fastJson(Type.Record(Type.String(), XenApiVmRecord));
 const SCHED_DEFAULTS = { weight: 256, cap: 0 } as const;
 const SCHED_KEYS = Object.keys(SCHED_DEFAULTS);
 const VM: Param = { name: 'self', type: { ref: 'VM' } };
@@ -102,7 +102,7 @@ export function vmCalls(api: XenApiContext): void {
   const update = (vm: VmHandle, spec: Record<string, unknown>): void => void domains.update(id(vm), checked(UpdateDomainRequest, spec));
 
   add('get_all', { params: [], handler: () => objects.vmRefs() });
-  add('get_all_records', { params: [], handler: () => api.reader().all('vm'), json: vmRecordsJson });
+  add('get_all_records', { params: [], handler: () => api.reader().all('vm'), json: reusingRecordsJson(vmRecordJson) });
   add('get_record', { params: [VM], handler: (args) => record(args.ref(0)), json: vmRecordJson });
   add('get_by_uuid', {
     params: [{ name: 'uuid', type: 'string' }],

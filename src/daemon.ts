@@ -78,6 +78,11 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     const instance = Fastify(serverOptions(options.logLevel ?? 'info', options.logStream));
     log = instance.log;
     const streams = createStreamHub({ ...DEFAULT_STREAM_LIMITS, ...options.streamLimits });
+    // Each request starts by running a tick that is due: a busy event loop would hold its timer back.
+    instance.addHook('onRequest', (_request, _reply, done) => {
+      loop.tickIfDue();
+      done();
+    });
     await instance.register(app, {
       control,
       version: VERSION,

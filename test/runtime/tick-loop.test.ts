@@ -123,6 +123,31 @@ describe('tickLoop', () => {
     assert.equal(host.calls, 1, 'no advance when already there');
   });
 
+
+  it('tickIfDue runs a tick whose deadline has passed before its timer does, and nothing before then', () => {
+    const time = fakeTime();
+    const host = fakeHost();
+    const loop = createTickLoop({ host, clock: time, timers: time });
+    loop.start();
+    time.now += 9.5;
+    loop.tickIfDue();
+    assert.equal(loop.status().loop.ticks, 0, 'not yet due');
+    assert.equal(host.calls, 0);
+    time.now += 1.25;
+    const armed = time.pending;
+    loop.tickIfDue();
+    assert.equal(loop.status().loop.ticks, 1);
+    assert.equal(loop.status().loop.last_late_ms, 0.75, 'as late as the check, not as the timer would have been');
+    assert.equal(host.now_ns, 10.75 * NS_PER_MS);
+    assert.notEqual(time.pending, armed, 'the timer that was due is replaced, not left to tick again');
+    assert.equal(time.pending?.at, 1020, 'the next deadline stays on the grid');
+    loop.tickIfDue();
+    assert.equal(loop.status().loop.ticks, 1, 'one tick per deadline');
+    loop.stop();
+    time.now += 50;
+    loop.tickIfDue();
+    assert.equal(loop.status().loop.ticks, 1, 'a stopped loop does not tick');
+  });
   it('refuse bad speeds and advances; stop cancels the timer', () => {
     const time = fakeTime();
     const loop = createTickLoop({ host: fakeHost(), clock: time, timers: time });

@@ -65,6 +65,7 @@ EXPOSE 8000
 # Node's own fetch: the slim image has no curl. /healthz needs no token.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# node itself is PID 1 (not npm, not a shell), so `docker stop`'s SIGTERM reaches the
-# daemon: it finishes the requests in flight, closes the database and exits 0.
-CMD ["node", "dist/bin/nemesisd.js"]
+# node itself is PID 1 (not npm, not a shell: env execs it), so `docker stop`'s SIGTERM
+# reaches the daemon: it finishes the requests in flight, closes the database and exits 0.
+# Run as a program, so its first line's V8 heap flags apply (src/bin/nemesisd.ts).
+CMD ["/app/dist/bin/nemesisd.js"]

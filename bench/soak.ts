@@ -11,12 +11,19 @@
  * GET /api/v1/host, sampled every 100 ms) and the /healthz p99. Last line:
  *   soak errors=<n> rss_growth_mb=<n> tick_late_p99_ms=<n> healthz_p99_ms=<n>
  * Targets for 5 minutes: errors=0, rss_growth_mb ≤ 20, tick_late_p99_ms ≤ 2, healthz_p99_ms ≤ 20.
+ *
+ * The daemon runs as it ships: with the V8 flags of its program's first line
+ * (src/bin/nemesisd.ts). Once it is up, this process (the load) confines
+ * itself to one CPU with taskset (Linux, 2 CPUs or more), so the figures are
+ * the daemon's own: on a 2-core machine an unconfined load generator takes
+ * turns on the daemon's core, and most of the tick lateness it then reports
+ * is the daemon waiting for a CPU. `--no-confine` measures it that way.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +31,14 @@ import { parseArgs } from 'node:util';
 import { createRandom } from '../src/hypervisor/random.ts';
 
 const { values } = parseArgs({
-  options: { minutes: { type: 'string', default: '5' }, 'warm-up-minutes': { type: 'string', default: '1' }, workers: { type: 'string', default: '4' }, seed: { type: 'string', default: '1' } },
+  options: {
+    minutes: { type: 'string', default: '5' },
+    'warm-up-minutes': { type: 'string', default: '1' },
+    workers: { type: 'string', default: '4' },
+    seed: { type: 'string', default: '1' },
+    confine: { type: 'boolean', default: true },
+  },
+  allowNegative: true,
 });
 const DURATION_MS = Number(values.minutes) * 60_000;
 const WARM_UP_MS = Number(values['warm-up-minutes']) * 60_000;
@@ -54,8 +68,29 @@ function rssMb(pid: number): number {
   return Number(kb) / 1024;
 }
 
+const DAEMON = new URL('../dist/bin/nemesisd.js', import.meta.url).pathname;
+
+/** The node flags of the daemon's program (`#!/usr/bin/env -S node <flags>`), so it runs here with this node as it ships. */
+function shippedNodeFlags(): string[] {
+  const [interpreter, ...flags] = (/^#!\/usr\/bin\/env -S (.*)$/m.exec(readFileSync(DAEMON, 'utf8').split('\n')[0]!)?.[1] ?? 'node').split(' ');
+  if (interpreter !== 'node') throw new Error(`${DAEMON}: unexpected first line`);
+  return flags;
+}
+
+/** This process, and the threads it starts later, on CPU 0 only; a note on what was done. */
+function confineLoad(): string {
+  if (!values.confine) return 'load generator unconfined (--no-confine)';
+  if (process.platform !== 'linux' || availableParallelism() < 2) return 'load generator unconfined (needs Linux and 2 CPUs)';
+  try {
+    execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', '0', String(process.pid)], { stdio: 'ignore' });
+    return 'load generator confined to CPU 0, the daemon on any';
+  } catch {
+    return 'load generator unconfined (taskset failed)';
+  }
+}
+
 async function startDaemon(db: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [new URL('../dist/bin/nemesisd.js', import.meta.url).pathname], {
+  const child = spawn(process.execPath, [...shippedNodeFlags(), DAEMON], {
     // No rate limit: the load comes from one address, faster than the default allows a client.
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '4', LOG_LEVEL: 'info', NEMESIS_RATE_LIMIT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -222,6 +257,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nemesis-soak-'));
   const daemon = await startDaemon(join(dir, 'nemesis.db'));
   const api = `${daemon.url}/api/v1`;
+  // After the daemon started, so that it keeps every CPU.
+  const placement = confineLoad();
   try {
     const domains = await setUp(api);
     const setupErrors = errors.count;
@@ -237,7 +274,7 @@ async function main(): Promise<void> {
     const rssStart = rssMb(daemon.pid);
     const memoryStart = await memoryMb(daemon.url);
     const cpuStart = cpuSeconds(daemon.pid);
-    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
+    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min, daemon flags ${shippedNodeFlags().join(' ') || 'none'}, ${placement}; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
 
     const deadline = performance.now() + DURATION_MS;
     const healthz: number[] = [];

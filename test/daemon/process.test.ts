@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,26 @@ describe('the daemon process', () => {
       store.close();
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+
+  it('run as a program (as `npm start`, the image and a unit file run it) with the V8 heap flags of its first line', { skip: process.platform !== 'linux' }, async () => {
+    const program = join(ROOT, MAIN[0]!);
+    const flags = /^#!\/usr\/bin\/env -S node (.+)$/.exec(readFileSync(program, 'utf8').split('\n')[0]!)?.[1]?.split(' ') ?? [];
+    assert.ok(flags.some((flag) => flag.startsWith('--max-semi-space-size=')), `heap flags on the first line: ${flags.join(' ')}`);
+    const dir = tempDir();
+    const child = spawn(program, [], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: join(dir.path, 'nemesis.db'), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      await listeningUrl(child);
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(argv.slice(1, 1 + flags.length), flags, `the daemon's node was started with them: ${argv.join(' ')}`);
+    } finally {
+      child.kill('SIGKILL');
       dir.remove();
     }
   });

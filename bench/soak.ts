@@ -3,9 +3,11 @@
  * random loopback port, clock at speed 1, 4 pCPUs and 200 domains in 20
  * scheduling domains, under a mixed load for N minutes: reads, writes, group
  * changes and power actions from bounded request loops (each waits for its
- * answer), /healthz and /api/v1/host sampled on the side, and two SSE clients,
- * one of which never reads. The same load runs W minutes first (default 1),
- * unmeasured, so the JIT and the heap reach their working size. Prints errors
+ * answer), /healthz (from a thread of its own) and /api/v1/host sampled on the
+ * side, and two SSE clients, one of which never reads. The same load runs W
+ * minutes first (default 2), unmeasured, so the JIT and the heap reach their
+ * working size: under this load RSS rises for about two minutes, while V8 sets
+ * its heap limits over its first full collections, then stays flat. Prints errors
  * (5xx, refusals, timeouts; warm-up included), the daemon's RSS after the
  * warm-up and at the end, the tick loop's lateness p99 (clock.loop.last_late_ms of
  * GET /api/v1/host, sampled every 100 ms) and the /healthz p99. Last line:
@@ -28,12 +30,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { createRandom } from '../src/hypervisor/random.ts';
 
 const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '5' },
-    'warm-up-minutes': { type: 'string', default: '1' },
+    'warm-up-minutes': { type: 'string', default: '2' },
     workers: { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
     confine: { type: 'boolean', default: true },
@@ -246,6 +249,19 @@ async function memoryMb(url: string): Promise<string> {
   return `heap used ${value('nemesisd_nodejs_heap_size_used_bytes')} of ${value('nemesisd_nodejs_heap_size_total_bytes')} MB, external ${value('nemesisd_nodejs_external_memory_bytes')} MB`;
 }
 
+/** /healthz every 50 ms from a thread of its own (bench/soak-probe.ts): the answer times, its failures counted as errors. */
+function healthzProbe(url: string, duration_ms: number): Promise<number[]> {
+  const worker = new Worker(new URL('./soak-probe.ts', import.meta.url), { workerData: { url, duration_ms, every_ms: 50 } });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', ({ latencies_ms, failures }: { latencies_ms: number[]; failures: string[] }) => {
+      requests += latencies_ms.length;
+      for (const failure of failures) fail(failure);
+      resolve(latencies_ms);
+    });
+  });
+}
+
 async function sampleUntil(deadline_ms: number, every_ms: number, sample: () => Promise<void>): Promise<void> {
   while (performance.now() < deadline_ms) {
     await sample();
@@ -277,16 +293,11 @@ async function main(): Promise<void> {
     console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min, daemon flags ${shippedNodeFlags().join(' ') || 'none'}, ${placement}; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
 
     const deadline = performance.now() + DURATION_MS;
-    const healthz: number[] = [];
+    const probe = healthzProbe(daemon.url, DURATION_MS);
     const lateness: number[] = [];
     let clock: { skipped_ns: number; loop: { ticks: number; late_ticks: number; last_late_ms: number; max_late_ms: number } } | undefined;
     await Promise.all([
       ...Array.from({ length: WORKERS }, (_, w) => worker(w, deadline)),
-      sampleUntil(deadline, 50, async () => {
-        const started = performance.now();
-        await call(daemon.url, 'GET', '/healthz');
-        healthz.push(performance.now() - started);
-      }),
       sampleUntil(deadline, 100, async () => {
         const host = (await call(api, 'GET', '/host')) as { clock: NonNullable<typeof clock> } | undefined;
         if (host === undefined) return;
@@ -294,6 +305,7 @@ async function main(): Promise<void> {
         lateness.push(host.clock.loop.last_late_ms);
       }),
     ]);
+    const healthz = await probe;
     const rssEnd = rssMb(daemon.pid);
     const memoryEnd = await memoryMb(daemon.url);
     const cpuUsed = cpuSeconds(daemon.pid) - cpuStart;

@@ -335,7 +335,7 @@ main() {
   local stubdom_id
   stubdom_id="$(expect_status 201 'create stubdom' POST /api/v1/domains '{"name":"stubdom","start":true}' \
     | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')"
-  expect_status 200 'add stubdom to guest' POST /api/v1/scheduling-domains/guest/members '{"domain":"stubdom"}' >/dev/null
+  expect_status 201 'add stubdom to guest' POST /api/v1/scheduling-domains/guest/members '{"domain":"stubdom"}' >/dev/null
   local stop_exit
   stop_exit="$(stop_container "${run_id}-1")"
   log "run 1 exit code: ${stop_exit}"

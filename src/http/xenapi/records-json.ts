@@ -22,7 +22,7 @@ interface Written<T> {
   readonly entry: Buffer;
 }
 
-const OPEN: Buffer = Buffer.from('{');
+const OPEN = Buffer.from('{');
 const CLOSE = Buffer.from('}');
 const COMMA = Buffer.from(',');
 

@@ -98,6 +98,6 @@ export type { TraceControl, TraceStatusView } from './trace.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner } from './ports.ts';
 export { checkTraceSize } from './trace.ts';
-export { checkWhatIfSize, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';
+export { checkWhatIfSize, REPLAY_LOG_MAX_ENTRIES, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';
 /** The power states a domain's configuration can be in (for reports such as metrics). */
 export { POWER_STATES, type PowerState } from '../store/index.ts';

@@ -1,6 +1,7 @@
 /** /api/v1/host/replay-log and /api/v1/host/what-if: translation only, the control layer does the work. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.ts';
+import { REPLAY_LOG_MAX_ENTRIES } from '../../control/index.ts';
 import { ReplayLog, WhatIf, WhatIfRequest } from '../../schemas/lab.ts';
 import { described, responses } from '../../schemas/responses.ts';
 import { doc } from './route-docs.ts';
@@ -10,7 +11,7 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/host/replay-log', {
     schema: {
-      ...doc('getReplayLog', 'host', 'Export the run as a replay log', 'How the simulated host was made and every change to it so far, each with the simulated time it was applied at, and the trace hash now: `nemesis replay` re-runs it headless and checks the hash. 409 `REPLAY_LOG_FULL` once the run has made more changes than the log keeps (100000).'),
+      ...doc('getReplayLog', 'host', 'Export the run as a replay log', `How the simulated host was made and every change to it so far, each with the simulated time it was applied at, and the trace hash now: \`nemesis replay\` re-runs it headless and checks the hash. 409 \`REPLAY_LOG_FULL\` once the run has made more changes than the log keeps (${REPLAY_LOG_MAX_ENTRIES}).`),
       response: responses({ 200: described(ref(ReplayLog), 'The run so far.') }, 409),
     },
   }, async () => lab.replayLog());

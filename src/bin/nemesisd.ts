@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16 --max-old-space-size=1024
+#!/usr/bin/env -S node --max-semi-space-size=16 --max-old-space-size=1024 --no-parallel-scavenge
 /**
  * The `nemesisd` command. It checks the Node.js version before anything else is
  * loaded: on an older Node the native SQLite module crashes rather than failing
@@ -12,7 +12,11 @@
  * pages once used stay resident. Under bench:soak that was 120 MB more RSS
  * after five minutes, for 35 to 50 MB of live objects. With 16 MB semi-spaces
  * and a 1 GB limit (V8 grows the heap by a smaller factor under a smaller
- * limit) it settles within 20 MB. `node dist/bin/nemesisd.js` runs without them.
+ * limit) it settles within 20 MB. Young collections run on the main thread
+ * alone: in 16 MB they take about a millisecond, and parallel ones had to wait
+ * for helper threads that, on busy cores, wait for a CPU themselves (under
+ * bench:soak, 22 to 31 scavenges over 2 ms in 2 minutes instead of 57 to 96,
+ * and 12% less time in them). `node dist/bin/nemesisd.js` runs without these flags.
  */
 import { nodeVersionProblem } from '../node-version.ts';
 

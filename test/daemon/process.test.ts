@@ -66,7 +66,7 @@ describe('the daemon process', () => {
     }
   });
 
-  it('run as a program (as `npm start`, the image and a unit file run it) with the V8 heap flags of its first line', { skip: process.platform !== 'linux' }, async () => {
+  it('run as a program (as `npm start`, the image and a unit file run it) with the V8 flags of its first line', { skip: process.platform !== 'linux' }, async () => {
     const program = join(ROOT, MAIN[0]!);
     const flags = /^#!\/usr\/bin\/env -S node (.+)$/.exec(readFileSync(program, 'utf8').split('\n')[0]!)?.[1]?.split(' ') ?? [];
     assert.ok(flags.some((flag) => flag.startsWith('--max-semi-space-size=')), `heap flags on the first line: ${flags.join(' ')}`);

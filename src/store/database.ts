@@ -105,9 +105,9 @@ function syncFolder(folder: string): void {
  * better-sqlite3 checkpoints inside the commit, on the event loop, and with
  * synchronous=NORMAL a checkpoint fsyncs the WAL and the database: 1 to 3 ms,
  * tens when the disk is busy. Under bench:soak's 1 400 changes a second that
- * was once a second, and the ticks it held up were most of the tick loop's
- * p99. The pages copied are the distinct pages changed (a few dozen here), not
- * the frames, so checkpointing ten times less often costs a checkpoint no more;
+ * was once a second, holding up every tick that fell due meanwhile. The
+ * pages copied are the distinct pages changed (a few dozen here), not the
+ * frames, so checkpointing ten times less often costs a checkpoint no more;
  * the WAL file grows to at most this many 4 KiB pages (40 MB) and stays that size.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;

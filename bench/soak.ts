@@ -3,11 +3,12 @@
  * random loopback port, clock at speed 1, 4 pCPUs and 200 domains in 20
  * scheduling domains, under a mixed load for N minutes: reads, writes, group
  * changes and power actions from bounded request loops (each waits for its
- * answer), /healthz (from a thread of its own, ahead of the load) and /api/v1/host sampled on the
- * side, and two SSE clients, one of which never reads. The same load runs W
- * minutes first (default 2), unmeasured, so the JIT and the heap reach their
- * working size: under this load RSS rises for about two minutes, while V8 sets
- * its heap limits over its first full collections, then stays flat. Prints errors
+ * answer), /healthz (from a thread of its own, ahead of the load) and
+ * /api/v1/host sampled on the side, and two SSE clients, one of which never
+ * reads. The same load runs W minutes first (default 2), unmeasured, so the JIT
+ * and the heap reach their working size: under this load RSS rises for about
+ * two minutes, while V8 sets its heap limits over its first full collections,
+ * then stays flat. Prints errors
  * (5xx, refusals, timeouts; warm-up included), the daemon's RSS after the
  * warm-up and at the end, the tick loop's lateness p99 (clock.loop.last_late_ms of
  * GET /api/v1/host, sampled every 100 ms) and the /healthz p99. Last line:

@@ -98,6 +98,8 @@ export type { TraceControl, TraceStatusView } from './trace.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner } from './ports.ts';
 export { checkTraceSize } from './trace.ts';
-export { checkWhatIfSize, REPLAY_LOG_MAX_ENTRIES, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';
+export { checkWhatIfSize, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';
+/** The replay log's bound (the lab refuses past it), for the API's documentation. */
+export { REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
 /** The power states a domain's configuration can be in (for reports such as metrics). */
 export { POWER_STATES, type PowerState } from '../store/index.ts';

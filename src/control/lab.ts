@@ -7,9 +7,6 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
-
-/** The replay log's bound, for the API's documentation. */
-export { REPLAY_LOG_MAX_ENTRIES };
 import { MAX_WHAT_IF_VCPU_MS, type ReplayLog, type WhatIf, type WhatIfRequest } from '../schemas/lab.ts';
 import type { Store } from '../store/index.ts';
 import type { ControlContext } from './context.ts';

@@ -117,5 +117,11 @@ describe('XenAPI events', () => {
     assert.equal(log.since(log.parse(token)!), undefined);
     // The oldest position still kept is fine.
     assert.equal(log.since(1)?.length, EVENT_LOG_SIZE);
+    // Past several turns of the ring, the entries kept are the newest, in order.
+    log.append(Array.from({ length: 2 * EVENT_LOG_SIZE + 7 }, (_, i) => ({ cls: 'vm' as const, operation: 'mod' as const, ref: `OpaqueRef:${i}` })));
+    const kept = log.since(log.position - EVENT_LOG_SIZE)!;
+    assert.deepEqual(kept.map((entry) => entry.seq), Array.from({ length: EVENT_LOG_SIZE }, (_, i) => log.position - EVENT_LOG_SIZE + 1 + i));
+    assert.equal(kept.at(-1)?.ref, `OpaqueRef:${2 * EVENT_LOG_SIZE + 6}`);
+    assert.equal(log.since(log.position - EVENT_LOG_SIZE - 1), undefined);
   });
 });

@@ -27,6 +27,7 @@ export type Change = Omit<LogEntry, 'seq'>;
 
 export class EventLog {
   private readonly boot = randomBytes(4).toString('hex');
+  /** A ring: the entry of position `seq` is at `(seq - 1) % EVENT_LOG_SIZE`, so an append never moves the others. */
   private readonly entries: LogEntry[] = [];
   private seq = 0;
   private readonly waiters = new Set<() => void>();
@@ -35,9 +36,8 @@ export class EventLog {
   append(changes: readonly Change[]): void {
     for (const change of changes) {
       this.seq += 1;
-      this.entries.push({ seq: this.seq, ...change });
+      this.entries[(this.seq - 1) % EVENT_LOG_SIZE] = { seq: this.seq, ...change };
     }
-    if (this.entries.length > EVENT_LOG_SIZE) this.entries.splice(0, this.entries.length - EVENT_LOG_SIZE);
     if (changes.length > 0) this.wake();
   }
 
@@ -58,9 +58,10 @@ export class EventLog {
 
   /** The entries after `seq`, or undefined when some of them are no longer kept. */
   since(seq: number): LogEntry[] | undefined {
-    const oldest = this.entries[0]?.seq ?? this.seq + 1;
-    if (seq < oldest - 1) return undefined;
-    return this.entries.slice(this.entries.length - (this.seq - seq));
+    if (seq < this.seq - EVENT_LOG_SIZE) return undefined;
+    const after: LogEntry[] = [];
+    for (let position = seq + 1; position <= this.seq; position += 1) after.push(this.entries[(position - 1) % EVENT_LOG_SIZE]!);
+    return after;
   }
 
   /** Resolves at the next append, after `timeout_ms`, or when the log closes. */

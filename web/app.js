@@ -46,11 +46,21 @@ function renderHost() {
   const host = state.host;
   if (host === undefined) return;
   byId('host-summary').textContent = `${host.pcpus} pCPUs, ${host.scheduler} scheduler, nemesisd ${host.version}`;
-  byId('clock-now').textContent = `${formatSeconds(host.clock.now_ns)} s`;
+  showClock(host.clock.now_ns);
   byId('clock-speed').textContent = host.clock.speed === 0 ? 'frozen' : `×${host.clock.speed}`;
   for (const button of byId('speed-buttons').querySelectorAll('button')) {
     button.setAttribute('aria-pressed', String(Number(button.dataset.speed) === host.clock.speed));
   }
+}
+
+/**
+ * The header's simulated time, from whichever reading came last: a state
+ * refresh (every few seconds) or a usage sample (several a second), so at
+ * speed 1000 it keeps up with the chart instead of lagging by seconds.
+ * @param {number} now_ns
+ */
+function showClock(now_ns) {
+  byId('clock-now').textContent = `${formatSeconds(now_ns)} s`;
 }
 
 /** @param {any} scheduler */
@@ -131,6 +141,7 @@ function showLoadError(error) {
  */
 function onSample(sample, from) {
   hostError.textContent = '';
+  showClock(sample.now_ns);
   byId('sample-note').textContent = `Last sample: simulated ${formatSeconds(sample.now_ns)} s, over ${formatSeconds(sample.window_ns)} s of simulated time, ${from === 'stream' ? 'from the event stream' : 'worked out from successive CPU times'}.`;
   state.shares = new Map([...sample.domains].map(([id, pct]) => [id, { observed_pct: pct, ...state.expected?.get(id) }]));
   state.groupShares = sample.groups;

@@ -3,7 +3,8 @@
  * scheduling domain's master then its members together in one hue, so a group
  * reads as one band made of its members' bands. Expected shares, when asked
  * for, are dashed lines stacked in the same order: where a band's top edge
- * should be.
+ * should be. The x axis is the last minute of wall-clock time, whatever the
+ * clock's speed, so the picture moves at the same pace at ×1 and ×1000.
  */
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
@@ -100,7 +101,7 @@ export function createShareChart(container) {
       series,
       bands: bands.slice(1).map((_band, i) => ({ series: /** @type {[number, number]} */ ([i + 2, i + 1]) })),
       scales: { x: { time: true, range: (/** @type {uPlot} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => /** @type {[number, number]} */ ([max - HISTORY_S, max]) }, y: { range: /** @type {[number, number]} */ ([0, maxPct]) } },
-      axes: [{}, { label: '% of one pCPU', size: 60 }],
+      axes: [{ label: 'wall-clock time' }, { label: '% of one pCPU', size: 60 }],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
     };

@@ -96,7 +96,7 @@ test('cap 10 on guest and stubdom added to its group, from the page, take effect
 
 /** What the page functions below read in the browser (the tests are typed without the DOM library). */
 interface BrowserGlobals {
-  document: { documentElement: { scrollWidth: number } };
+  document: { documentElement: { scrollWidth: number }; querySelector(selector: string): { textContent: string | null } | null };
 }
 
 /** The group's CPU % as the page shows it, once it has one. */
@@ -117,6 +117,9 @@ test('with the clock at speed 1000, the chart and the table update and the group
     const previous = await page.locator('#sample-note').innerText();
     await page.locator('#sample-note').filter({ hasNotText: previous }).waitFor();
     seen.push(await groupPct());
+    // The header's simulated time keeps up with the samples (it is that sample's, or a later reading's).
+    const [header, sampled] = await page.evaluate(() => ['#clock-now', '#sample-note'].map((selector) => Number(/[0-9]+\.[0-9]+/.exec((globalThis as unknown as BrowserGlobals).document.querySelector(selector)?.textContent ?? '')?.[0])));
+    assert.ok(header! >= sampled!, `header ${header} s, last sample ${sampled} s`);
   }
   const guestPct = Number(await row('guest').locator('.cpu-pct').innerText());
   const stubPct = Number(await row('stubdom').locator('.cpu-pct').innerText());

@@ -2,24 +2,32 @@
  * bench:soak's /healthz probe, in a worker thread of its own: timed on an
  * event loop that nothing else uses, its figure is the daemon's answer time,
  * not the time the answer waited behind the load generator's own callbacks.
- * It runs at nice -10, ahead of the load on the CPU they share, as a monitor
- * elsewhere would not queue behind it (on Linux, setpriority of pid 0 is this
- * thread alone): at nice 0, half of the p99 was the probe waiting for CPU 0
- * (p99 9.5 and 10.7 ms at -10, 15 to 22 at 0, in 1.5-minute runs). Raising
- * priority needs root or CAP_SYS_NICE; the nice it ran at is posted back.
- * workerData: { url, duration_ms, every_ms }; posts { latencies_ms, failures, nice } when done.
+ * bench:soak leaves this thread at the normal policy and nice 0 when it demotes
+ * the load's threads to SCHED_IDLE, so the probe never waits for them for CPU 0,
+ * nor the daemon for it. (At nice -10, the probe's bursts of up to 7 ms held
+ * the daemon's main thread off CPU 0: `perf sched`.)
+ * workerData: { url, every_ms }. Posts { tid } (its Linux thread id, so
+ * bench:soak can leave it out), then probes for the { duration_ms } it is sent
+ * and posts { latencies_ms, failures }.
  */
-import { getPriority, setPriority } from 'node:os';
+import { once } from 'node:events';
+import { readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const PROBE_NICE = -10;
-const { url, duration_ms, every_ms } = workerData as { url: string; duration_ms: number; every_ms: number };
-try {
-  setPriority(PROBE_NICE);
-} catch {
-  // Not permitted (no root or CAP_SYS_NICE): the nice posted back says so.
+const { url, every_ms } = workerData as { url: string; every_ms: number };
+
+/** This thread's id on Linux (/proc/thread-self → /proc/<pid>/task/<tid>), else undefined. */
+function linuxThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+  } catch {
+    return undefined;
+  }
 }
+
+parentPort!.postMessage({ tid: linuxThreadId() });
+const [{ duration_ms }] = (await once(parentPort!, 'message')) as [{ duration_ms: number }];
 const latencies_ms: number[] = [];
 const failures: string[] = [];
 const deadline_ms = performance.now() + duration_ms;
@@ -35,4 +43,4 @@ while (performance.now() < deadline_ms) {
   latencies_ms.push(performance.now() - started_ms);
   await sleep(every_ms);
 }
-parentPort!.postMessage({ latencies_ms, failures, nice: getPriority() });
+parentPort!.postMessage({ latencies_ms, failures });

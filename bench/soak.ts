@@ -1,37 +1,37 @@
 /**
- * `npm run bench:soak -- --minutes N [--warm-up-minutes W]` (fractions allowed): the built daemon on a
- * random loopback port, clock at speed 1, 4 pCPUs and 200 domains in 20
- * scheduling domains, under a mixed load for N minutes: reads, writes, group
- * changes and power actions from bounded request loops (each waits for its
- * answer), /healthz (from a thread of its own, ahead of the load) and
- * /api/v1/host sampled on the side, and two SSE clients, one of which never
- * reads. The same load runs W minutes first (default 2), unmeasured, so the JIT
- * and the heap reach their working size: under this load RSS rises for about
- * two minutes, while V8 sets its heap limits over its first full collections,
- * then stays flat. Prints errors
- * (5xx, refusals, timeouts; warm-up included), the daemon's RSS after the
- * warm-up and at the end, the tick loop's lateness p99 (clock.loop.last_late_ms of
- * GET /api/v1/host, sampled every 100 ms) and the /healthz p99. Last line:
+ * `npm run bench:soak -- --minutes N [--warm-up-minutes W] [--no-idle-load]
+ * [--no-confine]` (fractions allowed): the built daemon on a random loopback
+ * port, clock at speed 1, 4 pCPUs and 200 domains in 20 scheduling domains,
+ * under a mixed load for N minutes: reads, writes, group changes and power
+ * actions from bounded request loops (each waits for its answer), /healthz
+ * (from a thread of its own, bench/soak-probe.ts) and /api/v1/host sampled on
+ * the side, and two SSE clients, one of which never reads. The same load runs
+ * W minutes first (default 2), unmeasured, so the JIT and the heap reach their
+ * working size: under this load RSS rises for about two minutes, while V8 sets
+ * its heap limits over its first full collections, then stays flat. Prints
+ * errors (5xx, refusals, timeouts; warm-up included), the daemon's RSS after
+ * the warm-up and at the end, the tick loop's lateness p99
+ * (clock.loop.last_late_ms of GET /api/v1/host, sampled every 100 ms) and the
+ * /healthz p99. Last line:
  *   soak errors=<n> rss_growth_mb=<n> tick_late_p99_ms=<n> healthz_p99_ms=<n>
  * Targets for 5 minutes: errors=0, rss_growth_mb ≤ 20, tick_late_p99_ms ≤ 2, healthz_p99_ms ≤ 20.
  *
  * The daemon runs as it ships: with the V8 flags of its program's first line
  * (src/bin/nemesisd.ts). Once it is up, this process (the load) confines
- * itself to one CPU with taskset (Linux, 2 CPUs or more), so the figures are
- * the daemon's own: on a 2-core machine an unconfined load generator takes
- * turns on the daemon's core, and most of the tick lateness it then reports
- * is the daemon waiting for a CPU. `--no-confine` measures it that way.
- *
- * What is left of the tick lateness on this VM is a kernel thread: kdamond
- * (DAMON's memory reclaim) runs 5 to 14 ms every 500 ms, mostly on the
- * daemon's core, and the kernel (PREEMPT_NONE) lets no task preempt it, at any
- * priority. With it switched off for a run (as root: echo off >
- * /sys/kernel/mm/damon/admin/kdamonds/0/state), a 5-minute run met every
- * target: tick p99 1.06 ms, /healthz p99 6.21 ms (README, bench:soak).
+ * itself to CPU 0 with taskset and runs its threads, all but the probe's, at
+ * SCHED_IDLE with chrt (Linux, 2 CPUs or more), so that the figures are the
+ * daemon's own, as under clients on other machines. On a 2-core machine a busy
+ * load generator otherwise takes turns on the daemon's core, and keeps the
+ * other core taken: when a kernel thread holds the daemon's core (on this VM,
+ * kdamond, DAMON's memory reclaim, 5 to 14 ms every 500 ms, not preemptible
+ * under PREEMPT_NONE), the daemon has nowhere else to run. The kernel counts a
+ * CPU that runs only SCHED_IDLE tasks as free: it wakes the daemon there, and
+ * places kdamond there. `--no-idle-load` leaves the load at normal priority;
+ * `--no-confine` does neither.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
     confine: { type: 'boolean', default: true },
+    'idle-load': { type: 'boolean', default: true },
   },
   allowNegative: true,
 });
@@ -88,15 +89,28 @@ function shippedNodeFlags(): string[] {
   return flags;
 }
 
-/** This process, and the threads it starts later, on CPU 0 only; a note on what was done. */
-function confineLoad(): string {
+/**
+ * This process, and the threads it starts later, on CPU 0 only, and its
+ * threads but the probe's (`probe_tid`) at SCHED_IDLE; a note on what was done.
+ */
+function confineLoad(probe_tid: number | undefined): string {
   if (!values.confine) return 'load generator unconfined (--no-confine)';
   if (process.platform !== 'linux' || availableParallelism() < 2) return 'load generator unconfined (needs Linux and 2 CPUs)';
   try {
     execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', '0', String(process.pid)], { stdio: 'ignore' });
-    return 'load generator confined to CPU 0, the daemon on any';
   } catch {
     return 'load generator unconfined (taskset failed)';
+  }
+  const placement = 'load generator confined to CPU 0, the daemon on any';
+  if (!values['idle-load']) return `${placement}; load at normal priority (--no-idle-load)`;
+  try {
+    // Per thread: the probe keeps the normal policy, and threads started later inherit their creator's.
+    for (const tid of readdirSync('/proc/self/task').map(Number)) {
+      if (tid !== probe_tid) execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore' });
+    }
+    return `${placement}; load at SCHED_IDLE, the /healthz probe not`;
+  } catch {
+    return `${placement}; load at normal priority (chrt failed)`;
   }
 }
 
@@ -257,17 +271,28 @@ async function memoryMb(url: string): Promise<string> {
   return `heap used ${value('nemesisd_nodejs_heap_size_used_bytes')} of ${value('nemesisd_nodejs_heap_size_total_bytes')} MB, external ${value('nemesisd_nodejs_external_memory_bytes')} MB`;
 }
 
-/** /healthz every 50 ms from a thread of its own (bench/soak-probe.ts): the answer times (failures counted as errors), and the nice the probe ran at. */
-function healthzProbe(url: string, duration_ms: number): Promise<{ latencies_ms: number[]; nice: number }> {
-  const worker = new Worker(new URL('./soak-probe.ts', import.meta.url), { workerData: { url, duration_ms, every_ms: 50 } });
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (result: { latencies_ms: number[]; failures: string[]; nice: number }) => {
-      requests += result.latencies_ms.length;
-      for (const failure of result.failures) fail(failure);
-      resolve(result);
-    });
-  });
+/**
+ * /healthz every 50 ms from a thread of its own (bench/soak-probe.ts), started
+ * now so that its thread id is known before the load's threads are demoted,
+ * probing from `run(duration_ms)` on: the answer times (failures counted as errors).
+ */
+async function healthzProbe(url: string): Promise<{ tid: number | undefined; run(duration_ms: number): Promise<number[]> }> {
+  const worker = new Worker(new URL('./soak-probe.ts', import.meta.url), { workerData: { url, every_ms: 50 } });
+  const [{ tid }] = (await once(worker, 'message')) as [{ tid: number | undefined }];
+  return {
+    tid,
+    run(duration_ms) {
+      worker.postMessage({ duration_ms });
+      return new Promise((resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('message', (result: { latencies_ms: number[]; failures: string[] }) => {
+          requests += result.latencies_ms.length;
+          for (const failure of result.failures) fail(failure);
+          resolve(result.latencies_ms);
+        });
+      });
+    },
+  };
 }
 
 async function sampleUntil(deadline_ms: number, every_ms: number, sample: () => Promise<void>): Promise<void> {
@@ -281,8 +306,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nemesis-soak-'));
   const daemon = await startDaemon(join(dir, 'nemesis.db'));
   const api = `${daemon.url}/api/v1`;
-  // After the daemon started, so that it keeps every CPU.
-  const placement = confineLoad();
+  const probe = await healthzProbe(daemon.url);
+  // After the daemon started, so that it keeps every CPU and its normal policy.
+  const placement = confineLoad(probe.tid);
   try {
     const domains = await setUp(api);
     const setupErrors = errors.count;
@@ -301,7 +327,7 @@ async function main(): Promise<void> {
     console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min, daemon flags ${shippedNodeFlags().join(' ') || 'none'}, ${placement}; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
 
     const deadline = performance.now() + DURATION_MS;
-    const probe = healthzProbe(daemon.url, DURATION_MS);
+    const probed = probe.run(DURATION_MS);
     const lateness: number[] = [];
     let clock: { skipped_ns: number; loop: { ticks: number; late_ticks: number; last_late_ms: number; max_late_ms: number } } | undefined;
     await Promise.all([
@@ -313,7 +339,7 @@ async function main(): Promise<void> {
         lateness.push(host.clock.loop.last_late_ms);
       }),
     ]);
-    const { latencies_ms: healthz, nice: probeNice } = await probe;
+    const healthz = await probed;
     const rssEnd = rssMb(daemon.pid);
     const memoryEnd = await memoryMb(daemon.url);
     const cpuUsed = cpuSeconds(daemon.pid) - cpuStart;
@@ -327,7 +353,7 @@ async function main(): Promise<void> {
     console.log(`errors ${errors.count}${errors.examples.map((e) => `\n  ${e}`).join('')}`);
     console.log(`RSS start ${rssStart.toFixed(1)} MB, end ${rssEnd.toFixed(1)} MB, growth ${growth.toFixed(1)} MB (start: ${memoryStart}; end: ${memoryEnd})`);
     console.log(`tick lateness (${lateness.length} samples of clock.loop.last_late_ms): p50 ${percentile(lateness, 0.5).toFixed(2)} ms, p99 ${lateP99.toFixed(2)} ms; daemon loop max_late_ms ${clock?.loop.max_late_ms ?? '?'}, ticks ${clock?.loop.ticks ?? '?'}, late ${clock?.loop.late_ticks ?? '?'}, skipped ${clock?.skipped_ns ?? '?'} ns`);
-    console.log(`/healthz (${healthz.length} samples, probe at nice ${probeNice}): p50 ${percentile(healthz, 0.5).toFixed(2)} ms, p99 ${healthzP99.toFixed(2)} ms`);
+    console.log(`/healthz (${healthz.length} samples): p50 ${percentile(healthz, 0.5).toFixed(2)} ms, p99 ${healthzP99.toFixed(2)} ms`);
     console.log(`soak errors=${errors.count} rss_growth_mb=${growth.toFixed(1)} tick_late_p99_ms=${lateP99.toFixed(2)} healthz_p99_ms=${healthzP99.toFixed(2)}`);
   } finally {
     await daemon.stop();

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16 --max-old-space-size=1024 --no-parallel-scavenge
+#!/usr/bin/env -S node --max-semi-space-size=16 --max-old-space-size=1024 --no-parallel-scavenge --v8-pool-size=1
 /**
  * The `nemesisd` command. It checks the Node.js version before anything else is
  * loaded: on an older Node the native SQLite module crashes rather than failing
@@ -16,7 +16,12 @@
  * alone: in 16 MB they take about a millisecond, and parallel ones had to wait
  * for helper threads that, on busy cores, wait for a CPU themselves (under
  * bench:soak, 22 to 31 scavenges over 2 ms in 2 minutes instead of 57 to 96,
- * and 12% less time in them). `node dist/bin/nemesisd.js` runs without these flags.
+ * and 12% less time in them). One V8 helper thread, not four: concurrent
+ * marking and compiling still run beside the main thread, but no longer take
+ * every core of a small machine from it (under bench:soak on 2 cores,
+ * `perf sched` found the main thread waiting for a CPU behind its own helpers
+ * in many of the ticks more than 2 ms late). `node dist/bin/nemesisd.js` runs
+ * without these flags.
  */
 import { nodeVersionProblem } from '../node-version.ts';
 

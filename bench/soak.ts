@@ -110,7 +110,7 @@ function confineLoad(probe_tid: number | undefined): string {
     }
     return `${placement}; load at SCHED_IDLE, the /healthz probe not`;
   } catch {
-    return `${placement}; load at normal priority (chrt failed)`;
+    return `${placement}; load not (or not all) at SCHED_IDLE: chrt failed`;
   }
 }
 

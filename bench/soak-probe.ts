@@ -4,8 +4,8 @@
  * not the time the answer waited behind the load generator's own callbacks.
  * bench:soak leaves this thread at the normal policy and nice 0 when it demotes
  * the load's threads to SCHED_IDLE, so the probe never waits for them for CPU 0,
- * nor the daemon for it. (At nice -10, the probe's bursts of up to 7 ms held
- * the daemon's main thread off CPU 0: `perf sched`.)
+ * and shares a CPU with the daemon on equal terms. (At nice -10, the probe's
+ * bursts of up to 7 ms held the daemon's main thread off CPU 0: `perf sched`.)
  * workerData: { url, every_ms }. Posts { tid } (its Linux thread id, so
  * bench:soak can leave it out), then probes for the { duration_ms } it is sent
  * and posts { latencies_ms, failures }.

@@ -281,16 +281,13 @@ async function healthzProbe(url: string): Promise<{ tid: number | undefined; run
   const [{ tid }] = (await once(worker, 'message')) as [{ tid: number | undefined }];
   return {
     tid,
-    run(duration_ms) {
+    async run(duration_ms) {
       worker.postMessage({ duration_ms });
-      return new Promise((resolve, reject) => {
-        worker.once('error', reject);
-        worker.once('message', (result: { latencies_ms: number[]; failures: string[] }) => {
-          requests += result.latencies_ms.length;
-          for (const failure of result.failures) fail(failure);
-          resolve(result.latencies_ms);
-        });
-      });
+      // once() rejects if the worker fails meanwhile.
+      const [result] = (await once(worker, 'message')) as [{ latencies_ms: number[]; failures: string[] }];
+      requests += result.latencies_ms.length;
+      for (const failure of result.failures) fail(failure);
+      return result.latencies_ms;
     },
   };
 }

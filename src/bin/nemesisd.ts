@@ -20,7 +20,7 @@
  * marking and compiling still run beside the main thread, but no longer take
  * every core of a small machine from it (under bench:soak on 2 cores,
  * `perf sched` found the main thread waiting for a CPU behind its own helpers
- * in many of the ticks more than 2 ms late). `node dist/bin/nemesisd.js` runs
+ * in some of the ticks more than 2 ms late). `node dist/bin/nemesisd.js` runs
  * without these flags.
  */
 import { nodeVersionProblem } from '../node-version.ts';

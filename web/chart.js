@@ -36,6 +36,13 @@ function coloursOf(bands) {
 }
 
 /**
+ * A tick's label, HH:MM:SS local: one line, where uPlot's default adds the date
+ * on a second line that, at phone width, runs into the next tick's.
+ * @param {number} t_s
+ */
+const clockTime = (t_s) => new Date(t_s * 1000).toTimeString().slice(0, 8);
+
+/**
  * @param {HTMLElement} container
  */
 export function createShareChart(container) {
@@ -101,7 +108,7 @@ export function createShareChart(container) {
       series,
       bands: bands.slice(1).map((_band, i) => ({ series: /** @type {[number, number]} */ ([i + 2, i + 1]) })),
       scales: { x: { time: true, range: (/** @type {uPlot} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => /** @type {[number, number]} */ ([max - HISTORY_S, max]) }, y: { range: /** @type {[number, number]} */ ([0, maxPct]) } },
-      axes: [{ label: 'wall-clock time' }, { label: '% of one pCPU', size: 60 }],
+      axes: [{ label: 'wall-clock time', space: 70, values: (/** @type {uPlot} */ _u, /** @type {number[]} */ ticks) => ticks.map(clockTime) }, { label: '% of one pCPU', size: 60 }],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
     };

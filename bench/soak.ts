@@ -29,17 +29,17 @@
  * places kdamond there. `--no-idle-load` leaves the load at normal priority;
  * `--no-confine` does neither.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { createRandom } from '../src/hypervisor/random.ts';
+import { percentile, programNodeFlags, rssMb, spawnDaemon } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,30 +64,13 @@ const generator = createRandom(Number(values.seed));
 const random = (): number => generator.next();
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
-const percentile = (samples: readonly number[], p: number): number => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-};
-
 /** The daemon's CPU time so far (user + system), seconds: with the machine's load, it tells starvation from cost. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) / 1024;
-}
-
 const DAEMON = new URL('../dist/bin/nemesisd.js', import.meta.url).pathname;
-
-/** The node flags of the daemon's program (`#!/usr/bin/env -S node <flags>`), so it runs here with this node as it ships. */
-function shippedNodeFlags(): string[] {
-  const [interpreter, ...flags] = (/^#!\/usr\/bin\/env -S (.*)$/m.exec(readFileSync(DAEMON, 'utf8').split('\n')[0]!)?.[1] ?? 'node').split(' ');
-  if (interpreter !== 'node') throw new Error(`${DAEMON}: unexpected first line`);
-  return flags;
-}
 
 /**
  * This process, and the threads it starts later, on CPU 0 only, and its
@@ -112,32 +95,6 @@ function confineLoad(probe_tid: number | undefined): string {
   } catch {
     return `${placement}; load not (or not all) at SCHED_IDLE: chrt failed`;
   }
-}
-
-async function startDaemon(db: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...shippedNodeFlags(), DAEMON], {
-    // No rate limit: the load comes from one address, faster than the default allows a client.
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '4', LOG_LEVEL: 'info', NEMESIS_RATE_LIMIT: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
-    // Keep reading its output for the whole run, so its logging never blocks.
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-  });
-  return {
-    url,
-    pid: child.pid!,
-    async stop() {
-      child.removeAllListeners('exit');
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 const errors = { count: 0, examples: [] as string[] };
@@ -301,7 +258,8 @@ async function sampleUntil(deadline_ms: number, every_ms: number, sample: () => 
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nemesis-soak-'));
-  const daemon = await startDaemon(join(dir, 'nemesis.db'));
+  // No rate limit: the load comes from one address, faster than the default allows a client.
+  const daemon = await spawnDaemon([...programNodeFlags(DAEMON), DAEMON], { NEMESIS_DB: join(dir, 'nemesis.db'), NEMESIS_PCPUS: '4', NEMESIS_RATE_LIMIT: '0' });
   const api = `${daemon.url}/api/v1`;
   const probe = await healthzProbe(daemon.url);
   // After the daemon started, so that it keeps every CPU and its normal policy.
@@ -321,7 +279,7 @@ async function main(): Promise<void> {
     const rssStart = rssMb(daemon.pid);
     const memoryStart = await memoryMb(daemon.url);
     const cpuStart = cpuSeconds(daemon.pid);
-    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min, daemon flags ${shippedNodeFlags().join(' ') || 'none'}, ${placement}; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
+    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min, daemon flags ${programNodeFlags(DAEMON).join(' ') || 'none'}, ${placement}; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
 
     const deadline = performance.now() + DURATION_MS;
     const probed = probe.run(DURATION_MS);

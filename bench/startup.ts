@@ -7,12 +7,12 @@
  * memory then. Run `npm run build` first.
  *   npm run bench:startup -- --rounds 5
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, rssMb, spawnDaemon } from './processes.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const VARIANTS = { dist: 'dist/bin/nemesisd.js', 'type-stripping': 'src/bin/nemesisd.ts' } as const;
@@ -23,46 +23,20 @@ interface Sample {
   readonly rss_mb: number;
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
-
 async function startOnce(variant: Variant): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'nemesis-startup-'));
   const started = performance.now();
-  const child = spawn(process.execPath, [VARIANTS[variant]], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', NEMESIS_DB: join(dir, 'nemesis.db'), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const daemon = await spawnDaemon([VARIANTS[variant]], { NEMESIS_DB: join(dir, 'nemesis.db') }, ROOT);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        output += chunk;
-        const match = /Server listening at (http:\/\/[^"\s]+)/.exec(output);
-        if (match?.[1] !== undefined) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}:\n${output}`)));
-    });
-    const response = await fetch(`${url}/healthz`);
+    const response = await fetch(`${daemon.url}/healthz`);
     if (!response.ok) throw new Error(`${variant}: /healthz answered ${response.status}`);
     const ready_ms = performance.now() - started;
-    return { ready_ms, rss_mb: rssMb(child.pid ?? 0) };
+    return { ready_ms, rss_mb: rssMb(daemon.pid) };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);

@@ -97,17 +97,19 @@ const FLAGS = {
   'max-event-loop-delay-ms': { env: 'NEMESIS_MAX_EVENT_LOOP_DELAY_MS', type: 'string' },
   seed: { env: 'NEMESIS_SEED', type: 'string' },
   'clock-speed': { env: 'NEMESIS_CLOCK_SPEED', type: 'string' },
-  help: { env: null, type: 'boolean' },
+  help: { env: null, type: 'boolean', short: 'h' },
+  version: { env: null, type: 'boolean', short: 'V' },
 } as const;
 
 export const USAGE = `usage: nemesisd [--port N] [--host ADDR] [--db FILE] [--pcpus N] [--log-level LEVEL] [--insecure] [--seed N] [--clock-speed X]
   [--allowed-hosts NAME,...] [--metrics-public] [--rate-limit N] [--max-streams N] [--max-streams-per-client N] [--max-event-loop-delay-ms N]
+       nemesisd --help | --version
 Each flag overrides its environment variable: ${Object.values(FLAGS)
   .flatMap((flag) => (flag.env === null ? [] : [flag.env]))
   .join(', ')}; NEMESIS_TOKEN is read from the environment only.`;
 
-/** The environment with the command line's flags applied over it, and whether --help was asked for. */
-export function applyFlags(args: readonly string[], env: Env): { env: Env; help: boolean } {
+/** The environment with the command line's flags applied over it, and whether --help or --version was asked for. */
+export function applyFlags(args: readonly string[], env: Env): { env: Env; help: boolean; version: boolean } {
   let parsed;
   try {
     parsed = parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
@@ -119,7 +121,7 @@ export function applyFlags(args: readonly string[], env: Env): { env: Env; help:
     const target = FLAGS[name as keyof typeof FLAGS].env;
     if (target !== null) merged[target] = value === true ? '1' : String(value);
   }
-  return { env: merged, help: parsed.values.help === true };
+  return { env: merged, help: parsed.values.help === true, version: parsed.values.version === true };
 }
 
 export function loadConfig(env: Env): Config {

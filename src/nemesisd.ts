@@ -7,7 +7,7 @@
  */
 import closeWithGrace from 'close-with-grace';
 import { applyFlags, ConfigError, loadConfig, loadRunConfig, USAGE, type Config, type RunConfig } from './config.ts';
-import { createDaemon } from './daemon.ts';
+import { createDaemon, VERSION } from './daemon.ts';
 import { StoreError } from './store/index.ts';
 
 /** How long in-flight requests get to finish before the process is ended anyway. */
@@ -16,9 +16,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Every problem of every part of the configuration, in one message. */
 function configOrExit(): Config & RunConfig {
   try {
-    const { env, help } = applyFlags(process.argv.slice(2), process.env);
-    if (help) {
-      process.stdout.write(`${USAGE}\n`);
+    const { env, help, version } = applyFlags(process.argv.slice(2), process.env);
+    if (help || version) {
+      process.stdout.write(help ? `${USAGE}\n` : `nemesisd ${VERSION}\n`);
       process.exit(0);
     }
     const problems: string[] = [];

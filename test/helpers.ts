@@ -1,10 +1,18 @@
 /** Test helpers: a daemon on a temp database with a frozen clock, and JSON requests through inject. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { createDaemon, type Daemon, type DaemonOptions } from '../src/daemon.ts';
+
+/** The node flags on a program's first line (`#!/usr/bin/env -S node <flags>`), so a test runs it as it ships; none for `#!/usr/bin/env node`. */
+export function programNodeFlags(path: string): string[] {
+  const line = readFileSync(path, 'utf8').split('\n')[0]!;
+  const match = /^#!\/usr\/bin\/env (?:-S )?node( .+)?$/.exec(line);
+  if (match === null) throw new Error(`${path}: the first line does not run node: ${line}`);
+  return match[1]?.trim().split(' ') ?? [];
+}
 
 export interface TempDir {
   readonly path: string;

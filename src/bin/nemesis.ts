@@ -1,5 +1,21 @@
-#!/usr/bin/env node
-/** `nemesis`: the command-line tool (see src/cli/main.ts). */
-import { main } from '../cli/main.ts';
+#!/usr/bin/env -S node --liftoff-only
+/**
+ * `nemesis`: the command-line tool (see src/cli/main.ts). Every command is a
+ * new process, so its start-up is what a user waits for. `--liftoff-only`
+ * keeps V8 to its baseline WebAssembly compiler: node's fetch parses HTTP with
+ * a WebAssembly module, and a process that lives a fraction of a second gains
+ * nothing from optimising it, yet it started and exited later with the
+ * default (`npm run bench:cli`: `nemesis list` in 346 ms instead of 492;
+ * `--no-wasm-tier-up` alone made no difference). The few answers a second of
+ * `nemesis top` need no faster parser.
+ */
+import { enableCompileCache } from 'node:module';
 
+// V8's code for the tool cached on disk (NODE_COMPILE_CACHE, else the temp
+// folder; silently skipped when that fails), before the tool's modules load:
+// run from the sources, later commands skip stripping their types and
+// compiling them (bench:cli: 0.60 of the time); from the build no difference
+// was measured.
+enableCompileCache();
+const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

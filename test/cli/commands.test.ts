@@ -5,8 +5,13 @@
  * all the time: after 2 simulated seconds it has 4.0 s and each pCPU 2.0 s busy.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { cells, startCliDaemon, type CliDaemon } from './helpers.ts';
+
+const { version: VERSION } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 describe('nemesis commands', () => {
   let d: CliDaemon;
@@ -152,5 +157,16 @@ describe('nemesis commands', () => {
     const pin = await d.run('help', 'vcpu-pin');
     assert.equal(pin.code, 0);
     assert.match(pin.stdout, /^Usage: nemesis vcpu-pin \[options\] <DOM> <VCPU> <CPUS>$/m);
+    assert.match(help.stdout, /^ {2}-V, --version +print the tool's version$/m);
+  });
+
+  it('--version prints the version of its package, and nothing else', async () => {
+    for (const flag of ['--version', '-V']) assert.deepEqual(await d.run(flag), { code: 0, stdout: `nemesis ${VERSION}\n`, stderr: '' });
+  });
+
+  it('run as an installed program: the build, through its first line', { skip: process.platform === 'win32' }, () => {
+    const program = fileURLToPath(new URL('../../dist/bin/nemesis.js', import.meta.url));
+    const run = spawnSync(program, ['--version'], { encoding: 'utf8' });
+    assert.deepEqual([run.status, run.stdout, run.stderr], [0, `nemesis ${VERSION}\n`, '']);
   });
 });

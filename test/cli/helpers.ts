@@ -1,11 +1,12 @@
-/** The real `nemesis` tool run as a child process against a daemon listening on a free port (frozen clock). */
+/** The real `nemesis` tool (with the node flags of its first line) run as a child process against a daemon listening on a free port (frozen clock). */
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { DaemonOptions } from '../../src/daemon.ts';
-import { startDaemon, type TestDaemon, type TempDir } from '../helpers.ts';
+import { programNodeFlags, startDaemon, type TestDaemon, type TempDir } from '../helpers.ts';
 
 export const NEMESIS = fileURLToPath(new URL('../../src/bin/nemesis.ts', import.meta.url));
+const NEMESIS_FLAGS = programNodeFlags(NEMESIS);
 
 export interface Run {
   readonly code: number;
@@ -17,7 +18,7 @@ export interface Run {
 export function nemesis(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NEMESIS_') && key !== 'NO_COLOR'));
   return new Promise((resolve) => {
-    execFile(process.execPath, [NEMESIS, ...args], { env: { ...base, ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...NEMESIS_FLAGS, NEMESIS, ...args], { env: { ...base, ...env } }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       resolve({ code, stdout, stderr });
     });

@@ -54,6 +54,7 @@ describe('configuration from the environment', () => {
     assert.equal(help, false);
     assert.deepEqual(loadConfig(env), { port: 9001, host: '0.0.0.0', db: '/tmp/y.db', pcpus: 2, token: TOKEN, logLevel: 'warn', insecure: true, ...PROTECTION_DEFAULTS });
     assert.equal(applyFlags(['--help'], {}).help, true);
+    assert.deepEqual([applyFlags(['--version'], {}).version, applyFlags(['-V'], {}).version, applyFlags(['-h'], {}).version], [true, true, false]);
   });
 
   it('refuse unknown flags, and a token on the command line, naming the flag', () => {

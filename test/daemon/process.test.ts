@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { nodeVersionProblem } from '../../src/node-version.ts';
 import { createStore } from '../../src/store/index.ts';
-import { tempDir } from '../helpers.ts';
+import { programNodeFlags, tempDir } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** What `npm start` runs: the build (`npm test` builds first). */
@@ -68,7 +68,7 @@ describe('the daemon process', () => {
 
   it('run as a program (as `npm start`, the image and a unit file run it) with the V8 flags of its first line', { skip: process.platform !== 'linux' }, async () => {
     const program = join(ROOT, MAIN[0]!);
-    const flags = /^#!\/usr\/bin\/env -S node (.+)$/.exec(readFileSync(program, 'utf8').split('\n')[0]!)?.[1]?.split(' ') ?? [];
+    const flags = programNodeFlags(program);
     assert.ok(flags.some((flag) => flag.startsWith('--max-semi-space-size=')), `heap flags on the first line: ${flags.join(' ')}`);
     const dir = tempDir();
     const child = spawn(program, [], {
@@ -137,6 +137,26 @@ describe('the daemon process', () => {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /PORT must be an integer in 0\.\.65535, got "eighty"/);
     assert.match(bad.stderr, /NEMESIS_PCPUS must be an integer in 1\.\.4096, got "0"/);
+  });
+
+  it('print its version and its usage, exit 0, and start nothing', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    // No database is opened: the file named does not come into being.
+    const dir = tempDir();
+    try {
+      const run = (...args: string[]) => spawnSync(process.execPath, [...MAIN, ...args], { cwd: ROOT, env: { ...process.env, NEMESIS_DB: join(dir.path, 'nemesis.db') }, encoding: 'utf8' });
+      for (const flag of ['--version', '-V']) {
+        const shown = run(flag);
+        assert.deepEqual([shown.status, shown.stdout, shown.stderr], [0, `nemesisd ${version}\n`, ''], flag);
+      }
+      const help = run('--help');
+      assert.equal(help.status, 0);
+      assert.match(help.stdout, /^usage: nemesisd \[--port N\]/);
+      assert.match(help.stdout, /^ +nemesisd --help \| --version$/m);
+      assert.equal(existsSync(join(dir.path, 'nemesis.db')), false);
+    } finally {
+      dir.remove();
+    }
   });
 
   it('stop when a supervisor sends SIGTERM to `npm start`: npm hands the signal to the daemon itself', async () => {

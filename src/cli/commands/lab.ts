@@ -6,7 +6,7 @@ import { call, type Schemas } from '../client.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
-import { replay, ReplayError } from '../../lab/replay.ts';
+import type { replay } from '../../lab/replay.ts';
 
 type Change = Schemas['WhatIfChange'];
 
@@ -60,7 +60,9 @@ async function whatIf(ctx: Context, options: WhatIfOptions): Promise<void> {
   }
 }
 
-function replayLog(ctx: Context, path: string): void {
+async function replayLog(ctx: Context, path: string): Promise<void> {
+  // The simulator loads for this command only (as for `run`).
+  const { replay: replayHeadless, ReplayError } = await import('../../lab/replay.ts');
   let log;
   try {
     log = JSON.parse(path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8')) as Parameters<typeof replay>[0];
@@ -69,7 +71,7 @@ function replayLog(ctx: Context, path: string): void {
   }
   let report;
   try {
-    report = replay(log);
+    report = replayHeadless(log);
   } catch (error) {
     if (error instanceof ReplayError || error instanceof TypeError) throw new CliError(`${path}: ${error.message}`);
     throw error;

@@ -5,9 +5,8 @@ import { integer, number } from '../arguments.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printJson, table, type Column } from '../output.ts';
-import { runScenario, ScenarioError, type ScenarioResult } from '../../lab/scenario.ts';
-import { parseScenario } from '../../lab/scenario-file.ts';
-import { formatTrace, type TraceFormat } from '../../lab/trace-format.ts';
+import type { ScenarioResult } from '../../lab/scenario.ts';
+import type { TraceFormat } from '../../lab/trace-format.ts';
 
 interface RunOptions {
   seconds?: number;
@@ -22,7 +21,13 @@ const DEFAULT_TRACE_MAX_EVENTS = 1_000_000;
 const pct = (value: number | null): string => (value === null ? '-' : value.toFixed(1));
 const s = (ms: number): string => String(ms / 1000);
 
-function run(ctx: Context, file: string, options: RunOptions): void {
+async function run(ctx: Context, file: string, options: RunOptions): Promise<void> {
+  // The simulator and the scenario parser load for this command only: the others start without them.
+  const [{ runScenario, ScenarioError }, { parseScenario }, { formatTrace }] = await Promise.all([
+    import('../../lab/scenario.ts'),
+    import('../../lab/scenario-file.ts'),
+    import('../../lab/trace-format.ts'),
+  ]);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,0 +1,64 @@
+/** For the benches: the programs as child processes (the daemon on a free loopback port), and the statistics of their figures. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface DaemonProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** SIGTERM, then wait for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `node <args>` (node flags, then the program) with `env` over this process's
+ * environment and PORT=0, HOST=127.0.0.1, LOG_LEVEL=info; resolves once it
+ * listens. Its output is read for its whole life, so its logging never blocks.
+ */
+export async function spawnDaemon(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args.at(-1)} exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+  });
+  return {
+    url,
+    pid: child.pid!,
+    async stop() {
+      child.removeAllListeners('exit');
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The node flags on a program's first line (`#!/usr/bin/env -S node <flags>`), so a bench runs it as it ships; none for `#!/usr/bin/env node`. */
+export function programNodeFlags(path: string): string[] {
+  const line = readFileSync(path, 'utf8').split('\n')[0]!;
+  const match = /^#!\/usr\/bin\/env (?:-S )?node( .+)?$/.exec(line);
+  if (match === null) throw new Error(`${path}: the first line does not run node: ${line}`);
+  return match[1]?.trim().split(' ') ?? [];
+}
+
+/** A process's resident memory, MB (Linux). */
+export function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+/** The p quantile (0..1) of the samples, by nearest rank; NaN for none. */
+export function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+export const median = (samples: readonly number[]): number => percentile(samples, 0.5);

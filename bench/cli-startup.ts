@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { median, programNodeFlags, spawnDaemon } from './processes.ts';
+import { programNodeFlags } from '../scripts/program-node-flags.ts';
+import { median, spawnDaemon } from './processes.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PROGRAMS = { build: join(ROOT, 'dist/bin/nemesis.js'), sources: join(ROOT, 'src/bin/nemesis.ts') } as const;

@@ -1,4 +1,4 @@
-/** For the benches: the programs as child processes (the daemon on a free loopback port), and the statistics of their figures. */
+/** For the benches: the daemon as a child process on a free loopback port, its memory, and the statistics of their figures. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -39,14 +39,6 @@ export async function spawnDaemon(args: readonly string[], env: NodeJS.ProcessEn
       await exited;
     },
   };
-}
-
-/** The node flags on a program's first line (`#!/usr/bin/env -S node <flags>`), so a bench runs it as it ships; none for `#!/usr/bin/env node`. */
-export function programNodeFlags(path: string): string[] {
-  const line = readFileSync(path, 'utf8').split('\n')[0]!;
-  const match = /^#!\/usr\/bin\/env (?:-S )?node( .+)?$/.exec(line);
-  if (match === null) throw new Error(`${path}: the first line does not run node: ${line}`);
-  return match[1]?.trim().split(' ') ?? [];
 }
 
 /** A process's resident memory, MB (Linux). */

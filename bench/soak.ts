@@ -39,7 +39,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { createRandom } from '../src/hypervisor/random.ts';
-import { percentile, programNodeFlags, rssMb, spawnDaemon } from './processes.ts';
+import { programNodeFlags } from '../scripts/program-node-flags.ts';
+import { percentile, rssMb, spawnDaemon } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -71,6 +72,8 @@ function cpuSeconds(pid: number): number {
 }
 
 const DAEMON = new URL('../dist/bin/nemesisd.js', import.meta.url).pathname;
+/** The daemon runs as it ships: with the node flags of its program's first line. */
+const DAEMON_FLAGS = programNodeFlags(DAEMON);
 
 /**
  * This process, and the threads it starts later, on CPU 0 only, and its
@@ -259,7 +262,7 @@ async function sampleUntil(deadline_ms: number, every_ms: number, sample: () => 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nemesis-soak-'));
   // No rate limit: the load comes from one address, faster than the default allows a client.
-  const daemon = await spawnDaemon([...programNodeFlags(DAEMON), DAEMON], { NEMESIS_DB: join(dir, 'nemesis.db'), NEMESIS_PCPUS: '4', NEMESIS_RATE_LIMIT: '0' });
+  const daemon = await spawnDaemon([...DAEMON_FLAGS, DAEMON], { NEMESIS_DB: join(dir, 'nemesis.db'), NEMESIS_PCPUS: '4', NEMESIS_RATE_LIMIT: '0' });
   const api = `${daemon.url}/api/v1`;
   const probe = await healthzProbe(daemon.url);
   // After the daemon started, so that it keeps every CPU and its normal policy.
@@ -279,7 +282,7 @@ async function main(): Promise<void> {
     const rssStart = rssMb(daemon.pid);
     const memoryStart = await memoryMb(daemon.url);
     const cpuStart = cpuSeconds(daemon.pid);
-    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min, daemon flags ${programNodeFlags(DAEMON).join(' ') || 'none'}, ${placement}; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
+    console.log(`soak: ${domains.length} domains, ${WORKERS} workers, ${(DURATION_MS / 60_000).toFixed(2)} min, daemon flags ${DAEMON_FLAGS.join(' ') || 'none'}, ${placement}; RSS after set-up ${rssAfterSetUp.toFixed(1)} MB, after ${(WARM_UP_MS / 60_000).toFixed(2)} min of warm-up under the same load ${rssStart.toFixed(1)} MB${setupErrors > 0 ? `; ${setupErrors} errors in set-up` : ''}`);
 
     const deadline = performance.now() + DURATION_MS;
     const probed = probe.run(DURATION_MS);

@@ -6,13 +6,8 @@ import type { TestContext } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { createDaemon, type Daemon, type DaemonOptions } from '../src/daemon.ts';
 
-/** The node flags on a program's first line (`#!/usr/bin/env -S node <flags>`), so a test runs it as it ships; none for `#!/usr/bin/env node`. */
-export function programNodeFlags(path: string): string[] {
-  const line = readFileSync(path, 'utf8').split('\n')[0]!;
-  const match = /^#!\/usr\/bin\/env (?:-S )?node( .+)?$/.exec(line);
-  if (match === null) throw new Error(`${path}: the first line does not run node: ${line}`);
-  return match[1]?.trim().split(' ') ?? [];
-}
+/** The version in package.json, which both programs print for --version. */
+export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface TempDir {
   readonly path: string;

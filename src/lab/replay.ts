@@ -5,6 +5,8 @@
  */
 import { Host, REPLAY_LOG_FORMAT, type ReplayLog } from '../hypervisor/index.ts';
 
+export type { ReplayLog };
+
 export interface ReplayReport {
   /** Changes applied. */
   readonly entries: number;

@@ -6,12 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_VERSION } from '../helpers.ts';
 import { cells, startCliDaemon, type CliDaemon } from './helpers.ts';
-
-const { version: VERSION } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 describe('nemesis commands', () => {
   let d: CliDaemon;
@@ -161,12 +159,12 @@ describe('nemesis commands', () => {
   });
 
   it('--version prints the version of its package, and nothing else', async () => {
-    for (const flag of ['--version', '-V']) assert.deepEqual(await d.run(flag), { code: 0, stdout: `nemesis ${VERSION}\n`, stderr: '' });
+    for (const flag of ['--version', '-V']) assert.deepEqual(await d.run(flag), { code: 0, stdout: `nemesis ${PACKAGE_VERSION}\n`, stderr: '' });
   });
 
   it('run as an installed program: the build, through its first line', { skip: process.platform === 'win32' }, () => {
     const program = fileURLToPath(new URL('../../dist/bin/nemesis.js', import.meta.url));
     const run = spawnSync(program, ['--version'], { encoding: 'utf8' });
-    assert.deepEqual([run.status, run.stdout, run.stderr], [0, `nemesis ${VERSION}\n`, '']);
+    assert.deepEqual([run.status, run.stdout, run.stderr], [0, `nemesis ${PACKAGE_VERSION}\n`, '']);
   });
 });

@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { DaemonOptions } from '../../src/daemon.ts';
-import { programNodeFlags, startDaemon, type TestDaemon, type TempDir } from '../helpers.ts';
+import { programNodeFlags } from '../../scripts/program-node-flags.ts';
+import { startDaemon, type TestDaemon, type TempDir } from '../helpers.ts';
 
 export const NEMESIS = fileURLToPath(new URL('../../src/bin/nemesis.ts', import.meta.url));
 const NEMESIS_FLAGS = programNodeFlags(NEMESIS);

@@ -6,7 +6,8 @@ import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { nodeVersionProblem } from '../../src/node-version.ts';
 import { createStore } from '../../src/store/index.ts';
-import { programNodeFlags, tempDir } from '../helpers.ts';
+import { programNodeFlags } from '../../scripts/program-node-flags.ts';
+import { PACKAGE_VERSION, tempDir } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** What `npm start` runs: the build (`npm test` builds first). */
@@ -140,14 +141,13 @@ describe('the daemon process', () => {
   });
 
   it('print its version and its usage, exit 0, and start nothing', () => {
-    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     // No database is opened: the file named does not come into being.
     const dir = tempDir();
     try {
       const run = (...args: string[]) => spawnSync(process.execPath, [...MAIN, ...args], { cwd: ROOT, env: { ...process.env, NEMESIS_DB: join(dir.path, 'nemesis.db') }, encoding: 'utf8' });
       for (const flag of ['--version', '-V']) {
         const shown = run(flag);
-        assert.deepEqual([shown.status, shown.stdout, shown.stderr], [0, `nemesisd ${version}\n`, ''], flag);
+        assert.deepEqual([shown.status, shown.stdout, shown.stderr], [0, `nemesisd ${PACKAGE_VERSION}\n`, ''], flag);
       }
       const help = run('--help');
       assert.equal(help.status, 0);

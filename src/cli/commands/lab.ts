@@ -6,7 +6,7 @@ import { call, type Schemas } from '../client.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
-import type { replay } from '../../lab/replay.ts';
+import type { ReplayLog } from '../../lab/replay.ts';
 
 type Change = Schemas['WhatIfChange'];
 
@@ -62,16 +62,16 @@ async function whatIf(ctx: Context, options: WhatIfOptions): Promise<void> {
 
 async function replayLog(ctx: Context, path: string): Promise<void> {
   // The simulator loads for this command only (as for `run`).
-  const { replay: replayHeadless, ReplayError } = await import('../../lab/replay.ts');
+  const { replay, ReplayError } = await import('../../lab/replay.ts');
   let log;
   try {
-    log = JSON.parse(path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8')) as Parameters<typeof replay>[0];
+    log = JSON.parse(path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8')) as ReplayLog;
   } catch (error) {
     throw new CliError(`cannot read the replay log ${path}: ${(error as Error).message}`);
   }
   let report;
   try {
-    report = replayHeadless(log);
+    report = replay(log);
   } catch (error) {
     if (error instanceof ReplayError || error instanceof TypeError) throw new CliError(`${path}: ${error.message}`);
     throw error;

@@ -68,11 +68,10 @@ class Lab {
     this.host = host;
     this.control = control;
     this.done = done;
+    const seen = new Set<string>();
     spec.domains.forEach((domain, i) => {
-      if (this.domids.has(domain.name)) throw new ScenarioError(`domains[${i}]: the name ${domain.name} is used twice`);
-      // The control layer numbers domains from 1 in the order they are created.
-      this.domids.set(domain.name, i + 1);
-      this.names.set(i + 1, domain.name);
+      if (seen.has(domain.name)) throw new ScenarioError(`domains[${i}]: the name ${domain.name} is used twice`);
+      seen.add(domain.name);
     });
   }
 
@@ -87,6 +86,13 @@ class Lab {
       store.close();
       throw error;
     }
+  }
+
+  /** Create the scenario's domain as POST /domains does (started unless it says not to). */
+  create(domain: ScenarioSpec['domains'][number], where: string): void {
+    const { id } = this.do(where, (control) => control.domains.create({ ...domain, start: domain.start ?? true }));
+    this.domids.set(domain.name, id);
+    this.names.set(id, domain.name);
   }
 
   /** The domain's reference for the control layer (its domid: a scenario's names are its own). */
@@ -123,9 +129,7 @@ function run(lab: Lab, spec: ScenarioSpec, options: RunOptions): ScenarioResult 
     const set = spec.scheduler;
     lab.do('scheduler', (control) => control.host.setScheduler(set));
   }
-  spec.domains.forEach((domain, i) => {
-    lab.do(`domains[${i}] (${domain.name})`, (control) => control.domains.create({ ...domain, start: domain.start ?? true }));
-  });
+  spec.domains.forEach((domain, i) => lab.create(domain, `domains[${i}] (${domain.name})`));
   (spec.groups ?? []).forEach((group, i) => {
     const where = `groups[${i}] (${group.master})`;
     const members = (group.members ?? []).map((m) => ({ ...m, domain: lab.ref(m.domain, where) }));

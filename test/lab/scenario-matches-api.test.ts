@@ -11,8 +11,10 @@ import { build, type TestDaemon } from '../helpers.ts';
 
 const NS_PER_MS = 1e6;
 
+type Request = readonly [Parameters<TestDaemon['request']>[0], string, object?];
+
 /** The API's side: each step's requests at `at_ms`, then the shares per phase as a scenario reports them (percent of one pCPU). */
-async function throughApi(d: TestDaemon, steps: readonly { at_ms: number; requests: readonly [string, string, object?][] }[], end_ms: number) {
+async function throughApi(d: TestDaemon, steps: readonly { at_ms: number; requests: readonly Request[] }[], end_ms: number) {
   const phases: Map<string, number>[] = [];
   let now_ms = 0;
   let before = await cpuTimes(d);

@@ -7,7 +7,7 @@
  */
 import { apiError, ERROR_CATALOGUE, type ErrorCode } from '../control/errors.ts';
 import type { LabControl, LabSource, WhatIfChangeRequest, WhatIfRunner } from '../control/index.ts';
-import { REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
+import { NS_PER_MS, REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
 import { MAX_WHAT_IF_VCPU_MS } from '../schemas/lab.ts';
 
 /** `runner` runs the copies; without one, a what-if answers NOT_SUPPORTED. */
@@ -86,7 +86,7 @@ function advancedMs(changes: readonly WhatIfChangeRequest[]): number {
     if (change.method !== 'POST' || change.path !== '/host/clock/advance') continue;
     const body = change.body as { ms?: unknown; ns?: unknown } | null | undefined;
     if (typeof body?.ms === 'number') ms += body.ms;
-    else if (typeof body?.ns === 'number') ms += body.ns / 1e6;
+    else if (typeof body?.ns === 'number') ms += body.ns / NS_PER_MS;
   }
   return ms;
 }

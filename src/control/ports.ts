@@ -87,10 +87,11 @@ export interface LabControl {
   whatIf(spec: WhatIfSpec, client: string): Promise<WhatIfView>;
 }
 
-/** What the lab reads of the live control layer: enough to export its run or to copy it at one instant. */
+/** What the lab reads of the live control layer: enough to export its run or to copy it at one instant; it changes nothing. */
 export interface LabSource {
-  readonly host: SimulatedHost;
-  readonly clock: SimulationClock;
+  readonly host: Pick<SimulatedHost, 'snapshot' | 'replayLog' | 'replay_log_complete'>;
+  /** To bring the host up to now before reading it. */
+  readonly clock: Pick<SimulationClock, 'sync'>;
   readonly domains: () => Iterable<DomainRecord>;
   /** The configuration database, serialized. */
   readonly database: () => Uint8Array;

@@ -42,7 +42,7 @@ export default {
     },
     {
       name: 'tools-are-clients',
-      comment: 'The CLI and the dashboard talk to the daemon over its API only: they import no server code (the CLI may run the lab, headless, without a daemon).',
+      comment: 'The CLI and the dashboard talk to the daemon over its API only: they import no server code (the CLI may run the lab, headless, without a daemon: `nemesis run` and `replay`, loaded only for those).',
       severity: 'error',
       from: { path: '^(src/(cli|web)/|web/|src/bin/nemesis\\.ts$)' },
       // src/lab is headless simulation (nemesis replay, run): the tool may use it without a daemon.
@@ -50,10 +50,17 @@ export default {
     },
     {
       name: 'lab-is-headless',
-      comment: 'src/lab (replay, scenarios, trace formats) runs the simulated host headless: it imports src/hypervisor, src/fairness, the shapes of src/schemas and itself; never the daemon, the control layer or the store.',
+      comment: 'src/lab (scenarios, what-if, replay, trace formats) runs a control layer of its own over an in-memory store: it may import src/control, src/store, src/runtime, src/hypervisor, src/fairness, src/schemas and itself; never the daemon, HTTP or the CLI.',
       severity: 'error',
-      from: { path: '^src/lab/' },
-      to: { path: '^src/', pathNot: '^src/(lab|hypervisor|fairness|schemas)/' },
+      from: { path: '^src/lab/', pathNot: '^src/lab/what-if-copy[.]ts$' },
+      to: { path: '^src/', pathNot: '^src/(lab|control|store|runtime|hypervisor|fairness|schemas)/' },
+    },
+    {
+      name: 'what-if-applies-requests-through-the-routes',
+      comment: "A what-if's changes are requests of the API: its copy applies them through the daemon's own routes, schemas and error handling (src/app.ts's controlRoutes, src/http), so each passes or fails as it would for real. The one file of the lab that may; never the daemon or the CLI.",
+      severity: 'error',
+      from: { path: '^src/lab/what-if-copy[.]ts$' },
+      to: { path: '^src/', pathNot: '^src/(lab|control|store|runtime|hypervisor|fairness|schemas|http)/|^src/app[.]ts$' },
     },
     {
       name: 'nothing-server-side-imports-the-cli',

@@ -153,7 +153,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   );
 };
 
-/** The resources a request can change or read, which a what-if copy also serves (src/what-if). */
+/** The resources a request can change or read, which a what-if copy also serves (src/lab/what-if-copy.ts). */
 export const controlRoutes: FastifyPluginAsync = async (api) => {
   await api.register(hostRoutes);
   await api.register(domainRoutes);

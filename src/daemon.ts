@@ -12,7 +12,8 @@ import { DEFAULT_SEED, Host } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
 import { createTickLoop, type TickLoop } from './runtime/tick-loop.ts';
 import { createStore, type Store } from './store/index.ts';
-import { createWhatIfWorker } from './what-if/runner.ts';
+import { createLabControl } from './lab/lab-control.ts';
+import { createWhatIfWorker } from './lab/what-if-worker.ts';
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -69,7 +70,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       host,
       clock: loop,
       store,
-      whatIf,
+      lab: (source) => createLabControl(source, whatIf),
       pcpus: options.pcpus,
       version: VERSION,
       seed,

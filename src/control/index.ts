@@ -12,8 +12,8 @@ import type { ControlContext } from './context.ts';
 import { createDomainManager, type DomainManager } from './domain-manager.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createHostControl, type HostControl } from './host-control.ts';
-import { createLabControl, type LabControl } from './lab.ts';
-import type { SimulatedHost, SimulationClock, WhatIfRunner } from './ports.ts';
+import { apiError } from './errors.ts';
+import type { LabControl, LabSource, SimulatedHost, SimulationClock } from './ports.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
 import { createTraceControl, type TraceControl } from './trace.ts';
@@ -29,8 +29,8 @@ export interface ControlOptions {
   readonly timers?: Timers;
   /** The seed the host was made with (reported in GET /host; default the host's). */
   readonly seed?: number;
-  /** Runs what-if copies (src/what-if); without it, a what-if answers NOT_SUPPORTED. */
-  readonly whatIf?: WhatIfRunner;
+  /** The lab's part of the API (src/lab), made over what it reads of this control layer; without it, the lab's requests answer NOT_SUPPORTED. */
+  readonly lab?: (source: LabSource) => LabControl;
   /**
    * A host already holding the store's configuration (a what-if copy): attach to
    * it as it is, with the runtime figures given, instead of restoring it from the store.
@@ -55,6 +55,11 @@ export interface Control {
 
 export type HealthView = Static<typeof Health>;
 
+const noLab = (): never => {
+  throw apiError('NOT_SUPPORTED', 'this daemon runs no lab');
+};
+const NO_LAB: LabControl = { replayLog: noLab, whatIf: noLab };
+
 export function createControl(options: ControlOptions): Control {
   const ctx: ControlContext = {
     host: options.host,
@@ -75,7 +80,17 @@ export function createControl(options: ControlOptions): Control {
     host,
     events: ctx.events,
     usage: createUsageControl(ctx, options.timers ?? realTimers),
-    lab: createLabControl(ctx, { store, runner: options.whatIf, seed, version: options.version, traces }),
+    lab: options.lab?.({
+      host: ctx.host,
+      clock: ctx.clock,
+      domains: () => ctx.state.domains.values(),
+      database: () => store.db.serialize(),
+      endedGroupCpuNs: ctx.endedGroupCpuNs,
+      pcpus: ctx.pcpus,
+      seed,
+      version: options.version,
+      keepTrace: (trace, names) => traces.keep(trace, names),
+    }) ?? NO_LAB,
     traces,
     state: ctx.state,
     restore,
@@ -96,9 +111,8 @@ export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { TraceControl, TraceStatusView } from './trace.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
-export type { SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner } from './ports.ts';
+export type { LabControl, LabSource, ReplayLogView, SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner, WhatIfSpec, WhatIfView } from './ports.ts';
 export { checkTraceSize } from './trace.ts';
-export { checkWhatIfSize, type LabControl, type WhatIfSpec, type WhatIfView } from './lab.ts';
 /** The replay log's bound (the lab refuses past it), for the API's documentation. */
 export { REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
 /** The power states a domain's configuration can be in (for reports such as metrics). */

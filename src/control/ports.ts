@@ -7,7 +7,8 @@ import type { Static } from '@sinclair/typebox';
 import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog, SchedTrace, TraceRecorder } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
-import type { WhatIf } from '../schemas/lab.ts';
+import type { ReplayLog as ReplayLogSchema, WhatIf, WhatIfRequest } from '../schemas/lab.ts';
+import type { DomainRecord } from '../store/index.ts';
 
 export interface SimulatedHost {
   readonly now_ns: number;
@@ -65,7 +66,7 @@ export interface WhatIfChangeRequest {
   readonly body?: unknown;
 }
 
-/** Runs what-if jobs off the main thread (src/what-if); the answer is the report, or the failed change's error. */
+/** Runs what-if jobs off the main thread (src/lab); the answer is the report, or the failed change's error. */
 export interface WhatIfRunner {
   run(job: WhatIfJob): Promise<WhatIfOutcome>;
 }
@@ -74,3 +75,30 @@ export type WhatIfOutcome =
   | { readonly ok: true; readonly report: Static<typeof WhatIf>; readonly trace?: CopyTrace }
   /** A change failed (its index), or the copy as changed is too large to run (null). */
   | { readonly ok: false; readonly change_index: number | null; readonly error: { readonly statusCode: number; readonly code: string; readonly message: string; readonly field?: string; readonly expected?: readonly string[]; readonly actual?: string } };
+
+export type WhatIfView = Static<typeof WhatIf>;
+export type ReplayLogView = Static<typeof ReplayLogSchema>;
+export type WhatIfSpec = Static<typeof WhatIfRequest>;
+
+/** The lab's part of the API (src/lab): the run so far as a replay log, and what-if previews. */
+export interface LabControl {
+  replayLog(): ReplayLogView;
+  /** `client` identifies who asks (its address): one what-if at a time each. */
+  whatIf(spec: WhatIfSpec, client: string): Promise<WhatIfView>;
+}
+
+/** What the lab reads of the live control layer: enough to export its run or to copy it at one instant; it changes nothing. */
+export interface LabSource {
+  readonly host: Pick<SimulatedHost, 'snapshot' | 'replayLog' | 'replay_log_complete'>;
+  /** To bring the host up to now before reading it. */
+  readonly clock: Pick<SimulationClock, 'sync'>;
+  readonly domains: () => Iterable<DomainRecord>;
+  /** The configuration database, serialized. */
+  readonly database: () => Uint8Array;
+  readonly endedGroupCpuNs: ReadonlyMap<number, number>;
+  readonly pcpus: number;
+  readonly seed: number;
+  readonly version: string;
+  /** Keep a trace recorded on a copy with the finished ones: its id. */
+  readonly keepTrace: (trace: SchedTrace, names: ReadonlyMap<number, string>) => number;
+}

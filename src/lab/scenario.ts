@@ -1,25 +1,17 @@
 /**
  * The headless scenario runner: a scenario (src/schemas/scenario.ts) played
- * on a Host of its own in virtual time, no daemon, with each domain's and
+ * on a host of its own in virtual time, no daemon, with each domain's and
  * each scheduling domain's share of the CPU per phase of the timeline (a
- * phase runs from one change time to the next). Everything goes through the
- * Host's domctls, as the daemon's control layer does.
+ * phase runs from one change time to the next). Every change is the API's
+ * request it stands for, made through the lab's own control layer
+ * (headless-control.ts), so a scenario follows exactly the daemon's rules.
  */
-import {
-  CAP_UNCHANGED,
-  Host,
-  NS_PER_MS,
-  NS_PER_S,
-  SCHED_PROFILES,
-  WEIGHT_UNCHANGED,
-  type Affinity,
-  type DomctlOp,
-  type DomctlResult,
-  type GlobalSchedParams,
-  type SchedTrace,
-  type TraceRecorder,
-} from '../hypervisor/index.ts';
+import { isApiError } from '../control/errors.ts';
+import type { Control } from '../control/index.ts';
+import { DEFAULT_SEED, Host, NS_PER_MS, NS_PER_S, type DomctlOp, type DomctlResult, type SchedTrace, type TraceRecorder } from '../hypervisor/index.ts';
 import { DEFAULT_SCENARIO_SECONDS, type ScenarioChangeSpec, type ScenarioSpec } from '../schemas/scenario.ts';
+import { createStore } from '../store/index.ts';
+import { createHeadlessControl } from './headless-control.ts';
 
 export class ScenarioError extends Error {}
 
@@ -64,79 +56,86 @@ export interface RunOptions {
   readonly traceMaxEvents?: number | undefined;
 }
 
-/** The scenario's domains by name, and the host they run on. */
+/** The scenario's domains by name, its host, and the control layer that changes it. */
 class Lab {
   readonly host: Host;
+  readonly control: Control;
   readonly domids = new Map<string, number>();
   readonly names = new Map<number, string>();
-  /** Domains that exist in the hypervisor (started and not destroyed). */
-  readonly live = new Set<number>();
-  readonly spec: ScenarioSpec;
-  sched: GlobalSchedParams = SCHED_PROFILES['xen-4.x'];
+  readonly done: () => void;
 
-  constructor(spec: ScenarioSpec) {
-    this.spec = spec;
-    this.host = new Host({ pcpus: spec.host.pcpus, seed: spec.host.seed ?? 1 });
+  constructor(spec: ScenarioSpec, host: Host, control: Control, done: () => void) {
+    this.host = host;
+    this.control = control;
+    this.done = done;
+    const seen = new Set<string>();
     spec.domains.forEach((domain, i) => {
-      if (this.domids.has(domain.name)) throw new ScenarioError(`domains[${i}]: the name ${domain.name} is used twice`);
-      this.domids.set(domain.name, i + 1);
-      this.names.set(i + 1, domain.name);
+      if (seen.has(domain.name)) throw new ScenarioError(`domains[${i}]: the name ${domain.name} is used twice`);
+      seen.add(domain.name);
     });
   }
 
-  domid(name: string, where: string): number {
+  static open(spec: ScenarioSpec): Lab {
+    const seed = spec.host.seed ?? DEFAULT_SEED;
+    const host = new Host({ pcpus: spec.host.pcpus, seed });
+    const store = createStore(':memory:');
+    try {
+      const control = createHeadlessControl(host, store, { pcpus: spec.host.pcpus, seed, version: 'scenario' });
+      return new Lab(spec, host, control, () => store.close());
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
+  /** Create the scenario's domain as POST /domains does (started unless it says not to). */
+  create(domain: ScenarioSpec['domains'][number], where: string): void {
+    const { id } = this.do(where, (control) => control.domains.create({ ...domain, start: domain.start ?? true }));
+    this.domids.set(domain.name, id);
+    this.names.set(id, domain.name);
+  }
+
+  /** The domain's reference for the control layer (its domid: a scenario's names are its own). */
+  ref(name: string, where: string): string {
     const domid = this.domids.get(name);
     if (domid === undefined) throw new ScenarioError(`${where}: no domain is named ${name}`);
-    return domid;
+    return String(domid);
   }
 
-  /** Run a domctl that must succeed: a refusal names where in the scenario it came from. */
-  do<O extends DomctlOp>(op: O, where: string): Extract<DomctlResult<O>, { ok: true }>['value'] {
-    const result = this.host.domctl(op);
-    if (!result.ok) throw new ScenarioError(`${where}: ${result.error.message}`);
-    return (result as Extract<DomctlResult<O>, { ok: true }>).value;
-  }
-
-  start(name: string, where: string): void {
-    const domid = this.domid(name, where);
-    if (this.live.has(domid)) throw new ScenarioError(`${where}: ${name} is already running`);
-    const domain = this.spec.domains[domid - 1]!;
-    const vcpus = domain.vcpus ?? 1;
-    const max_vcpus = domain.max_vcpus ?? vcpus;
-    const affinity: Affinity[] | undefined = domain.affinity === undefined ? undefined : Array.from({ length: max_vcpus }, () => domain.affinity!);
-    this.do(
-      {
-        op: 'createdomain',
-        domid,
-        max_vcpus,
-        vcpus,
-        ...(domain.weight === undefined ? {} : { weight: domain.weight }),
-        ...(domain.cap === undefined ? {} : { cap: domain.cap }),
-        workload: domain.workload ?? { type: 'cpu' },
-        ...(affinity === undefined ? {} : { affinity }),
-      },
-      where,
-    );
-    this.live.add(domid);
-  }
-
-  /** Add a member, making the group first if the master has none (as POST /scheduling-domains/{master}/members does). */
-  addMember(master: number, member: number, share: number | undefined, where: string): void {
-    const exists = this.do({ op: 'schedgroup', cmd: 'list' }, where).some((group) => group.master === master);
-    if (!exists) this.do({ op: 'schedgroup', cmd: 'create', master }, where);
-    this.do({ op: 'schedgroup', cmd: 'add_member', master, member, ...(share === undefined ? {} : { share }) }, where);
+  /** Make a request of the control layer: a refusal names where in the scenario it came from. */
+  do<T>(where: string, request: (control: Control) => T): T {
+    try {
+      return request(this.control);
+    } catch (error) {
+      if (isApiError(error)) throw new ScenarioError(`${where}: ${error.message}`);
+      throw error;
+    }
   }
 }
 
 export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): ScenarioResult {
+  const lab = Lab.open(spec);
+  try {
+    return run(lab, spec, options);
+  } finally {
+    lab.done();
+  }
+}
+
+function run(lab: Lab, spec: ScenarioSpec, options: RunOptions): ScenarioResult {
   const seconds = options.seconds ?? spec.seconds ?? DEFAULT_SCENARIO_SECONDS;
   const end_ns = Math.round(seconds * NS_PER_S);
-  const lab = new Lab(spec);
-  if (spec.scheduler !== undefined) setScheduler(lab, spec.scheduler, 'scheduler');
-  spec.domains.forEach((domain, i) => {
-    if (domain.start !== false) lab.start(domain.name, `domains[${i}] (${domain.name})`);
+  if (spec.scheduler !== undefined) {
+    const set = spec.scheduler;
+    lab.do('scheduler', (control) => control.host.setScheduler(set));
+  }
+  spec.domains.forEach((domain, i) => lab.create(domain, `domains[${i}] (${domain.name})`));
+  (spec.groups ?? []).forEach((group, i) => {
+    const where = `groups[${i}] (${group.master})`;
+    const members = (group.members ?? []).map((m) => ({ ...m, domain: lab.ref(m.domain, where) }));
+    const master = lab.ref(group.master, where);
+    lab.do(where, (control) => control.schedulingDomains.create({ ...group, master, members }));
   });
-  (spec.groups ?? []).forEach((group, i) => makeGroup(lab, group, `groups[${i}] (${group.master})`));
 
   const timeline = (spec.timeline ?? []).map((change, index) => ({ change, index, at_ns: Math.round(change.at_ms * NS_PER_MS) }));
   timeline.sort((a, b) => a.at_ns - b.at_ns || a.index - b.index);
@@ -164,10 +163,10 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Scena
   };
 }
 
-/** Run the phase and read each domain's CPU time before and after it; groups as they are during it. */
+/** Run the phase and read each domain's CPU time before and after it; groups as they are in force during it. */
 function measurePhase(lab: Lab, from_ns: number, to_ns: number, changes: string[]): Phase {
   const before = cpuTimes(lab);
-  const groups = lab.do({ op: 'schedgroup', cmd: 'list' }, 'report');
+  const groups = hypervisor(lab, { op: 'schedgroup', cmd: 'list' });
   lab.host.advanceTo(to_ns);
   const after = cpuTimes(lab);
   const pct = (domid: number): number | null => {
@@ -187,78 +186,63 @@ function measurePhase(lab: Lab, from_ns: number, to_ns: number, changes: string[
   };
 }
 
+/** A reading of the simulation's runtime state (CPU time, groups in force): it changes nothing. */
+function hypervisor<O extends DomctlOp & ({ op: 'getdomaininfolist' } | { op: 'schedgroup'; cmd: 'list' })>(lab: Lab, op: O): Extract<DomctlResult<O>, { ok: true }>['value'] {
+  const result = lab.host.domctl(op);
+  if (!result.ok) throw new Error(`the lab's host refused a reading: ${result.error.message}`);
+  return (result as Extract<DomctlResult<O>, { ok: true }>).value;
+}
+
+/** CPU time of each domain the hypervisor runs (started and not destroyed). */
 function cpuTimes(lab: Lab): Map<number, number> {
-  const list = lab.do({ op: 'getdomaininfolist' }, 'report');
-  return new Map(list.filter((d) => lab.live.has(d.domid)).map((d) => [d.domid, d.cpu_time_ns]));
+  return new Map(hypervisor(lab, { op: 'getdomaininfolist' }).map((d) => [d.domid, d.cpu_time_ns]));
 }
 
-function makeGroup(lab: Lab, group: NonNullable<ScenarioSpec['groups']>[number], where: string): void {
-  const master = lab.domid(group.master, where);
-  lab.do({ op: 'schedgroup', cmd: 'create', master }, where);
-  for (const member of group.members ?? []) lab.addMember(master, lab.domid(member.domain, where), member.share, where);
-  if (group.master_share !== undefined) lab.do({ op: 'schedgroup', cmd: 'set_share', master, domid: master, share: group.master_share }, where);
-}
-
-function setScheduler(lab: Lab, set: NonNullable<ScenarioSpec['scheduler']>, where: string): void {
-  const { profile, ...params } = set;
-  const next: GlobalSchedParams = { ...lab.sched, ...(profile === undefined ? {} : SCHED_PROFILES[profile]), ...params };
-  lab.do({ op: 'sched_global', cmd: 'putinfo', params: next }, where);
-  lab.sched = next;
-}
-
+/** Each change is the request it stands for (see src/schemas/scenario.ts). */
 function applyChange(lab: Lab, change: ScenarioChangeSpec, where: string): void {
   switch (change.op) {
-    case 'sched':
-      return putSched(lab, lab.domid(change.domain, where), change.set, where);
-    case 'update':
-      return update(lab, change.domain, change.set, where);
-    case 'power':
-      return power(lab, change.domain, change.action, where);
-    case 'add-member': {
-      const master = lab.domid(change.group, where);
-      return lab.addMember(master, lab.domid(change.member.domain, where), change.member.share, where);
+    case 'sched': {
+      const ref = lab.ref(change.domain, where);
+      lab.do(where, (control) => control.domains.setSched(ref, change.set));
+      return;
     }
-    case 'remove-member':
-      lab.do({ op: 'schedgroup', cmd: 'remove_member', master: lab.domid(change.group, where), member: lab.domid(change.domain, where) }, where);
+    case 'update': {
+      const ref = lab.ref(change.domain, where);
+      if (change.set.name !== undefined) throw new ScenarioError(`${where}: a scenario names its domains once; rename is not a change it can make`);
+      lab.do(where, (control) => control.domains.update(ref, change.set));
       return;
-    case 'share':
-      lab.do({ op: 'schedgroup', cmd: 'set_share', master: lab.domid(change.group, where), domid: lab.domid(change.domain, where), share: change.share }, where);
+    }
+    case 'power': {
+      const ref = lab.ref(change.domain, where);
+      lab.do(where, (control) => control.domains.power(ref, change.action));
       return;
-    case 'dissolve':
-      lab.do({ op: 'schedgroup', cmd: 'dissolve', master: lab.domid(change.group, where) }, where);
+    }
+    case 'add-member': {
+      const master = lab.ref(change.group, where);
+      const member = { ...change.member, domain: lab.ref(change.member.domain, where) };
+      lab.do(where, (control) => control.schedulingDomains.addMember(master, member));
       return;
+    }
+    case 'remove-member': {
+      const [master, member] = [lab.ref(change.group, where), lab.ref(change.domain, where)];
+      lab.do(where, (control) => control.schedulingDomains.removeMember(master, member));
+      return;
+    }
+    case 'share': {
+      const [master, domain] = [lab.ref(change.group, where), lab.ref(change.domain, where)];
+      if (master === domain) lab.do(where, (control) => control.schedulingDomains.update(master, { master_share: change.share }));
+      else lab.do(where, (control) => control.schedulingDomains.setMemberShare(master, domain, { share: change.share }));
+      return;
+    }
+    case 'dissolve': {
+      const master = lab.ref(change.group, where);
+      lab.do(where, (control) => control.schedulingDomains.remove(master));
+      return;
+    }
     case 'scheduler':
-      return setScheduler(lab, change.set, where);
+      lab.do(where, (control) => control.host.setScheduler(change.set));
+      return;
   }
-}
-
-function putSched(lab: Lab, domid: number, set: { weight?: number; cap?: number }, where: string): void {
-  lab.do({ op: 'scheduler_op', domid, cmd: 'putinfo', weight: set.weight ?? WEIGHT_UNCHANGED, cap: set.cap ?? CAP_UNCHANGED }, where);
-}
-
-function update(lab: Lab, name: string, set: Extract<ScenarioChangeSpec, { op: 'update' }>['set'], where: string): void {
-  const domid = lab.domid(name, where);
-  if (set.name !== undefined) throw new ScenarioError(`${where}: a scenario names its domains once; rename is not a change it can make`);
-  if (!lab.live.has(domid)) throw new ScenarioError(`${where}: ${name} is not running`);
-  const { max_vcpus } = lab.do({ op: 'getdomaininfo', domid }, where);
-  // Grow the maximum before bringing vCPUs online; shrink it after taking them off.
-  if (set.max_vcpus !== undefined && set.max_vcpus > max_vcpus) lab.do({ op: 'max_vcpus', domid, max_vcpus: set.max_vcpus }, where);
-  if (set.vcpus !== undefined) lab.do({ op: 'setonlinevcpus', domid, vcpus: set.vcpus }, where);
-  if (set.max_vcpus !== undefined && set.max_vcpus < max_vcpus) lab.do({ op: 'max_vcpus', domid, max_vcpus: set.max_vcpus }, where);
-  if (set.weight !== undefined || set.cap !== undefined) putSched(lab, domid, set, where);
-  if (set.workload !== undefined) lab.do({ op: 'setworkload', domid, workload: set.workload }, where);
-}
-
-function power(lab: Lab, name: string, action: 'start' | 'pause' | 'unpause' | 'destroy', where: string): void {
-  if (action === 'start') return lab.start(name, where);
-  const domid = lab.domid(name, where);
-  if (!lab.live.has(domid)) throw new ScenarioError(`${where}: ${name} is not running`);
-  if (action === 'destroy') {
-    lab.do({ op: 'destroydomain', domid }, where);
-    lab.live.delete(domid);
-    return;
-  }
-  lab.do({ op: action === 'pause' ? 'pausedomain' : 'unpausedomain', domid }, where);
 }
 
 function describeChange(change: ScenarioChangeSpec): string {

@@ -1,4 +1,4 @@
-/** /api/v1/host/replay-log and /api/v1/host/what-if: translation only, the control layer does the work. */
+/** /api/v1/host/replay-log and /api/v1/host/what-if: translation only; the lab (src/lab, the control layer's `lab`) does the work. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.ts';
 import { REPLAY_LOG_MAX_ENTRIES } from '../../control/index.ts';

@@ -1,46 +1,24 @@
 /**
- * The lab: the run so far as a replay log, and what-if previews. A what-if
- * copies the live host's state, its configuration and its runtime figures at
- * one instant and hands them to a runner (a worker thread, src/what-if), which
- * applies the changes as requests of this API to the copy and runs it ahead;
- * the live host is only read.
+ * The lab's part of the daemon's API: the run so far as a replay log, and
+ * what-if previews. A what-if copies the live host's state, its configuration
+ * and its runtime figures at one instant and hands them to a runner (a worker
+ * thread, what-if-worker.ts), which applies the changes as requests of this
+ * API to the copy and runs it ahead; the live host is only read.
  */
-import type { Static } from '@sinclair/typebox';
-import { REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
-import { MAX_WHAT_IF_VCPU_MS, type ReplayLog, type WhatIf, type WhatIfRequest } from '../schemas/lab.ts';
-import type { Store } from '../store/index.ts';
-import type { ControlContext } from './context.ts';
-import { apiError, ERROR_CATALOGUE, type ErrorCode } from './errors.ts';
-import type { WhatIfChangeRequest, WhatIfRunner } from './ports.ts';
-import type { TraceControl } from './trace.ts';
+import { apiError, ERROR_CATALOGUE, type ErrorCode } from '../control/errors.ts';
+import type { LabControl, LabSource, WhatIfChangeRequest, WhatIfRunner } from '../control/index.ts';
+import { NS_PER_MS, REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
+import { MAX_WHAT_IF_VCPU_MS } from '../schemas/lab.ts';
 
-export type WhatIfView = Static<typeof WhatIf>;
-export type ReplayLogView = Static<typeof ReplayLog>;
-export type WhatIfSpec = Static<typeof WhatIfRequest>;
-
-export interface LabControl {
-  replayLog(): ReplayLogView;
-  /** `client` identifies who asks (its address): one what-if at a time each. */
-  whatIf(spec: WhatIfSpec, client: string): Promise<WhatIfView>;
-}
-
-export interface LabOptions {
-  readonly store: Store;
-  readonly runner: WhatIfRunner | undefined;
-  readonly seed: number;
-  readonly version: string;
-  /** Where a copy's scheduler trace is kept. */
-  readonly traces: TraceControl;
-}
-
-export function createLabControl(ctx: ControlContext, options: LabOptions): LabControl {
-  const { host, clock, state } = ctx;
+/** `runner` runs the copies; without one, a what-if answers NOT_SUPPORTED. */
+export function createLabControl(source: LabSource, runner: WhatIfRunner | undefined): LabControl {
+  const { host, clock } = source;
   const running = new Set<string>();
 
   /** Before copying: the live domains' vCPUs, for the look-ahead and any advance among the changes. */
   const checkSize = (changes: readonly WhatIfChangeRequest[], ms: number): void => {
     let vcpus = 0;
-    for (const domain of state.domains.values()) if (domain.state !== 'halted') vcpus += domain.max_vcpus;
+    for (const domain of source.domains()) if (domain.state !== 'halted') vcpus += domain.max_vcpus;
     checkWhatIfSize(vcpus, ms + advancedMs(changes));
   };
 
@@ -55,7 +33,6 @@ export function createLabControl(ctx: ControlContext, options: LabOptions): LabC
     },
 
     async whatIf(spec, client) {
-      const runner = options.runner;
       if (runner === undefined) throw apiError('NOT_SUPPORTED', 'this daemon runs no what-if copies');
       if (running.has(client)) throw apiError('WHAT_IF_BUSY', `a what-if from ${client} is still running: one at a time per client`);
       checkSize(spec.changes, spec.ms);
@@ -64,16 +41,16 @@ export function createLabControl(ctx: ControlContext, options: LabOptions): LabC
       try {
         const outcome = await runner.run({
           snapshot: host.snapshot(),
-          database: options.store.db.serialize(),
-          endedGroupCpuNs: [...ctx.endedGroupCpuNs],
-          pcpus: ctx.pcpus,
-          seed: options.seed,
-          version: options.version,
+          database: source.database(),
+          endedGroupCpuNs: [...source.endedGroupCpuNs],
+          pcpus: source.pcpus,
+          seed: source.seed,
+          version: source.version,
           ms: spec.ms,
           changes: spec.changes,
           trace: spec.trace === true,
         });
-        if (outcome.ok) return outcome.trace === undefined ? outcome.report : { ...outcome.report, trace_id: options.traces.keep(outcome.trace.trace, outcome.trace.names) };
+        if (outcome.ok) return outcome.trace === undefined ? outcome.report : { ...outcome.report, trace_id: source.keepTrace(outcome.trace.trace, outcome.trace.names) };
         const { change_index, error } = outcome;
         const code: ErrorCode = error.code in ERROR_CATALOGUE ? (error.code as ErrorCode) : 'INTERNAL';
         if (change_index === null) throw apiError(code, error.message, error.field === undefined ? {} : { field: error.field });
@@ -109,7 +86,7 @@ function advancedMs(changes: readonly WhatIfChangeRequest[]): number {
     if (change.method !== 'POST' || change.path !== '/host/clock/advance') continue;
     const body = change.body as { ms?: unknown; ns?: unknown } | null | undefined;
     if (typeof body?.ms === 'number') ms += body.ms;
-    else if (typeof body?.ns === 'number') ms += body.ns / 1e6;
+    else if (typeof body?.ns === 'number') ms += body.ns / NS_PER_MS;
   }
   return ms;
 }

@@ -1,7 +1,7 @@
 /** The what-if worker thread: one warm copy app, running the jobs the daemon posts, one at a time. */
 import { parentPort } from 'node:worker_threads';
 import type { WhatIfJob } from '../control/index.ts';
-import { createCopyApp } from './copy.ts';
+import { createCopyApp } from './what-if-copy.ts';
 
 const port = parentPort!;
 const app = await createCopyApp();

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { WhatIfOutcome, WhatIfRunner } from '../control/index.ts';
 
 /** The worker's source beside this file: .ts when run from the sources, .js when built. */
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './what-if-thread.ts' : './what-if-thread.js', import.meta.url);
 
 export interface WhatIfWorker extends WhatIfRunner {
   close(): Promise<void>;

@@ -1,27 +1,58 @@
 /**
  * A what-if, run on copies: the live host's snapshot made to run again twice
  * (one to change, one as the baseline), its configuration database in memory,
- * and a control layer attached to the changed copy as it is. The changes are
- * requests of this very API, injected into an app that serves the same routes
- * with the same schemas and error handling as the daemon, so each passes or
- * fails exactly as it would for real. Then both copies run `ms` ahead.
+ * and the lab's control layer (headless-control.ts) attached to the changed
+ * copy as it is. The changes are requests of this very API, injected into an
+ * app that serves the same routes with the same schemas and error handling as
+ * the daemon, so each passes or fails exactly as it would for real. Then both
+ * copies run `ms` ahead.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlRoutes, serverOptions } from '../app.ts';
-import { checkTraceSize, checkWhatIfSize, createControl, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
 import { isApiError } from '../control/errors.ts';
+import { checkTraceSize, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
 import { installErrorHandlers, toErrorBody } from '../http/error-handler.ts';
 import { Host, NS_PER_MS } from '../hypervisor/index.ts';
-import { createTickLoop } from '../runtime/tick-loop.ts';
 import { NAMED_SCHEMAS } from '../schemas/index.ts';
 import { MAX_TRACE_EVENTS } from '../schemas/trace.ts';
 import { copyStore, type GroupRecord } from '../store/index.ts';
-
-/** The copy's clock never moves by itself: only its changes' advances and the look-ahead move it. */
-const FROZEN = { now_ms: () => 0 };
+import { createHeadlessControl } from './headless-control.ts';
+import { checkWhatIfSize } from './lab-control.ts';
 
 const PCT = 100;
 const round = (pct: number): number => Math.round(pct * 1000) / 1000;
+
+/** The parts of a control layer the copy's routes (controlRoutes) call. */
+type ServedControl = Pick<Control, 'host' | 'domains' | 'schedulingDomains' | 'usage'>;
+
+/** Every method of `T`, named once: the compiler checks that none is missing. */
+type MethodTable<T> = { readonly [K in keyof T]: true };
+
+const SERVED_METHODS: { readonly [P in keyof ServedControl]: MethodTable<ServedControl[P]> } = {
+  host: { info: true, listPcpus: true, setSpeed: true, advance: true, getScheduler: true, setScheduler: true },
+  domains: {
+    list: true, get: true, create: true, update: true, remove: true, power: true,
+    getSched: true, setSched: true, listVcpus: true, setOnlineVcpus: true, setAffinity: true,
+  },
+  schedulingDomains: { list: true, get: true, create: true, update: true, remove: true, addMember: true, removeMember: true, setMemberShare: true },
+  usage: { host: true, domain: true, schedulingDomain: true, subscribe: true, schedStats: true, tickLateness: true },
+};
+
+const unserved = (part: string): never => {
+  throw new Error(`a what-if copy serves the control routes only; ${part} is not among what they use`);
+};
+
+/** An object whose methods call the same methods of whatever `target()` is at the time of the call. */
+function forwarding<T extends object>(target: () => T, methods: MethodTable<T>): T {
+  const forwarder: Partial<Record<keyof T, unknown>> = {};
+  for (const name of Object.keys(methods) as (keyof T)[]) {
+    forwarder[name] = (...args: unknown[]) => {
+      const current = target();
+      return (current[name] as (...a: unknown[]) => unknown).apply(current, args);
+    };
+  }
+  return forwarder as T;
+}
 
 /**
  * An app over whichever control the current job has: made once (schema
@@ -34,15 +65,24 @@ export interface CopyApp {
 
 export async function createCopyApp(): Promise<CopyApp> {
   let current: Control | null = null;
-  const forward = <K extends keyof Control>(part: K): Control[K] =>
-    new Proxy({} as object, {
-      get: (_, key) => {
-        const target = current![part] as unknown as Record<string | symbol, unknown>;
-        const value = target[key];
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    }) as Control[K];
-  const control = { host: forward('host'), domains: forward('domains'), schedulingDomains: forward('schedulingDomains'), usage: forward('usage'), lab: forward('lab') } as unknown as Control;
+  const copyControl = (): Control => {
+    if (current === null) throw new Error('a what-if copy\'s route ran outside a job');
+    return current;
+  };
+  // Routes take their part of the control layer once, when registered: each part forwards to the current job's copy.
+  const control: Control = {
+    host: forwarding(() => copyControl().host, SERVED_METHODS.host),
+    domains: forwarding(() => copyControl().domains, SERVED_METHODS.domains),
+    schedulingDomains: forwarding(() => copyControl().schedulingDomains, SERVED_METHODS.schedulingDomains),
+    usage: forwarding(() => copyControl().usage, SERVED_METHODS.usage),
+    get events() { return unserved('events'); },
+    get lab() { return unserved('lab'); },
+    get traces() { return unserved('traces'); },
+    get state() { return unserved('state'); },
+    get restore() { return unserved('restore'); },
+    health: () => unserved('health'),
+    get store() { return unserved('store'); },
+  };
   const app = Fastify(serverOptions('silent'));
   app.decorate('control', control);
   for (const schema of NAMED_SCHEMAS) app.addSchema(schema);
@@ -80,8 +120,7 @@ function makeCopy(job: WhatIfJob): Copy {
   const host = Host.fromSnapshot(job.snapshot);
   const baseline = Host.fromSnapshot(job.snapshot);
   const store = copyStore(job.database);
-  const clock = createTickLoop({ host, speed: 0, clock: FROZEN });
-  const control = createControl({ host, clock, store, pcpus: job.pcpus, version: job.version, seed: job.seed, attach: { endedGroupCpuNs: job.endedGroupCpuNs } });
+  const control = createHeadlessControl(host, store, { pcpus: job.pcpus, seed: job.seed, version: job.version, attach: { endedGroupCpuNs: job.endedGroupCpuNs } });
   return { host, baseline, control, close: () => store.close() };
 }
 

@@ -52,36 +52,18 @@ export function sampleBetween(before, after) {
 }
 
 /**
- * A `usage` event's data as a sample. The stream's shape is read leniently
- * (lists or maps, `id` or `domain`), since it is this page's only contract with it.
- * @param {any} data
+ * A `usage` event's data as a sample.
+ * @param {{ now_ns: number, interval_ns: number, domains: { id: number, observed_pct: number }[],
+ *   scheduling_domains: { master: number, observed_pct: number }[], pcpus: { id: number, busy_pct: number }[] }} data
  * @returns {UsageSample}
  */
 export function sampleFromEvent(data) {
-  /** @param {any} list @param {string[]} keys @param {string[]} values */
-  const toMap = (list, keys, values) => {
-    const map = new Map();
-    if (Array.isArray(list)) {
-      for (const item of list) {
-        const key = keys.map((name) => item?.[name]).find((value) => typeof value === 'number');
-        const value = values.map((name) => item?.[name]).find((candidate) => typeof candidate === 'number');
-        if (key !== undefined && value !== undefined) map.set(key, value);
-      }
-    } else if (list !== null && typeof list === 'object') {
-      for (const [key, value] of Object.entries(list)) {
-        const share = typeof value === 'number' ? value : values.map((name) => value?.[name]).find((candidate) => typeof candidate === 'number');
-        if (share !== undefined) map.set(Number(key), share);
-      }
-    }
-    return map;
-  };
-  const pcpus = toMap(data?.pcpus, ['id', 'pcpu'], ['busy_pct', 'observed_pct']);
   return {
-    now_ns: data?.clock?.now_ns ?? data?.now_ns ?? data?.at_ns ?? 0,
-    window_ns: data?.window_ns ?? data?.interval_ns ?? 0,
-    domains: toMap(data?.domains, ['id', 'domain', 'domid'], ['observed_pct', 'pct']),
-    groups: toMap(data?.scheduling_domains ?? data?.groups, ['master', 'id'], ['observed_pct', 'pct']),
-    pcpus: [...pcpus.keys()].sort((a, b) => a - b).map((id) => pcpus.get(id) ?? 0),
+    now_ns: data.now_ns,
+    window_ns: data.interval_ns,
+    domains: new Map(data.domains.map((row) => [row.id, row.observed_pct])),
+    groups: new Map(data.scheduling_domains.map((row) => [row.master, row.observed_pct])),
+    pcpus: [...data.pcpus].sort((a, b) => a.id - b.id).map((row) => row.busy_pct),
   };
 }
 
@@ -118,7 +100,7 @@ export function createUsageSource({ poll, onSample, onError }) {
     start() {
       if (timer === undefined) void tick();
     },
-    /** @param {unknown} data a `usage` event's data */
+    /** @param {Parameters<typeof sampleFromEvent>[0]} data a `usage` event's data */
     fromEvent(data) {
       lastStreamed = performance.now();
       const sample = sampleFromEvent(data);

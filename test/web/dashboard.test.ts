@@ -2,13 +2,15 @@
  * The dashboard end to end in headless Chromium against a daemon listening on
  * a random loopback port: it talks to the daemon only through the API, and
  * what it does is checked through the API. One browser and one page for the
- * file; the steps build on each other (the seed's demo, from the page).
+ * file; the steps build on each other (the 2007 demo, from the page), and
+ * each state the page reaches passes the accessibility audit.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { TestDaemon } from '../helpers.ts';
-import { ARTIFACTS_DIR, launchBrowser, servedDaemon } from './browser.ts';
+import { assertAccessible } from './axe.ts';
+import { ARTIFACTS_DIR, closeAll, desktopPage, launchBrowser, servedDaemon } from './browser.ts';
 
 let daemon: TestDaemon & { dir: { remove(): void } };
 let browser: Browser;
@@ -21,18 +23,10 @@ before(async () => {
   // Something CPU-bound to share the host with, made through the API.
   assert.equal((await daemon.request('POST', '/api/v1/domains', { name: 'stubdom', start: true })).status, 201);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page = await desktopPage(browser, problems);
 });
 
-after(async () => {
-  await browser?.close();
-  await daemon?.close();
-  daemon?.dir.remove();
-});
+after(() => closeAll(browser, daemon));
 
 const row = (name: string) => page.locator('#domains tbody tr', { has: page.locator(`th:text-is("${name}")`) });
 
@@ -55,6 +49,7 @@ test('the page loads with no console errors and lists Domain-0', async () => {
   await row('Domain-0').waitFor();
   await row('stubdom').waitFor();
   assert.match(await page.locator('#host-summary').innerText(), /2 pCPUs, credit scheduler/);
+  await assertAccessible(page, 'after load');
   assert.deepEqual(problems, []);
 });
 
@@ -67,6 +62,7 @@ test('a domain created from the page exists in the daemon', async () => {
   assert.equal(guest.status, 200);
   assert.equal(guest.body.state, 'running');
   assert.deepEqual(guest.body.workload, { type: 'cpu' });
+  await assertAccessible(page, 'after creating a domain');
 });
 
 test('a server error is shown in plain words next to the control, and changes nothing', async () => {
@@ -78,6 +74,7 @@ test('a server error is shown in plain words next to the control, and changes no
   assert.equal((await daemon.request('GET', '/api/v1/domains')).body.length, 3);
   // Chromium logs every failed fetch; this one was asked for.
   assert.deepEqual(problems.splice(0), ['error: Failed to load resource: the server responded with a status of 409 (Conflict)']);
+  await assertAccessible(page, 'with an error shown');
 });
 
 test('cap 10 on guest and stubdom added to its group, from the page, take effect in the daemon', async () => {
@@ -92,6 +89,18 @@ test('cap 10 on guest and stubdom added to its group, from the page, take effect
   assert.equal(group.master, (await daemon.request('GET', '/api/v1/domains/guest')).body.id);
   assert.deepEqual(group.members.map((member: { domain: number }) => member.domain), [(await daemon.request('GET', '/api/v1/domains/stubdom')).body.id]);
   assert.equal(await page.getByLabel('Cap of guest', { exact: true }).inputValue(), '10');
+  await assertAccessible(page, 'with a scheduling domain');
+});
+
+test('changes made elsewhere reach the page through the event stream, read by their type', async () => {
+  // domain.sched carries the new weight and cap; clock.updated the new speed.
+  assert.equal((await daemon.request('PUT', '/api/v1/domains/stubdom/sched', { weight: 300 })).status, 200);
+  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(selector: string): { value: string } | null } }).document.querySelector('#domain-1-weight')?.value === '300');
+  assert.equal((await daemon.request('PUT', '/api/v1/host/clock', { speed: 10 })).status, 200);
+  await page.locator('#clock-speed', { hasText: '×10' }).waitFor();
+  assert.equal((await daemon.request('PUT', '/api/v1/host/clock', { speed: 0 })).status, 200);
+  await page.locator('#clock-speed', { hasText: 'frozen' }).waitFor();
+  assert.equal((await daemon.request('PUT', '/api/v1/domains/stubdom/sched', { weight: 256 })).status, 200);
 });
 
 /** What the page functions below read in the browser (the tests are typed without the DOM library). */
@@ -124,12 +133,21 @@ test('with the clock at speed 1000, the chart and the table update and the group
   const guestPct = Number(await row('guest').locator('.cpu-pct').innerText());
   const stubPct = Number(await row('stubdom').locator('.cpu-pct').innerText());
   assert.ok(Math.abs(guestPct - 5) < 0.6 && Math.abs(stubPct - 5) < 0.6, `equal shares split the 10 %: ${guestPct} and ${stubPct}`);
-  assert.ok(Number(await row('guest').locator('.cpu-time').innerText()) > 0);
+  // The cumulative CPU time is read again every few seconds.
+  await page.waitForFunction(() => Number((globalThis as unknown as BrowserGlobals).document.querySelector('#domains tr[data-domain="2"] .cpu-time')?.textContent) > 0);
   // The chart has drawn its stacked bands and names each domain in its legend.
   assert.ok(await page.locator('#chart canvas').count() >= 1);
-  assert.deepEqual(await page.locator('#chart .u-legend .u-series .u-label').allInnerTexts(), ['time', 'guest', 'stubdom', 'Domain-0']);
+  assert.deepEqual(await page.locator('#chart .u-legend .u-series .u-label').allInnerTexts(), ['simulated time', 'guest', 'stubdom', 'Domain-0']);
   const legendValues = await page.locator('#chart .u-legend .u-series .u-value').allInnerTexts();
   assert.ok(legendValues.slice(1, 3).every((value) => Math.abs(parseFloat(value) - 5) < 0.6), `the legend gives the latest shares: ${legendValues.join(', ')}`);
+  // Each busy pCPU names the vCPU that kept it busiest over the averaging window, not what runs at one instant.
+  await page.locator('#pcpus .pcpu-what', { hasText: 'busiest' }).first().waitFor();
+  for (const item of await page.locator('#pcpus li').all()) {
+    const busy = parseFloat(await item.locator('.pcpu-busy').innerText());
+    const what = await item.locator('.pcpu-what').innerText();
+    if (busy > 0) assert.match(what, /^busiest in the last 60 s: (guest|stubdom) vCPU 0, [0-9.]+ %$|moved on/, `${busy} % busy: ${what}`);
+  }
+  await assertAccessible(page, 'at speed 1000');
   assert.deepEqual(problems, []);
 });
 
@@ -139,6 +157,7 @@ test('screenshots at desktop and phone width', async () => {
   // Readable at 360 px: nothing makes the page scroll sideways (the chart follows its box).
   await page.waitForFunction(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth <= 360);
   await page.screenshot({ path: new URL('dashboard-phone.png', ARTIFACTS_DIR).pathname, fullPage: true });
+  await assertAccessible(page, 'at phone width');
   assert.deepEqual(problems, []);
 });
 
@@ -154,6 +173,8 @@ test('with a token, the page asks once, keeps it for the tab and sends it as a h
       if (request.headers()['authorization'] === 'Bearer dashboard-test-token-0123456789') authorized.push(new URL(request.url()).pathname);
     });
     await tab.goto(`${securedBase}/`);
+    await tab.getByLabel('Bearer token').waitFor();
+    await assertAccessible(tab, 'asking for the token');
     await tab.getByLabel('Bearer token').fill('dashboard-test-token-0123456789');
     await tab.getByRole('button', { name: 'Use token' }).click();
     await tab.locator('#domains tbody th', { hasText: 'Domain-0' }).waitFor();

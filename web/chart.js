@@ -141,7 +141,8 @@ export function createShareChart(container) {
       series,
       bands: bands.slice(1).map((_band, i) => ({ series: /** @type {[number, number]} */ ([i + 2, i + 1]) })),
       scales: {
-        x: { time: false, range: (/** @type {uPlot} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => /** @type {[number, number]} */ ([max - span_s, max]) },
+        // No further back than the oldest point (just after a speed-up, the span reaches far before any data).
+        x: { time: false, range: (/** @type {uPlot} */ _u, /** @type {number} */ min, /** @type {number} */ max) => /** @type {[number, number]} */ ([min < max ? Math.max(min, max - span_s) : max - span_s, max]) },
         y: { range: () => /** @type {[number, number]} */ ([0, wholeHost ? maxPct : niceTop(highest())]) },
       },
       axes: [{ label: 'simulated time', space: 70, values: (/** @type {uPlot} */ _u, /** @type {number[]} */ ticks) => ticks.map(simulatedTime) }, { label: '% of one pCPU', size: 60 }],

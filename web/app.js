@@ -43,7 +43,12 @@ const vcpus = createVcpuTracker(keep_ns);
 const expectedAt = new Map();
 const hostError = byId('clock-error');
 
+/** Settles when the page first asks for a token: the first load waits no longer for data. */
+let tokenAsked = () => {};
+const firstTokenAsk = new Promise((resolve) => { tokenAsked = () => resolve(undefined); });
+
 function askTokenWithDialog() {
+  tokenAsked();
   /** @type {HTMLDialogElement} */ const dialog = byId('token-dialog');
   /** @type {HTMLInputElement} */ const input = byId('token-input');
   byId('token-error').textContent = sessionStorage.getItem('nemesis.token') === null ? '' : 'That token was refused; try again.';
@@ -139,14 +144,16 @@ function showShares() {
  */
 async function refreshState() {
   const [before, groups, scheduler, domains, pcpus] = await Promise.all(['/host', '/scheduling-domains', '/scheduler', '/domains', '/host/pcpus'].map((path) => call('GET', path)));
-  const host = await call('GET', '/host');
-  state.host = host;
+  state.host = before;
   state.domains = new Map(domains.map((/** @type {Domain} */ domain) => [domain.id, domain]));
   state.groups = new Map(groups.map((/** @type {Group} */ group) => [group.master, group]));
   state.pcpus = pcpus;
   state.refreshedAt = performance.now();
   renderScheduler(scheduler);
   render();
+  const host = await call('GET', '/host');
+  state.host = host;
+  renderHost();
   return { now_ns: (before.clock.now_ns + host.clock.now_ns) / 2, uncertainty_ns: (host.clock.now_ns - before.clock.now_ns) / 2, domains, groups, pcpus };
 }
 
@@ -344,10 +351,13 @@ function wireControls() {
 
 onTokenNeeded(askTokenWithDialog);
 wireControls();
-// State and history together; live samples only after the history, which they continue.
-void refreshState().catch(showLoadError);
 void refreshExpected();
-loadHistory().catch(showLoadError).finally(() => {
+// State and history together, awaited here so that the page's load event
+// (and a screenshot taken at it) comes with them, unless a token must be
+// typed first; live samples only after the history, which they continue.
+const firstData = Promise.all([refreshState().catch(showLoadError), loadHistory().catch(showLoadError)]);
+void firstData.then(() => {
   usage.start();
   connectStream();
 });
+await Promise.race([firstData, firstTokenAsk]);

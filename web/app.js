@@ -7,7 +7,7 @@ import { createShareChart, HISTORY_S } from './chart.js';
 import { byId, formatSeconds, withError } from './dom.js';
 import { openEventStream } from './event-stream.js';
 import { createUsageSource, POLL_MS } from './usage-source.js';
-import { createUsageWindow, DEFAULT_AVERAGE_S, sampleFromStep } from './usage-window.js';
+import { createUsageWindow, DEFAULT_AVERAGE_S, groupShares, sampleFromStep } from './usage-window.js';
 import { busiestVcpus, createVcpuTracker } from './vcpu-usage.js';
 import { renderDomains, renderGroups, renderGroupShares, renderPcpus, renderPreview, renderPreviewChoices, renderShares } from './views.js';
 
@@ -127,10 +127,8 @@ function showShares() {
   const latest = points.at(-1);
   if (latest === undefined) return;
   /** @type {Map<number, Share>} */ const shares = new Map([...latest.domains].map(([id, pct]) => [id, { observed_pct: pct, ...state.expected?.get(id) }]));
-  const groupShares = new Map([...state.groups.values()].map((group) => [group.master,
-    [group.master, ...group.members.map((member) => member.domain)].reduce((sum, id) => sum + (latest.domains.get(id) ?? 0), 0)]));
   renderShares(shares);
-  renderGroupShares(groupShares);
+  renderGroupShares(groupShares(latest.domains, state.groups.values()));
   renderPcpus(state.pcpus, latest.pcpus, state.domains, busiestVcpus(vcpus.over(state.average_s * NS_PER_S), state.pcpus.length), state.average_s);
   chart.setPoints(points.map((point) => ({ t_s: point.now_ns / NS_PER_S, observed: point.domains, expected: expectedAt.get(point.now_ns) })));
   const from = { stream: 'live from the event stream', poll: 'live, worked out from successive CPU times', history: "from the daemon's usage history" }[state.samplesFrom];
@@ -154,7 +152,7 @@ async function refreshState() {
   const host = await call('GET', '/host');
   state.host = host;
   renderHost();
-  return { now_ns: (before.clock.now_ns + host.clock.now_ns) / 2, uncertainty_ns: (host.clock.now_ns - before.clock.now_ns) / 2, domains, groups, pcpus };
+  return { now_ns: (before.clock.now_ns + host.clock.now_ns) / 2, uncertainty_ns: (host.clock.now_ns - before.clock.now_ns) / 2, domains, pcpus };
 }
 
 let refreshPending = false;

@@ -18,10 +18,9 @@ const STREAM_SILENCE_MS = 3000;
 
 /**
  * @typedef {{ now_ns: number, uncertainty_ns: number, domains: { id: number, cpu_time_ns: number }[],
- *   groups: { master: number, members: { domain: number }[] }[],
  *   pcpus: { id: number, busy_ns: number }[] }} Snapshot
  * @typedef {{ now_ns: number, window_ns: number, domains: Map<number, number>,
- *   groups: Map<number, number>, pcpus: number[] }} UsageSample
+ *   pcpus: number[] }} UsageSample
  */
 
 /**
@@ -41,20 +40,14 @@ export function sampleBetween(before, after) {
     const start = earlier.get(domain.id);
     if (start !== undefined) domains.set(domain.id, pct(domain.cpu_time_ns - start));
   }
-  const groups = new Map();
-  for (const group of after.groups) {
-    const ids = [group.master, ...group.members.map((member) => member.domain)];
-    groups.set(group.master, ids.reduce((sum, id) => sum + (domains.get(id) ?? 0), 0));
-  }
   const busyBefore = new Map(before.pcpus.map((pcpu) => [pcpu.id, pcpu.busy_ns]));
   const pcpus = after.pcpus.map((pcpu) => pct(pcpu.busy_ns - (busyBefore.get(pcpu.id) ?? pcpu.busy_ns)));
-  return { now_ns: after.now_ns, window_ns, domains, groups, pcpus };
+  return { now_ns: after.now_ns, window_ns, domains, pcpus };
 }
 
 /**
  * A `usage` event's data as a sample.
- * @param {{ now_ns: number, interval_ns: number, domains: { id: number, observed_pct: number }[],
- *   scheduling_domains: { master: number, observed_pct: number }[], pcpus: { id: number, busy_pct: number }[] }} data
+ * @param {{ now_ns: number, interval_ns: number, domains: { id: number, observed_pct: number }[], pcpus: { id: number, busy_pct: number }[] }} data
  * @returns {UsageSample}
  */
 export function sampleFromEvent(data) {
@@ -62,7 +55,6 @@ export function sampleFromEvent(data) {
     now_ns: data.now_ns,
     window_ns: data.interval_ns,
     domains: new Map(data.domains.map((row) => [row.id, row.observed_pct])),
-    groups: new Map(data.scheduling_domains.map((row) => [row.master, row.observed_pct])),
     pcpus: [...data.pcpus].sort((a, b) => a.id - b.id).map((row) => row.busy_pct),
   };
 }

@@ -22,6 +22,17 @@ export const DEFAULT_AVERAGE_S = 60;
  */
 
 /**
+ * Each scheduling domain's share: its master's and members' together, as the groups are now.
+ * @param {Map<number, number>} domains shares by domid
+ * @param {Iterable<{ master: number, members: { domain: number }[] }>} groups
+ * @returns {Map<number, number>} by master
+ */
+export function groupShares(domains, groups) {
+  return new Map([...groups].map((group) => [group.master,
+    [group.master, ...group.members.map((member) => member.domain)].reduce((sum, id) => sum + (domains.get(id) ?? 0), 0)]));
+}
+
+/**
  * A step of the history's series as a sample.
  * @param {{ now_ns: number, interval_ns: number, domains: { id: number, observed_pct: number }[], pcpus: { id: number, busy_pct: number }[] }} step
  * @returns {Sample}

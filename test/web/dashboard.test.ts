@@ -24,6 +24,8 @@ before(async () => {
   assert.equal((await daemon.request('POST', '/api/v1/domains', { name: 'stubdom', start: true })).status, 201);
   browser = await launchBrowser();
   page = await desktopPage(browser, problems);
+  // Every test starts on the page (the tests of its modules import them there).
+  await page.goto(`${base}/`);
 });
 
 after(() => closeAll(browser, daemon));
@@ -192,9 +194,12 @@ test('with a token, the page asks once, keeps it for the tab and sends it as a h
 /** The page's own modules, loaded in the page (they are browser code, not Node's). */
 type Modules = {
   createEventParser(emit: (event: unknown) => void): (chunk: string) => void;
-  sampleBetween(before: unknown, after: unknown): { now_ns: number; window_ns: number; domains: Map<number, number>; groups: Map<number, number>; pcpus: number[] } | undefined;
-  sampleFromEvent(data: unknown): { now_ns: number; window_ns: number; domains: Map<number, number>; groups: Map<number, number>; pcpus: number[] };
+  sampleBetween(before: unknown, after: unknown): Sample | undefined;
+  sampleFromEvent(data: unknown): Sample;
+  groupShares(domains: Map<number, number>, groups: unknown[]): Map<number, number>;
+  createUsageWindow(keep_ns: () => number): { add(sample: Sample): void; averaged(average_ns: number): { now_ns: number; domains: Map<number, number>; pcpus: number[] }[] };
 };
+type Sample = { now_ns: number; window_ns: number; domains: Map<number, number>; pcpus: number[] };
 
 test('the stream parser: events split across chunks, comments, multi-line data, the last id kept', async () => {
   const events = await page.evaluate(async () => {
@@ -210,13 +215,14 @@ test('the stream parser: events split across chunks, comments, multi-line data, 
 test('polled shares: CPU time over simulated time, a group as the sum of its domains, a loose clock reading refused', async () => {
   const result = await page.evaluate(async () => {
     const { sampleBetween } = (await import('/web/usage-source.js' as string)) as Modules;
+    const { groupShares } = (await import('/web/usage-window.js' as string)) as Modules;
     const group = { master: 1, members: [{ domain: 2 }] };
-    const before = { now_ns: 0, uncertainty_ns: 0, domains: [{ id: 1, cpu_time_ns: 0 }, { id: 2, cpu_time_ns: 1e9 }], groups: [group], pcpus: [{ id: 0, busy_ns: 0 }] };
-    const after = { now_ns: 4e9, uncertainty_ns: 0, domains: [{ id: 1, cpu_time_ns: 2e8 }, { id: 2, cpu_time_ns: 1.2e9 }, { id: 3, cpu_time_ns: 5e8 }], groups: [group], pcpus: [{ id: 0, busy_ns: 4e8 }] };
+    const before = { now_ns: 0, uncertainty_ns: 0, domains: [{ id: 1, cpu_time_ns: 0 }, { id: 2, cpu_time_ns: 1e9 }], pcpus: [{ id: 0, busy_ns: 0 }] };
+    const after = { now_ns: 4e9, uncertainty_ns: 0, domains: [{ id: 1, cpu_time_ns: 2e8 }, { id: 2, cpu_time_ns: 1.2e9 }, { id: 3, cpu_time_ns: 5e8 }], pcpus: [{ id: 0, busy_ns: 4e8 }] };
     const sample = sampleBetween(before, after);
     return {
       domains: [...(sample?.domains ?? [])],
-      groups: [...(sample?.groups ?? [])],
+      groups: [...groupShares(sample?.domains ?? new Map(), [group])],
       pcpus: sample?.pcpus,
       window_ns: sample?.window_ns,
       frozen: sampleBetween(before, { ...after, now_ns: 0 }) === undefined,
@@ -239,7 +245,21 @@ test("a usage event's data as the stream sends it becomes the same sample", asyn
       pcpus: [{ id: 1, busy_pct: 4 }, { id: 0, busy_pct: 6 }],
     };
     const result = sampleFromEvent(data);
-    return { ...result, domains: [...result.domains], groups: [...result.groups] };
+    return { ...result, domains: [...result.domains] };
   });
-  assert.deepEqual(sample, { now_ns: 9e9, window_ns: 1e9, domains: [[0, 0], [1, 5], [2, 5]], groups: [[1, 10]], pcpus: [6, 4] });
+  assert.deepEqual(sample, { now_ns: 9e9, window_ns: 1e9, domains: [[0, 0], [1, 5], [2, 5]], pcpus: [6, 4] });
+});
+
+test('averaging: each point is the mean of the samples whose middle is in the window before it, weighted by their length; an overlap is trimmed', async () => {
+  const points = await page.evaluate(async () => {
+    const { createUsageWindow } = (await import('/web/usage-window.js' as string)) as Modules;
+    const window = createUsageWindow(() => 100e9);
+    const sample = (now_s: number, window_s: number, pct: number) => ({ now_ns: now_s * 1e9, window_ns: window_s * 1e9, domains: new Map([[1, pct]]), pcpus: [pct] });
+    for (const [now_s, window_s, pct] of [[1, 1, 12], [2, 1, 6], [4, 2, 9], [5, 3, 20], [5, 1, 99]] as const) window.add(sample(now_s, window_s, pct));
+    return window.averaged(2e9).map((point) => [point.now_ns / 1e9, point.domains.get(1), point.pcpus[0]]);
+  });
+  // 2 s windows: at 2 s, the samples ending at 1 and 2 s (middles 0.5 and 1.5 s, both in [0, 2]); at 4 s the 2 s one alone
+  // (middle 3 s; 1.5 s is out); at 5 s, the one given as [2, 5] trimmed to [4, 5] (it overlaps the newest) with [2, 4]
+  // (middle 3 s, in): (9·2 + 20·1) / 3. The second sample ending at 5 s is not newer, so it is dropped.
+  assert.deepEqual(points, [[1, 12, 12], [2, 9, 9], [4, 9, 9], [5, (9 * 2 + 20) / 3, (9 * 2 + 20) / 3]]);
 });

@@ -5,11 +5,11 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { expectedShares, type DomainDemand, type ExpectedShares } from '../fairness/expected-share.ts';
-import { NS_PER_MS, type SchedStats, type Workload } from '../hypervisor/index.ts';
+import { MAX_USAGE_STEPS, NS_PER_MS, type SchedStats, type Workload } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { Timers } from '../runtime/clock.ts';
 import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS, UsageStep } from '../schemas/usage.ts';
-import { DEFAULT_WINDOW_MS, MAX_SERIES_STEPS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
+import { DEFAULT_WINDOW_MS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
 import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { apiError, fromDomctl, invalidArgument } from './errors.ts';
@@ -125,17 +125,14 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       throw invalidArgument('window_ms', `must be an integer in 1..${MAX_WINDOW_MS}: the history kept is the last ${MAX_WINDOW_MS} ms of simulated time; got ${window_ms}`);
     }
   };
-  const usageWindow = (window_ms: number) => {
-    const result = host.domctl({ op: 'getusage', window_ns: window_ms * NS_PER_MS });
-    if (!result.ok) throw fromDomctl(result.error);
-    return result.value;
-  };
 
   /** Everything the report needs, over the window. */
   const measure = (window_ms = DEFAULT_WINDOW_MS) => {
     checkWindow(window_ms);
     clock.sync();
-    const usage = usageWindow(window_ms);
+    const result = host.domctl({ op: 'getusage', window_ns: window_ms * NS_PER_MS });
+    if (!result.ok) throw fromDomctl(result.error);
+    const usage = result.value;
     const window_ns = usage.to_ns - usage.from_ns;
     const cpu = new Map(usage.domains.map((d) => [d.domid, d.cpu_ns]));
     const expected = expectedShares(usage.pcpus.length, demands());
@@ -236,30 +233,21 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
 
     series(window_ms, step_ms) {
       checkWindow(window_ms);
-      const steps = Math.ceil(window_ms / step_ms);
-      if (!Number.isInteger(step_ms) || step_ms < 1 || steps > MAX_SERIES_STEPS) {
-        throw invalidArgument('step_ms', `must be an integer of at least 1 that cuts window_ms (${window_ms}) into at most ${MAX_SERIES_STEPS} steps; got ${step_ms}`);
+      if (!Number.isInteger(step_ms) || step_ms < 1 || Math.ceil(window_ms / step_ms) > MAX_USAGE_STEPS) {
+        throw invalidArgument('step_ms', `must be an integer of at least 1 that cuts window_ms (${window_ms}) into at most ${MAX_USAGE_STEPS} steps; got ${step_ms}`);
       }
       clock.sync();
-      // Windows back from one instant, each a step longer: a step's usage is the difference of two neighbours.
-      const series: UsageStepView[] = [];
-      let newer: { from_ns: number; cpu: Map<number, number>; busy: number[] } | undefined;
-      for (let k = 1; k <= steps; k++) {
-        const usage = usageWindow(Math.min(k * step_ms, window_ms));
-        const end_ns = newer?.from_ns ?? usage.to_ns;
-        const interval_ns = end_ns - usage.from_ns;
-        if (interval_ns <= 0) break; // past the oldest sample kept
-        const cpu = new Map(usage.domains.map((d) => [d.domid, d.cpu_ns]));
-        const busy = usage.pcpus.map((p) => p.busy_ns);
-        series.push({
-          now_ns: end_ns,
+      const result = host.domctl({ op: 'getusageseries', window_ns: window_ms * NS_PER_MS, step_ns: step_ms * NS_PER_MS });
+      if (!result.ok) throw fromDomctl(result.error);
+      return result.value.map((step) => {
+        const interval_ns = step.to_ns - step.from_ns;
+        return {
+          now_ns: step.to_ns,
           interval_ns,
-          domains: usage.domains.map((d) => ({ id: d.domid, observed_pct: round(pctOf(d.cpu_ns - (newer?.cpu.get(d.domid) ?? 0), interval_ns)) })),
-          pcpus: usage.pcpus.map((p) => ({ id: p.id, busy_pct: round(pctOf(p.busy_ns - (newer?.busy[p.id] ?? 0), interval_ns)) })),
-        });
-        newer = { from_ns: usage.from_ns, cpu, busy };
-      }
-      return series.reverse();
+          domains: step.domains.map((d) => ({ id: d.domid, observed_pct: round(pctOf(d.cpu_ns, interval_ns)) })),
+          pcpus: step.pcpus.map((p) => ({ id: p.id, busy_pct: round(pctOf(p.busy_ns, interval_ns)) })),
+        };
+      });
     },
 
     schedStats() {

@@ -1,14 +1,12 @@
 /** The fairness report: observed against expected CPU shares, per domain, per scheduling domain and per pCPU. */
 import { Type } from '@sinclair/typebox';
-import { NS_PER_MS, USAGE_HISTORY_NS } from '../hypervisor/index.ts';
+import { MAX_USAGE_STEPS, NS_PER_MS, USAGE_HISTORY_NS } from '../hypervisor/index.ts';
 import { Domid, Nanoseconds, Nullable, ref } from './common.ts';
 
 export const MAX_WINDOW_MS = USAGE_HISTORY_NS / NS_PER_MS;
 export const DEFAULT_WINDOW_MS = 1000;
 export const MIN_USAGE_INTERVAL_MS = 100;
 export const MAX_USAGE_INTERVAL_MS = 60_000;
-/** Each step of a series reads the history afresh, so a series costs steps² / 2 windows: kept short. */
-export const MAX_SERIES_STEPS = 120;
 
 export const USAGE_REASONS = ['sampled_accounting', 'capped', 'pinned', 'short_window'] as const;
 
@@ -28,7 +26,7 @@ export const HostUsageQuery = Type.Object(
     ...UsageQuery.properties,
     step_ms: Type.Optional(Type.String({
       pattern: '^[0-9]{1,15}$',
-      description: `With it, the answer has \`series\`: the window cut into steps of step_ms of simulated time (at most ${MAX_SERIES_STEPS} steps), each step's shares, oldest first.`,
+      description: `With it, the answer has \`series\`: the window cut into steps of step_ms of simulated time (at most ${MAX_USAGE_STEPS} steps), each step's shares, oldest first.`,
       examples: ['1000'],
     })),
   },

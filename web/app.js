@@ -7,7 +7,7 @@ import { createShareChart, HISTORY_S } from './chart.js';
 import { byId, formatSeconds, withError } from './dom.js';
 import { openEventStream } from './event-stream.js';
 import { createUsageSource, POLL_MS } from './usage-source.js';
-import { createUsageWindow, DEFAULT_AVERAGE_S, groupShares, sampleFromStep } from './usage-window.js';
+import { AVERAGE_CHOICES_S, createUsageWindow, DEFAULT_AVERAGE_S, groupShares, sampleFromStep } from './usage-window.js';
 import { busiestVcpus, createVcpuTracker } from './vcpu-usage.js';
 import { renderDomains, renderGroups, renderGroupShares, renderPcpus, renderPreview, renderPreviewChoices, renderShares } from './views.js';
 
@@ -36,7 +36,7 @@ const state = {
 
 const chart = createShareChart(byId('chart'));
 /** What the chart spans, and the longest average before its oldest point. */
-const keep_ns = () => (HISTORY_S * Math.max(1, state.host?.clock.speed ?? 1) + 60) * NS_PER_S;
+const keep_ns = () => (HISTORY_S * Math.max(1, state.host?.clock.speed ?? 1) + Math.max(...AVERAGE_CHOICES_S)) * NS_PER_S;
 const samples = createUsageWindow(keep_ns);
 const vcpus = createVcpuTracker(keep_ns);
 /** @type {Map<number, Map<number, number>>} the expected shares known when each live sample came, by its now_ns */

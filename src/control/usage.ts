@@ -233,8 +233,8 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
 
     series(window_ms, step_ms) {
       checkWindow(window_ms);
-      if (!Number.isInteger(step_ms) || step_ms < 1 || Math.ceil(window_ms / step_ms) > MAX_USAGE_STEPS) {
-        throw invalidArgument('step_ms', `must be an integer of at least 1 that cuts window_ms (${window_ms}) into at most ${MAX_USAGE_STEPS} steps; got ${step_ms}`);
+      if (!Number.isInteger(step_ms) || step_ms < 1 || step_ms > MAX_WINDOW_MS || Math.ceil(window_ms / step_ms) > MAX_USAGE_STEPS) {
+        throw invalidArgument('step_ms', `must be an integer in 1..${MAX_WINDOW_MS} that cuts window_ms (${window_ms}) into at most ${MAX_USAGE_STEPS} steps; got ${step_ms}`);
       }
       clock.sync();
       const result = host.domctl({ op: 'getusageseries', window_ns: window_ms * NS_PER_MS, step_ns: step_ms * NS_PER_MS });

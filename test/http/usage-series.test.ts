@@ -53,13 +53,16 @@ test('steps before the history began are left out, and without step_ms there is 
   assert.equal('series' in plain.body, false);
 });
 
-test('a step that cuts the window into more than 120 steps is refused, naming step_ms', async (t) => {
+test('a step that cuts the window into more than 120 steps, or is longer than the history, is refused, naming step_ms', async (t) => {
   const d = await build(t, { pcpus: 1 });
   const before = (await d.request('GET', '/api/v1/host')).body.trace_hash;
   const refused = await d.request('GET', '/api/v1/host/usage?window_ms=60000&step_ms=100');
   assert.equal(refused.status, 400);
   assert.equal(refused.body.code, 'INVALID_ARGUMENT');
   assert.match(refused.body.message, /step_ms.*at most 120 steps; got 100/);
+  const tooLong = await d.request('GET', '/api/v1/host/usage?window_ms=1000&step_ms=600001');
+  assert.equal(tooLong.status, 400);
+  assert.match(tooLong.body.message, /^step_ms: must be an integer in 1\.\.600000 .*got 600001$/);
   assert.equal((await d.request('GET', '/api/v1/host')).body.trace_hash, before);
   assert.equal((await d.request('GET', '/api/v1/host/usage?window_ms=60000&step_ms=500')).status, 200);
 });

@@ -3,15 +3,21 @@
  * stream (changes) and the usage source (shares), rendered by views.js.
  */
 import { API, call, onTokenNeeded } from './api.js';
-import { createShareChart } from './chart.js';
+import { createShareChart, HISTORY_S } from './chart.js';
 import { byId, formatSeconds, withError } from './dom.js';
 import { openEventStream } from './event-stream.js';
 import { createUsageSource, POLL_MS } from './usage-source.js';
+import { AVERAGE_CHOICES_S, createUsageWindow, DEFAULT_AVERAGE_S, groupShares, sampleFromStep } from './usage-window.js';
+import { busiestVcpus, createVcpuTracker } from './vcpu-usage.js';
 import { renderDomains, renderGroups, renderGroupShares, renderPcpus, renderPreview, renderPreviewChoices, renderShares } from './views.js';
 
 /** @typedef {import('./views.js').Domain} Domain @typedef {import('./views.js').Group} Group @typedef {import('./views.js').Share} Share */
 
 const EXPECTED_EVERY_MS = 2000;
+const NS_PER_S = 1e9;
+/** At load, the history's last two minutes: the chart's minute, and a minute before it to average its first points over. */
+const HISTORY_LOAD_MS = 2 * HISTORY_S * 1000;
+const HISTORY_STEP_MS = 1000;
 const EXPECTED_WINDOW_MS = 5000;
 /** In stream mode the table's cumulative CPU time is re-read this often. */
 const STATE_EVERY_MS = 5000;
@@ -21,17 +27,28 @@ const state = {
   /** @type {Map<number, Group>} */ groups: new Map(),
   /** @type {{ id: number, current: { domain: number, vcpu: number } | null, busy_ns: number }[]} */ pcpus: [],
   /** @type {any} */ host: undefined,
-  /** @type {Map<number, Share>} */ shares: new Map(),
-  /** @type {Map<number, number>} by master */ groupShares: new Map(),
+  /** Averaging window, simulated s. */ average_s: DEFAULT_AVERAGE_S,
+  /** @type {'stream' | 'poll' | 'history'} */ samplesFrom: 'history',
   /** @type {Map<number, { expected_pct: number, reason?: string }> | undefined} */ expected: undefined,
   /** @type {boolean | undefined} whether the daemon has GET /host/usage */ hasUsageReport: undefined,
   refreshedAt: 0,
 };
 
 const chart = createShareChart(byId('chart'));
+/** What the chart spans, and the longest average before its oldest point. */
+const keep_ns = () => (HISTORY_S * Math.max(1, state.host?.clock.speed ?? 1) + Math.max(...AVERAGE_CHOICES_S)) * NS_PER_S;
+const samples = createUsageWindow(keep_ns);
+const vcpus = createVcpuTracker(keep_ns);
+/** @type {Map<number, Map<number, number>>} the expected shares known when each live sample came, by its now_ns */
+const expectedAt = new Map();
 const hostError = byId('clock-error');
 
+/** Settles when the page first asks for a token: the first load waits no longer for data. */
+let tokenAsked = () => {};
+const firstTokenAsk = new Promise((resolve) => { tokenAsked = () => resolve(undefined); });
+
 function askTokenWithDialog() {
+  tokenAsked();
   /** @type {HTMLDialogElement} */ const dialog = byId('token-dialog');
   /** @type {HTMLInputElement} */ const input = byId('token-input');
   byId('token-error').textContent = sessionStorage.getItem('nemesis.token') === null ? '' : 'That token was refused; try again.';
@@ -48,6 +65,7 @@ function renderHost() {
   byId('host-summary').textContent = `${host.pcpus} pCPUs, ${host.scheduler} scheduler, nemesisd ${host.version}`;
   showClock(host.clock.now_ns);
   byId('clock-speed').textContent = host.clock.speed === 0 ? 'frozen' : `×${host.clock.speed}`;
+  chart.setSpeed(host.clock.speed);
   for (const button of byId('speed-buttons').querySelectorAll('button')) {
     button.setAttribute('aria-pressed', String(Number(button.dataset.speed) === host.clock.speed));
   }
@@ -95,9 +113,26 @@ function render() {
   renderDomains(context);
   renderGroups(context);
   renderPreviewChoices(context);
-  renderShares(state.shares);
-  renderGroupShares(state.groupShares);
   chart.setBands(bandsOf(), state.host?.pcpus ?? 1);
+  byId('whole-host-label').textContent = `Whole host (0–${(state.host?.pcpus ?? 1) * 100} %)`;
+  showShares();
+}
+
+/**
+ * The figures and the chart from the samples, each averaged over the chosen
+ * window of simulated time; the group's share is its domains' together.
+ */
+function showShares() {
+  const points = samples.averaged(state.average_s * NS_PER_S);
+  const latest = points.at(-1);
+  if (latest === undefined) return;
+  /** @type {Map<number, Share>} */ const shares = new Map([...latest.domains].map(([id, pct]) => [id, { observed_pct: pct, ...state.expected?.get(id) }]));
+  renderShares(shares);
+  renderGroupShares(groupShares(latest.domains, state.groups.values()));
+  renderPcpus(state.pcpus, latest.pcpus, state.domains, busiestVcpus(vcpus.over(state.average_s * NS_PER_S), state.pcpus.length), state.average_s);
+  chart.setPoints(points.map((point) => ({ t_s: point.now_ns / NS_PER_S, observed: point.domains, expected: expectedAt.get(point.now_ns) })));
+  const from = { stream: 'live from the event stream', poll: 'live, worked out from successive CPU times', history: "from the daemon's usage history" }[state.samplesFrom];
+  byId('sample-note').textContent = `Figures: the mean over the last ${state.average_s} s of simulated time (at least one sample) to simulated ${formatSeconds(latest.now_ns)} s, ${from}.`;
 }
 
 /**
@@ -106,18 +141,18 @@ function render() {
  * taken, since it keeps running between requests (fast, at speed 1000).
  */
 async function refreshState() {
-  const [groups, scheduler] = await Promise.all([call('GET', '/scheduling-domains'), call('GET', '/scheduler')]);
-  const before = await call('GET', '/host');
-  const [domains, pcpus] = await Promise.all([call('GET', '/domains'), call('GET', '/host/pcpus')]);
-  const host = await call('GET', '/host');
-  state.host = host;
+  const [before, groups, scheduler, domains, pcpus] = await Promise.all(['/host', '/scheduling-domains', '/scheduler', '/domains', '/host/pcpus'].map((path) => call('GET', path)));
+  state.host = before;
   state.domains = new Map(domains.map((/** @type {Domain} */ domain) => [domain.id, domain]));
   state.groups = new Map(groups.map((/** @type {Group} */ group) => [group.master, group]));
   state.pcpus = pcpus;
   state.refreshedAt = performance.now();
   renderScheduler(scheduler);
   render();
-  return { now_ns: (before.clock.now_ns + host.clock.now_ns) / 2, uncertainty_ns: (host.clock.now_ns - before.clock.now_ns) / 2, domains, groups, pcpus };
+  const host = await call('GET', '/host');
+  state.host = host;
+  renderHost();
+  return { now_ns: (before.clock.now_ns + host.clock.now_ns) / 2, uncertainty_ns: (host.clock.now_ns - before.clock.now_ns) / 2, domains, pcpus };
 }
 
 let refreshPending = false;
@@ -142,14 +177,19 @@ function showLoadError(error) {
 function onSample(sample, from) {
   hostError.textContent = '';
   showClock(sample.now_ns);
-  byId('sample-note').textContent = `Last sample: simulated ${formatSeconds(sample.now_ns)} s, over ${formatSeconds(sample.window_ns)} s of simulated time, ${from === 'stream' ? 'from the event stream' : 'worked out from successive CPU times'}.`;
-  state.shares = new Map([...sample.domains].map(([id, pct]) => [id, { observed_pct: pct, ...state.expected?.get(id) }]));
-  state.groupShares = sample.groups;
-  renderShares(state.shares);
-  renderGroupShares(state.groupShares);
-  renderPcpus(state.pcpus, sample.pcpus, state.domains);
-  const expected = state.expected === undefined ? undefined : new Map([...state.expected].map(([id, share]) => [id, share.expected_pct]));
-  chart.add({ t_s: Date.now() / 1000, observed: sample.domains, expected });
+  state.samplesFrom = from;
+  samples.add(sample);
+  if (state.expected !== undefined) expectedAt.set(sample.now_ns, new Map([...state.expected].map(([id, share]) => [id, share.expected_pct])));
+  for (const now_ns of expectedAt.keys()) if (now_ns < (samples.oldest_ns ?? 0)) expectedAt.delete(now_ns);
+  void vcpus.refresh(state.domains).catch(showLoadError);
+  showShares();
+}
+
+/** The chart's last minutes at once, from the daemon's usage history, before anything live. */
+async function loadHistory() {
+  const report = await call('GET', `/host/usage?window_ms=${HISTORY_LOAD_MS}&step_ms=${HISTORY_STEP_MS}`);
+  for (const step of report.series ?? []) samples.add(sampleFromStep(step));
+  showShares();
 }
 
 /**
@@ -168,10 +208,7 @@ async function refreshExpected() {
     if (!state.hasUsageReport) return;
     const report = await call('GET', `/host/usage?window_ms=${EXPECTED_WINDOW_MS}`);
     const expected = new Map();
-    for (const item of report.domains ?? []) {
-      const id = item.id ?? item.domain;
-      if (typeof id === 'number' && typeof item.expected_pct === 'number') expected.set(id, { expected_pct: item.expected_pct, ...(item.reason ? { reason: item.reason } : {}) });
-    }
+    for (const item of report.domains) expected.set(item.id, { expected_pct: item.expected_pct, ...(item.reason ? { reason: item.reason } : {}) });
     state.expected = expected;
   } catch (error) {
     showLoadError(error);
@@ -192,6 +229,43 @@ function banner(text) {
   element.hidden = text === '';
 }
 
+/**
+ * One event of the stream, read by its type: each type's data has its own
+ * fields (a `usage` sample, a clock's speed, a domain's new weight and cap).
+ * @param {import('./event-stream.js').StreamEvent} event
+ */
+function onEvent(event) {
+  switch (event.type) {
+    case 'usage':
+      usage.fromEvent(JSON.parse(event.data));
+      if (performance.now() - state.refreshedAt > STATE_EVERY_MS) scheduleRefresh();
+      return;
+    case 'clock.updated': {
+      const { speed } = JSON.parse(event.data);
+      // A speed change is the whole change; an advance moved everything, so read it all again.
+      if (typeof speed === 'number' && state.host !== undefined) {
+        state.host.clock.speed = speed;
+        renderHost();
+      } else {
+        scheduleRefresh();
+      }
+      return;
+    }
+    case 'domain.sched': {
+      const { domain, weight, cap } = JSON.parse(event.data);
+      const known = state.domains.get(domain);
+      if (known !== undefined) {
+        state.domains.set(domain, { ...known, sched: { weight, cap } });
+        render();
+      }
+      return;
+    }
+    default:
+      // Lifecycle, vCPU, affinity, group and scheduler changes: read the state again.
+      scheduleRefresh();
+  }
+}
+
 function connectStream() {
   let wasLost = false;
   openEventStream({
@@ -206,14 +280,7 @@ function connectStream() {
         banner(`Live updates paused: ${detail ?? 'the connection dropped'}. Reconnecting…`);
       }
     },
-    onEvent: (event) => {
-      if (event.type === 'usage') {
-        usage.fromEvent(JSON.parse(event.data));
-        if (performance.now() - state.refreshedAt > STATE_EVERY_MS) scheduleRefresh();
-      } else {
-        scheduleRefresh();
-      }
-    },
+    onEvent,
   });
 }
 
@@ -273,10 +340,22 @@ function wireControls() {
     });
   });
   byId('show-expected').addEventListener('change', () => chart.setShowExpected(byId('show-expected').checked));
+  byId('whole-host').addEventListener('change', () => chart.setWholeHost(byId('whole-host').checked));
+  byId('average-window').addEventListener('change', () => {
+    state.average_s = Number(byId('average-window').value);
+    showShares();
+  });
 }
 
 onTokenNeeded(askTokenWithDialog);
 wireControls();
-usage.start();
 void refreshExpected();
-connectStream();
+// State and history together, awaited here so that the page's load event
+// (and a screenshot taken at it) comes with them, unless a token must be
+// typed first; live samples only after the history, which they continue.
+const firstData = Promise.all([refreshState().catch(showLoadError), loadHistory().catch(showLoadError)]);
+void firstData.then(() => {
+  usage.start();
+  connectStream();
+});
+await Promise.race([firstData, firstTokenAsk]);

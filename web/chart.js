@@ -3,11 +3,14 @@
  * scheduling domain's master then its members together in one hue, so a group
  * reads as one band made of its members' bands. Expected shares, when asked
  * for, are dashed lines stacked in the same order: where a band's top edge
- * should be. The x axis is the last minute of wall-clock time, whatever the
- * clock's speed, so the picture moves at the same pace at ×1 and ×1000.
+ * should be. The x axis is simulated time: the last minute at ×1, the last
+ * 60 × speed seconds faster, so the picture moves at the same pace at ×1 and
+ * ×1000. The y axis fits the data (a 10 % share is not a sliver of 0–400),
+ * or shows the whole host when asked.
  */
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
+/** Wall-clock seconds the x axis spans, whatever the clock's speed. */
 export const HISTORY_S = 60;
 const GOLDEN_ANGLE = 137.508;
 
@@ -15,6 +18,7 @@ const GOLDEN_ANGLE = 137.508;
  * @typedef {{ id: number, name: string, master: number | null }} Band
  *   master: the group's master domid for a master or a member, null otherwise
  * @typedef {{ t_s: number, observed: Map<number, number>, expected: Map<number, number> | undefined }} Point
+ *   t_s: simulated seconds
  */
 
 /**
@@ -36,19 +40,31 @@ function coloursOf(bands) {
 }
 
 /**
- * A tick's label, HH:MM:SS local: one line, where uPlot's default adds the date
- * on a second line that, at phone width, runs into the next tick's.
+ * A tick's label: simulated seconds, on one line.
  * @param {number} t_s
  */
-const clockTime = (t_s) => new Date(t_s * 1000).toTimeString().slice(0, 8);
+const simulatedTime = (t_s) => `${Number(t_s.toFixed(3))} s`;
+
+/**
+ * The top of a fitted y axis: a round number a little above the data.
+ * @param {number} pct
+ */
+export function niceTop(pct) {
+  const wanted = Math.max(1, pct * 1.1);
+  const magnitude = 10 ** Math.floor(Math.log10(wanted));
+  const step = [1, 1.2, 1.5, 2, 2.5, 5, 10].find((factor) => factor * magnitude >= wanted) ?? 10;
+  return step * magnitude;
+}
 
 /**
  * @param {HTMLElement} container
  */
 export function createShareChart(container) {
-  /** @type {Point[]} */ const points = [];
+  /** @type {Point[]} */ let points = [];
   /** @type {Band[]} */ let bands = [];
   let maxPct = 100;
+  let span_s = HISTORY_S;
+  let wholeHost = false;
   let showExpected = false;
   /** @type {uPlot | undefined} */ let plot;
   let signature = '';
@@ -56,6 +72,23 @@ export function createShareChart(container) {
 
   const width = () => Math.max(280, container.clientWidth);
   const height = () => (container.clientWidth < 600 ? 220 : 300);
+
+  /** The highest stacked edge drawn within the x axis's span (expected lines too, when shown). */
+  const highest = () => {
+    const newest = points.at(-1)?.t_s ?? 0;
+    let top = 0;
+    for (const point of points) {
+      if (point.t_s < newest - span_s) continue;
+      let observed = 0;
+      let expected = 0;
+      for (const band of bands) {
+        observed += point.observed.get(band.id) ?? 0;
+        expected += point.expected?.get(band.id) ?? 0;
+      }
+      top = Math.max(top, observed, showExpected ? expected : 0);
+    }
+    return Math.min(top, maxPct);
+  };
 
   /** Rows: x, then each band's stacked top edge, then (optionally) the stacked expected edges. */
   const dataOf = () => {
@@ -84,7 +117,7 @@ export function createShareChart(container) {
     const colours = coloursOf(bands);
     const data = dataOf();
     /** @type {uPlot.Series[]} */
-    const series = [{ label: 'time' }];
+    const series = [{ label: 'simulated time', value: (/** @type {uPlot} */ _u, /** @type {number | null} */ t_s) => (t_s === null ? '–' : simulatedTime(t_s)) }];
     bands.forEach((band, i) => {
       const { hue, lightness } = colours[i] ?? { hue: 0, lightness: 50 };
       series.push({
@@ -107,8 +140,12 @@ export function createShareChart(container) {
       height: height(),
       series,
       bands: bands.slice(1).map((_band, i) => ({ series: /** @type {[number, number]} */ ([i + 2, i + 1]) })),
-      scales: { x: { time: true, range: (/** @type {uPlot} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => /** @type {[number, number]} */ ([max - HISTORY_S, max]) }, y: { range: /** @type {[number, number]} */ ([0, maxPct]) } },
-      axes: [{ label: 'wall-clock time', space: 70, values: (/** @type {uPlot} */ _u, /** @type {number[]} */ ticks) => ticks.map(clockTime) }, { label: '% of one pCPU', size: 60 }],
+      scales: {
+        // No further back than the oldest point (just after a speed-up, the span reaches far before any data).
+        x: { time: false, range: (/** @type {uPlot} */ _u, /** @type {number} */ min, /** @type {number} */ max) => /** @type {[number, number]} */ ([min < max ? Math.max(min, max - span_s) : max - span_s, max]) },
+        y: { range: () => /** @type {[number, number]} */ ([0, wholeHost ? maxPct : niceTop(highest())]) },
+      },
+      axes: [{ label: 'simulated time', space: 70, values: (/** @type {uPlot} */ _u, /** @type {number[]} */ ticks) => ticks.map(simulatedTime) }, { label: '% of one pCPU', size: 60 }],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
     };
@@ -131,14 +168,28 @@ export function createShareChart(container) {
       maxPct = pcpus * 100;
       build();
     },
-    /** @param {Point} point */
-    add(point) {
-      points.push(point);
-      while (points.length > 0 && (points[0]?.t_s ?? 0) < point.t_s - HISTORY_S) points.shift();
+    /**
+     * The points to draw, oldest first.
+     * @param {Point[]} next
+     */
+    setPoints(next) {
+      points = next;
+      container.dataset['points'] = String(points.length);
       if (plot === undefined) build();
       else plot.setData(/** @type {uPlot.AlignedData} */ (dataOf()));
+      container.dataset['yMax'] = String(plot?.scales['y']?.max ?? '');
       // Away from the cursor, the legend shows the latest figures.
       if (plot !== undefined && plot.cursor.idx == null) plot.setLegend({ idx: points.length - 1 });
+    },
+    /** @param {number} speed the clock's: the x axis spans HISTORY_S × speed simulated seconds (HISTORY_S when frozen) */
+    setSpeed(speed) {
+      span_s = HISTORY_S * Math.max(1, speed);
+      plot?.setData(/** @type {uPlot.AlignedData} */ (dataOf()));
+    },
+    /** @param {boolean} whole the y axis from 0 to the whole host, rather than fitted to the data */
+    setWholeHost(whole) {
+      wholeHost = whole;
+      this.setPoints(points);
     },
     /** @param {boolean} show */
     setShowExpected(show) {

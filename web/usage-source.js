@@ -18,10 +18,9 @@ const STREAM_SILENCE_MS = 3000;
 
 /**
  * @typedef {{ now_ns: number, uncertainty_ns: number, domains: { id: number, cpu_time_ns: number }[],
- *   groups: { master: number, members: { domain: number }[] }[],
  *   pcpus: { id: number, busy_ns: number }[] }} Snapshot
  * @typedef {{ now_ns: number, window_ns: number, domains: Map<number, number>,
- *   groups: Map<number, number>, pcpus: number[] }} UsageSample
+ *   pcpus: number[] }} UsageSample
  */
 
 /**
@@ -41,47 +40,22 @@ export function sampleBetween(before, after) {
     const start = earlier.get(domain.id);
     if (start !== undefined) domains.set(domain.id, pct(domain.cpu_time_ns - start));
   }
-  const groups = new Map();
-  for (const group of after.groups) {
-    const ids = [group.master, ...group.members.map((member) => member.domain)];
-    groups.set(group.master, ids.reduce((sum, id) => sum + (domains.get(id) ?? 0), 0));
-  }
   const busyBefore = new Map(before.pcpus.map((pcpu) => [pcpu.id, pcpu.busy_ns]));
   const pcpus = after.pcpus.map((pcpu) => pct(pcpu.busy_ns - (busyBefore.get(pcpu.id) ?? pcpu.busy_ns)));
-  return { now_ns: after.now_ns, window_ns, domains, groups, pcpus };
+  return { now_ns: after.now_ns, window_ns, domains, pcpus };
 }
 
 /**
- * A `usage` event's data as a sample. The stream's shape is read leniently
- * (lists or maps, `id` or `domain`), since it is this page's only contract with it.
- * @param {any} data
+ * A `usage` event's data as a sample.
+ * @param {{ now_ns: number, interval_ns: number, domains: { id: number, observed_pct: number }[], pcpus: { id: number, busy_pct: number }[] }} data
  * @returns {UsageSample}
  */
 export function sampleFromEvent(data) {
-  /** @param {any} list @param {string[]} keys @param {string[]} values */
-  const toMap = (list, keys, values) => {
-    const map = new Map();
-    if (Array.isArray(list)) {
-      for (const item of list) {
-        const key = keys.map((name) => item?.[name]).find((value) => typeof value === 'number');
-        const value = values.map((name) => item?.[name]).find((candidate) => typeof candidate === 'number');
-        if (key !== undefined && value !== undefined) map.set(key, value);
-      }
-    } else if (list !== null && typeof list === 'object') {
-      for (const [key, value] of Object.entries(list)) {
-        const share = typeof value === 'number' ? value : values.map((name) => value?.[name]).find((candidate) => typeof candidate === 'number');
-        if (share !== undefined) map.set(Number(key), share);
-      }
-    }
-    return map;
-  };
-  const pcpus = toMap(data?.pcpus, ['id', 'pcpu'], ['busy_pct', 'observed_pct']);
   return {
-    now_ns: data?.clock?.now_ns ?? data?.now_ns ?? data?.at_ns ?? 0,
-    window_ns: data?.window_ns ?? data?.interval_ns ?? 0,
-    domains: toMap(data?.domains, ['id', 'domain', 'domid'], ['observed_pct', 'pct']),
-    groups: toMap(data?.scheduling_domains ?? data?.groups, ['master', 'id'], ['observed_pct', 'pct']),
-    pcpus: [...pcpus.keys()].sort((a, b) => a - b).map((id) => pcpus.get(id) ?? 0),
+    now_ns: data.now_ns,
+    window_ns: data.interval_ns,
+    domains: new Map(data.domains.map((row) => [row.id, row.observed_pct])),
+    pcpus: [...data.pcpus].sort((a, b) => a.id - b.id).map((row) => row.busy_pct),
   };
 }
 
@@ -118,7 +92,7 @@ export function createUsageSource({ poll, onSample, onError }) {
     start() {
       if (timer === undefined) void tick();
     },
-    /** @param {unknown} data a `usage` event's data */
+    /** @param {Parameters<typeof sampleFromEvent>[0]} data a `usage` event's data */
     fromEvent(data) {
       lastStreamed = performance.now();
       const sample = sampleFromEvent(data);

@@ -165,7 +165,7 @@ function groupCard(group, { domains, onChange }) {
     h('h3', { id: `group-${group.master}-title` }, `${master}'s group `, h('span', { class: 'muted', text: group.active ? 'in force' : 'not in force (master not running)' })),
     h('p', { 'data-group': group.master }, 'Together: ', h('strong', { class: 'group-pct', text: '–' }), ' % of one pCPU'),
     h('div', { class: 'table-wrap' }, h('table', {},
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Domain' }), h('th', { scope: 'col', text: 'Share' }), h('th', { scope: 'col', text: 'CPU %' }), h('th', { scope: 'col', text: '' }))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Domain' }), h('th', { scope: 'col', text: 'Share' }), h('th', { scope: 'col', text: 'CPU %' }), h('th', { scope: 'col', text: 'Action' }))),
       h('tbody', {}, ...rows))),
     h('button', {
       type: 'button',
@@ -215,20 +215,28 @@ export function renderGroupShares(groupPcts) {
 }
 
 /**
+ * Each pCPU: how busy over the averaging window, and the vCPU that kept it
+ * busiest then; without that (no two readings yet, or a big host), what runs now.
  * @param {{ id: number, current: { domain: number, vcpu: number } | null }[]} pcpus
  * @param {number[]} busyPcts
  * @param {Map<number, Domain>} domains
+ * @param {({ domain: number, vcpu: number, pct: number } | undefined)[] | undefined} busiest
+ * @param {number} average_s
  */
-export function renderPcpus(pcpus, busyPcts, domains) {
+export function renderPcpus(pcpus, busyPcts, domains, busiest, average_s) {
   const list = byId('pcpus');
   list.replaceChildren(...pcpus.map((pcpu, i) => {
     const busy = busyPcts[i];
-    const running = pcpu.current === null ? 'idle' : `${nameOf(domains, pcpu.current.domain)} vCPU ${pcpu.current.vcpu}`;
-    return h('li', {},
+    const top = busiest?.[i];
+    let what;
+    if (busiest === undefined) what = pcpu.current === null ? 'idle now' : `running now: ${nameOf(domains, pcpu.current.domain)} vCPU ${pcpu.current.vcpu}`;
+    else if (top !== undefined) what = `busiest in the last ${average_s} s: ${nameOf(domains, top.domain)} vCPU ${top.vcpu}, ${formatPct(top.pct)} %`;
+    else what = (busy ?? 0) > 0 ? `busiest in the last ${average_s} s: a vCPU that has moved on` : `idle in the last ${average_s} s`;
+    return h('li', { 'data-pcpu': pcpu.id },
       h('span', { class: 'pcpu-name', text: `pCPU ${pcpu.id}`, id: `pcpu-${pcpu.id}-label` }),
       h('meter', { min: 0, max: 100, value: busy ?? 0, 'aria-labelledby': `pcpu-${pcpu.id}-label`, title: `${formatPct(busy ?? NaN)} % busy` }),
-      h('span', { class: 'num', text: `${formatPct(busy ?? NaN)} % busy` }),
-      h('span', { class: 'muted', text: `now: ${running}` }));
+      h('span', { class: 'num pcpu-busy', text: `${formatPct(busy ?? NaN)} % busy` }),
+      h('span', { class: 'muted pcpu-what', text: what }));
   }));
 }
 

@@ -513,7 +513,7 @@ export interface paths {
         };
         /**
          * Who gets the CPU
-         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU. `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
+         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (`series`). `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
          */
         get: operations["getHostUsage"];
         put?: never;
@@ -1015,6 +1015,21 @@ export interface components {
             /** @description Percent of the window a guest vCPU ran there. */
             busy_pct: number;
         };
+        /** @description Observed shares over one step of a series; the same fields as a `usage` event of the stream. */
+        UsageStep: {
+            /** @description Simulated time the step ends at (a 30 ms sample instant, or now for the last step). */
+            now_ns: number;
+            /** @description Simulated time the step covers, ending at now_ns. */
+            interval_ns: number;
+            /** @description Each domain that exists now. */
+            domains: {
+                /** @description Domain id (Domain-0 is 0; never reused). */
+                id: number;
+                /** @description CPU used over the window, percent of one pCPU (100 = one whole pCPU, like xentop CPU(%)). */
+                observed_pct: number;
+            }[];
+            pcpus: components["schemas"]["PcpuUsage"][];
+        };
         HostUsage: {
             /** @description Simulated time the window ends at. */
             now_ns: number;
@@ -1027,6 +1042,8 @@ export interface components {
             domains: components["schemas"]["DomainUsage"][];
             scheduling_domains: components["schemas"]["SchedulingDomainUsage"][];
             pcpus: components["schemas"]["PcpuUsage"][];
+            /** @description Only with step_ms: the window in steps, oldest first; steps before the history kept are left out. */
+            series?: components["schemas"]["UsageStep"][];
         };
         DomainUsageReport: {
             /** @description Simulated time the window ends at. */
@@ -5324,6 +5341,11 @@ export interface operations {
                  * @example 30000
                  */
                 window_ms?: string;
+                /**
+                 * @description With it, the answer has `series`: the window cut into steps of step_ms of simulated time (at most 120 steps), each step's shares, oldest first.
+                 * @example 1000
+                 */
+                step_ms?: string;
             };
             header?: never;
             path?: never;

@@ -5,10 +5,10 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { expectedShares, type DomainDemand, type ExpectedShares } from '../fairness/expected-share.ts';
-import { NS_PER_MS, type SchedStats, type Workload } from '../hypervisor/index.ts';
+import { MAX_USAGE_STEPS, NS_PER_MS, type SchedStats, type Workload } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { Timers } from '../runtime/clock.ts';
-import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS } from '../schemas/usage.ts';
+import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS, UsageStep } from '../schemas/usage.ts';
 import { DEFAULT_WINDOW_MS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
 import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
@@ -16,6 +16,7 @@ import { apiError, fromDomctl, invalidArgument } from './errors.ts';
 import { isLive } from './lifecycle.ts';
 
 export type HostUsageView = Static<typeof HostUsage>;
+type UsageStepView = Static<typeof UsageStep>;
 export type DomainUsageView = Static<typeof DomainUsageReport>;
 export type SchedulingDomainUsageView = Static<typeof SchedulingDomainUsageReport>;
 type DomainRow = Static<typeof DomainUsage>;
@@ -42,6 +43,8 @@ export interface UsageSample {
 
 export interface UsageControl {
   host(window_ms?: number): HostUsageView;
+  /** The last `window_ms` of the history in steps of `step_ms`, oldest first (what a chart needs to start full). */
+  series(window_ms: number, step_ms: number): UsageStepView[];
   domain(ref: string, window_ms?: number): DomainUsageView;
   schedulingDomain(masterRef: string, window_ms?: number): SchedulingDomainUsageView;
   /** Calls `listener` every `interval_ms` of wall time with the usage since the previous call; returns the unsubscribe. */
@@ -117,11 +120,15 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     reason,
   });
 
-  /** Everything the report needs, over the window. */
-  const measure = (window_ms = DEFAULT_WINDOW_MS) => {
+  const checkWindow = (window_ms: number): void => {
     if (!Number.isInteger(window_ms) || window_ms < 1 || window_ms > MAX_WINDOW_MS) {
       throw invalidArgument('window_ms', `must be an integer in 1..${MAX_WINDOW_MS}: the history kept is the last ${MAX_WINDOW_MS} ms of simulated time; got ${window_ms}`);
     }
+  };
+
+  /** Everything the report needs, over the window. */
+  const measure = (window_ms = DEFAULT_WINDOW_MS) => {
+    checkWindow(window_ms);
     clock.sync();
     const result = host.domctl({ op: 'getusage', window_ns: window_ms * NS_PER_MS });
     if (!result.ok) throw fromDomctl(result.error);
@@ -222,6 +229,25 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       const group = requireGroup(masterRef);
       const { header, domainRow, groupRow } = measure(window_ms);
       return { ...header, scheduling_domain: groupRow(group), domains: members(group).map(domainRow) };
+    },
+
+    series(window_ms, step_ms) {
+      checkWindow(window_ms);
+      if (!Number.isInteger(step_ms) || step_ms < 1 || step_ms > MAX_WINDOW_MS || Math.ceil(window_ms / step_ms) > MAX_USAGE_STEPS) {
+        throw invalidArgument('step_ms', `must be an integer in 1..${MAX_WINDOW_MS} that cuts window_ms (${window_ms}) into at most ${MAX_USAGE_STEPS} steps; got ${step_ms}`);
+      }
+      clock.sync();
+      const result = host.domctl({ op: 'getusageseries', window_ns: window_ms * NS_PER_MS, step_ns: step_ms * NS_PER_MS });
+      if (!result.ok) throw fromDomctl(result.error);
+      return result.value.map((step) => {
+        const interval_ns = step.to_ns - step.from_ns;
+        return {
+          now_ns: step.to_ns,
+          interval_ns,
+          domains: step.domains.map((d) => ({ id: d.domid, observed_pct: round(pctOf(d.cpu_ns, interval_ns)) })),
+          pcpus: step.pcpus.map((p) => ({ id: p.id, busy_pct: round(pctOf(p.busy_ns, interval_ns)) })),
+        };
+      });
     },
 
     schedStats() {

@@ -10,7 +10,7 @@ import { DomctlErrorCode, domctlError, invalid, type DomctlError } from './error
 import { groupVcpus, type DomainFacts, type HostFacts, type PolicyRules } from './facts.ts';
 import { DEFAULT_SHARE, DOMAIN0_ID, MAX_DOMID, MAX_SHARE, maxCapFor, maxVcpusFor, MIN_SHARE } from './limits.ts';
 import type { DomainSchedParams } from './sched/scheduler.ts';
-import { USAGE_HISTORY_NS } from './usage-history.ts';
+import { MAX_USAGE_STEPS, USAGE_HISTORY_NS } from './usage-history.ts';
 import { WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS, type Workload } from './workload.ts';
 
 type Check = DomctlError | null;
@@ -43,6 +43,8 @@ export function checkDomctl(facts: HostFacts, op: DomctlOp): Check {
       return checkSchedGroup(facts, op);
     case 'getusage':
       return checkInteger('window_ns', op.window_ns, 0, USAGE_HISTORY_NS);
+    case 'getusageseries':
+      return checkInteger('window_ns', op.window_ns, 0, USAGE_HISTORY_NS) ?? checkInteger('step_ns', op.step_ns, Math.max(1, Math.ceil(op.window_ns / MAX_USAGE_STEPS)), USAGE_HISTORY_NS);
     case 'getdomaininfolist':
     case 'getcpuinfo':
     case 'physinfo':

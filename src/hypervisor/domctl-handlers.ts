@@ -76,6 +76,8 @@ export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
       };
     case 'getusage':
       return engine.usage.window(op.window_ns, engine.now_ns, engine);
+    case 'getusageseries':
+      return engine.usage.series(op.window_ns, op.step_ns, engine.now_ns, engine);
     case 'schedstats':
       return schedStats(engine);
     case 'schedgroup':
@@ -92,6 +94,7 @@ export const isMutating = (op: DomctlOp): boolean => {
     case 'getcpuinfo':
     case 'physinfo':
     case 'getusage':
+    case 'getusageseries':
     case 'schedstats':
       return false;
     case 'scheduler_op':

@@ -61,6 +61,8 @@ export type DomctlOp =
   | { readonly op: 'physinfo' }
   /** CPU used per domain and per pCPU over the last `window_ns` (0..USAGE_HISTORY_NS) of simulated time. */
   | { readonly op: 'getusage'; readonly window_ns: number }
+  /** The same, cut into steps of `step_ns` back from now (at most MAX_USAGE_STEPS), oldest first. */
+  | { readonly op: 'getusageseries'; readonly window_ns: number; readonly step_ns: number }
   | { readonly op: 'schedstats' }
   | SchedGroupOp;
 
@@ -167,6 +169,7 @@ export interface DomctlResults {
   getcpuinfo: PcpuInfo[];
   physinfo: PhysInfo;
   getusage: UsageWindow;
+  getusageseries: UsageWindow[];
   schedstats: SchedStats;
   schedgroup: SchedGroupInfo;
 }

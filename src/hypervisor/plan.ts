@@ -113,6 +113,7 @@ export class DomctlPlan implements HostFacts {
       case 'getcpuinfo':
       case 'physinfo':
       case 'getusage':
+      case 'getusageseries':
       case 'schedstats':
         return;
     }

@@ -13,6 +13,8 @@ import { NS_PER_MS, NS_PER_S } from './time.ts';
 /** The default accounting period: the history's resolution. */
 export const USAGE_SAMPLE_NS = 30 * NS_PER_MS;
 export const USAGE_HISTORY_NS = 600 * NS_PER_S;
+/** The most steps a series is cut into (each a Map over the domains that ran in it, and a row per live domain). */
+export const MAX_USAGE_STEPS = 120;
 const MAX_SAMPLES = USAGE_HISTORY_NS / USAGE_SAMPLE_NS + 1;
 const MAX_ENTRIES = 1 << 22;
 const FIRST_ENTRIES = 1 << 12;
@@ -118,6 +120,42 @@ export class UsageHistory {
     });
     const pcpus = host.pcpus.map((pcpu) => ({ id: pcpu.id, busy_ns: busy[pcpu.id]! + host.pcpuBusyNs(pcpu) - this.lastBusy[pcpu.id]! }));
     return { from_ns: from * USAGE_SAMPLE_NS, to_ns: now_ns, domains, pcpus };
+  }
+
+  /**
+   * The last `window_ns` in steps of `step_ns` back from now, oldest first, in
+   * one pass over the entries: step k is what window(k × step) holds beyond
+   * window((k − 1) × step), so its start is the sample at or before
+   * now − k × step; the newest step ends now. Steps before the oldest sample kept are left out.
+   */
+  series(window_ns: number, step_ns: number, now_ns: number, host: UsageSource): UsageWindow[] {
+    const steps: UsageWindow[] = [];
+    const mask = this.ids.length - 1;
+    let to = this.last;
+    let to_ns = now_ns;
+    for (let k = 1; k * step_ns < window_ns + step_ns; k++) {
+      const back_ns = Math.min(k * step_ns, window_ns);
+      const from = Math.min(this.last, Math.max(this.first, Math.floor((now_ns - back_ns) / USAGE_SAMPLE_NS)));
+      if (from * USAGE_SAMPLE_NS >= to_ns) break;
+      const cpu = new Map<number, number>();
+      const busy = new Float64Array(host.pcpus.length);
+      for (let i = this.entryEnd[from % MAX_SAMPLES]!; i < this.entryEnd[to % MAX_SAMPLES]!; i++) {
+        const slot = i & mask;
+        const id = this.ids[slot]!;
+        if (id >= 0) cpu.set(id, (cpu.get(id) ?? 0) + this.values[slot]!);
+        else busy[-1 - id]! += this.values[slot]!;
+      }
+      const newest = k === 1;
+      const domains = [...host.domains.values()].map((domain) => ({
+        domid: domain.domid,
+        cpu_ns: (cpu.get(domain.domid) ?? 0) + (newest ? Math.max(0, host.domainCpuTimeNs(domain) - domain.usageCpu_ns) : 0),
+      }));
+      const pcpus = host.pcpus.map((pcpu) => ({ id: pcpu.id, busy_ns: busy[pcpu.id]! + (newest ? host.pcpuBusyNs(pcpu) - this.lastBusy[pcpu.id]! : 0) }));
+      steps.push({ from_ns: from * USAGE_SAMPLE_NS, to_ns, domains, pcpus });
+      to = from;
+      to_ns = from * USAGE_SAMPLE_NS;
+    }
+    return steps.reverse();
   }
 
   private push(id: number, value: number): void {

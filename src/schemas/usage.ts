@@ -1,6 +1,6 @@
 /** The fairness report: observed against expected CPU shares, per domain, per scheduling domain and per pCPU. */
 import { Type } from '@sinclair/typebox';
-import { NS_PER_MS, USAGE_HISTORY_NS } from '../hypervisor/index.ts';
+import { MAX_USAGE_STEPS, NS_PER_MS, USAGE_HISTORY_NS } from '../hypervisor/index.ts';
 import { Domid, Nanoseconds, Nullable, ref } from './common.ts';
 
 export const MAX_WINDOW_MS = USAGE_HISTORY_NS / NS_PER_MS;
@@ -16,6 +16,18 @@ export const UsageQuery = Type.Object(
       pattern: '^[0-9]{1,15}$',
       description: `Simulated ms to look back, 1..${MAX_WINDOW_MS} (default ${DEFAULT_WINDOW_MS}): the history kept is the last ${MAX_WINDOW_MS} ms.`,
       examples: ['30000'],
+    })),
+  },
+  { additionalProperties: false },
+);
+
+export const HostUsageQuery = Type.Object(
+  {
+    ...UsageQuery.properties,
+    step_ms: Type.Optional(Type.String({
+      pattern: '^[0-9]{1,15}$',
+      description: `With it, the answer has \`series\`: the window cut into steps of step_ms of simulated time (at most ${MAX_USAGE_STEPS} steps), each step's shares, oldest first.`,
+      examples: ['1000'],
     })),
   },
   { additionalProperties: false },
@@ -58,6 +70,16 @@ const window = {
   threshold_pct: Pct('A difference larger than this gets a reason when one is known.'),
 };
 
+export const UsageStep = Type.Object(
+  {
+    now_ns: Nanoseconds('Simulated time the step ends at (a 30 ms sample instant, or now for the last step).'),
+    interval_ns: Nanoseconds('Simulated time the step covers, ending at now_ns.'),
+    domains: Type.Array(Type.Object({ id: Domid, observed_pct: shares.observed_pct }, { additionalProperties: false }), { description: 'Each domain that exists now.' }),
+    pcpus: Type.Array(ref(PcpuUsage)),
+  },
+  { $id: 'UsageStep', additionalProperties: false, description: 'Observed shares over one step of a series; the same fields as a `usage` event of the stream.' },
+);
+
 export const HostUsage = Type.Object(
   {
     ...window,
@@ -65,6 +87,7 @@ export const HostUsage = Type.Object(
     domains: Type.Array(ref(DomainUsage)),
     scheduling_domains: Type.Array(ref(SchedulingDomainUsage)),
     pcpus: Type.Array(ref(PcpuUsage)),
+    series: Type.Optional(Type.Array(ref(UsageStep), { description: 'Only with step_ms: the window in steps, oldest first; steps before the history kept are left out.' })),
   },
   { $id: 'HostUsage', additionalProperties: false },
 );
@@ -79,4 +102,4 @@ export const SchedulingDomainUsageReport = Type.Object(
   { $id: 'SchedulingDomainUsageReport', additionalProperties: false },
 );
 
-export const USAGE_SCHEMAS = [DomainUsage, SchedulingDomainUsage, PcpuUsage, HostUsage, DomainUsageReport, SchedulingDomainUsageReport];
+export const USAGE_SCHEMAS = [DomainUsage, SchedulingDomainUsage, PcpuUsage, UsageStep, HostUsage, DomainUsageReport, SchedulingDomainUsageReport];

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDaemon } from '../helpers.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -43,4 +43,24 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * A desktop-sized page in a context of its own (the accessibility audit opens
+ * pages in it), reporting console errors and warnings and uncaught errors into `problems`.
+ */
+export async function desktopPage(browser: Browser, problems: string[]): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return page;
+}
+
+/** The end of a file's tests: the browser, then the daemon and its directory. */
+export async function closeAll(browser: Browser | undefined, daemon: { close(): Promise<void>; dir: { remove(): void } } | undefined): Promise<void> {
+  await browser?.close();
+  await daemon?.close();
+  daemon?.dir.remove();
 }

@@ -2,13 +2,15 @@
  * The dashboard end to end in headless Chromium against a daemon listening on
  * a random loopback port: it talks to the daemon only through the API, and
  * what it does is checked through the API. One browser and one page for the
- * file; the steps build on each other (the seed's demo, from the page).
+ * file; the steps build on each other (the 2007 demo, from the page), and
+ * each state the page reaches passes the accessibility audit.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { TestDaemon } from '../helpers.ts';
-import { ARTIFACTS_DIR, launchBrowser, servedDaemon } from './browser.ts';
+import { assertAccessible } from './axe.ts';
+import { ARTIFACTS_DIR, closeAll, desktopPage, launchBrowser, servedDaemon } from './browser.ts';
 
 let daemon: TestDaemon & { dir: { remove(): void } };
 let browser: Browser;
@@ -21,18 +23,12 @@ before(async () => {
   // Something CPU-bound to share the host with, made through the API.
   assert.equal((await daemon.request('POST', '/api/v1/domains', { name: 'stubdom', start: true })).status, 201);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page = await desktopPage(browser, problems);
+  // Every test starts on the page (the tests of its modules import them there).
+  await page.goto(`${base}/`);
 });
 
-after(async () => {
-  await browser?.close();
-  await daemon?.close();
-  daemon?.dir.remove();
-});
+after(() => closeAll(browser, daemon));
 
 const row = (name: string) => page.locator('#domains tbody tr', { has: page.locator(`th:text-is("${name}")`) });
 
@@ -55,6 +51,7 @@ test('the page loads with no console errors and lists Domain-0', async () => {
   await row('Domain-0').waitFor();
   await row('stubdom').waitFor();
   assert.match(await page.locator('#host-summary').innerText(), /2 pCPUs, credit scheduler/);
+  await assertAccessible(page, 'after load');
   assert.deepEqual(problems, []);
 });
 
@@ -67,6 +64,7 @@ test('a domain created from the page exists in the daemon', async () => {
   assert.equal(guest.status, 200);
   assert.equal(guest.body.state, 'running');
   assert.deepEqual(guest.body.workload, { type: 'cpu' });
+  await assertAccessible(page, 'after creating a domain');
 });
 
 test('a server error is shown in plain words next to the control, and changes nothing', async () => {
@@ -78,6 +76,7 @@ test('a server error is shown in plain words next to the control, and changes no
   assert.equal((await daemon.request('GET', '/api/v1/domains')).body.length, 3);
   // Chromium logs every failed fetch; this one was asked for.
   assert.deepEqual(problems.splice(0), ['error: Failed to load resource: the server responded with a status of 409 (Conflict)']);
+  await assertAccessible(page, 'with an error shown');
 });
 
 test('cap 10 on guest and stubdom added to its group, from the page, take effect in the daemon', async () => {
@@ -92,6 +91,18 @@ test('cap 10 on guest and stubdom added to its group, from the page, take effect
   assert.equal(group.master, (await daemon.request('GET', '/api/v1/domains/guest')).body.id);
   assert.deepEqual(group.members.map((member: { domain: number }) => member.domain), [(await daemon.request('GET', '/api/v1/domains/stubdom')).body.id]);
   assert.equal(await page.getByLabel('Cap of guest', { exact: true }).inputValue(), '10');
+  await assertAccessible(page, 'with a scheduling domain');
+});
+
+test('changes made elsewhere reach the page through the event stream, read by their type', async () => {
+  // domain.sched carries the new weight and cap; clock.updated the new speed.
+  assert.equal((await daemon.request('PUT', '/api/v1/domains/stubdom/sched', { weight: 300 })).status, 200);
+  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(selector: string): { value: string } | null } }).document.querySelector('#domain-1-weight')?.value === '300');
+  assert.equal((await daemon.request('PUT', '/api/v1/host/clock', { speed: 10 })).status, 200);
+  await page.locator('#clock-speed', { hasText: '×10' }).waitFor();
+  assert.equal((await daemon.request('PUT', '/api/v1/host/clock', { speed: 0 })).status, 200);
+  await page.locator('#clock-speed', { hasText: 'frozen' }).waitFor();
+  assert.equal((await daemon.request('PUT', '/api/v1/domains/stubdom/sched', { weight: 256 })).status, 200);
 });
 
 /** What the page functions below read in the browser (the tests are typed without the DOM library). */
@@ -124,12 +135,21 @@ test('with the clock at speed 1000, the chart and the table update and the group
   const guestPct = Number(await row('guest').locator('.cpu-pct').innerText());
   const stubPct = Number(await row('stubdom').locator('.cpu-pct').innerText());
   assert.ok(Math.abs(guestPct - 5) < 0.6 && Math.abs(stubPct - 5) < 0.6, `equal shares split the 10 %: ${guestPct} and ${stubPct}`);
-  assert.ok(Number(await row('guest').locator('.cpu-time').innerText()) > 0);
+  // The cumulative CPU time is read again every few seconds.
+  await page.waitForFunction(() => Number((globalThis as unknown as BrowserGlobals).document.querySelector('#domains tr[data-domain="2"] .cpu-time')?.textContent) > 0);
   // The chart has drawn its stacked bands and names each domain in its legend.
   assert.ok(await page.locator('#chart canvas').count() >= 1);
-  assert.deepEqual(await page.locator('#chart .u-legend .u-series .u-label').allInnerTexts(), ['time', 'guest', 'stubdom', 'Domain-0']);
+  assert.deepEqual(await page.locator('#chart .u-legend .u-series .u-label').allInnerTexts(), ['simulated time', 'guest', 'stubdom', 'Domain-0']);
   const legendValues = await page.locator('#chart .u-legend .u-series .u-value').allInnerTexts();
   assert.ok(legendValues.slice(1, 3).every((value) => Math.abs(parseFloat(value) - 5) < 0.6), `the legend gives the latest shares: ${legendValues.join(', ')}`);
+  // Each busy pCPU names the vCPU that kept it busiest over the averaging window, not what runs at one instant.
+  await page.locator('#pcpus .pcpu-what', { hasText: 'busiest' }).first().waitFor();
+  for (const item of await page.locator('#pcpus li').all()) {
+    const busy = parseFloat(await item.locator('.pcpu-busy').innerText());
+    const what = await item.locator('.pcpu-what').innerText();
+    if (busy > 0) assert.match(what, /^busiest in the last 60 s: (guest|stubdom) vCPU 0, [0-9.]+ %$|moved on/, `${busy} % busy: ${what}`);
+  }
+  await assertAccessible(page, 'at speed 1000');
   assert.deepEqual(problems, []);
 });
 
@@ -139,6 +159,7 @@ test('screenshots at desktop and phone width', async () => {
   // Readable at 360 px: nothing makes the page scroll sideways (the chart follows its box).
   await page.waitForFunction(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth <= 360);
   await page.screenshot({ path: new URL('dashboard-phone.png', ARTIFACTS_DIR).pathname, fullPage: true });
+  await assertAccessible(page, 'at phone width');
   assert.deepEqual(problems, []);
 });
 
@@ -154,6 +175,8 @@ test('with a token, the page asks once, keeps it for the tab and sends it as a h
       if (request.headers()['authorization'] === 'Bearer dashboard-test-token-0123456789') authorized.push(new URL(request.url()).pathname);
     });
     await tab.goto(`${securedBase}/`);
+    await tab.getByLabel('Bearer token').waitFor();
+    await assertAccessible(tab, 'asking for the token');
     await tab.getByLabel('Bearer token').fill('dashboard-test-token-0123456789');
     await tab.getByRole('button', { name: 'Use token' }).click();
     await tab.locator('#domains tbody th', { hasText: 'Domain-0' }).waitFor();
@@ -171,9 +194,12 @@ test('with a token, the page asks once, keeps it for the tab and sends it as a h
 /** The page's own modules, loaded in the page (they are browser code, not Node's). */
 type Modules = {
   createEventParser(emit: (event: unknown) => void): (chunk: string) => void;
-  sampleBetween(before: unknown, after: unknown): { now_ns: number; window_ns: number; domains: Map<number, number>; groups: Map<number, number>; pcpus: number[] } | undefined;
-  sampleFromEvent(data: unknown): { now_ns: number; window_ns: number; domains: Map<number, number>; groups: Map<number, number>; pcpus: number[] };
+  sampleBetween(before: unknown, after: unknown): Sample | undefined;
+  sampleFromEvent(data: unknown): Sample;
+  groupShares(domains: Map<number, number>, groups: unknown[]): Map<number, number>;
+  createUsageWindow(keep_ns: () => number): { add(sample: Sample): void; averaged(average_ns: number): { now_ns: number; domains: Map<number, number>; pcpus: number[] }[] };
 };
+type Sample = { now_ns: number; window_ns: number; domains: Map<number, number>; pcpus: number[] };
 
 test('the stream parser: events split across chunks, comments, multi-line data, the last id kept', async () => {
   const events = await page.evaluate(async () => {
@@ -189,13 +215,14 @@ test('the stream parser: events split across chunks, comments, multi-line data, 
 test('polled shares: CPU time over simulated time, a group as the sum of its domains, a loose clock reading refused', async () => {
   const result = await page.evaluate(async () => {
     const { sampleBetween } = (await import('/web/usage-source.js' as string)) as Modules;
+    const { groupShares } = (await import('/web/usage-window.js' as string)) as Modules;
     const group = { master: 1, members: [{ domain: 2 }] };
-    const before = { now_ns: 0, uncertainty_ns: 0, domains: [{ id: 1, cpu_time_ns: 0 }, { id: 2, cpu_time_ns: 1e9 }], groups: [group], pcpus: [{ id: 0, busy_ns: 0 }] };
-    const after = { now_ns: 4e9, uncertainty_ns: 0, domains: [{ id: 1, cpu_time_ns: 2e8 }, { id: 2, cpu_time_ns: 1.2e9 }, { id: 3, cpu_time_ns: 5e8 }], groups: [group], pcpus: [{ id: 0, busy_ns: 4e8 }] };
+    const before = { now_ns: 0, uncertainty_ns: 0, domains: [{ id: 1, cpu_time_ns: 0 }, { id: 2, cpu_time_ns: 1e9 }], pcpus: [{ id: 0, busy_ns: 0 }] };
+    const after = { now_ns: 4e9, uncertainty_ns: 0, domains: [{ id: 1, cpu_time_ns: 2e8 }, { id: 2, cpu_time_ns: 1.2e9 }, { id: 3, cpu_time_ns: 5e8 }], pcpus: [{ id: 0, busy_ns: 4e8 }] };
     const sample = sampleBetween(before, after);
     return {
       domains: [...(sample?.domains ?? [])],
-      groups: [...(sample?.groups ?? [])],
+      groups: [...groupShares(sample?.domains ?? new Map(), [group])],
       pcpus: sample?.pcpus,
       window_ns: sample?.window_ns,
       frozen: sampleBetween(before, { ...after, now_ns: 0 }) === undefined,
@@ -218,7 +245,21 @@ test("a usage event's data as the stream sends it becomes the same sample", asyn
       pcpus: [{ id: 1, busy_pct: 4 }, { id: 0, busy_pct: 6 }],
     };
     const result = sampleFromEvent(data);
-    return { ...result, domains: [...result.domains], groups: [...result.groups] };
+    return { ...result, domains: [...result.domains] };
   });
-  assert.deepEqual(sample, { now_ns: 9e9, window_ns: 1e9, domains: [[0, 0], [1, 5], [2, 5]], groups: [[1, 10]], pcpus: [6, 4] });
+  assert.deepEqual(sample, { now_ns: 9e9, window_ns: 1e9, domains: [[0, 0], [1, 5], [2, 5]], pcpus: [6, 4] });
+});
+
+test('averaging: each point is the mean of the samples whose middle is in the window before it, weighted by their length; an overlap is trimmed', async () => {
+  const points = await page.evaluate(async () => {
+    const { createUsageWindow } = (await import('/web/usage-window.js' as string)) as Modules;
+    const window = createUsageWindow(() => 100e9);
+    const sample = (now_s: number, window_s: number, pct: number) => ({ now_ns: now_s * 1e9, window_ns: window_s * 1e9, domains: new Map([[1, pct]]), pcpus: [pct] });
+    for (const [now_s, window_s, pct] of [[1, 1, 12], [2, 1, 6], [4, 2, 9], [5, 3, 20], [5, 1, 99]] as const) window.add(sample(now_s, window_s, pct));
+    return window.averaged(2e9).map((point) => [point.now_ns / 1e9, point.domains.get(1), point.pcpus[0]]);
+  });
+  // 2 s windows: at 2 s, the samples ending at 1 and 2 s (middles 0.5 and 1.5 s, both in [0, 2]); at 4 s the 2 s one alone
+  // (middle 3 s; 1.5 s is out); at 5 s, the one given as [2, 5] trimmed to [4, 5] (it overlaps the newest) with [2, 4]
+  // (middle 3 s, in): (9·2 + 20·1) / 3. The second sample ending at 5 s is not newer, so it is dropped.
+  assert.deepEqual(points, [[1, 12, 12], [2, 9, 9], [4, 9, 9], [5, (9 * 2 + 20) / 3, (9 * 2 + 20) / 3]]);
 });

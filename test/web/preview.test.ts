@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { TestDaemon } from '../helpers.ts';
-import { ARTIFACTS_DIR, launchBrowser, servedDaemon } from './browser.ts';
+import { assertAccessible } from './axe.ts';
+import { ARTIFACTS_DIR, closeAll, desktopPage, launchBrowser, servedDaemon } from './browser.ts';
 
 let daemon: TestDaemon & { dir: { remove(): void } };
 let browser: Browser;
@@ -22,16 +23,11 @@ before(async () => {
   }
   await daemon.request('POST', '/api/v1/host/clock/advance', { ms: 500 });
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page = await desktopPage(browser, problems);
   await page.goto(`${base}/`);
 });
 
-after(async () => {
-  await browser?.close();
-  await daemon?.close();
-  daemon?.dir.remove();
-});
+after(() => closeAll(browser, daemon));
 
 test('previewing cap 20 on web shows its share with and without the change, and changes nothing', async () => {
   const before = (await daemon.request('GET', '/api/v1/host')).body;
@@ -52,13 +48,18 @@ test('previewing cap 20 on web shows its share with and without the change, and 
   assert.equal(after.trace_hash, before.trace_hash);
   assert.equal((await daemon.request('GET', '/api/v1/domains/web/sched')).body.cap, 0);
   assert.deepEqual(problems, []);
+  await assertAccessible(page, 'with a preview');
   await page.locator('#preview').screenshot({ path: new URL('preview.png', ARTIFACTS_DIR).pathname });
 });
 
 test('a change the daemon refuses shows its message next to the form', async () => {
+  await page.locator('#preview-domain option[value="web"]').waitFor({ state: 'attached' });
+  await page.selectOption('#preview-domain', 'web');
   await page.selectOption('#preview-field', 'weight');
+  await page.fill('#preview-seconds', '5');
   await page.fill('#preview-value', '0');
   await page.click('#preview-form button[type="submit"]');
   await page.locator('#preview-error:not(:empty)').waitFor();
   assert.match(await page.locator('#preview-error').innerText(), /^Changes\[0\] \(PUT \/domains\/web\/sched\): .*weight/);
+  await assertAccessible(page, 'with a refused preview');
 });

@@ -4,7 +4,7 @@ import { ref } from '../../schemas/common.ts';
 import { DomainParams } from '../../schemas/domain.ts';
 import { described, responses } from '../../schemas/responses.ts';
 import { MasterParams } from '../../schemas/scheduling-domain.ts';
-import { DomainUsageReport, HostUsage, SchedulingDomainUsageReport, UsageQuery } from '../../schemas/usage.ts';
+import { DEFAULT_WINDOW_MS, DomainUsageReport, HostUsage, HostUsageQuery, SchedulingDomainUsageReport, UsageQuery } from '../../schemas/usage.ts';
 import { doc } from './route-docs.ts';
 
 const EXPECTED =
@@ -20,11 +20,17 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/host/usage', {
     schema: {
-      ...doc('getHostUsage', 'host', 'Who gets the CPU', `Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU. ${EXPECTED}`),
-      querystring: UsageQuery,
+      ...doc('getHostUsage', 'host', 'Who gets the CPU', `Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (\`series\`). ${EXPECTED}`),
+      querystring: HostUsageQuery,
       response: responses({ 200: described(ref(HostUsage), 'The fairness report.') }),
     },
-  }, async (request) => usage.host(windowMs(request.query)));
+  }, async (request) => {
+    const { step_ms } = request.query;
+    const window_ms = windowMs(request.query);
+    if (step_ms === undefined) return usage.host(window_ms);
+    const series = usage.series(window_ms ?? DEFAULT_WINDOW_MS, Number(step_ms));
+    return { ...usage.host(window_ms), series };
+  });
 
   app.get('/domains/:ref/usage', {
     schema: {

@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import underPressure, { TYPE_EVENT_LOOP_DELAY } from '@fastify/under-pressure';
 import { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Control } from './control/index.ts';
-import { apiError } from './control/errors.ts';
+import { apiError } from './vocabulary/errors.ts';
 import { bearerCheck, requireBearerToken } from './http/auth.ts';
 import { installCrossSiteGuard, onMutationRoutes } from './http/cross-site.ts';
 import { acknowledgeWhenDurable } from './http/durable-changes.ts';

@@ -10,7 +10,7 @@ import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
 import type { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { apiError, badPowerState, fromDomctl, invalidArgument } from './errors.ts';
+import { apiError, badPowerState, fromDomctl, invalidArgument } from '../vocabulary/errors.ts';
 import type { EventType } from './events.ts';
 import { bringUp, isLive, putSched, takeDown } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';

@@ -10,7 +10,7 @@ import { REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
 import { MAX_WHAT_IF_VCPU_MS, type ReplayLog, type WhatIf, type WhatIfRequest } from '../schemas/lab.ts';
 import type { Store } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { apiError, ERROR_CATALOGUE, type ErrorCode } from './errors.ts';
+import { apiError, ERROR_CATALOGUE, type ErrorCode } from '../vocabulary/errors.ts';
 import type { WhatIfChangeRequest, WhatIfRunner } from './ports.ts';
 import type { TraceControl } from './trace.ts';
 

@@ -8,7 +8,7 @@
  * nothing by itself, so the bounded queue would be needed on top anyway.)
  */
 import type { ServerResponse } from 'node:http';
-import { apiError } from '../control/errors.ts';
+import { apiError } from '../vocabulary/errors.ts';
 
 export interface StreamLimits {
   /** Open streams in all. */

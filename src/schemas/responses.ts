@@ -1,6 +1,6 @@
 /** Response maps: the success shape plus every error a route can give, all with descriptions. */
 import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { ERROR_CATALOGUE } from '../control/errors.ts';
+import { ERROR_CATALOGUE } from '../vocabulary/errors.ts';
 import type { ErrorResponse as ErrorShape } from './common.ts';
 
 const ERROR_DESCRIPTIONS = {

@@ -9,7 +9,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlRoutes, serverOptions } from '../app.ts';
 import { checkTraceSize, checkWhatIfSize, createControl, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
-import { isApiError } from '../control/errors.ts';
+import { isApiError } from '../vocabulary/errors.ts';
 import { installErrorHandlers, toErrorBody } from '../http/error-handler.ts';
 import { Host, NS_PER_MS } from '../hypervisor/index.ts';
 import { createTickLoop } from '../runtime/tick-loop.ts';

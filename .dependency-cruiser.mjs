@@ -7,10 +7,24 @@ export default {
   forbidden: [
     {
       name: 'hypervisor-is-pure',
-      comment: 'src/hypervisor imports nothing outside itself: no Node, no npm packages, no other layer.',
+      comment: 'src/hypervisor imports nothing outside itself but the shared vocabulary: no Node, no npm packages, no other layer.',
       severity: 'error',
       from: { path: '^src/hypervisor/' },
-      to: { pathNot: '^src/hypervisor/' },
+      to: { pathNot: '^src/(hypervisor|vocabulary)/' },
+    },
+    {
+      name: 'vocabulary-is-a-leaf',
+      comment: 'src/vocabulary (the error catalogue, defaults, units, limits every layer shares) is below every layer: it imports nothing, not even Node or npm packages.',
+      severity: 'error',
+      from: { path: '^src/vocabulary/' },
+      to: { pathNot: '^src/vocabulary/' },
+    },
+    {
+      name: 'schemas-are-shapes',
+      comment: 'src/schemas describes shapes: it imports TypeBox, the shared vocabulary and the hypervisor\'s limits (through its front), never a layer above (control, runtime, lab, http, xenapi, store).',
+      severity: 'error',
+      from: { path: '^src/schemas/' },
+      to: { pathNot: '^src/(schemas|vocabulary)/|^src/hypervisor/index[.]ts$|node_modules/@sinclair/typebox/' },
     },
     {
       name: 'hypervisor-through-its-front',
@@ -45,15 +59,15 @@ export default {
       comment: 'The CLI and the dashboard talk to the daemon over its API only: they import no server code (the CLI may run the lab, headless, without a daemon).',
       severity: 'error',
       from: { path: '^(src/(cli|web)/|web/|src/bin/nemesis\\.ts$)' },
-      // src/lab is headless simulation (nemesis replay, run): the tool may use it without a daemon.
-      to: { path: '^src/', pathNot: '^src/(cli|web|lab)/' },
+      // src/lab is headless simulation (nemesis replay, run): the tool may use it without a daemon; the vocabulary is shared by all.
+      to: { path: '^src/', pathNot: '^src/(cli|web|lab|vocabulary)/' },
     },
     {
       name: 'lab-is-headless',
       comment: 'src/lab (replay, scenarios, trace formats) runs the simulated host headless: it imports src/hypervisor, src/fairness, the shapes of src/schemas and itself; never the daemon, the control layer or the store.',
       severity: 'error',
       from: { path: '^src/lab/' },
-      to: { path: '^src/', pathNot: '^src/(lab|hypervisor|fairness|schemas)/' },
+      to: { path: '^src/', pathNot: '^src/(lab|hypervisor|fairness|schemas|vocabulary)/' },
     },
     {
       name: 'nothing-server-side-imports-the-cli',

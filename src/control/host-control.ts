@@ -7,7 +7,8 @@ import type { ClockStatus } from '../runtime/tick-loop.ts';
 import type { Static } from '@sinclair/typebox';
 import type { HostInfo, Scheduler } from '../schemas/host.ts';
 import type { ControlContext } from './context.ts';
-import { fromDomctl, invalidArgument } from '../vocabulary/errors.ts';
+import { fromDomctl } from './domctl-errors.ts';
+import { invalidArgument } from '../vocabulary/errors.ts';
 import { commit, plan } from './plan.ts';
 
 export type HostView = Static<typeof HostInfo>;

@@ -14,7 +14,8 @@ import {
 } from '../hypervisor/index.ts';
 import type { DomainRecord, GroupRecord, MemberRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { apiError, fromDomctl } from '../vocabulary/errors.ts';
+import { fromDomctl } from './domctl-errors.ts';
+import { apiError } from '../vocabulary/errors.ts';
 import { applyGroup, syncMasterCap } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { groupView, type GroupView } from './views.ts';

@@ -6,11 +6,10 @@
  */
 import type { Control, ControlEvent, DomainView } from '../../control/index.ts';
 import type { XenApiVmRecord } from '../../schemas/xenapi.ts';
+import { DEFAULT_SHARE, DOMAIN0_ID } from '../../vocabulary/domains.ts';
+import { BYTES_PER_MB } from '../../vocabulary/units.ts';
 import { NULL_REF, refOf, simulatedDate, stableUuid, XenFloat } from './values.ts';
 
-const BYTES_PER_MB = 1024 * 1024;
-const DOMAIN0_ID = 0;
-const DEFAULT_SHARE = 256;
 /** XenAPI 2.21 (the API level whose classes this subset follows). */
 const API_VERSION = { major: 2, minor: 21 };
 

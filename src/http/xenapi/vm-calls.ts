@@ -17,12 +17,12 @@ import { failure, toFailure, type XenApiFailure } from './failure.ts';
 import type { VmHandle } from './objects.ts';
 import { reusingRecordsJson } from './records-json.ts';
 import { refOf } from './values.ts';
+import { DEFAULT_SCHED_PARAMS } from '../../vocabulary/domains.ts';
+import { BYTES_PER_MB } from '../../vocabulary/units.ts';
 
-const BYTES_PER_MB = 1024 * 1024;
 /** VM records are the large answers (get_all_records on many VMs): compiled serializers write them. */
 const vmRecordJson = fastJson(XenApiVmRecord);
-const SCHED_DEFAULTS = { weight: 256, cap: 0 } as const;
-const SCHED_KEYS = Object.keys(SCHED_DEFAULTS);
+const SCHED_KEYS = Object.keys(DEFAULT_SCHED_PARAMS);
 const VM: Param = { name: 'self', type: { ref: 'VM' } };
 const VM_METRICS: Param = { name: 'self', type: { ref: 'VM_metrics' } };
 const int = (name: string): Param => ({ name, type: 'int' });
@@ -168,7 +168,7 @@ export function vmCalls(api: XenApiContext): void {
     params: [VM, { name: 'value', type: 'map' }],
     handler: (args) => {
       const entries = Object.entries(args.map(1)).reduce((acc, [key, value]) => ({ ...acc, ...schedEntry(key, value) }), {});
-      setSched(args.ref(0), { ...SCHED_DEFAULTS, ...entries });
+      setSched(args.ref(0), { ...DEFAULT_SCHED_PARAMS, ...entries });
     },
   });
   const addEntry: MethodSpec = {
@@ -182,7 +182,7 @@ export function vmCalls(api: XenApiContext): void {
     params: [VM, { name: 'key', type: 'string' }],
     handler: (args) => {
       const key = args.str(1);
-      if (SCHED_KEYS.includes(key)) setSched(args.ref(0), { [key]: SCHED_DEFAULTS[key as keyof typeof SCHED_DEFAULTS] });
+      if (SCHED_KEYS.includes(key)) setSched(args.ref(0), { [key]: DEFAULT_SCHED_PARAMS[key as keyof typeof DEFAULT_SCHED_PARAMS] });
     },
   });
 

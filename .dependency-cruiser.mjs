@@ -41,6 +41,20 @@ export default {
       to: { path: '^src/(store|hypervisor)/' },
     },
     {
+      name: 'xenapi-is-a-room-above-control',
+      comment: 'src/xenapi (the Xen API\'s sessions, tasks, event log and calls) works through src/control: never the store, the hypervisor or the runtime, and never its own HTTP transports.',
+      severity: 'error',
+      from: { path: '^src/xenapi/' },
+      to: { path: '^src/', pathNot: '^src/(xenapi|control|schemas|vocabulary)/' },
+    },
+    {
+      name: 'nothing-below-imports-the-xenapi',
+      comment: 'Only the HTTP transports (and the daemon that wires them) reach src/xenapi; the layers below it never do.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(xenapi|http)/|^src/(app|daemon)[.]ts$' },
+      to: { path: '^src/xenapi/' },
+    },
+    {
       name: 'store-below-control',
       comment: 'src/store knows nothing of the control layer or HTTP.',
       severity: 'error',

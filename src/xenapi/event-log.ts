@@ -7,7 +7,7 @@
  * EVENTS_LOST, as XAPI's are.
  */
 import { randomBytes } from 'node:crypto';
-import type { ControlEvent } from '../../control/index.ts';
+import type { ControlEvent } from '../control/index.ts';
 import type { VmHandle } from './objects.ts';
 import type { EventClass } from './records.ts';
 

@@ -4,7 +4,7 @@
  * for the objects that have no uuid of their own in the control layer.
  */
 import { createHash } from 'node:crypto';
-import { NS_PER_MS } from '../../vocabulary/units.ts';
+import { NS_PER_MS } from '../vocabulary/units.ts';
 
 export const REF_PREFIX = 'OpaqueRef:';
 export const NULL_REF = 'OpaqueRef:NULL';

@@ -7,18 +7,19 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import fastJson from 'fast-json-stringify';
-import type { PowerAction } from '../../control/index.ts';
-import { NAMED_SCHEMAS } from '../../schemas/index.ts';
-import { XenApiVmRecord } from '../../schemas/xenapi.ts';
-import { CreateDomainRequest, SetDomainSchedRequest, SetVcpusRequest, UpdateDomainRequest } from '../../schemas/domain.ts';
+import type { PowerAction } from '../control/index.ts';
+import { NAMED_SCHEMAS } from '../schemas/index.ts';
+import { AJV_OPTIONS } from '../schemas/validation.ts';
+import { XenApiVmRecord } from '../schemas/xenapi.ts';
+import { CreateDomainRequest, SetDomainSchedRequest, SetVcpusRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { Args, MethodSpec, Param } from './dispatcher.ts';
 import type { XenApiContext } from './context.ts';
 import { failure, toFailure, type XenApiFailure } from './failure.ts';
 import type { VmHandle } from './objects.ts';
 import { reusingRecordsJson } from './records-json.ts';
 import { refOf } from './values.ts';
-import { DEFAULT_SCHED_PARAMS } from '../../vocabulary/domains.ts';
-import { BYTES_PER_MB } from '../../vocabulary/units.ts';
+import { DEFAULT_SCHED_PARAMS } from '../vocabulary/domains.ts';
+import { BYTES_PER_MB } from '../vocabulary/units.ts';
 
 /** VM records are the large answers (get_all_records on many VMs): compiled serializers write them. */
 const vmRecordJson = fastJson(XenApiVmRecord);
@@ -39,7 +40,7 @@ const XEN_FIELDS: Record<string, string> = {
 };
 
 /** The REST API's request schemas, as its routes validate them (formats only describe responses). */
-const ajv = new Ajv({ strict: false, validateFormats: false, coerceTypes: false, useDefaults: false });
+const ajv = new Ajv({ ...AJV_OPTIONS });
 for (const schema of NAMED_SCHEMAS) ajv.addSchema(schema);
 
 /** `value` if the REST schema accepts it; INVALID_VALUE naming the XenAPI field otherwise. */

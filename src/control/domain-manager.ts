@@ -13,7 +13,7 @@ import type { ControlContext } from './context.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { apiError, badPowerState, invalidArgument } from '../vocabulary/errors.ts';
 import { capOutOfRange, DEFAULT_CAP, DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
-import type { EventType } from './events.ts';
+import type { DomainEventDetails, DomainEventType, EventPayloads } from './events.ts';
 import { bringUp, isLive, putSched, takeDown } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { domainView, vcpuViews, type DomainView, type VcpuView } from './views.ts';
@@ -29,7 +29,7 @@ export const POWER_ACTIONS = ['start', 'pause', 'unpause', 'shutdown', 'destroy'
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 
 /** For each action: the states it accepts, the state it leaves, the event it publishes. */
-const TRANSITIONS: Record<PowerAction, { from: readonly PowerState[]; to: PowerState; event: EventType }> = {
+const TRANSITIONS: Record<PowerAction, { from: readonly PowerState[]; to: PowerState; event: 'domain.started' | 'domain.paused' | 'domain.unpaused' | 'domain.shutdown' | 'domain.destroyed' }> = {
   start: { from: ['halted'], to: 'running', event: 'domain.started' },
   pause: { from: ['running'], to: 'paused', event: 'domain.paused' },
   unpause: { from: ['paused'], to: 'running', event: 'domain.unpaused' },
@@ -60,8 +60,9 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     return result.ok ? result.value : undefined;
   };
   const view = (domain: DomainRecord): DomainView => domainView(state, domain, liveInfo(domain));
-  const publish = (type: EventType, domain: DomainRecord, data: Record<string, unknown> = {}): void =>
-    ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...data });
+  /** Publish a `domain.*` event: the domain's id and name, and the details of its type. */
+  const publish = <T extends DomainEventType>(type: T, domain: DomainRecord, ...details: Record<string, never> extends DomainEventDetails<T> ? [DomainEventDetails<T>?] : [DomainEventDetails<T>]): void =>
+    ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...(details[0] as object | undefined) } as EventPayloads[T]);
 
   /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members. */
   const capLimit = (domain: DomainRecord, max_vcpus: number): number => {

@@ -65,7 +65,7 @@ export function createHostControl(ctx: ControlContext, version: string, seed: nu
     async advance({ ms, ns }) {
       if ((ms === undefined) === (ns === undefined)) throw invalidArgument(ms === undefined ? 'ms' : 'ns', 'give exactly one of ms and ns');
       await clock.advanceNs(ns ?? ms! * NS_PER_MS);
-      ctx.events.publish('clock.updated', host.now_ns, ns === undefined ? { advanced_ms: ms } : { advanced_ns: ns });
+      ctx.events.publish('clock.updated', host.now_ns, ns === undefined ? { advanced_ms: ms! } : { advanced_ns: ns });
       return clock.status();
     },
 

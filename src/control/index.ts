@@ -91,7 +91,7 @@ export type { DomainManager, CreateDomainSpec, UpdateDomainSpec, PowerAction, Sc
 export { POWER_ACTIONS, NAME_PATTERN } from './domain-manager.ts';
 export type { SchedulingDomainManager, CreateGroupSpec, MemberSpec } from './scheduling-domains.ts';
 export type { HostControl, HostView, SchedulerView } from './host-control.ts';
-export type { ControlEvent, EventBus, EventType } from './events.ts';
+export { domidsOf, type ControlEvent, type EventBus, type EventPayloads, type EventType } from './events.ts';
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { TraceControl, TraceStatusView } from './trace.ts';

@@ -63,15 +63,13 @@ export class XenObjects {
 
   /** Keep the index in step with the control layer: call before translating `event` (created) and after (deleted). */
   learn(event: ControlEvent): void {
-    const domid = event.data['domain'];
-    if (typeof domid !== 'number') return;
-    if (event.type === 'domain.created') this.index(domid, this.control.domains.get(String(domid)).uuid);
-    if (event.type === 'domain.started') this.startedAt.set(domid, event.at_ns);
+    if (event.type === 'domain.created') this.index(event.data.domain, this.control.domains.get(String(event.data.domain)).uuid);
+    if (event.type === 'domain.started') this.startedAt.set(event.data.domain, event.at_ns);
   }
 
   forget(event: ControlEvent): void {
-    const domid = event.data['domain'];
-    if (event.type !== 'domain.deleted' || typeof domid !== 'number') return;
+    if (event.type !== 'domain.deleted') return;
+    const domid = event.data.domain;
     const vm = this.byDomid.get(domid);
     if (vm === undefined) return;
     this.byRef.delete(vm.ref);

@@ -4,7 +4,7 @@
  */
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 
-export const CLIENT_TYPES_FILE = new URL('../src/cli/api-types.ts', import.meta.url);
+export const CLIENT_TYPES_FILE = new URL('../src/cli/generated/api-types.ts', import.meta.url);
 const SPEC_FILE = new URL('../openapi.yaml', import.meta.url);
 
 export async function renderClientTypes(): Promise<string> {

@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import underPressure, { TYPE_EVENT_LOOP_DELAY } from '@fastify/under-pressure';
 import { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Control } from './control/index.ts';
-import { apiError } from './control/errors.ts';
+import { apiError } from './vocabulary/errors.ts';
 import { bearerCheck, requireBearerToken } from './http/auth.ts';
 import { installCrossSiteGuard, onMutationRoutes } from './http/cross-site.ts';
 import { acknowledgeWhenDurable } from './http/durable-changes.ts';
@@ -28,8 +28,9 @@ import { installSecurityHeaders } from './http/security-headers.ts';
 import { traceRoutes } from './http/routes/trace.ts';
 import type { StreamHub } from './http/sse.ts';
 import { webRoutes } from './http/web.ts';
-import { xenApiRoutes } from './http/xenapi/index.ts';
+import { xenApiRoutes } from './http/routes/xenapi.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
+import { AJV_OPTIONS } from './schemas/validation.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,7 +73,7 @@ export function serverOptions(logLevel: string, logStream?: NodeJS.WritableStrea
     logger: loggerOptions(logLevel, logStream),
     // One line per request at info would cost a fifth of the throughput; reads are logged at debug, changes at info.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, discriminator: true } },
+    ajv: { customOptions: { ...AJV_OPTIONS } },
     // Shutdown answers 503 SHUTTING_DOWN from the app (Fastify's own 503 has no catalogue code).
     return503OnClosing: false,
     frameworkErrors,
@@ -128,7 +129,8 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   fastify.addHook('onRequest', (_request, _reply, done) => {
     done(closing ? apiError('SHUTTING_DOWN', 'the daemon is shutting down') : undefined);
   });
-  installCrossSiteGuard(fastify, { bindHost: options.bindHost ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
+  const bindHost = options.bindHost ?? '127.0.0.1';
+  installCrossSiteGuard(fastify, { bindHost, allowedHosts: options.allowedHosts ?? [] });
   logRequests(fastify);
   acknowledgeWhenDurable(fastify, options.control);
   await loadProtection(fastify, options);
@@ -140,7 +142,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
   await fastify.register(systemRoutes, { registry, metricsAuth: options.metricsPublic === true ? undefined : bearerCheck(options.token) });
   await fastify.register(webRoutes);
-  await fastify.register(xenApiRoutes, { token: options.token });
+  await fastify.register(xenApiRoutes, { token: options.token, address: bindHost });
   await fastify.register(
     async (api) => {
       requireBearerToken(api, options.token);

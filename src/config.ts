@@ -6,7 +6,8 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, MAX_PCPUS, MAX_SEED } from './hypervisor/index.ts';
-import { MAX_SPEED } from './runtime/tick-loop.ts';
+import { MAX_SPEED } from './vocabulary/clock.ts';
+import { DEFAULT_STREAM_LIMITS, MAX_STREAMS } from './vocabulary/streams.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,8 +38,8 @@ export const DEFAULTS = {
   NEMESIS_PCPUS: '4',
   LOG_LEVEL: 'info',
   NEMESIS_RATE_LIMIT: '60000',
-  NEMESIS_MAX_STREAMS: '1000',
-  NEMESIS_MAX_STREAMS_PER_CLIENT: '20',
+  NEMESIS_MAX_STREAMS: String(DEFAULT_STREAM_LIMITS.total),
+  NEMESIS_MAX_STREAMS_PER_CLIENT: String(DEFAULT_STREAM_LIMITS.perClient),
   NEMESIS_MAX_EVENT_LOOP_DELAY_MS: '1000',
 } as const;
 
@@ -158,8 +159,8 @@ export function loadConfig(env: Env): Config {
     allowedHosts,
     metricsPublic: flag(env, 'NEMESIS_METRICS_PUBLIC', problems),
     rateLimitPerMinute: integer(env, 'NEMESIS_RATE_LIMIT', 0, 1e9, problems),
-    maxStreams: integer(env, 'NEMESIS_MAX_STREAMS', 1, 1e6, problems),
-    maxStreamsPerClient: integer(env, 'NEMESIS_MAX_STREAMS_PER_CLIENT', 1, 1e6, problems),
+    maxStreams: integer(env, 'NEMESIS_MAX_STREAMS', 1, MAX_STREAMS, problems),
+    maxStreamsPerClient: integer(env, 'NEMESIS_MAX_STREAMS_PER_CLIENT', 1, MAX_STREAMS, problems),
     maxEventLoopDelay_ms: integer(env, 'NEMESIS_MAX_EVENT_LOOP_DELAY_MS', 0, 3_600_000, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);

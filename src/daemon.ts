@@ -3,10 +3,9 @@
  * layer and the HTTP app, wired together but not listening. `nemesisd.ts` adds
  * the environment, the port and signal handling; tests use this directly.
  */
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { app, serverOptions } from './app.ts';
-import { createStreamHub, DEFAULT_STREAM_LIMITS, type StreamHub, type StreamLimits } from './http/sse.ts';
+import { createStreamHub, type StreamHub } from './http/sse.ts';
 import { createControl, type Control } from './control/index.ts';
 import { DEFAULT_SEED, Host } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
@@ -14,8 +13,8 @@ import { createTickLoop, type TickLoop } from './runtime/tick-loop.ts';
 import { createStore, type Store } from './store/index.ts';
 import { createLabControl } from './lab/lab-control.ts';
 import { createWhatIfWorker } from './lab/what-if-worker.ts';
-
-export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './vocabulary/streams.ts';
+import { PACKAGE_VERSION } from './vocabulary/version.ts';
 
 export interface DaemonOptions {
   readonly db: string;
@@ -72,7 +71,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       store,
       lab: (source) => createLabControl(source, whatIf),
       pcpus: options.pcpus,
-      version: VERSION,
+      version: PACKAGE_VERSION,
       seed,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
@@ -86,7 +85,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     });
     await instance.register(app, {
       control,
-      version: VERSION,
+      version: PACKAGE_VERSION,
       token: options.token,
       streams,
       metricsPublic: options.metricsPublic,

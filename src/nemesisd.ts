@@ -7,7 +7,8 @@
  */
 import closeWithGrace from 'close-with-grace';
 import { applyFlags, ConfigError, loadConfig, loadRunConfig, USAGE, type Config, type RunConfig } from './config.ts';
-import { createDaemon, VERSION } from './daemon.ts';
+import { createDaemon } from './daemon.ts';
+import { PACKAGE_VERSION } from './vocabulary/version.ts';
 import { StoreError } from './store/index.ts';
 
 /** How long in-flight requests get to finish before the process is ended anyway. */
@@ -18,7 +19,7 @@ function configOrExit(): Config & RunConfig {
   try {
     const { env, help, version } = applyFlags(process.argv.slice(2), process.env);
     if (help || version) {
-      process.stdout.write(help ? `${USAGE}\n` : `nemesisd ${VERSION}\n`);
+      process.stdout.write(help ? `${USAGE}\n` : `nemesisd ${PACKAGE_VERSION}\n`);
       process.exit(0);
     }
     const problems: string[] = [];

@@ -3,7 +3,7 @@
  * from openapi.yaml (`npm run sdk`). The tool imports nothing else of the daemon.
  */
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from './api-types.ts';
+import type { components, paths } from './generated/api-types.ts';
 import { CliError } from './errors.ts';
 
 export type Api = Client<paths>;

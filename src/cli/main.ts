@@ -3,7 +3,6 @@
  * daemon's HTTP API. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad
  * usage (the command's usage on stderr). Nothing goes to stdout on error.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { connect, DEFAULT_URL, unreachable } from './client.ts';
 import { domainCommands } from './commands/domains.ts';
@@ -18,11 +17,9 @@ import { vcpuCommands } from './commands/vcpus.ts';
 import type { Context } from './context.ts';
 import { CliError, UsageError } from './errors.ts';
 import { colourWanted } from './output.ts';
+import { PACKAGE_VERSION } from '../vocabulary/version.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** The tool's own version (its package's); the daemon's is in `nemesis info`. */
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 interface GlobalOptions {
   url: string;
@@ -36,7 +33,8 @@ function program(context: () => Context, env: NodeJS.ProcessEnv): Command {
     .option('--url <URL>', 'the daemon (env NEMESIS_URL)', env['NEMESIS_URL'] ?? DEFAULT_URL)
     .option('--token <TOKEN>', 'bearer token (env NEMESIS_TOKEN)')
     .option('--json', 'print the API\'s objects as JSON (for scripts and jq)')
-    .version(`nemesis ${VERSION}`, '-V, --version', 'print the tool\'s version')
+    // The tool's own version (its package's); the daemon's is in `nemesis info`.
+    .version(`nemesis ${PACKAGE_VERSION}`, '-V, --version', 'print the tool\'s version')
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) })

@@ -5,7 +5,7 @@
  */
 import type { GlobalSchedParams } from '../hypervisor/index.ts';
 import { isBusyError, type DomainRecord, type GroupRecord, type Store } from '../store/index.ts';
-import { apiError } from './errors.ts';
+import { apiError } from '../vocabulary/errors.ts';
 
 export interface Change {
   readonly upsertDomains?: readonly DomainRecord[];

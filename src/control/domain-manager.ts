@@ -5,19 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import { CAP_PER_VCPU, checkAffinity, credit, DOMAIN0_ID, maxCapFor, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
+import { checkAffinity, maxCapFor, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
 import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
 import type { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { apiError, badPowerState, fromDomctl, invalidArgument } from './errors.ts';
-import type { EventType } from './events.ts';
+import { fromDomctl } from './domctl-errors.ts';
+import { apiError, badPowerState, invalidArgument } from '../vocabulary/errors.ts';
+import { capOutOfRange, DEFAULT_CAP, DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
+import type { DomainEventDetails, DomainEventType, EventPayloads } from './events.ts';
 import { bringUp, isLive, putSched, takeDown } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { domainView, vcpuViews, type DomainView, type VcpuView } from './views.ts';
 
-export { DOMAIN0_ID as DOMAIN0 } from '../hypervisor/index.ts';
-export const DEFAULT_WEIGHT = credit.DEFAULT_WEIGHT;
 export const DEFAULT_MEMORY_MB = 256;
 export const NAME_PATTERN = new RegExp(DOMAIN_NAME_PATTERN);
 
@@ -29,7 +29,7 @@ export const POWER_ACTIONS = ['start', 'pause', 'unpause', 'shutdown', 'destroy'
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 
 /** For each action: the states it accepts, the state it leaves, the event it publishes. */
-const TRANSITIONS: Record<PowerAction, { from: readonly PowerState[]; to: PowerState; event: EventType }> = {
+const TRANSITIONS: Record<PowerAction, { from: readonly PowerState[]; to: PowerState; event: 'domain.started' | 'domain.paused' | 'domain.unpaused' | 'domain.shutdown' | 'domain.destroyed' }> = {
   start: { from: ['halted'], to: 'running', event: 'domain.started' },
   pause: { from: ['running'], to: 'paused', event: 'domain.paused' },
   unpause: { from: ['paused'], to: 'running', event: 'domain.unpaused' },
@@ -60,8 +60,9 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     return result.ok ? result.value : undefined;
   };
   const view = (domain: DomainRecord): DomainView => domainView(state, domain, liveInfo(domain));
-  const publish = (type: EventType, domain: DomainRecord, data: Record<string, unknown> = {}): void =>
-    ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...data });
+  /** Publish a `domain.*` event: the domain's id and name, and the details of its type. */
+  const publish = <T extends DomainEventType>(type: T, domain: DomainRecord, ...details: Record<string, never> extends DomainEventDetails<T> ? [DomainEventDetails<T>?] : [DomainEventDetails<T>]): void =>
+    ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...(details[0] as object | undefined) } as EventPayloads[T]);
 
   /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members. */
   const capLimit = (domain: DomainRecord, max_vcpus: number): number => {
@@ -90,7 +91,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     const limit = capLimit(domain, domain.max_vcpus);
     const kept = stored !== undefined && domain.cap === stored.cap && domain.max_vcpus === stored.max_vcpus;
     if (domain.cap > limit && !kept) {
-      throw invalidArgument('cap', `must be in 0..${limit} (${CAP_PER_VCPU} per vCPU; 0 = no cap), got ${domain.cap}`);
+      throw invalidArgument('cap', capOutOfRange(limit, domain.cap));
     }
   };
 
@@ -129,7 +130,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         max_vcpus: spec.max_vcpus ?? vcpus,
         memory_mb: spec.memory_mb ?? DEFAULT_MEMORY_MB,
         weight: spec.weight ?? DEFAULT_WEIGHT,
-        cap: spec.cap ?? 0,
+        cap: spec.cap ?? DEFAULT_CAP,
         workload: spec.workload ?? { type: 'cpu' },
         affinity: Array.from({ length: spec.max_vcpus ?? vcpus }, () => spec.affinity ?? 'all'),
         state: spec.start === true ? 'running' : 'halted',

@@ -3,6 +3,8 @@
  * changes, published after the change is on disk. `/events` streams them.
  */
 import { randomBytes } from 'node:crypto';
+import type { Affinity, GlobalSchedParams } from '../hypervisor/index.ts';
+import type { PowerState } from '../store/index.ts';
 
 export const EVENT_TYPES = [
   'domain.created',
@@ -26,16 +28,54 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export interface ControlEvent {
-  /** Counts up from 1 in this daemon's life. */
-  readonly seq: number;
-  /** `<boot>-<seq>`: unique across restarts (the SSE `id`). */
-  readonly id: string;
-  readonly type: EventType;
-  /** Simulated time of the change. */
-  readonly at_ns: number;
-  readonly data: Readonly<Record<string, unknown>>;
+/** The domain a `domain.*` event is about. */
+interface AboutDomain {
+  readonly domain: number;
+  readonly name: string;
 }
+
+/** Each event type's details (its JSON is the `data` of the event stream, with `at_ns`). */
+export interface EventPayloads {
+  'domain.created': AboutDomain;
+  /** `changed`: the fields a client changed; `repaired`: what the daemon changed at start to fit the host. */
+  'domain.updated': AboutDomain & ({ readonly changed: readonly string[] } | { readonly repaired: string });
+  'domain.deleted': AboutDomain;
+  /** No `state` when a domain is started as it is created. */
+  'domain.started': AboutDomain & { readonly state?: PowerState };
+  'domain.paused': AboutDomain & { readonly state: PowerState };
+  'domain.unpaused': AboutDomain & { readonly state: PowerState };
+  'domain.shutdown': AboutDomain & { readonly state: PowerState };
+  'domain.destroyed': AboutDomain & { readonly state: PowerState };
+  'domain.sched': AboutDomain & { readonly weight: number; readonly cap: number };
+  'domain.vcpus': AboutDomain & { readonly online: number };
+  'domain.affinity': AboutDomain & { readonly vcpu: number; readonly pcpus: Affinity };
+  'scheduling-domain.created': { readonly master: number; readonly members: readonly number[] };
+  'scheduling-domain.deleted': { readonly master: number };
+  'scheduling-domain.member-added': { readonly master: number; readonly member: number; readonly share: number };
+  'scheduling-domain.member-removed': { readonly master: number; readonly member: number };
+  /** `domain`: the master or member whose share changed. */
+  'scheduling-domain.share-changed': { readonly master: number; readonly domain: number; readonly share: number };
+  'scheduler.updated': GlobalSchedParams;
+  'clock.updated': { readonly speed: number } | { readonly advanced_ms: number } | { readonly advanced_ns: number };
+}
+
+export type DomainEventType = Extract<EventType, `domain.${string}`>;
+/** A `domain.*` event's details besides the domain's id and name (each alternative of a union kept apart). */
+export type DomainEventDetails<T extends DomainEventType> = EventPayloads[T] extends infer P ? (P extends AboutDomain ? Omit<P, keyof AboutDomain> : never) : never;
+
+/** One event: its `data` typed by its `type`. */
+export type ControlEvent = {
+  readonly [T in EventType]: {
+    /** Counts up from 1 in this daemon's life. */
+    readonly seq: number;
+    /** `<boot>-<seq>`: unique across restarts (the SSE `id`). */
+    readonly id: string;
+    readonly type: T;
+    /** Simulated time of the change. */
+    readonly at_ns: number;
+    readonly data: EventPayloads[T];
+  };
+}[EventType];
 
 export type EventListener = (event: ControlEvent) => void;
 
@@ -54,7 +94,7 @@ export type Since = { readonly lost: false; readonly events: readonly ControlEve
 export interface EventBus {
   /** This daemon life's id, the prefix of every event id. */
   readonly boot: string;
-  publish(type: EventType, at_ns: number, data: Readonly<Record<string, unknown>>): void;
+  publish<T extends EventType>(type: T, at_ns: number, data: EventPayloads[T]): void;
   /** The kept events after `lastId` (an id this bus or an earlier daemon gave), oldest first. */
   since(lastId: string): Since;
   /** The id of the latest event (`<boot>-0` before any). */
@@ -83,7 +123,8 @@ export function createEventBus(boot: string = newBoot()): EventBus {
     boot,
     publish(type, at_ns, data) {
       seq += 1;
-      const event: ControlEvent = { seq, id: `${boot}-${seq}`, type, at_ns, data };
+      // TypeScript cannot tie `data` to `type` through the generic: the signature does.
+      const event = { seq, id: `${boot}-${seq}`, type, at_ns, data } as ControlEvent;
       history.push(event);
       if (history.length > EVENT_HISTORY) history.shift();
       for (const follower of followers) follower(event);
@@ -116,10 +157,23 @@ export function createEventBus(boot: string = newBoot()): EventBus {
 }
 
 /** The domids an event is about (none for host-wide events). */
-function domidsOf(event: ControlEvent): number[] {
-  const { domain, master, member, members } = event.data;
-  const ids = [domain, master, member, ...(Array.isArray(members) ? members : [])];
-  return ids.filter((id): id is number => typeof id === 'number');
+export function domidsOf(event: ControlEvent): number[] {
+  switch (event.type) {
+    case 'scheduler.updated':
+    case 'clock.updated':
+      return [];
+    case 'scheduling-domain.created':
+      return [event.data.master, ...event.data.members];
+    case 'scheduling-domain.deleted':
+      return [event.data.master];
+    case 'scheduling-domain.member-added':
+    case 'scheduling-domain.member-removed':
+      return [event.data.master, event.data.member];
+    case 'scheduling-domain.share-changed':
+      return [event.data.domain, event.data.master];
+    default:
+      return [event.data.domain];
+  }
 }
 
 /**

@@ -7,7 +7,8 @@ import type { ClockStatus } from '../runtime/tick-loop.ts';
 import type { Static } from '@sinclair/typebox';
 import type { HostInfo, Scheduler } from '../schemas/host.ts';
 import type { ControlContext } from './context.ts';
-import { fromDomctl, invalidArgument } from './errors.ts';
+import { fromDomctl } from './domctl-errors.ts';
+import { invalidArgument } from '../vocabulary/errors.ts';
 import { commit, plan } from './plan.ts';
 
 export type HostView = Static<typeof HostInfo>;
@@ -64,7 +65,7 @@ export function createHostControl(ctx: ControlContext, version: string, seed: nu
     async advance({ ms, ns }) {
       if ((ms === undefined) === (ns === undefined)) throw invalidArgument(ms === undefined ? 'ms' : 'ns', 'give exactly one of ms and ns');
       await clock.advanceNs(ns ?? ms! * NS_PER_MS);
-      ctx.events.publish('clock.updated', host.now_ns, ns === undefined ? { advanced_ms: ms } : { advanced_ns: ns });
+      ctx.events.publish('clock.updated', host.now_ns, ns === undefined ? { advanced_ms: ms! } : { advanced_ns: ns });
       return clock.status();
     },
 

@@ -12,7 +12,7 @@ import type { ControlContext } from './context.ts';
 import { createDomainManager, type DomainManager } from './domain-manager.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createHostControl, type HostControl } from './host-control.ts';
-import { apiError } from './errors.ts';
+import { apiError } from '../vocabulary/errors.ts';
 import type { LabControl, LabSource, SimulatedHost, SimulationClock } from './ports.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
@@ -106,7 +106,7 @@ export type { DomainManager, CreateDomainSpec, UpdateDomainSpec, PowerAction, Sc
 export { POWER_ACTIONS, NAME_PATTERN } from './domain-manager.ts';
 export type { SchedulingDomainManager, CreateGroupSpec, MemberSpec } from './scheduling-domains.ts';
 export type { HostControl, HostView, SchedulerView } from './host-control.ts';
-export type { ControlEvent, EventBus, EventType } from './events.ts';
+export { domidsOf, type ControlEvent, type EventBus, type EventPayloads, type EventType } from './events.ts';
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { TraceControl, TraceStatusView } from './trace.ts';

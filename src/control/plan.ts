@@ -9,7 +9,7 @@
 import type { DomctlOp, DomctlPlan } from '../hypervisor/index.ts';
 import type { Change } from './config-state.ts';
 import type { ControlContext } from './context.ts';
-import { fromDomctl } from './errors.ts';
+import { fromDomctl } from './domctl-errors.ts';
 
 /** Check `op` against the plan so far and add it; a refusal throws the API error and changes nothing. */
 export function plan(steps: DomctlPlan, op: DomctlOp): void {

@@ -7,7 +7,7 @@
 import { clampWorkload, maxCapFor, type Affinity } from '../hypervisor/index.ts';
 import type { DomainRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { DEFAULT_WEIGHT, DOMAIN0 } from './domain-manager.ts';
+import { DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
 import { applyGroup, bringUp, isLive } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 
@@ -32,7 +32,7 @@ export function restoreHost(ctx: ControlContext): RestoreReport {
 
   const restored: number[] = [];
   const failed: { domid: number; reason: string }[] = [];
-  const guests = [...state.domains.values()].filter((d) => d.domid !== DOMAIN0 && isLive(d));
+  const guests = [...state.domains.values()].filter((d) => d.domid !== DOMAIN0_ID && isLive(d));
   for (const domain of guests) {
     const steps = host.plan();
     try {
@@ -93,9 +93,9 @@ function existingPcpus(entry: Affinity, pcpus: number): Affinity {
 /** Domain-0 follows the host: one vCPU per pCPU; the rest of its configuration is kept. */
 function restoreDomain0(ctx: ControlContext): void {
   const { state, host, pcpus } = ctx;
-  const stored = state.domains.get(DOMAIN0);
+  const stored = state.domains.get(DOMAIN0_ID);
   const domain0: DomainRecord = {
-    domid: DOMAIN0,
+    domid: DOMAIN0_ID,
     uuid: stored?.uuid ?? DOMAIN0_UUID,
     name: stored?.name ?? 'Domain-0',
     vcpus: Math.min(stored?.vcpus ?? pcpus, pcpus),
@@ -108,10 +108,10 @@ function restoreDomain0(ctx: ControlContext): void {
     state: 'running',
   };
   const steps = host.plan();
-  plan(steps, { op: 'setonlinevcpus', domid: DOMAIN0, vcpus: domain0.vcpus });
-  plan(steps, { op: 'setworkload', domid: DOMAIN0, workload: domain0.workload });
-  plan(steps, { op: 'scheduler_op', domid: DOMAIN0, cmd: 'putinfo', weight: domain0.weight, cap: Math.min(domain0.cap, maxCapFor(pcpus)) });
-  domain0.affinity.forEach((pcpus, vcpu) => plan(steps, { op: 'setvcpuaffinity', domid: DOMAIN0, vcpu, pcpus }));
+  plan(steps, { op: 'setonlinevcpus', domid: DOMAIN0_ID, vcpus: domain0.vcpus });
+  plan(steps, { op: 'setworkload', domid: DOMAIN0_ID, workload: domain0.workload });
+  plan(steps, { op: 'scheduler_op', domid: DOMAIN0_ID, cmd: 'putinfo', weight: domain0.weight, cap: Math.min(domain0.cap, maxCapFor(pcpus)) });
+  domain0.affinity.forEach((pcpus, vcpu) => plan(steps, { op: 'setvcpuaffinity', domid: DOMAIN0_ID, vcpu, pcpus }));
   const changed = JSON.stringify(stored) !== JSON.stringify(domain0);
   const next_domid = Math.max(state.next_domid, 1);
   if (changed) commit(ctx, steps, { upsertDomains: [domain0], next_domid });

@@ -14,7 +14,9 @@ import {
 } from '../hypervisor/index.ts';
 import type { DomainRecord, GroupRecord, MemberRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { apiError, fromDomctl } from './errors.ts';
+import type { EventPayloads, EventType } from './events.ts';
+import { fromDomctl } from './domctl-errors.ts';
+import { apiError } from '../vocabulary/errors.ts';
 import { applyGroup, syncMasterCap } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { groupView, type GroupView } from './views.ts';
@@ -51,8 +53,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     const live = host.domctl({ op: 'schedgroup', cmd: 'get', master: group.master });
     return groupView(group, live.ok ? live.value : undefined, ctx.endedGroupCpuNs.get(group.master) ?? 0);
   };
-  const publish = (type: Parameters<typeof ctx.events.publish>[0], data: Record<string, unknown>): void =>
-    ctx.events.publish(type, host.now_ns, data);
+  const publish = <T extends EventType>(type: T, data: EventPayloads[T]): void => ctx.events.publish(type, host.now_ns, data);
 
   const requireGroup = (master: DomainRecord): GroupRecord => {
     const group = state.group(master.domid);

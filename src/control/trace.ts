@@ -9,7 +9,7 @@ import { NS_PER_MS, type SchedTrace, type TraceRecorder } from '../hypervisor/in
 import { formatTrace, type TraceFormat } from '../lab/trace-format.ts';
 import { MAX_TRACE_EVENTS, TRACES_KEPT, type TraceStatus } from '../schemas/trace.ts';
 import type { ControlContext } from './context.ts';
-import { apiError } from './errors.ts';
+import { apiError } from '../vocabulary/errors.ts';
 import type { SimulatedHost } from './ports.ts';
 
 export type TraceStatusView = Static<typeof TraceStatus>;

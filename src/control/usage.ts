@@ -12,7 +12,8 @@ import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDo
 import { DEFAULT_WINDOW_MS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
 import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
-import { apiError, fromDomctl, invalidArgument } from './errors.ts';
+import { fromDomctl } from './domctl-errors.ts';
+import { apiError, invalidArgument } from '../vocabulary/errors.ts';
 import { isLive } from './lifecycle.ts';
 
 export type HostUsageView = Static<typeof HostUsage>;

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import { apiError } from '../control/errors.ts';
+import { apiError } from '../vocabulary/errors.ts';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 

@@ -11,7 +11,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { apiError, type ApiError } from '../control/errors.ts';
+import { apiError, type ApiError } from '../vocabulary/errors.ts';
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

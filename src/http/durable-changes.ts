@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, onSendAsyncHookHandler } from 'fastify';
 import type { Control } from '../control/index.ts';
-import { apiError } from '../control/errors.ts';
+import { apiError } from '../vocabulary/errors.ts';
 import { onMutationRoutes } from './cross-site.ts';
 
 export function acknowledgeWhenDurable(app: FastifyInstance, control: Control): void {

@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiError, isApiError, type ApiError, type ErrorCode } from '../control/errors.ts';
+import { apiError, isApiError, type ApiError, type ErrorCode } from '../vocabulary/errors.ts';
 import type { ErrorResponse } from '../schemas/common.ts';
 import { noteErrorCode } from './logging.ts';
 

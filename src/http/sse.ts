@@ -8,18 +8,8 @@
  * nothing by itself, so the bounded queue would be needed on top anyway.)
  */
 import type { ServerResponse } from 'node:http';
-import { apiError } from '../control/errors.ts';
-
-export interface StreamLimits {
-  /** Open streams in all. */
-  readonly total: number;
-  /** Open streams from one client address. */
-  readonly perClient: number;
-  /** Bytes one stream may hold back while its client does not read. */
-  readonly queueBytes: number;
-}
-
-export const DEFAULT_STREAM_LIMITS: StreamLimits = { total: 1000, perClient: 20, queueBytes: 1024 * 1024 };
+import { apiError } from '../vocabulary/errors.ts';
+import type { StreamLimits } from '../vocabulary/streams.ts';
 
 /** How long an overflowed stream's last bytes may wait for a client that does not read, before its socket is destroyed. */
 const LINGER_MS = 5_000;

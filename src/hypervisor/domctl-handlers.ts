@@ -11,6 +11,7 @@ import { summarizeLatency } from './latency-histogram.ts';
 import { DEFAULT_SHARE } from './limits.ts';
 import { RUNSTATE_NAMES, Runstate, type Domain, type SchedulingGroup, type Vcpu } from './model.ts';
 import { schedStats } from './usage-domctls.ts';
+import { NS_PER_MS } from '../vocabulary/units.ts';
 
 /** Apply a checked operation and return its value. */
 export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
@@ -69,7 +70,7 @@ export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
       return {
         pcpus: engine.pcpus.length,
         scheduler: engine.scheduler.name,
-        tick_ms: engine.scheduler.tick_ns / 1_000_000,
+        tick_ms: engine.scheduler.tick_ns / NS_PER_MS,
         now_ns: engine.now_ns,
         trace_hash: engine.trace_hash,
         events_processed: engine.events_processed,

@@ -31,6 +31,6 @@ export { clampWorkload, WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS } from './w
 export { ACCOUNTING_MODES, type AccountingMode, type DomainSchedParams, type GlobalSchedParams } from './sched/scheduler.ts';
 export * as credit from './sched/credit.ts';
 export { profileOf, SCHED_PROFILE_NAMES, SCHED_PROFILES, type SchedProfile } from './sched/profiles.ts';
-export { NS_PER_MS, NS_PER_S, NS_PER_US } from './time.ts';
+export { NS_PER_MS, NS_PER_S, NS_PER_US } from '../vocabulary/units.ts';
 export { MAX_USAGE_STEPS, USAGE_HISTORY_NS, USAGE_SAMPLE_NS, type UsageWindow } from './usage-history.ts';
 export type { SchedCounters } from './sched/scheduler.ts';

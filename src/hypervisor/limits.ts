@@ -1,20 +1,19 @@
 /**
  * The host's limits and Xen's rules about sizes, in one place: the hypervisor
  * checks against them, and the schemas and the control layer take them from here.
+ * (Domain-0's id, the default share and the cap's unit are the shared vocabulary's.)
  */
+import { CAP_PER_VCPU, DOMAIN0_ID } from '../vocabulary/domains.ts';
+
+export { CAP_PER_VCPU, DEFAULT_SHARE, DOMAIN0_ID } from '../vocabulary/domains.ts';
 
 export const MAX_PCPUS = 4096;
-/** Domain-0, the control domain: made by the host, never destroyed, paused or grouped. */
-export const DOMAIN0_ID = 0;
 export const MAX_GUEST_VCPUS = 128;
 /** Xen stops at 0x7FEF (DOMID_FIRST_RESERVED - 1); a simulated host of 100000 guests needs more. */
 export const MAX_DOMID = 0x7fffffff;
 /** A domain's share of its scheduling domain's credit (the sub-scheduler's weight). */
 export const MIN_SHARE = 1;
 export const MAX_SHARE = 65535;
-export const DEFAULT_SHARE = 256;
-/** A cap is in percent of one pCPU, so a domain can use at most 100 per vCPU it has. */
-export const CAP_PER_VCPU = 100;
 
 /** The highest cap `vcpus` vCPUs can carry (for a master: its whole scheduling domain's). */
 export const maxCapFor = (vcpus: number): number => CAP_PER_VCPU * vcpus;

@@ -7,6 +7,7 @@
  * and it closes its window itself, so any Host (a live one, a copy) can be traced.
  */
 import type { Vcpu } from './model.ts';
+import { NS_PER_MS } from '../vocabulary/units.ts';
 
 /**
  * Why a pCPU switched, in the scheduler's own terms: its slice ended, the vCPU
@@ -212,6 +213,6 @@ export interface TraceSizeFacts {
  */
 export function estimateTraceEvents(facts: TraceSizeFacts, duration_ns: number): number {
   const ticks = Math.ceil(duration_ns / facts.tick_ns);
-  const periods = Math.ceil(duration_ns / (facts.tslice_ms * 1_000_000));
+  const periods = Math.ceil(duration_ns / (facts.tslice_ms * NS_PER_MS));
   return 2 * facts.pcpus * ticks + 2 * facts.online_vcpus * periods;
 }

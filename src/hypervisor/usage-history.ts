@@ -8,7 +8,7 @@
  * keeps a shorter past).
  */
 import type { Domain, Pcpu } from './model.ts';
-import { NS_PER_MS, NS_PER_S } from './time.ts';
+import { NS_PER_MS, NS_PER_S } from '../vocabulary/units.ts';
 
 /** The default accounting period: the history's resolution. */
 export const USAGE_SAMPLE_NS = 30 * NS_PER_MS;

@@ -3,7 +3,7 @@
  * `cpu` is always runnable, `idle` always blocked, and `duty` runs `run_ms` of
  * CPU time, blocks for `sleep_ms`, wakes and starts over (I/O-like).
  */
-import { msToNs } from './time.ts';
+import { msToNs } from '../vocabulary/units.ts';
 
 export type Workload =
   | { readonly type: 'cpu' }

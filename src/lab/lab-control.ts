@@ -5,10 +5,10 @@
  * thread, what-if-worker.ts), which applies the changes as requests of this
  * API to the copy and runs it ahead; the live host is only read.
  */
-import { apiError, ERROR_CATALOGUE, type ErrorCode } from '../control/errors.ts';
 import type { LabControl, LabSource, WhatIfChangeRequest, WhatIfRunner } from '../control/index.ts';
 import { NS_PER_MS, REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
 import { MAX_WHAT_IF_VCPU_MS } from '../schemas/lab.ts';
+import { apiError, ERROR_CATALOGUE, type ErrorCode } from '../vocabulary/errors.ts';
 
 /** `runner` runs the copies; without one, a what-if answers NOT_SUPPORTED. */
 export function createLabControl(source: LabSource, runner: WhatIfRunner | undefined): LabControl {

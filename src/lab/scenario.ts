@@ -6,7 +6,7 @@
  * request it stands for, made through the lab's own control layer
  * (headless-control.ts), so a scenario follows exactly the daemon's rules.
  */
-import { isApiError } from '../control/errors.ts';
+import { isApiError } from '../vocabulary/errors.ts';
 import type { Control } from '../control/index.ts';
 import { DEFAULT_SEED, Host, NS_PER_MS, NS_PER_S, type DomctlOp, type DomctlResult, type SchedTrace, type TraceRecorder } from '../hypervisor/index.ts';
 import { DEFAULT_SCENARIO_SECONDS, type ScenarioChangeSpec, type ScenarioSpec } from '../schemas/scenario.ts';

@@ -9,8 +9,8 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlRoutes, serverOptions } from '../app.ts';
-import { isApiError } from '../control/errors.ts';
 import { checkTraceSize, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
+import { isApiError } from '../vocabulary/errors.ts';
 import { installErrorHandlers, toErrorBody } from '../http/error-handler.ts';
 import { Host, NS_PER_MS } from '../hypervisor/index.ts';
 import { NAMED_SCHEMAS } from '../schemas/index.ts';
@@ -35,7 +35,7 @@ const SERVED_METHODS: { readonly [P in keyof ServedControl]: MethodTable<ServedC
     getSched: true, setSched: true, listVcpus: true, setOnlineVcpus: true, setAffinity: true,
   },
   schedulingDomains: { list: true, get: true, create: true, update: true, remove: true, addMember: true, removeMember: true, setMemberShare: true },
-  usage: { host: true, domain: true, schedulingDomain: true, subscribe: true, schedStats: true, tickLateness: true },
+  usage: { host: true, domain: true, schedulingDomain: true, subscribe: true, schedStats: true, tickLateness: true, series: true },
 };
 
 const unserved = (part: string): never => {

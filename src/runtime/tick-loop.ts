@@ -9,10 +9,9 @@
  */
 import { monotonicClock, realTimers, type MonotonicClock, type Timers } from './clock.ts';
 import { BucketCounts, type HistogramSnapshot } from './histogram.ts';
+import { MAX_ADVANCE_MS, MAX_SPEED } from '../vocabulary/clock.ts';
+import { NS_PER_MS } from '../vocabulary/units.ts';
 
-const NS_PER_MS = 1_000_000;
-export const MAX_SPEED = 1000;
-export const MAX_ADVANCE_MS = 86_400_000;
 export const DEFAULT_PERIOD_MS = 10;
 /** A tick this late is a stall worth a warning (ten periods: the event loop was blocked). */
 export const DEFAULT_STALL_WARN_MS = 100;

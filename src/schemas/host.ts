@@ -1,7 +1,8 @@
 /** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
 import { Type } from '@sinclair/typebox';
-import { credit, MAX_SEED, NS_PER_MS, SCHED_PROFILE_NAMES } from '../hypervisor/index.ts';
-import { MAX_ADVANCE_MS, MAX_SPEED } from '../runtime/tick-loop.ts';
+import { credit, MAX_SEED, SCHED_PROFILE_NAMES } from '../hypervisor/index.ts';
+import { MAX_ADVANCE_MS, MAX_SPEED } from '../vocabulary/clock.ts';
+import { NS_PER_MS } from '../vocabulary/units.ts';
 import { Nanoseconds, Nullable, ref } from './common.ts';
 
 export const Clock = Type.Object(

@@ -1,21 +1,21 @@
 /** Response maps: the success shape plus every error a route can give, all with descriptions. */
 import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { ERROR_CATALOGUE } from '../control/errors.ts';
+import { ERROR_CATALOGUE } from '../vocabulary/errors.ts';
 import type { ErrorResponse as ErrorShape } from './common.ts';
 
 const ERROR_DESCRIPTIONS = {
-  400: 'Bad input (schema, range, or a rule between fields); `field` names it.',
+  400: 'Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed.',
   401: 'Missing or wrong bearer token.',
   403: 'Refused as a cross-site request: Host or Origin.',
-  404: 'No such domain, vCPU, scheduling domain or trace.',
+  404: 'No such route, domain, vCPU, scheduling domain, member or trace.',
   408: 'The request was not received in time.',
-  409: 'The request conflicts with the current state (power state, name, group rules, a trace already recording).',
+  409: 'The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support.',
   413: 'The body is too large, or a what-if asks for more simulation than one request may.',
   414: 'A path parameter is too long.',
   415: 'The body is not JSON.',
   429: 'Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry.',
   431: 'The headers are too large.',
-  500: 'The daemon failed; nothing was changed.',
+  500: 'The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon.',
   503: 'Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given.',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;

@@ -1,6 +1,6 @@
 /** Scheduler traces: the request that starts one, its status, and the trace itself. */
 import { Type } from '@sinclair/typebox';
-import { TRACE_FORMATS } from '../lab/trace-format.ts';
+import { TRACE_FORMATS } from '../vocabulary/trace-formats.ts';
 import { Nanoseconds } from './common.ts';
 
 /** Longest window a trace may ask for (the event limit usually refuses long ones on a busy host first). */

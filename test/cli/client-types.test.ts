@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CLIENT_TYPES_FILE, renderClientTypes } from '../../scripts/client-types.ts';
-import type { components, paths } from '../../src/cli/api-types.ts';
+import type { components, paths } from '../../src/cli/generated/api-types.ts';
 import { connect } from '../../src/cli/client.ts';
 import { startCliDaemon, type CliDaemon } from './helpers.ts';
 

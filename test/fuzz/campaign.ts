@@ -9,7 +9,7 @@
 import { STATUS_CODES } from 'node:http';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
-import { ERROR_CATALOGUE } from '../../src/control/errors.ts';
+import { ERROR_CATALOGUE } from '../../src/vocabulary/errors.ts';
 import { startDaemon, type TestDaemon } from '../helpers.ts';
 import { describeRequest, namedValues, operationName, operationsOf, OVERSIZE_BYTES, requestFor, type FuzzRequest, type Operation } from './requests.ts';
 import type { SchemaContext } from './schema-arbitraries.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import { describe, it, mock } from 'node:test';
-import { ERROR_CATALOGUE, type ErrorCode } from '../../src/control/errors.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../src/vocabulary/errors.ts';
 import { startDaemon } from '../helpers.ts';
 import { portOf } from './sse-client.ts';
 

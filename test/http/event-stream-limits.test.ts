@@ -20,7 +20,7 @@ describe('/api/v1/events under slow clients and many clients', () => {
       const pad = 'x'.repeat(4096);
       let peakQueued = 0;
       for (let i = 0; i < 5000; i += 1) {
-        d.control.events.publish('clock.updated', i, { pad });
+        d.control.events.publish('domain.updated', i, { domain: 0, name: 'Domain-0', changed: [pad] });
         peakQueued = Math.max(peakQueued, d.streams.queuedBytes);
       }
       // Disconnected: no longer subscribed nor counted; what it held back never exceeded the bound and one message.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { VERSION } from '../../src/daemon.ts';
+import { PACKAGE_VERSION } from '../../src/vocabulary/version.ts';
 import { startDaemon, type TestDaemon } from '../helpers.ts';
 
 describe('/api/v1/host and /api/v1/scheduler', () => {
@@ -18,7 +18,7 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(
       [res.body.pcpus, res.body.scheduler, res.body.version, res.body.clock.now_ns, res.body.clock.speed, res.body.clock.skipped_ns],
-      [2, 'credit', VERSION, 0, 0, 0],
+      [2, 'credit', PACKAGE_VERSION, 0, 0, 0],
     );
   });
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { EVENT_LOG_SIZE, EventLog } from '../../src/http/xenapi/event-log.ts';
+import { EVENT_LOG_SIZE, EventLog } from '../../src/xenapi/event-log.ts';
 import { build, type TestDaemon } from '../helpers.ts';
 import { jsonRpc } from './helpers.ts';
 

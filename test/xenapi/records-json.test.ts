@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { reusingRecordsJson } from '../../src/http/xenapi/records-json.ts';
+import { reusingRecordsJson } from '../../src/xenapi/records-json.ts';
 
 type RecordLike = { name_label: string; domid: number; VCPUs_params: Record<string, string>; VIFs: string[] };
 

@@ -6,6 +6,7 @@ import { integer } from '../arguments.ts';
 import { call, type Schemas } from '../client.ts';
 import type { Context } from '../context.ts';
 import { keyValues, printJson } from '../output.ts';
+import { NS_PER_MS } from '../../vocabulary/units.ts';
 
 interface TraceOptions {
   ms: number;
@@ -36,7 +37,7 @@ async function trace(ctx: Context, options: TraceOptions): Promise<void> {
       warned = true;
     }
     // The window ends in (end - now) simulated ns: at `speed`, that much wall time divided by it.
-    const left_ms = (status.end_ns - status.now_ns) / 1e6 / (speed === 0 ? 1 : speed);
+    const left_ms = (status.end_ns - status.now_ns) / NS_PER_MS / (speed === 0 ? 1 : speed);
     await sleep(Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, left_ms)));
   }
 }
@@ -58,7 +59,7 @@ async function save(ctx: Context, options: TraceOptions, started: TraceStatus, b
     ['trace', summary.id],
     ['file', summary.file],
     ['format', summary.format],
-    ['window_ms', (summary.end_ns - summary.start_ns) / 1e6],
+    ['window_ms', (summary.end_ns - summary.start_ns) / NS_PER_MS],
     ['truncated', summary.truncated ? 'yes (the event limit stopped it)' : 'no'],
     ['bytes', summary.bytes],
   ]));

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { apiError } from '../../control/errors.ts';
+import { apiError } from '../../vocabulary/errors.ts';
 import { EVENT_ID_PATTERN, matchesFilter, parseTypePatterns, type EventFilter, type LostReason } from '../../control/events.ts';
 import type { ControlEvent } from '../../control/index.ts';
 import { DomainRefParam } from '../../schemas/common.ts';

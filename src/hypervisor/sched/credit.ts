@@ -9,9 +9,10 @@
  */
 import { DomctlErrorCode, domctlError, invalid, type DomctlError } from '../errors.ts';
 import { invariant } from '../invariant.ts';
-import { CAP_PER_VCPU, maxCapFor } from '../limits.ts';
+import { capOutOfRange, DEFAULT_SCHED_PARAMS, DEFAULT_WEIGHT } from '../../vocabulary/domains.ts';
+import { maxCapFor } from '../limits.ts';
 import { allowedOn, type Domain, type Vcpu } from '../model.ts';
-import { NS_PER_MS, NS_PER_US } from '../time.ts';
+import { NS_PER_MS, NS_PER_US } from '../../vocabulary/units.ts';
 import type {
   DomainSchedParams,
   GlobalSchedParams,
@@ -34,7 +35,7 @@ export const MAX_TSLICE_MS = 1000;
 export const DEFAULT_RATELIMIT_US = 1000;
 export const MIN_RATELIMIT_US = 100;
 export const MAX_RATELIMIT_US = 500_000;
-export const DEFAULT_WEIGHT = 256;
+export { DEFAULT_WEIGHT };
 export const MIN_WEIGHT = 1;
 export const MAX_WEIGHT = 65535;
 const NS_PER_CREDIT = NS_PER_MS / CREDITS_PER_MS;
@@ -120,7 +121,7 @@ export function createCreditScheduler(ctx: SchedulerContext): Scheduler {
 
 class CreditScheduler implements Scheduler {
   readonly name = 'credit';
-  readonly defaultDomainParams: DomainSchedParams = { weight: DEFAULT_WEIGHT, cap: 0 };
+  readonly defaultDomainParams: DomainSchedParams = { ...DEFAULT_SCHED_PARAMS };
   readonly tick_ns = TICK_MS * NS_PER_MS;
   private params: GlobalSchedParams = { tslice_ms: DEFAULT_TSLICE_MS, ratelimit_us: DEFAULT_RATELIMIT_US, accounting: 'exact' };
   private readonly runqs: CreditVcpu[][];
@@ -155,7 +156,7 @@ class CreditScheduler implements Scheduler {
   // --- domains and vCPUs ---
 
   insertDomain(domain: Domain): void {
-    const dom: CreditDomain = { domain, weight: DEFAULT_WEIGHT, cap: 0, entity: null!, activeVcpus: [], listed: false, listStamp: -1 };
+    const dom: CreditDomain = { domain, ...DEFAULT_SCHED_PARAMS, entity: null!, activeVcpus: [], listed: false, listStamp: -1 };
     dom.entity = dom;
     domain.priv = dom;
   }
@@ -548,7 +549,7 @@ class CreditScheduler implements Scheduler {
     // A master's cap may cover every vCPU of its scheduling domain.
     const maxCap = maxCapFor(groupVcpus);
     if (!Number.isInteger(cap) || cap < 0 || cap > maxCap) {
-      return invalid('cap', `must be an integer in 0..${maxCap} (${CAP_PER_VCPU} per vCPU; 0 = no cap), got ${cap}`);
+      return invalid('cap', capOutOfRange(maxCap, cap));
     }
     return null;
   }

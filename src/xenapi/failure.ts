@@ -2,7 +2,7 @@
  * XenAPI failures: an error description list, `[code, param, ...]`, as both
  * transports send it. Control-layer refusals are translated here, once.
  */
-import { isApiError, type ApiError } from '../../control/errors.ts';
+import { isApiError, type ApiError } from '../vocabulary/errors.ts';
 
 export class XenApiFailure extends Error {
   readonly description: readonly string[];

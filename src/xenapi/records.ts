@@ -3,7 +3,7 @@
  * memberships and usage per batch (a `get_all_records` or an `event.from`
  * answer), however many records it holds.
  */
-import type { DomainView } from '../../control/index.ts';
+import type { DomainView } from '../control/index.ts';
 import type { Membership, XenObjects } from './objects.ts';
 import type { TaskTable } from './tasks.ts';
 

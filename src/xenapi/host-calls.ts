@@ -42,7 +42,7 @@ export function hostCalls(api: XenApiContext): void {
       return objects.hostRef;
     },
   });
-  for (const field of ['uuid', 'name_label', 'host_CPUs', 'sched_policy', 'resident_VMs', 'software_version', 'API_version_major', 'API_version_minor'] as const) {
+  for (const field of ['uuid', 'name_label', 'address', 'hostname', 'host_CPUs', 'sched_policy', 'resident_VMs', 'software_version', 'API_version_major', 'API_version_minor'] as const) {
     dispatcher.add(`host.get_${field}`, { params: [host], handler: () => objects.hostRecord()[field] });
   }
 

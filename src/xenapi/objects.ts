@@ -4,13 +4,12 @@
  * are derived, so stable across restarts) and records in XenAPI's field
  * names and types.
  */
-import type { Control, ControlEvent, DomainView } from '../../control/index.ts';
-import type { XenApiVmRecord } from '../../schemas/xenapi.ts';
-import { NULL_REF, refOf, simulatedDate, stableUuid, XenFloat } from './values.ts';
+import type { Control, ControlEvent, DomainView } from '../control/index.ts';
+import type { XenApiVmRecord } from '../schemas/xenapi.ts';
+import { DEFAULT_SHARE, DOMAIN0_ID } from '../vocabulary/domains.ts';
+import { BYTES_PER_MB } from '../vocabulary/units.ts';
+import { NULL_REF, refOf, simulatedDate, stableUuid, XenFloat, type XenDateTime } from './values.ts';
 
-const BYTES_PER_MB = 1024 * 1024;
-const DOMAIN0_ID = 0;
-const DEFAULT_SHARE = 256;
 /** XenAPI 2.21 (the API level whose classes this subset follows). */
 const API_VERSION = { major: 2, minor: 21 };
 
@@ -31,8 +30,15 @@ export interface Membership {
 
 const POWER_STATES = { running: 'Running', paused: 'Paused', halted: 'Halted' } as const;
 
+/** Where the host is reached: the daemon's listen address and the machine's host name. */
+export interface HostIdentity {
+  readonly address: string;
+  readonly hostname: string;
+}
+
 export class XenObjects {
   readonly control: Control;
+  private readonly identity: HostIdentity;
   readonly poolRef = refOf(stableUuid('pool'));
   readonly hostUuid = stableUuid('host');
   readonly hostRef = refOf(this.hostUuid);
@@ -43,23 +49,27 @@ export class XenObjects {
   /** When each live domain last started, simulated ns (0: before this daemon's life). */
   private readonly startedAt = new Map<number, number>();
 
-  constructor(control: Control) {
+  constructor(control: Control, identity: HostIdentity) {
     this.control = control;
+    this.identity = identity;
     for (const domain of control.domains.list()) this.index(domain.id, domain.uuid);
     this.cpuRefs = control.host.listPcpus().map((p) => refOf(stableUuid(`host_cpu/${p.id}`)));
   }
 
+  /** The simulated clock's time as a XenAPI date. */
+  now(): XenDateTime {
+    return simulatedDate(this.control.host.info().clock.now_ns);
+  }
+
   /** Keep the index in step with the control layer: call before translating `event` (created) and after (deleted). */
   learn(event: ControlEvent): void {
-    const domid = event.data['domain'];
-    if (typeof domid !== 'number') return;
-    if (event.type === 'domain.created') this.index(domid, this.control.domains.get(String(domid)).uuid);
-    if (event.type === 'domain.started') this.startedAt.set(domid, event.at_ns);
+    if (event.type === 'domain.created') this.index(event.data.domain, this.control.domains.get(String(event.data.domain)).uuid);
+    if (event.type === 'domain.started') this.startedAt.set(event.data.domain, event.at_ns);
   }
 
   forget(event: ControlEvent): void {
-    const domid = event.data['domain'];
-    if (event.type !== 'domain.deleted' || typeof domid !== 'number') return;
+    if (event.type !== 'domain.deleted') return;
+    const domid = event.data.domain;
     const vm = this.byDomid.get(domid);
     if (vm === undefined) return;
     this.byRef.delete(vm.ref);
@@ -161,7 +171,7 @@ export class XenObjects {
       }
     }
     const vm = this.byDomid.get(domain.id);
-    const now = simulatedDate(this.control.host.info().clock.now_ns);
+    const now = this.now();
     return {
       uuid: vm === undefined ? '' : vm.metrics.slice('OpaqueRef:'.length),
       memory_actual: live ? domain.memory_mb * BYTES_PER_MB : 0,
@@ -207,8 +217,8 @@ export class XenObjects {
       API_version_minor: API_VERSION.minor,
       API_version_vendor: 'nemesis',
       software_version: { product_brand: 'nemesis', product_version: info.version, xen: 'simulated' },
-      address: '127.0.0.1',
-      hostname: 'nemesis',
+      address: this.identity.address,
+      hostname: this.identity.hostname,
       host_CPUs: [...this.cpuRefs],
       resident_VMs: resident.flatMap((d) => this.byDomid.get(d.id)?.ref ?? []),
       sched_policy: info.scheduler,

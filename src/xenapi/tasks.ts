@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { XenApiFailure } from './failure.ts';
-import { NULL_REF, refOf, XenDateTime, XenFloat } from './values.ts';
+import { NULL_REF, refOf, XenFloat, type XenDateTime } from './values.ts';
 import { valueXml } from './xml-rpc.ts';
 
 export const MAX_TASKS = 1024;
@@ -27,16 +27,19 @@ export type TaskChange = (operation: 'add' | 'del', ref: string) => void;
 export class TaskTable {
   private readonly tasks = new Map<string, Task>();
   private readonly hostRef: string;
+  /** The simulated clock's time, as every XenAPI time is. */
+  private readonly now: () => XenDateTime;
   private readonly changed: TaskChange;
 
-  constructor(hostRef: string, changed: TaskChange) {
+  constructor(hostRef: string, now: () => XenDateTime, changed: TaskChange) {
     this.hostRef = hostRef;
+    this.now = now;
     this.changed = changed;
   }
 
   /** Run `call` as the task `name`; answers the task's ref (its outcome is in the task, never thrown). */
   async run(name: string, call: () => Promise<unknown>, toFailure: (error: unknown) => XenApiFailure): Promise<string> {
-    const created = new XenDateTime(new Date());
+    const created = this.now();
     let outcome: Pick<Task, 'status' | 'result' | 'error_info'>;
     try {
       const value = await call();
@@ -46,7 +49,7 @@ export class TaskTable {
     }
     const uuid = randomUUID();
     const ref = refOf(uuid);
-    this.tasks.set(ref, { uuid, name_label: name, created, finished: new XenDateTime(new Date()), ...outcome });
+    this.tasks.set(ref, { uuid, name_label: name, created, finished: this.now(), ...outcome });
     this.changed('add', ref);
     if (this.tasks.size > MAX_TASKS) this.destroy(this.tasks.keys().next().value!);
     return ref;

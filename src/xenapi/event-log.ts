@@ -7,7 +7,7 @@
  * EVENTS_LOST, as XAPI's are.
  */
 import { randomBytes } from 'node:crypto';
-import type { ControlEvent } from '../../control/index.ts';
+import { domidsOf, type ControlEvent } from '../control/index.ts';
 import type { VmHandle } from './objects.ts';
 import type { EventClass } from './records.ts';
 
@@ -97,10 +97,9 @@ const POWER_EVENTS = new Set(['domain.started', 'domain.paused', 'domain.unpause
 
 /** The XenAPI objects a control-layer event changed. */
 export function changesOf(event: ControlEvent, vm: (domid: number) => VmHandle | undefined, hostRef: string): Change[] {
-  const { type, data } = event;
+  const { type } = event;
   if (type === 'scheduler.updated') return [{ cls: 'host', operation: 'mod', ref: hostRef }];
-  const domids = [data['domain'], data['master'], data['member'], ...(Array.isArray(data['members']) ? data['members'] : [])];
-  const vms = domids.flatMap((id) => (typeof id === 'number' ? (vm(id) ?? []) : []));
+  const vms = domidsOf(event).flatMap((id) => vm(id) ?? []);
   const operation: Operation = type === 'domain.created' ? 'add' : type === 'domain.deleted' ? 'del' : 'mod';
   const changes: Change[] = [];
   for (const v of new Set(vms)) {

@@ -1,24 +1,15 @@
 /**
- * The Xen API front door: one dispatcher (dispatcher.ts) behind two
- * transports, JSON-RPC at `POST /jsonrpc` and XML-RPC at `POST /` and
- * `POST /xmlrpc`, as XAPI serves them. Like the REST routes, every call is a
- * translation into control-layer calls.
+ * The Xen API's two transports, JSON-RPC at `POST /jsonrpc` and XML-RPC at
+ * `POST /` and `POST /xmlrpc`, as XAPI serves them, in front of one
+ * dispatcher (src/xenapi). Like the REST routes, they only translate.
  */
 import type { TSchema } from '@sinclair/typebox';
+import { hostname } from 'node:os';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Control } from '../../control/index.ts';
-import type { XenApiContext } from './context.ts';
-import { Dispatcher } from './dispatcher.ts';
-import { eventCalls } from './event-calls.ts';
-import { changesOf, EventLog } from './event-log.ts';
-import { XenApiFailure } from './failure.ts';
-import { hostCalls } from './host-calls.ts';
-import { XenObjects } from './objects.ts';
-import { RecordReader } from './records.ts';
-import { SessionTable } from './sessions.ts';
-import { TaskTable } from './tasks.ts';
-import { vmCalls } from './vm-calls.ts';
-import { MAX_XML_BYTES, parseCall, writeResponse, XmlRpcRefused } from './xml-rpc.ts';
+import { createXenApi, type XenApi } from '../../xenapi/index.ts';
+import { XenApiFailure } from '../../xenapi/failure.ts';
+import { MAX_XML_BYTES, parseCall, writeResponse, XmlRpcRefused } from '../../xenapi/xml-rpc.ts';
+import { tokenMatcher } from '../auth.ts';
 import { errorResponses } from '../../schemas/responses.ts';
 import { XenApiJsonRpcAnswer, XenApiJsonRpcCall, XenApiXmlRpcAnswer, XenApiXmlRpcCall } from '../../schemas/xenapi.ts';
 
@@ -28,41 +19,6 @@ export const MAX_JSON_BYTES = 1024 * 1024;
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 const XENAPI_FAILURE = 1;
-
-export interface XenApi extends XenApiContext {
-  /** Stop following the control layer's events and end every long poll. */
-  close(): void;
-}
-
-export function createXenApi(control: Control, token: string | undefined): XenApi {
-  const objects = new XenObjects(control);
-  const log = new EventLog();
-  const tasks = new TaskTable(objects.hostRef, (operation, ref) => log.append([{ cls: 'task', operation, ref }]));
-  const sessions = new SessionTable(token);
-  const dispatcher = new Dispatcher(sessions);
-  const unfollow = control.events.follow((event) => {
-    objects.learn(event);
-    log.append(changesOf(event, (domid) => objects.vmByDomid(domid), objects.hostRef));
-    objects.forget(event);
-  });
-  const api: XenApi = {
-    control,
-    dispatcher,
-    objects,
-    sessions,
-    tasks,
-    log,
-    reader: () => new RecordReader(objects, tasks),
-    close() {
-      unfollow();
-      log.close();
-    },
-  };
-  hostCalls(api);
-  vmCalls(api);
-  eventCalls(api);
-  return api;
-}
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
@@ -121,6 +77,8 @@ async function xmlRpc(api: XenApi, request: FastifyRequest): Promise<string> {
 
 export interface XenApiRouteOptions {
   readonly token?: string | undefined;
+  /** The daemon's listen address (HOST), the host record's `address`. */
+  readonly address: string;
 }
 
 /** What a request to these routes can meet before the dispatcher: protection, parsing, limits, shutdown. */
@@ -152,7 +110,8 @@ function transport(operationId: string, summary: string, description: string, co
  * checks apply here too.
  */
 export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, options) => {
-  const api = createXenApi(app.control, options.token);
+  const isToken = options.token === undefined || options.token === '' ? undefined : tokenMatcher(options.token);
+  const api = createXenApi(app.control, { isToken, address: options.address, hostname: hostname() });
   api.dispatcher.onUnexpected = (error, method) => app.log.error({ err: error, method }, `XenAPI ${method} failed`);
   app.addHook('preClose', async () => api.close());
 

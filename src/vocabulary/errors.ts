@@ -4,8 +4,6 @@
  * of this file (the OpenAPI document describes errors per status, in
  * src/schemas/responses.ts). Messages are composed where the error is raised.
  */
-import createError, { type FastifyError } from '@fastify/error';
-import { DomctlErrorCode, type DomctlError } from '../hypervisor/errors.ts';
 
 export const ERROR_CATALOGUE = {
   INVALID_ARGUMENT: { status: 400, description: 'Bad input: schema, range or a rule between fields; `field` names it.' },
@@ -62,14 +60,25 @@ export interface ErrorDetails {
   readonly change_index?: number;
 }
 
-export type ApiError = FastifyError & { statusCode: number } & { -readonly [K in keyof ErrorDetails]?: ErrorDetails[K] };
+/** A failure a client can see: Fastify sends an error with `statusCode` as that status. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  field?: string;
+  expected?: readonly string[];
+  actual?: string;
+  change_index?: number;
 
-const constructors = Object.fromEntries(
-  Object.entries(ERROR_CATALOGUE).map(([code, entry]) => [code, createError(code, '%s', entry.status)]),
-) as Record<ErrorCode, createError.FastifyErrorConstructor<{ code: ErrorCode; statusCode: number }, [string]>>;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.statusCode = ERROR_CATALOGUE[code].status;
+  }
+}
 
 export function apiError(code: ErrorCode, message: string, details: ErrorDetails = {}): ApiError {
-  const error: ApiError = new constructors[code](message);
+  const error = new ApiError(code, message);
   if (details.field !== undefined) error.field = details.field;
   if (details.expected !== undefined) error.expected = details.expected;
   if (details.actual !== undefined) error.actual = details.actual;
@@ -90,28 +99,4 @@ export function badPowerState(name: string, expected: readonly string[], actual:
     `domain ${name} is ${actual}; this needs it ${expected.join(' or ')}`,
     { expected, actual },
   );
-}
-
-/** The hypervisor's failure codes, in the catalogue's terms. */
-const FROM_DOMCTL: Record<DomctlErrorCode, ErrorCode> = {
-  [DomctlErrorCode.NO_SUCH_DOMAIN]: 'NO_SUCH_DOMAIN',
-  [DomctlErrorCode.DOMAIN_EXISTS]: 'INTERNAL',
-  [DomctlErrorCode.NO_SUCH_VCPU]: 'NO_SUCH_VCPU',
-  [DomctlErrorCode.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
-  [DomctlErrorCode.BAD_AFFINITY]: 'BAD_AFFINITY',
-  [DomctlErrorCode.BAD_POWER_STATE]: 'BAD_POWER_STATE',
-  [DomctlErrorCode.DOMAIN0_PROTECTED]: 'DOMAIN0_PROTECTED',
-  [DomctlErrorCode.NOT_SUPPORTED]: 'NOT_SUPPORTED',
-  [DomctlErrorCode.NO_SUCH_GROUP]: 'NO_SUCH_SCHEDULING_DOMAIN',
-  [DomctlErrorCode.GROUP_EXISTS]: 'GROUP_EXISTS',
-  [DomctlErrorCode.ALREADY_IN_GROUP]: 'ALREADY_IN_GROUP',
-  [DomctlErrorCode.SELF_MEMBERSHIP]: 'SELF_MEMBERSHIP',
-  [DomctlErrorCode.NESTED_GROUP]: 'NESTED_GROUP',
-  [DomctlErrorCode.NOT_A_MEMBER]: 'NOT_A_MEMBER',
-};
-
-/** A hypervisor refusal as an API error; its field names (weight, cap, tslice_ms, pcpus, …) are the API's. */
-export function fromDomctl(error: DomctlError): ApiError {
-  const code = FROM_DOMCTL[error.code];
-  return error.field === undefined ? apiError(code, error.message) : apiError(code, error.message, { field: error.field });
 }

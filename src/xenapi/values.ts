@@ -4,6 +4,7 @@
  * for the objects that have no uuid of their own in the control layer.
  */
 import { createHash } from 'node:crypto';
+import { NS_PER_MS } from '../vocabulary/units.ts';
 
 export const REF_PREFIX = 'OpaqueRef:';
 export const NULL_REF = 'OpaqueRef:NULL';
@@ -36,7 +37,7 @@ export class XenDateTime {
 }
 
 /** Simulated time as a date: the simulation's clock starts at the epoch. */
-export const simulatedDate = (at_ns: number): XenDateTime => new XenDateTime(new Date(Math.floor(at_ns / 1e6)));
+export const simulatedDate = (at_ns: number): XenDateTime => new XenDateTime(new Date(Math.floor(at_ns / NS_PER_MS)));
 
 /**
  * A uuid derived from a name (SHA-1, shaped as a version-5 uuid): the same

@@ -4,7 +4,6 @@
  * as the REST API allows. Sessions live in memory: a restart ends them.
  */
 import { randomUUID } from 'node:crypto';
-import { tokenMatcher } from '../auth.ts';
 import type { Sessions } from './dispatcher.ts';
 import { failure } from './failure.ts';
 import { refOf } from './values.ts';
@@ -25,8 +24,9 @@ export class SessionTable implements Sessions {
   /** Called when a session ends (event registrations go with it). */
   onEnd: (ref: string) => void = () => undefined;
 
-  constructor(token: string | undefined) {
-    this.isToken = token === undefined || token === '' ? undefined : tokenMatcher(token);
+  /** `isToken` tests a password against NEMESIS_TOKEN; undefined when no token is configured. */
+  constructor(isToken: ((password: string) => boolean) | undefined) {
+    this.isToken = isToken;
   }
 
   login(user: string, password: string, originator: string, loopback: boolean): string {

@@ -1,5 +1,5 @@
 /** What the XenAPI call handlers share. */
-import type { Control } from '../../control/index.ts';
+import type { Control } from '../control/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { EventLog } from './event-log.ts';
 import type { XenObjects } from './objects.ts';

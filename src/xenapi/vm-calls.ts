@@ -7,22 +7,23 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import fastJson from 'fast-json-stringify';
-import type { PowerAction } from '../../control/index.ts';
-import { NAMED_SCHEMAS } from '../../schemas/index.ts';
-import { XenApiVmRecord } from '../../schemas/xenapi.ts';
-import { CreateDomainRequest, SetDomainSchedRequest, SetVcpusRequest, UpdateDomainRequest } from '../../schemas/domain.ts';
+import type { PowerAction } from '../control/index.ts';
+import { NAMED_SCHEMAS } from '../schemas/index.ts';
+import { AJV_OPTIONS } from '../schemas/validation.ts';
+import { XenApiVmRecord } from '../schemas/xenapi.ts';
+import { CreateDomainRequest, SetDomainSchedRequest, SetVcpusRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { Args, MethodSpec, Param } from './dispatcher.ts';
 import type { XenApiContext } from './context.ts';
 import { failure, toFailure, type XenApiFailure } from './failure.ts';
 import type { VmHandle } from './objects.ts';
 import { reusingRecordsJson } from './records-json.ts';
 import { refOf } from './values.ts';
+import { DEFAULT_SCHED_PARAMS } from '../vocabulary/domains.ts';
+import { BYTES_PER_MB } from '../vocabulary/units.ts';
 
-const BYTES_PER_MB = 1024 * 1024;
 /** VM records are the large answers (get_all_records on many VMs): compiled serializers write them. */
 const vmRecordJson = fastJson(XenApiVmRecord);
-const SCHED_DEFAULTS = { weight: 256, cap: 0 } as const;
-const SCHED_KEYS = Object.keys(SCHED_DEFAULTS);
+const SCHED_KEYS = Object.keys(DEFAULT_SCHED_PARAMS);
 const VM: Param = { name: 'self', type: { ref: 'VM' } };
 const VM_METRICS: Param = { name: 'self', type: { ref: 'VM_metrics' } };
 const int = (name: string): Param => ({ name, type: 'int' });
@@ -39,7 +40,7 @@ const XEN_FIELDS: Record<string, string> = {
 };
 
 /** The REST API's request schemas, as its routes validate them (formats only describe responses). */
-const ajv = new Ajv({ strict: false, validateFormats: false, coerceTypes: false, useDefaults: false });
+const ajv = new Ajv({ ...AJV_OPTIONS });
 for (const schema of NAMED_SCHEMAS) ajv.addSchema(schema);
 
 /** `value` if the REST schema accepts it; INVALID_VALUE naming the XenAPI field otherwise. */
@@ -168,7 +169,7 @@ export function vmCalls(api: XenApiContext): void {
     params: [VM, { name: 'value', type: 'map' }],
     handler: (args) => {
       const entries = Object.entries(args.map(1)).reduce((acc, [key, value]) => ({ ...acc, ...schedEntry(key, value) }), {});
-      setSched(args.ref(0), { ...SCHED_DEFAULTS, ...entries });
+      setSched(args.ref(0), { ...DEFAULT_SCHED_PARAMS, ...entries });
     },
   });
   const addEntry: MethodSpec = {
@@ -182,7 +183,7 @@ export function vmCalls(api: XenApiContext): void {
     params: [VM, { name: 'key', type: 'string' }],
     handler: (args) => {
       const key = args.str(1);
-      if (SCHED_KEYS.includes(key)) setSched(args.ref(0), { [key]: SCHED_DEFAULTS[key as keyof typeof SCHED_DEFAULTS] });
+      if (SCHED_KEYS.includes(key)) setSched(args.ref(0), { [key]: DEFAULT_SCHED_PARAMS[key as keyof typeof DEFAULT_SCHED_PARAMS] });
     },
   });
 

@@ -114,19 +114,28 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     }));
 
   /**
-   * Which domains the model is known not to describe: on a busy host, a
+   * Which domains the model is known not to describe: every domain on a host
+   * where a capped claimant's bursts take pCPUs others need; on a busy host, a
    * blocking (duty) workload and the vCPUs it contends with (its wakes wait
    * behind running vCPUs, or jump ahead of them with BOOST, where the model
    * counts neither); and contended vCPUs whose expected shares are unequal.
    */
-  const knownDeviations = (expected: ExpectedShares, pcpus: number) => {
+  const knownDeviations = (expected: ExpectedShares, pcpus: number, claimantOf: (domid: number) => number) => {
     const contended = [...expected.contended.values()].flat();
     const unequal = contended.length > 0 && Math.max(...contended) > UNEQUAL_VCPU_RATIO * Math.min(...contended);
     const load = [...expected.domains.values()].reduce((sum, pct) => sum + pct, 0);
+    // A capped claimant runs whole slices until parked: while all its vCPUs run at once, is there room for the rest?
+    const burstVcpus = new Map<number, number>();
+    for (const d of state.domains.values()) {
+      const claimant = claimantOf(d.domid);
+      if (d.state === 'running' && expected.capped.has(claimant)) burstVcpus.set(claimant, (burstVcpus.get(claimant) ?? 0) + d.vcpus);
+    }
+    const cappedBursts = [...burstVcpus].some(([claimant, vcpus]) => load - expected.claimants.get(claimant)! + vcpus * PCT > pcpus * PCT);
     const blocks = (d: DomainRecord): boolean => d.state === 'running' && d.workload.type === 'duty';
     const busy = contended.length > 0 || load >= BUSY_HOST_FRACTION * pcpus * PCT;
     const blocking = busy && [...state.domains.values()].some(blocks);
     return {
+      cappedBursts,
       blocking: (d: DomainRecord): boolean => blocking && (blocks(d) || expected.contended.has(d.domid)),
       unequal: (d: DomainRecord): boolean => unequal && expected.contended.has(d.domid),
     };
@@ -173,9 +182,9 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     const expected = expectedShares(usage.pcpus.length, demands());
     const observed = (domid: number): number => pctOf(cpu.get(domid) ?? 0, window_ns);
     const claimantOf = (domid: number): number => activeMaster(state.get(domid)) ?? domid;
-    const known = knownDeviations(expected, usage.pcpus.length);
+    const known = knownDeviations(expected, usage.pcpus.length, claimantOf);
     const knownFor = (domains: readonly DomainRecord[], capped: boolean): Known => ({
-      capped,
+      capped: capped || known.cappedBursts,
       blocking: domains.some((d) => known.blocking(d)),
       unequal: domains.some((d) => known.unequal(d)),
     });

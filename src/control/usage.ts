@@ -41,8 +41,6 @@ export const DIFF_THRESHOLD_PCT = 1.5;
  * reaching them.
  */
 const UNEQUAL_VCPU_RATIO = 1.2;
-/** A host this busy (expected, share of all pCPUs) makes a blocking workload's wakes wait. */
-const BUSY_HOST_FRACTION = 0.5;
 const PCT = 100;
 /** A `usage` event of the stream: observed shares since the previous one. */
 export interface UsageSample {
@@ -114,11 +112,12 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     }));
 
   /**
-   * Which domains the model is known not to describe: every domain on a host
-   * where a capped claimant's bursts take pCPUs others need; on a busy host, a
-   * blocking (duty) workload and the vCPUs it contends with (its wakes wait
-   * behind running vCPUs, or jump ahead of them with BOOST, where the model
-   * counts neither); and contended vCPUs whose expected shares are unequal.
+   * Which domains the model is known not to describe, beyond a capped
+   * claimant's own: every domain on a host where a capped claimant's bursts
+   * take pCPUs others need; where vCPUs outnumber the pCPUs, a blocking
+   * (duty) workload and the vCPUs it contends with (its wakes wait behind
+   * running vCPUs, or jump ahead of them with BOOST, where the model counts
+   * neither); and contended vCPUs whose expected shares are unequal.
    */
   const knownDeviations = (expected: ExpectedShares, pcpus: number, claimantOf: (domid: number) => number) => {
     const contended = [...expected.contended.values()].flat();
@@ -128,18 +127,27 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     const burstVcpus = new Map<number, number>();
     for (const d of state.domains.values()) {
       const claimant = claimantOf(d.domid);
-      if (d.state === 'running' && expected.capped.has(claimant)) burstVcpus.set(claimant, (burstVcpus.get(claimant) ?? 0) + d.vcpus);
+      if (d.state === 'running' && hasCap(claimant)) burstVcpus.set(claimant, (burstVcpus.get(claimant) ?? 0) + d.vcpus);
     }
     const cappedBursts = [...burstVcpus].some(([claimant, vcpus]) => load - expected.claimants.get(claimant)! + vcpus * PCT > pcpus * PCT);
+    const running = [...state.domains.values()].filter((d) => d.state === 'running' && d.workload.type !== 'idle');
     const blocks = (d: DomainRecord): boolean => d.state === 'running' && d.workload.type === 'duty';
-    const busy = contended.length > 0 || load >= BUSY_HOST_FRACTION * pcpus * PCT;
-    const blocking = busy && [...state.domains.values()].some(blocks);
+    // Where vCPUs outnumber the pCPUs, a wake can find its pCPUs taken.
+    const shared = running.reduce((sum, d) => sum + d.vcpus, 0) > pcpus;
+    const blocking = shared && running.some(blocks);
     return {
       cappedBursts,
       blocking: (d: DomainRecord): boolean => blocking && (blocks(d) || expected.contended.has(d.domid)),
       unequal: (d: DomainRecord): boolean => unequal && expected.contended.has(d.domid),
     };
   };
+
+  /**
+   * A claimant with a cap: the scheduler parks its vCPUs once their debt passes
+   * their part of the cap, so it is held near its weight's share even where the
+   * model gives it others' surplus below the cap, and it runs in bursts.
+   */
+  const hasCap = (claimant: number): boolean => state.get(claimant).cap > 0;
 
   const members = (group: GroupRecord): DomainRecord[] => [group.master, ...group.members.map((m) => m.domid)].map((id) => state.get(id));
   const pinned = (domains: readonly DomainRecord[]): boolean => domains.some((d) => d.affinity.slice(0, d.vcpus).some((a) => a !== 'all'));
@@ -191,7 +199,7 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     const domainRow = (d: DomainRecord): DomainRow => {
       const own = observed(d.domid);
       const want = expected.domains.get(d.domid) ?? 0;
-      const capped = expected.capped.has(claimantOf(d.domid));
+      const capped = hasCap(claimantOf(d.domid));
       return { id: d.domid, name: d.name, state: d.state, ...row(own, want, reasonFor(own - want, window_ns, knownFor([d], capped), [d])) };
     };
     const groupRow = (group: GroupRecord): GroupRow => {
@@ -199,7 +207,7 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       const active = isLive(domains[0]!);
       const own = domains.reduce((sum, d) => sum + observed(d.domid), 0);
       const want = groupExpected(group, expected);
-      const reason = reasonFor(own - want, window_ns, knownFor(domains, active && expected.capped.has(group.master)), domains);
+      const reason = reasonFor(own - want, window_ns, knownFor(domains, active && hasCap(group.master)), domains);
       return { master: group.master, members: group.members.map((m) => m.domid), active, ...row(own, want, reason) };
     };
     const pcpus = usage.pcpus.map((p) => ({ id: p.id, busy_pct: round(pctOf(p.busy_ns, window_ns)) }));

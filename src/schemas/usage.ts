@@ -31,11 +31,12 @@ const shares = {
     description:
       'Why observed and expected differ by more than threshold_pct, where the steady-state model is known not to hold; else null. ' +
       'sampled_accounting: Xen 3.1 accounting by sampling at ticks, which a guest can game; ' +
-      "capped: its claimant's cap, enforced per accounting period (bursty, and below the cap with many vCPUs); " +
+      'capped: its claimant has a cap, whose vCPUs are parked once in debt past their part of it (it runs in bursts, ' +
+      "and is held near its weight's share even below the cap), or a capped claimant's bursts take pCPUs it needs; " +
       'pinned: hard affinity, which the scheduler balances by stealing rather than by the best placement; ' +
       'unequal_vcpu_shares: it contends for the pCPUs with vCPUs whose expected shares differ by more than 20% ' +
       '(two priority classes and credit clipped at one timeslice approach such proportions without reaching them); ' +
-      'blocking: a workload that blocks, or contends with one, on a host at least half busy (wakes wait behind running vCPUs or preempt them); ' +
+      'blocking: a workload that blocks, or contends with one, where vCPUs outnumber the pCPUs (wakes wait behind running vCPUs or preempt them); ' +
       'short_window: one timeslice is more than threshold_pct of the window.',
   }))),
 };

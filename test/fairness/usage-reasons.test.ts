@@ -117,6 +117,18 @@ describe('the fairness report: each reason and the deviation it explains', () =>
     deviates(rows.get('other'), 20, 'capped');
   });
 
+  it('capped: a cap parks a domain of weight 1 in debt, far below the cap, where the model gives it the idle time', async (t) => {
+    const light = (cap: number) => ({ name: 'light', vcpus: 2, weight: 1, cap, workload: { type: 'duty', run_ms: 1, sleep_ms: 22 } });
+    const other = { name: 'other', workload: { type: 'duty', run_ms: 1, sleep_ms: 2 } };
+    // One pCPU, a third of it used by 'other': 'light' wants 2/23 of it, far below its cap of 54.
+    const capped = await report(await host(t, 1, [light(54), other]), 10_000, 5000);
+    near(capped.get('light')!.expected_pct, 200 / 23, 0.001, 'light expected');
+    deviates(capped.get('light'), 5, 'capped');
+    agrees(capped.get('other'));
+    const uncapped = await report(await host(t, 1, [light(0), other]), 10_000, 5000);
+    agrees(uncapped.get('light'));
+  });
+
   it('pinned: two domains pinned to one pCPU split it evenly, not by weight 2:1', async (t) => {
     const rows = await report(await host(t, 2, [
       { name: 'heavy', weight: 512, affinity: [0] },

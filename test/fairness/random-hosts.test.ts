@@ -2,10 +2,9 @@
  * The fairness report against the simulation on random hosts: for every
  * domain and scheduling domain whose report gives no reason, observed and
  * expected agree within the threshold (1.5 points) over the last 50 of 60
- * simulated seconds. Random
- * hosts of 1–4 pCPUs and 2–8 domains of 1–3 vCPUs, with weights, caps,
- * CPU-bound and duty workloads, paused domains and a scheduling domain with
- * shares, built through the control layer the API calls.
+ * simulated seconds. Random hosts of 1–4 pCPUs and 2–8 domains of 1–3 vCPUs,
+ * with weights, caps, CPU-bound and duty workloads, paused domains and a
+ * scheduling domain with shares, built through the control layer the API calls.
  *
  * The seed is pinned so the suite is repeatable; FAIRNESS_SEED=<n> tries
  * another, FAIRNESS_RUNS=<n> more hosts. A failure prints its seed and path,

@@ -96,6 +96,15 @@ describe('the fairness report: a scheduling domain split by share per domain', (
     near(rows.get('other')!.expected_pct, 100, 0.001, 'other');
     for (const name of ['m', 'a']) agrees(rows.get(name));
   });
+
+  it("a member's own cap has no effect inside its group: capped at 10, it gets half of one pCPU beside its master", async (t) => {
+    const d = await host(t, 1, [{ name: 'master' }, { name: 'member', cap: 10 }]);
+    assert.equal((await d.request('POST', '/api/v1/scheduling-domains', { master: 'master', members: [{ domain: 'member' }] })).status, 201);
+    const rows = await report(d, 10_000, 5000);
+    near(rows.get('member')!.expected_pct, 50, 0.001, 'member expected');
+    agrees(rows.get('member'));
+    agrees(rows.get('master'));
+  });
 });
 
 describe('the fairness report: each reason and the deviation it explains', () => {
@@ -149,13 +158,13 @@ describe('the fairness report: each reason and the deviation it explains', () =>
     for (const name of ['a', 'b', 'c', 'd']) agrees(equal.get(name));
   });
 
-  it('blocking: a duty guest wanting 68% of each of two pCPUs on a busy host waits behind the others and gets less', async (t) => {
+  it('blocking: a duty guest wanting 68% of each of two pCPUs, with a third vCPU on the host, waits behind it and gets less', async (t) => {
     const rows = await report(await host(t, 2, [
       { name: 'steady', weight: 1607, workload: { type: 'duty', run_ms: 40, sleep_ms: 39 } },
       { name: 'bursty', vcpus: 2, workload: { type: 'duty', run_ms: 23, sleep_ms: 11 } },
     ]), 10_000, 5000);
     deviates(rows.get('bursty'), 10, 'blocking');
-    // Alone, the same guest gets its demand: the host is not busy enough for its wakes to wait.
+    // Alone on 4 pCPUs, each of its vCPUs has a pCPU of its own and it gets its demand.
     const alone = await report(await host(t, 4, [{ name: 'bursty', vcpus: 2, workload: { type: 'duty', run_ms: 23, sleep_ms: 11 } }]), 10_000, 5000);
     agrees(alone.get('bursty'));
   });

@@ -42,6 +42,7 @@ export const DIFF_THRESHOLD_PCT = 1.5;
  */
 const UNEQUAL_VCPU_RATIO = 1.2;
 const PCT = 100;
+
 /** A `usage` event of the stream: observed shares since the previous one. */
 export interface UsageSample {
   readonly now_ns: number;
@@ -154,7 +155,8 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
 
   /**
    * Where the steady-state model is known not to hold, most specific first; each
-   * reason has a test that shows the deviation it names (test/http/usage.test.ts).
+   * reason has a test that shows the deviation it names
+   * (test/fairness/usage-reasons.test.ts).
    * Given only to a difference above the threshold.
    */
   const reasonFor = (diff: number, window_ns: number, known: Known, domains: readonly DomainRecord[]): Reason | null => {

@@ -3,20 +3,25 @@
  * caps, scheduling domains, affinity) gives each domain in the steady state,
  * computed independently of the simulation, so that the two can be compared.
  *
- * Weighted max-min fairness by progressive filling, in percent of one pCPU:
+ * Weighted max-min fairness by progressive filling, in percent of one pCPU,
+ * by the simulation's rules (src/hypervisor/sched/credit.ts):
  * - a claimant is a domain on its own, or a scheduling domain (master and
- *   members) with the master's weight and cap;
- * - a level t rises; an unfrozen claimant c holds w_c × t, spread over its
- *   unfrozen vCPUs in proportion to their share (their domain's `share` inside
- *   a scheduling domain, as the credit scheduler splits a group's credit per
- *   vCPU; all equal outside one);
+ *   members) with the master's weight and cap; a member's own weight and cap
+ *   have no effect while it is a member (the scheduler accounts the group as
+ *   its master, and parks a member's vCPUs against its part of the master's
+ *   cap only), and apply again when it leaves;
+ * - a level t rises; an unfrozen claimant c holds w_c × t, split between its
+ *   domains with an unfrozen vCPU in proportion to their `share` (a share is
+ *   per domain, as the scheduler splits a group's credit), and each domain's
+ *   part evenly over its unfrozen vCPUs;
  * - a vCPU stops at its demand (100 for `cpu`, run/(run+sleep) × 100 for
  *   `duty`), a claimant at its cap, and vCPUs stop together when no more can
  *   be placed on the pCPUs their hard affinity allows (each pCPU holds 100):
  *   an exact max-flow test on vCPU affinity classes → pCPUs;
  * - what a stopped vCPU would have had goes to the still-rising vCPUs of its
- *   own claimant first (the claimant keeps rising at w_c), then, once the
- *   whole claimant stops, to the other claimants.
+ *   own domain first, then to the other domains of its claimant (the claimant
+ *   keeps rising at w_c), then, once the whole claimant stops, to the other
+ *   claimants.
  * Pure: plain inputs, plain outputs, no simulation state.
  */
 
@@ -46,6 +51,11 @@ export interface ExpectedShares {
   readonly claimants: ReadonlyMap<number, number>;
   /** Claimants whose cap is what stopped them. */
   readonly capped: ReadonlySet<number>;
+  /**
+   * Per domain, what each of its vCPUs that the host's capacity stopped holds
+   * (percent of one pCPU; not those stopped by their demand or their cap).
+   */
+  readonly contended: ReadonlyMap<number, readonly number[]>;
 }
 
 export const PCT_PER_PCPU = 100;
@@ -59,10 +69,13 @@ interface Leaf {
   readonly claimant: Claimant;
   readonly domid: number;
   readonly demand: number;
-  readonly weight: number;
+  /** Its domain's share of the claimant. */
+  readonly share: number;
   readonly cls: number;
   x: number;
   frozen: boolean;
+  /** Stopped by a full host rather than by its demand or its claimant's cap. */
+  contended: boolean;
   rate: number;
 }
 
@@ -94,7 +107,7 @@ export function expectedShares(pcpus: number, domains: readonly DomainDemand[]):
     for (const v of d.vcpus) {
       const demand = Math.min(PCT_PER_PCPU, Math.max(0, v.demand_pct));
       if (demand <= 0) continue;
-      const leaf: Leaf = { claimant, domid: d.domid, demand, weight: d.share, cls: classes.of(v.pcpus), x: 0, frozen: false, rate: 0 };
+      const leaf: Leaf = { claimant, domid: d.domid, demand, share: d.share, cls: classes.of(v.pcpus), x: 0, frozen: false, contended: false, rate: 0 };
       claimant.leaves.push(leaf);
       leaves.push(leaf);
     }
@@ -104,7 +117,9 @@ export function expectedShares(pcpus: number, domains: readonly DomainDemand[]):
   for (const leaf of leaves) perDomain.set(leaf.domid, perDomain.get(leaf.domid)! + leaf.x);
   const perClaimant = new Map<number, number>();
   for (const c of claimants.values()) perClaimant.set(c.id, c.leaves.reduce((sum, leaf) => sum + leaf.x, 0));
-  return { domains: perDomain, claimants: perClaimant, capped };
+  const contended = new Map<number, number[]>();
+  for (const leaf of leaves) if (leaf.contended) contended.set(leaf.domid, [...(contended.get(leaf.domid) ?? []), leaf.x]);
+  return { domains: perDomain, claimants: perClaimant, capped, contended };
 }
 
 /** Progressive filling; returns the claimants stopped by their cap. */
@@ -131,7 +146,11 @@ function fill(claimants: Claimant[], leaves: Leaf[], classes: AffinityClasses): 
       leaf.frozen = true;
       froze = true;
     };
-    for (const leaf of leaves) if (!leaf.frozen && leaf.x >= leaf.demand - EPSILON) freeze(leaf);
+    for (const leaf of leaves) {
+      if (leaf.frozen || leaf.x < leaf.demand - EPSILON) continue;
+      leaf.contended = leaf.demand >= PCT_PER_PCPU;
+      freeze(leaf);
+    }
     for (const c of active) {
       if (c.cap > 0 && c.total >= c.cap - EPSILON) {
         capped.add(c.id);
@@ -140,7 +159,11 @@ function fill(claimants: Claimant[], leaves: Leaf[], classes: AffinityClasses): 
     }
     if (!placeable) {
       const growable = classes.growable(at(0));
-      for (const leaf of leaves) if (!growable[leaf.cls]) freeze(leaf);
+      for (const leaf of leaves) {
+        if (leaf.frozen || growable[leaf.cls]) continue;
+        leaf.contended = true;
+        freeze(leaf);
+      }
     }
     // Floating point could leave a step that freezes nothing: stop everyone rather than loop.
     if (!froze) leaves.forEach(freeze);
@@ -148,11 +171,24 @@ function fill(claimants: Claimant[], leaves: Leaf[], classes: AffinityClasses): 
   }
 }
 
-/** An unfrozen claimant rises at its weight, spread over its unfrozen vCPUs by share. */
+/**
+ * An unfrozen claimant rises at its weight, split between its domains that
+ * still rise by share, each domain's part evenly over its unfrozen vCPUs.
+ */
 function setRates(c: Claimant): void {
+  const rising = new Map<number, { share: number; vcpus: number }>();
+  for (const leaf of c.leaves) {
+    if (leaf.frozen) continue;
+    const domain = rising.get(leaf.domid);
+    if (domain === undefined) rising.set(leaf.domid, { share: leaf.share, vcpus: 1 });
+    else domain.vcpus++;
+  }
   let shares = 0;
-  for (const leaf of c.leaves) if (!leaf.frozen) shares += leaf.weight;
-  for (const leaf of c.leaves) leaf.rate = leaf.frozen ? 0 : (c.weight * leaf.weight) / shares;
+  for (const domain of rising.values()) shares += domain.share;
+  for (const leaf of c.leaves) {
+    const domain = rising.get(leaf.domid);
+    leaf.rate = leaf.frozen || domain === undefined ? 0 : (c.weight * domain.share) / (shares * domain.vcpus);
+  }
 }
 
 /** The largest s in [0, hi] with ok(s), given ok(0). */

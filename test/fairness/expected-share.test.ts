@@ -52,6 +52,36 @@ describe('expectedShares: hand-worked cases', () => {
     near(skewed.domains.get(2), 12.5, 'member 1/4');
   });
 
+  it('a share is per domain: split by share first, then evenly over the domain\'s vCPUs', () => {
+    // Two pCPUs, the group alone: master idle-ish (3 vCPUs at 5/35), members of 1 and 3 CPU-bound vCPUs,
+    // shares 886, 772, 983. The master takes its 300/7; the rest goes 772 : 983 by domain, not per vCPU.
+    const duty: VcpuDemand = { demand_pct: 100 / 7, pcpus: 'all' };
+    const shares = expectedShares(2, [
+      dom(1, { weight: 970, share: 886, vcpus: [duty, duty, duty] }),
+      dom(2, { master: 1, share: 772 }),
+      dom(3, { master: 1, share: 983, cap: 121, vcpus: [CPU, CPU, CPU] }),
+    ]);
+    const rest = 200 - 300 / 7;
+    near(shares.domains.get(1), 300 / 7, 'master');
+    near(shares.domains.get(2), (rest * 772) / 1755, 'member of 1 vCPU');
+    near(shares.domains.get(3), (rest * 983) / 1755, 'member of 3 vCPUs');
+    // The full host stopped the members' vCPUs: 69.1 for the one, 29.3 for each of the three.
+    assert.deepEqual([...shares.contended.keys()].sort(), [2, 3]);
+    near(shares.contended.get(2)![0], (rest * 772) / 1755, 'contended one');
+    for (const pct of shares.contended.get(3)!) near(pct, (rest * 983) / 1755 / 3, 'contended three');
+  });
+
+  it("a member's own cap has no effect inside its group, and a domain's part it cannot use goes to the others", () => {
+    // One pCPU, the group alone; member 2 capped at 10 on its own, shares 1:1: 50 each all the same.
+    const capped = expectedShares(1, [dom(1), dom(2, { master: 1, cap: 10 })]);
+    near(capped.domains.get(2), 50, 'member capped at 10 on its own');
+    // Four pCPUs: member 2 has 1 vCPU and the larger share; it stops at 100 and member 3's 3 vCPUs take the rest.
+    const saturated = expectedShares(4, [dom(1, { vcpus: [] }), dom(2, { master: 1, share: 900 }), dom(3, { master: 1, share: 100, vcpus: [CPU, CPU, CPU] })]);
+    near(saturated.domains.get(2), 100, 'one vCPU at most one pCPU');
+    near(saturated.domains.get(3), 300, 'the rest');
+    assert.equal(saturated.contended.size, 2, 'all four vCPUs hold a whole pCPU');
+  });
+
   it("the seed's demo: a master capped at 10 and a member get 10 together, 5 each", () => {
     const demo = expectedShares(4, [dom(1, { cap: 10 }), dom(2, { master: 1 })]);
     near(demo.claimants.get(1), 10, 'group');

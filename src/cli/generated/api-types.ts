@@ -986,10 +986,10 @@ export interface components {
             /** @description observed_pct − expected_pct. */
             diff_pct: number;
             /**
-             * @description Why observed and expected differ by more than threshold_pct, when known (sampled_accounting, capped, pinned, short_window); else null.
+             * @description Why observed and expected differ by more than threshold_pct, where the steady-state model is known not to hold; else null. sampled_accounting: Xen 3.1 accounting by sampling at ticks, which a guest can game; capped: its claimant has a cap, whose vCPUs are parked once in debt past their part of it (it runs in bursts, and is held near its weight's share even below the cap), or a capped claimant's bursts take pCPUs it needs; pinned: hard affinity, which the scheduler balances by stealing rather than by the best placement; unequal_vcpu_shares: it contends for the pCPUs with vCPUs whose expected shares differ by more than 20% (two priority classes and credit clipped at one timeslice approach such proportions without reaching them); blocking: a workload that blocks, or contends with one, where vCPUs outnumber the pCPUs (wakes wait behind running vCPUs or preempt them); short_window: one timeslice is more than threshold_pct of the window.
              * @enum {string|null}
              */
-            reason: "sampled_accounting" | "capped" | "pinned" | "short_window" | null;
+            reason: "sampled_accounting" | "capped" | "pinned" | "blocking" | "unequal_vcpu_shares" | "short_window" | null;
         };
         SchedulingDomainUsage: {
             /** @description Domain id (Domain-0 is 0; never reused). */
@@ -1005,10 +1005,10 @@ export interface components {
             /** @description observed_pct − expected_pct. */
             diff_pct: number;
             /**
-             * @description Why observed and expected differ by more than threshold_pct, when known (sampled_accounting, capped, pinned, short_window); else null.
+             * @description Why observed and expected differ by more than threshold_pct, where the steady-state model is known not to hold; else null. sampled_accounting: Xen 3.1 accounting by sampling at ticks, which a guest can game; capped: its claimant has a cap, whose vCPUs are parked once in debt past their part of it (it runs in bursts, and is held near its weight's share even below the cap), or a capped claimant's bursts take pCPUs it needs; pinned: hard affinity, which the scheduler balances by stealing rather than by the best placement; unequal_vcpu_shares: it contends for the pCPUs with vCPUs whose expected shares differ by more than 20% (two priority classes and credit clipped at one timeslice approach such proportions without reaching them); blocking: a workload that blocks, or contends with one, where vCPUs outnumber the pCPUs (wakes wait behind running vCPUs or preempt them); short_window: one timeslice is more than threshold_pct of the window.
              * @enum {string|null}
              */
-            reason: "sampled_accounting" | "capped" | "pinned" | "short_window" | null;
+            reason: "sampled_accounting" | "capped" | "pinned" | "blocking" | "unequal_vcpu_shares" | "short_window" | null;
         };
         PcpuUsage: {
             id: number;

@@ -6,7 +6,8 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { NS_PER_MS, type SchedTrace, type TraceRecorder } from '../hypervisor/index.ts';
-import { formatTrace, type TraceFormat } from '../lab/trace-format.ts';
+import { formatTrace } from '../lab/trace-format.ts';
+import type { TraceFormat } from '../vocabulary/trace-formats.ts';
 import { MAX_TRACE_EVENTS, TRACES_KEPT, type TraceStatus } from '../schemas/trace.ts';
 import type { ControlContext } from './context.ts';
 import { apiError } from '../vocabulary/errors.ts';

@@ -14,6 +14,8 @@ import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { apiError, invalidArgument } from '../vocabulary/errors.ts';
+import { DEFAULT_SHARE } from '../vocabulary/domains.ts';
+import { PERCENT, roundPct } from '../vocabulary/units.ts';
 import { isLive } from './lifecycle.ts';
 
 export type HostUsageView = Static<typeof HostUsage>;
@@ -43,7 +45,6 @@ export const DIFF_THRESHOLD_PCT = 1.5;
  * reaching them.
  */
 const UNEQUAL_VCPU_RATIO = 1.2;
-const PCT = 100;
 
 /** A `usage` event of the stream: observed shares since the previous one. */
 export interface UsageSample {
@@ -77,17 +78,16 @@ export function checkUsageInterval(interval_ms: number): void {
   }
 }
 
-const round = (pct: number): number => Math.round(pct * 1000) / 1000;
-const pctOf = (used_ns: number, window_ns: number): number => (window_ns > 0 ? (used_ns / window_ns) * PCT : 0);
+const pctOf = (used_ns: number, window_ns: number): number => (window_ns > 0 ? (used_ns / window_ns) * PERCENT : 0);
 
 function demandPct(workload: Workload): number {
   switch (workload.type) {
     case 'cpu':
-      return PCT;
+      return PERCENT;
     case 'idle':
       return 0;
     case 'duty':
-      return (workload.run_ms / (workload.run_ms + workload.sleep_ms)) * PCT;
+      return (workload.run_ms / (workload.run_ms + workload.sleep_ms)) * PERCENT;
   }
 }
 
@@ -102,7 +102,7 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
   const shareOf = (domain: DomainRecord): number => {
     const master = state.masterOfMember(domain.domid);
     if (master !== undefined) return state.group(master)!.members.find((m) => m.domid === domain.domid)!.share;
-    return state.group(domain.domid)?.master_share ?? 256;
+    return state.group(domain.domid)?.master_share ?? DEFAULT_SHARE;
   };
   const demands = (): DomainDemand[] =>
     [...state.domains.values()].map((d) => ({
@@ -134,7 +134,7 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       const claimant = claimantOf(d.domid);
       if (d.state === 'running' && hasCap(claimant)) burstVcpus.set(claimant, (burstVcpus.get(claimant) ?? 0) + d.vcpus);
     }
-    const cappedBursts = [...burstVcpus].some(([claimant, vcpus]) => load - expected.claimants.get(claimant)! + vcpus * PCT > pcpus * PCT);
+    const cappedBursts = [...burstVcpus].some(([claimant, vcpus]) => load - expected.claimants.get(claimant)! + vcpus * PERCENT > pcpus * PERCENT);
     const running = [...state.domains.values()].filter((d) => d.state === 'running' && d.workload.type !== 'idle');
     const blocks = (d: DomainRecord): boolean => d.state === 'running' && d.workload.type === 'duty';
     // Where vCPUs outnumber the pCPUs, a wake can find its pCPUs taken.
@@ -171,14 +171,14 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     if (known.unequal) return 'unequal_vcpu_shares';
     if (known.blocking) return 'blocking';
     // One timeslice more or less at either end of the window is more than the threshold.
-    if (window_ns * DIFF_THRESHOLD_PCT < state.sched.tslice_ms * NS_PER_MS * PCT) return 'short_window';
+    if (window_ns * DIFF_THRESHOLD_PCT < state.sched.tslice_ms * NS_PER_MS * PERCENT) return 'short_window';
     return null;
   };
 
   const row = (observed: number, expected: number, reason: Reason | null) => ({
-    observed_pct: round(observed),
-    expected_pct: round(expected),
-    diff_pct: round(observed - expected),
+    observed_pct: roundPct(observed),
+    expected_pct: roundPct(expected),
+    diff_pct: roundPct(observed - expected),
     reason,
   });
 
@@ -220,7 +220,7 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       const reason = reasonFor(own - want, window_ns, knownFor(domains, active && hasCap(group.master)), domains);
       return { master: group.master, members: group.members.map((m) => m.domid), active, ...row(own, want, reason) };
     };
-    const pcpus = usage.pcpus.map((p) => ({ id: p.id, busy_pct: round(pctOf(p.busy_ns, window_ns)) }));
+    const pcpus = usage.pcpus.map((p) => ({ id: p.id, busy_pct: roundPct(pctOf(p.busy_ns, window_ns)) }));
     const header = { now_ns: usage.to_ns, window_ns, threshold_pct: DIFF_THRESHOLD_PCT };
     return { header, domainRow, groupRow, pcpus };
   };
@@ -260,16 +260,16 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       const then = before.cpu.get(domid) ?? 0;
       return pctOf(now >= then ? now - then : now, interval_ns);
     };
-    const pcpus = after.busy.map((busy, id) => ({ id, busy_pct: round(pctOf(busy - (before.busy[id] ?? 0), interval_ns)) }));
+    const pcpus = after.busy.map((busy, id) => ({ id, busy_pct: roundPct(pctOf(busy - (before.busy[id] ?? 0), interval_ns)) }));
     return {
       now_ns: after.status.now_ns,
       interval_ns,
       speed: after.status.speed,
-      busy_pct: round(pcpus.reduce((sum, p) => sum + p.busy_pct, 0)),
-      domains: [...state.domains.values()].map((d) => ({ id: d.domid, observed_pct: round(used(d.domid)) })),
+      busy_pct: roundPct(pcpus.reduce((sum, p) => sum + p.busy_pct, 0)),
+      domains: [...state.domains.values()].map((d) => ({ id: d.domid, observed_pct: roundPct(used(d.domid)) })),
       scheduling_domains: state.allGroups().map((g) => ({
         master: g.master,
-        observed_pct: round(members(g).reduce((sum, d) => sum + used(d.domid), 0)),
+        observed_pct: roundPct(members(g).reduce((sum, d) => sum + used(d.domid), 0)),
       })),
       pcpus,
     };
@@ -280,7 +280,7 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       const { header, domainRow, groupRow, pcpus } = measure(window_ms);
       return {
         ...header,
-        busy_pct: round(pcpus.reduce((sum, p) => sum + p.busy_pct, 0)),
+        busy_pct: roundPct(pcpus.reduce((sum, p) => sum + p.busy_pct, 0)),
         domains: [...state.domains.values()].map(domainRow),
         scheduling_domains: state.allGroups().map(groupRow),
         pcpus,
@@ -312,8 +312,8 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
         return {
           now_ns: step.to_ns,
           interval_ns,
-          domains: step.domains.map((d) => ({ id: d.domid, observed_pct: round(pctOf(d.cpu_ns, interval_ns)) })),
-          pcpus: step.pcpus.map((p) => ({ id: p.id, busy_pct: round(pctOf(p.busy_ns, interval_ns)) })),
+          domains: step.domains.map((d) => ({ id: d.domid, observed_pct: roundPct(pctOf(d.cpu_ns, interval_ns)) })),
+          pcpus: step.pcpus.map((p) => ({ id: p.id, busy_pct: roundPct(pctOf(p.busy_ns, interval_ns)) })),
         };
       });
     },

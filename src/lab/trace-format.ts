@@ -6,9 +6,7 @@
  * event for scripts (xentrace and xenalyze's role).
  */
 import type { SchedTrace, TracedVcpu, TraceEvent } from '../hypervisor/index.ts';
-
-export const TRACE_FORMATS = ['chrome', 'jsonl'] as const;
-export type TraceFormat = (typeof TRACE_FORMATS)[number];
+import type { TraceFormat } from '../vocabulary/trace-formats.ts';
 
 /** Names to show: domain names by domid (a domain missing here shows as `d<domid>`). */
 export type DomainNames = ReadonlyMap<number, string>;

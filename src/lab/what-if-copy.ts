@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { controlRoutes, serverOptions } from '../app.ts';
 import { checkTraceSize, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
 import { isApiError } from '../vocabulary/errors.ts';
+import { PERCENT, roundPct } from '../vocabulary/units.ts';
 import { installErrorHandlers, toErrorBody } from '../http/error-handler.ts';
 import { Host, NS_PER_MS } from '../hypervisor/index.ts';
 import { NAMED_SCHEMAS } from '../schemas/index.ts';
@@ -19,8 +20,6 @@ import { copyStore, type GroupRecord } from '../store/index.ts';
 import { createHeadlessControl } from './headless-control.ts';
 import { checkWhatIfSize } from './lab-control.ts';
 
-const PCT = 100;
-const round = (pct: number): number => Math.round(pct * 1000) / 1000;
 
 /** The parts of a control layer the copy's routes (controlRoutes) call. */
 type ServedControl = Pick<Control, 'host' | 'domains' | 'schedulingDomains' | 'usage'>;
@@ -158,7 +157,7 @@ async function runJob(app: FastifyInstance, job: WhatIfJob, copy: Copy): Promise
   const expectedOf = new Map(expected.domains.map((d) => [d.id, d.expected_pct]));
   const names = new Map([...baselineNames, ...[...copy.control.state.domains.values()].map((d) => [d.domid, d.name] as const)]);
   const changedNames = new Set(copy.control.state.domains.keys());
-  const pctOf = (domid: number, known: boolean, pcts: ReadonlyMap<number, number>): number | null => (known ? round(pcts.get(domid) ?? 0) : null);
+  const pctOf = (domid: number, known: boolean, pcts: ReadonlyMap<number, number>): number | null => (known ? roundPct(pcts.get(domid) ?? 0) : null);
   const domains = [...names].sort(([a], [b]) => a - b).map(([id, name]) => ({
     id,
     name,
@@ -167,7 +166,7 @@ async function runJob(app: FastifyInstance, job: WhatIfJob, copy: Copy): Promise
     expected_pct: changedNames.has(id) ? (expectedOf.get(id) ?? 0) : null,
   }));
   const groupSum = (group: GroupRecord | undefined, pcts: ReadonlyMap<number, number>): number | null =>
-    group === undefined ? null : round([group.master, ...group.members.map((m) => m.domid)].reduce((sum, d) => sum + (pcts.get(d) ?? 0), 0));
+    group === undefined ? null : roundPct([group.master, ...group.members.map((m) => m.domid)].reduce((sum, d) => sum + (pcts.get(d) ?? 0), 0));
   const changedGroups = new Map(copy.control.state.allGroups().map((g) => [g.master, g]));
   const baseGroups = new Map(baselineGroups.map((g) => [g.master, g]));
   const expectedGroups = new Map(expected.scheduling_domains.map((g) => [g.master, g.expected_pct]));
@@ -205,5 +204,5 @@ function cpuTimes(host: Host): Map<number, number> {
 
 /** Percent of one pCPU each domain used between two readings (a domain that was not running at the first counts from 0). */
 function shares(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>, window_ns: number): Map<number, number> {
-  return new Map([...after].map(([domid, cpu]) => [domid, ((cpu - (before.get(domid) ?? 0)) / window_ns) * PCT]));
+  return new Map([...after].map(([domid, cpu]) => [domid, ((cpu - (before.get(domid) ?? 0)) / window_ns) * PERCENT]));
 }

@@ -10,3 +10,6 @@ export const BYTES_PER_MB = 1024 * 1024;
 
 /** CPU use is in percent of one pCPU: a vCPU that runs all the time uses 100. */
 export const PERCENT = 100;
+
+/** Percentages are reported to a thousandth of a point. */
+export const roundPct = (pct: number): number => Math.round(pct * 1000) / 1000;

@@ -6,7 +6,7 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printJson, table, type Column } from '../output.ts';
 import type { ScenarioResult } from '../../lab/scenario.ts';
-import type { TraceFormat } from '../../lab/trace-format.ts';
+import type { TraceFormat } from '../../vocabulary/trace-formats.ts';
 
 interface RunOptions {
   seconds?: number;

@@ -7,7 +7,7 @@ import type { DomctlError } from './errors.ts';
 import type { LatencySummary } from './latency-histogram.ts';
 import type { RunstateName } from './model.ts';
 import type { Result } from './result.ts';
-import type { DomainSchedParams, GlobalSchedParams, SchedCounters } from './sched/scheduler.ts';
+import type { Credit2Params, DomainSchedParams, GlobalSchedParams, SchedCounters, SchedParams } from './sched/scheduler.ts';
 import type { UsageWindow } from './usage-history.ts';
 import type { Workload } from './workload.ts';
 
@@ -56,7 +56,7 @@ export type DomctlOp =
       readonly cap: number;
     }
   | { readonly op: 'sched_global'; readonly cmd: 'getinfo' }
-  | { readonly op: 'sched_global'; readonly cmd: 'putinfo'; readonly params: Partial<GlobalSchedParams> }
+  | { readonly op: 'sched_global'; readonly cmd: 'putinfo'; readonly params: Partial<GlobalSchedParams> | Partial<Credit2Params> }
   | { readonly op: 'getcpuinfo' }
   | { readonly op: 'physinfo' }
   /** CPU used per domain and per pCPU over the last `window_ns` (0..USAGE_HISTORY_NS) of simulated time. */
@@ -163,7 +163,7 @@ export interface DomctlResults {
   getvcpuinfo: VcpuInfo[];
   setworkload: DomainInfo;
   scheduler_op: DomainSchedParams;
-  sched_global: GlobalSchedParams;
+  sched_global: SchedParams;
   getcpuinfo: PcpuInfo[];
   physinfo: PhysInfo;
   getusage: UsageWindow;

@@ -15,7 +15,7 @@ import { DEFAULT_SEED, DEFAULT_SHARE, MAX_PCPUS } from './limits.ts';
 import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
 import { createRandom, type Random } from './random.ts';
 import { createCreditScheduler } from './sched/credit.ts';
-import type { GlobalSchedParams, Scheduler, SchedulerContext, SchedulerFactory, WakeCause } from './sched/scheduler.ts';
+import type { SchedParams, Scheduler, SchedulerContext, SchedulerFactory, Topology, WakeCause } from './sched/scheduler.ts';
 import type { SchedTraceSink, SwitchReason } from './sched-trace.ts';
 import { TraceHash } from './trace-hash.ts';
 import { USAGE_SAMPLE_NS, UsageHistory } from './usage-history.ts';
@@ -23,6 +23,8 @@ import { phaseNs, type Workload } from './workload.ts';
 
 export interface HostOptions {
   readonly pcpus: number;
+  /** sockets × cores × threads, whose product is `pcpus`; default one socket of `pcpus` single-thread cores. */
+  readonly topology?: Topology;
   /** Seeds the generator behind every random choice (duty workloads' start phase). */
   readonly seed?: number;
   readonly scheduler?: SchedulerFactory;
@@ -30,10 +32,11 @@ export interface HostOptions {
 
 
 /** Event kinds, in the order they are handled when they fall on the same ns (pCPU ticks, kept apart, come first). */
-const EventRank = { account: 1, wake: 2, pcpuTimer: 3, usageSample: 4 } as const;
+const EventRank = { account: 1, wake: 2, pcpuTimer: 3, usageSample: 4, policyTimer: 5 } as const;
 
 type HostEvent =
   | { readonly kind: 'account' }
+  | { readonly kind: 'policyTimer'; readonly gen: number }
   | { readonly kind: 'wake'; readonly vcpu: Vcpu; readonly gen: number }
   | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number }
   | { readonly kind: 'usageSample' };
@@ -43,6 +46,7 @@ const USAGE_SAMPLE_EVENT: HostEvent = { kind: 'usageSample' };
 
 export class Engine implements HostFacts {
   readonly pcpus: readonly Pcpu[];
+  readonly topology: Topology;
   /** Live domains in creation order (Domain-0 first). */
   readonly domains = new Map<number, Domain>();
   readonly scheduler: Scheduler;
@@ -65,6 +69,8 @@ export class Engine implements HostFacts {
   private tickPeriods = 1;
   /** The scheduler trace being recorded (sched-trace.ts), or null: every hook tests this first. */
   private sink: SchedTraceSink | null = null;
+  /** Bumped to cancel the policy's pending timer (SchedulerContext.setTimer). */
+  private policyTimerGen = 0;
   /** While tracing: vCPUs moved here by a migration and not yet run, to name why they run. */
   private readonly migrated = new Set<Vcpu>();
 
@@ -72,14 +78,20 @@ export class Engine implements HostFacts {
     if (!Number.isInteger(options.pcpus) || options.pcpus < 1 || options.pcpus > MAX_PCPUS) {
       throw new RangeError(`pcpus must be an integer in 1..${MAX_PCPUS}, got ${options.pcpus}`);
     }
+    this.topology = options.topology ?? { sockets: 1, cores: options.pcpus, threads: 1 };
+    const { sockets, cores, threads } = this.topology;
+    if (![sockets, cores, threads].every((n) => Number.isInteger(n) && n >= 1) || sockets * cores * threads !== options.pcpus) {
+      throw new RangeError(`topology ${sockets}x${cores}x${threads} does not make ${options.pcpus} pCPUs`);
+    }
     this.random = createRandom(options.seed ?? DEFAULT_SEED);
     this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
     this.schedulerContext = this.makeSchedulerContext();
     this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext);
     this.usage = new UsageHistory(options.pcpus);
     this.events.push(USAGE_SAMPLE_NS, EventRank.usageSample, USAGE_SAMPLE_EVENT);
-    this.nextTick_ns = this.tickAt(1, 0);
-    this.events.push(this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
+    this.nextTick_ns = this.scheduler.tick === undefined ? Infinity : this.tickAt(1, 0);
+    const period_ns = this.scheduler.accountingPeriodNs?.();
+    if (period_ns !== undefined) this.events.push(period_ns, EventRank.account, ACCOUNT_EVENT);
   }
 
   // --- the facts the checks read (facts.ts) ---
@@ -92,7 +104,7 @@ export class Engine implements HostFacts {
     return this.scheduler;
   }
 
-  get global(): GlobalSchedParams {
+  get global(): SchedParams {
     return this.scheduler.getGlobalParams();
   }
 
@@ -278,7 +290,7 @@ export class Engine implements HostFacts {
   }
 
   private tick(): void {
-    this.scheduler.tick(this.nextTickPcpu, this.clock_ns);
+    this.scheduler.tick!(this.nextTickPcpu, this.clock_ns);
     this.nextTickPcpu++;
     if (this.nextTickPcpu === this.pcpus.length) {
       this.nextTickPcpu = 0;
@@ -290,8 +302,11 @@ export class Engine implements HostFacts {
   private handle(event: HostEvent): void {
     switch (event.kind) {
       case 'account':
-        this.scheduler.account(this.clock_ns);
-        this.events.push(this.clock_ns + this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
+        this.scheduler.account!(this.clock_ns);
+        this.events.push(this.clock_ns + this.scheduler.accountingPeriodNs!(), EventRank.account, ACCOUNT_EVENT);
+        return;
+      case 'policyTimer':
+        if (event.gen === this.policyTimerGen) this.scheduler.timer!(this.clock_ns);
         return;
       case 'wake':
         if (event.gen === event.vcpu.wakeGen) this.endSleep(event.vcpu);
@@ -561,6 +576,12 @@ export class Engine implements HostFacts {
       // A plain property the engine sets (setTraceSink): an accessor here would slow every other call on this object.
       traceSink: null,
       pcpuCount: this.pcpus.length,
+      topology: this.topology,
+      now_ns: () => this.clock_ns,
+      setTimer: (at_ns) => {
+        this.policyTimerGen++;
+        if (Number.isFinite(at_ns)) this.events.push(Math.max(at_ns, this.clock_ns), EventRank.policyTimer, { kind: 'policyTimer', gen: this.policyTimerGen });
+      },
       domains: () => this.domains.values(),
       current: (pcpu) => this.pcpus[pcpu]!.current,
       requestReschedule: (pcpu) => this.requestReschedule(pcpu),

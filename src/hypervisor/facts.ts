@@ -4,7 +4,7 @@
  * offers them (engine.ts), and so does a plan of operations not yet applied
  * (plan.ts), so a whole request is checked before anything changes.
  */
-import type { DomainSchedParams, GlobalSchedParams, Scheduler } from './sched/scheduler.ts';
+import type { DomainSchedParams, SchedParams, Scheduler } from './sched/scheduler.ts';
 
 export interface DomainFacts {
   readonly domid: number;
@@ -25,7 +25,7 @@ export type PolicyRules = Pick<Scheduler, 'name' | 'defaultDomainParams' | 'chec
 export interface HostFacts {
   readonly pcpuCount: number;
   readonly policy: PolicyRules;
-  readonly global: GlobalSchedParams;
+  readonly global: SchedParams;
   has(domid: number): boolean;
   domain(domid: number): DomainFacts | undefined;
 }

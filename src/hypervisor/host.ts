@@ -18,6 +18,8 @@ import { DomctlPlan } from './plan.ts';
 import { fail, ok } from './result.ts';
 import { decodeEngine, encodeEngine, REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
 import type { Vcpu } from './model.ts';
+import { NS_PER_MS } from './time.ts';
+import { CREDIT2_MAX_TIMER_MS } from './sched/credit2.ts';
 import { estimateTraceEvents, TraceRecorder, type TracedVcpu } from './sched-trace.ts';
 
 export type { HostOptions };
@@ -132,7 +134,8 @@ export class Host {
     const engine = this.#engine;
     let online_vcpus = 0;
     for (const domain of engine.domains.values()) for (const vcpu of domain.vcpus) if (vcpu.online) online_vcpus++;
-    const facts = { pcpus: engine.pcpuCount, online_vcpus, tick_ns: engine.scheduler.tick_ns, tslice_ms: engine.global.tslice_ms };
+    // A policy without a tick (credit2) decides about once a ratelimit (1 ms) per pCPU at most, and hands out at most 10 ms.
+    const facts = { pcpus: engine.pcpuCount, online_vcpus, tick_ns: engine.scheduler.tick_ns || NS_PER_MS, tslice_ms: tsliceMs(engine) };
     return estimateTraceEvents(facts, duration_ns);
   }
 
@@ -152,7 +155,7 @@ export class Host {
       duration_ns,
       max_events,
       pcpus: engine.pcpuCount,
-      tslice_ms: engine.global.tslice_ms,
+      tslice_ms: tsliceMs(engine),
       initial,
       credits,
       detach: () => {
@@ -187,4 +190,10 @@ export class Host {
     this.#engine.flushReschedules();
     return value;
   }
+}
+
+/** The longest a vCPU runs before its pCPU decides again: credit's timeslice, credit2's 10 ms maximum runtime. */
+function tsliceMs(engine: Engine): number {
+  const params = engine.global;
+  return 'tslice_ms' in params ? params.tslice_ms : CREDIT2_MAX_TIMER_MS;
 }

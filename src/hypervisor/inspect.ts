@@ -60,6 +60,7 @@ const ref = (vcpu: Vcpu): VcpuRef => ({ domid: vcpu.domain.domid, vcpu: vcpu.id 
 
 export function inspectEngine(engine: Engine): HostInspection {
   const scheduler = engine.scheduler;
+  scheduler.checkInvariants?.(engine.now_ns);
   const pcpus = engine.pcpus.map((pcpu): InspectedPcpu => ({
     id: pcpu.id,
     current: pcpu.current === null ? null : ref(pcpu.current),

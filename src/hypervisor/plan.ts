@@ -9,7 +9,7 @@ import type { DomctlOp, SchedGroupOp } from './domctl.ts';
 import type { DomctlError } from './errors.ts';
 import type { DomainFacts, HostFacts, PolicyRules } from './facts.ts';
 import { DEFAULT_SHARE } from './limits.ts';
-import type { GlobalSchedParams } from './sched/scheduler.ts';
+import type { SchedParams } from './sched/scheduler.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Facts = Mutable<Omit<DomainFacts, 'members'>> & { members: number[] | null };
@@ -21,7 +21,7 @@ export class DomctlPlan implements HostFacts {
   readonly version: number;
   readonly pcpuCount: number;
   readonly policy: PolicyRules;
-  global: GlobalSchedParams;
+  global: SchedParams;
   private readonly base: HostFacts;
   /** Domains the plan changes: their facts as they will be, or null once destroyed. */
   private readonly changed = new Map<number, Facts | null>();

@@ -15,7 +15,8 @@ import { DEFAULT_SEED, DEFAULT_SHARE, MAX_PCPUS } from './limits.ts';
 import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
 import { createRandom, type Random } from './random.ts';
 import { createCreditScheduler } from './sched/credit.ts';
-import type { SchedParams, Scheduler, SchedulerContext, SchedulerFactory, Topology, WakeCause } from './sched/scheduler.ts';
+import { credit2With, type RunqueueArrangement } from './sched/credit2.ts';
+import type { SchedName, SchedParams, Scheduler, SchedulerContext, SchedulerFactory, Topology, WakeCause } from './sched/scheduler.ts';
 import type { SchedTraceSink, SwitchReason } from './sched-trace.ts';
 import { TraceHash } from './trace-hash.ts';
 import { USAGE_SAMPLE_NS, UsageHistory } from './usage-history.ts';
@@ -27,7 +28,18 @@ export interface HostOptions {
   readonly topology?: Topology;
   /** Seeds the generator behind every random choice (duty workloads' start phase). */
   readonly seed?: number;
+  /** The boot scheduler, by name (Xen's `sched=`): credit (the default here) or credit2. */
+  readonly sched?: SchedName;
+  /** credit2's runqueue arrangement (Xen's `credit2_runqueue=`), default socket. */
+  readonly credit2_runqueue?: RunqueueArrangement;
+  /** A policy of one's own (tests); it overrides `sched`. */
   readonly scheduler?: SchedulerFactory;
+}
+
+function factoryFor(options: HostOptions): SchedulerFactory {
+  if (options.scheduler !== undefined) return options.scheduler;
+  if (options.sched === 'credit2') return credit2With({ runqueue: options.credit2_runqueue ?? 'socket' });
+  return createCreditScheduler;
 }
 
 
@@ -86,7 +98,7 @@ export class Engine implements HostFacts {
     this.random = createRandom(options.seed ?? DEFAULT_SEED);
     this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
     this.schedulerContext = this.makeSchedulerContext();
-    this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext);
+    this.scheduler = factoryFor(options)(this.schedulerContext);
     this.usage = new UsageHistory(options.pcpus);
     this.events.push(USAGE_SAMPLE_NS, EventRank.usageSample, USAGE_SAMPLE_EVENT);
     this.nextTick_ns = this.scheduler.tick === undefined ? Infinity : this.tickAt(1, 0);

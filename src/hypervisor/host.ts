@@ -47,7 +47,7 @@ export class Host {
 
   constructor(options: HostOptions, restored?: Restored) {
     this.#engine = restored?.engine ?? new Engine(options);
-    this.#origin = { pcpus: options.pcpus, seed: options.seed ?? DEFAULT_SEED, scheduler: this.#engine.scheduler.name };
+    this.#origin = originOf(options, this.#engine);
     if (restored === undefined) {
       const domain0 = this.domctl({ op: 'createdomain', domid: DOMAIN0_ID, max_vcpus: options.pcpus, vcpus: options.pcpus, workload: { type: 'idle' } });
       invariant(domain0.ok, () => 'cannot create Domain-0');
@@ -64,7 +64,8 @@ export class Host {
    */
   static fromSnapshot(snapshot: HostSnapshot, options: Pick<HostOptions, 'scheduler'> = {}): Host {
     if (snapshot.format !== SNAPSHOT_FORMAT) throw new TypeError(`not a host snapshot (format ${String(snapshot.format)}, expected ${SNAPSHOT_FORMAT})`);
-    const made = { pcpus: snapshot.origin.pcpus, seed: snapshot.origin.seed, ...options };
+    const { pcpus, seed, scheduler, topology, credit2_runqueue } = snapshot.origin;
+    const made: HostOptions = { pcpus, seed, ...(topology === undefined ? {} : { topology }), ...(scheduler === 'credit2' ? { sched: 'credit2', credit2_runqueue } : {}), ...options };
     const engine = decodeEngine(snapshot.engine, new Host(made).#engine);
     invariant(engine.scheduler.name === snapshot.origin.scheduler, () => `a ${snapshot.origin.scheduler} snapshot restored under ${engine.scheduler.name}`);
     return new Host(made, { engine, version: snapshot.version, entries: snapshot.entries });
@@ -196,4 +197,17 @@ export class Host {
 function tsliceMs(engine: Engine): number {
   const params = engine.global;
   return 'tslice_ms' in params ? params.tslice_ms : CREDIT2_MAX_TIMER_MS;
+}
+
+/** How a host was made, with the default topology and policy options left out (so a credit host's origin is as it always was). */
+function originOf(options: HostOptions, engine: Engine): HostOrigin {
+  const { sockets, cores, threads } = engine.topology;
+  const scheduler = engine.scheduler.name;
+  return {
+    pcpus: options.pcpus,
+    seed: options.seed ?? DEFAULT_SEED,
+    scheduler,
+    ...(sockets === 1 && threads === 1 ? {} : { topology: { sockets, cores, threads } }),
+    ...(scheduler === 'credit2' ? { credit2_runqueue: options.credit2_runqueue ?? 'socket' } : {}),
+  };
 }

@@ -28,8 +28,19 @@ export * from './limits.ts';
 export type { Result } from './result.ts';
 export type { Workload } from './workload.ts';
 export { clampWorkload, WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS } from './workload.ts';
-export { ACCOUNTING_MODES, type AccountingMode, type DomainSchedParams, type GlobalSchedParams } from './sched/scheduler.ts';
+export {
+  ACCOUNTING_MODES,
+  SCHED_NAMES,
+  type AccountingMode,
+  type Credit2Params,
+  type DomainSchedParams,
+  type GlobalSchedParams,
+  type SchedName,
+  type SchedParams,
+  type Topology,
+} from './sched/scheduler.ts';
 export * as credit from './sched/credit.ts';
+export * as credit2 from './sched/credit2.ts';
 export { profileOf, SCHED_PROFILE_NAMES, SCHED_PROFILES, type SchedProfile } from './sched/profiles.ts';
 export { NS_PER_MS, NS_PER_S, NS_PER_US } from './time.ts';
 export { USAGE_HISTORY_NS, USAGE_SAMPLE_NS, type UsageWindow } from './usage-history.ts';

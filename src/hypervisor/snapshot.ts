@@ -9,6 +9,8 @@
  */
 import type { DomctlOp } from './domctl.ts';
 import type { Engine } from './engine.ts';
+import type { RunqueueArrangement } from './sched/credit2.ts';
+import type { Topology } from './sched/scheduler.ts';
 import { classesOf, decodeGraph, encodeGraph, type EncodedGraph } from './object-graph.ts';
 
 export const SNAPSHOT_FORMAT = 'nemesis-host-snapshot/1';
@@ -19,6 +21,10 @@ export interface HostOrigin {
   readonly pcpus: number;
   readonly seed: number;
   readonly scheduler: string;
+  /** Absent: one socket of single-thread cores. */
+  readonly topology?: Topology;
+  /** credit2's runqueue arrangement, when the scheduler is credit2. */
+  readonly credit2_runqueue?: RunqueueArrangement;
 }
 
 /** A mutating domctl and the simulated time it was applied at. */

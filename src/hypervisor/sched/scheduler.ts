@@ -7,6 +7,10 @@ import type { DomctlError } from '../errors.ts';
 import type { Domain, Vcpu } from '../model.ts';
 import type { SchedTraceSink } from '../sched-trace.ts';
 
+/** The policies a host or pool can run. */
+export const SCHED_NAMES = ['credit', 'credit2'] as const;
+export type SchedName = (typeof SCHED_NAMES)[number];
+
 /** Why a vCPU is put (back) on a run queue: only a real wake may be boosted. */
 export type WakeCause = 'wake' | 'unpark' | 'migrate';
 

@@ -218,3 +218,64 @@ describe('credit2: copies and determinism', () => {
     assert.deepEqual(copy.inspect(), host.inspect());
   });
 });
+
+describe('credit2: scheduling domains (the group claims what its master claims alone)', () => {
+  it('the 2007 demo: cap the master at 10, add a member: together 10 %, 5 + 5', () => {
+    const host = credit2Host(1);
+    createDomain(host, 1, { cap: 10 });
+    createDomain(host, 2);
+    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
+    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
+    host.advanceTo(NS_PER_S);
+    const [master, member] = measureShares(host, [1, 2], 20);
+    assertNear(master! + member!, 10, 0.3, 'the group');
+    assertNear(master!, 5, 0.5, 'master');
+    assertNear(member!, 5, 0.5, 'member');
+  });
+
+  it('master + member vs an outsider on one pCPU: group 50, outsider 50; shares 3:1 split it 37.5 / 12.5', () => {
+    const host = credit2Host(1);
+    createDomain(host, 1);
+    createDomain(host, 2);
+    createDomain(host, 3);
+    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
+    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
+    host.advanceTo(NS_PER_S);
+    const [master, member, outsider] = measureShares(host, [1, 2, 3], 10);
+    assertNear(master! + member!, 50, 0.5, 'the group');
+    assertNear(outsider!, 50, 0.5, 'outsider');
+    must(host, { op: 'schedgroup', cmd: 'set_share', master: 1, domid: 1, share: 768 });
+    host.advanceTo(host.now_ns + NS_PER_S);
+    const [master3, member1, outsider2] = measureShares(host, [1, 2, 3], 10);
+    assertNear(master3!, 37.5, 0.5, 'master at share 3');
+    assertNear(member1!, 12.5, 0.5, 'member at share 1');
+    assertNear(outsider2!, 50, 0.5, 'outsider');
+  });
+
+  it('on 2 pCPUs, master (2 vCPUs) + member (1 vCPU) vs an outsider: group 133.3, outsider 66.7', () => {
+    const host = credit2Host(2);
+    createDomain(host, 1, { vcpus: 2 });
+    createDomain(host, 2);
+    createDomain(host, 3);
+    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
+    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
+    host.advanceTo(NS_PER_S);
+    const [master, member, outsider] = measureShares(host, [1, 2, 3], 10);
+    assertNear(master! + member!, 400 / 3, 1, 'the group');
+    assertNear(outsider!, 200 / 3, 1, 'outsider');
+  });
+
+  it('a member that leaves weighs its own weight again, and its own cap applies again', () => {
+    const host = credit2Host(1);
+    createDomain(host, 1, { cap: 10 });
+    createDomain(host, 2, { cap: 30 });
+    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
+    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
+    host.advanceTo(NS_PER_S);
+    must(host, { op: 'schedgroup', cmd: 'remove_member', master: 1, member: 2 });
+    host.advanceTo(host.now_ns + NS_PER_S);
+    const [master, former] = measureShares(host, [1, 2], 10);
+    assertNear(master!, 10, 0.3, 'master alone');
+    assertNear(former!, 30, 0.3, 'former member under its own cap');
+  });
+});

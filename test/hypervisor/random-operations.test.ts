@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SHARE, DOMAIN0_ID, Host, MAX_SHARE, MIN_SHARE, type DomctlOp, type InspectedDomain, type Workload } from '../../src/hypervisor/index.ts';
+import { DEFAULT_SHARE, DOMAIN0_ID, Host, MAX_SHARE, MIN_SHARE, type DomctlOp, type InspectedDomain, type SchedName, type Workload } from '../../src/hypervisor/index.ts';
 import { createRandom, type Random } from '../../src/hypervisor/random.ts';
 import { NS_PER_MS } from './helpers.ts';
 
@@ -32,7 +32,7 @@ function randomAffinity(random: Random): readonly number[] | 'all' {
 }
 
 /** One random operation; many are refused, which is part of the test. */
-function randomOperation(random: Random, nextDomid: () => number, domids: () => number[]): DomctlOp {
+function randomOperation(random: Random, nextDomid: () => number, domids: () => number[], sched: SchedName): DomctlOp {
   const domid = (): number => (random.next() < 0.05 ? 999 : pick(random, domids()));
   const roll = random.next();
   if (roll < 0.12) {
@@ -54,6 +54,9 @@ function randomOperation(random: Random, nextDomid: () => number, domids: () => 
   if (roll < 0.42) return { op: 'setvcpuaffinity', domid: domid(), vcpu: between(random, 0, 3), pcpus: randomAffinity(random) };
   if (roll < 0.5) return { op: 'setworkload', domid: domid(), workload: randomWorkload(random) };
   if (roll < 0.58) return { op: 'scheduler_op', domid: domid(), cmd: 'putinfo', weight: between(random, 0, 2000), cap: between(random, 0, 500) };
+  if (roll < 0.63 && sched === 'credit2') {
+    return { op: 'sched_global', cmd: 'putinfo', params: { ratelimit_us: pick(random, [0, 50, 100, 1000, 5000]), inflight_credit: random.next() < 0.5 } };
+  }
   if (roll < 0.63) {
     const tslice_ms = between(random, 1, 60);
     return { op: 'sched_global', cmd: 'putinfo', params: { tslice_ms, ratelimit_us: pick(random, [0, 100, 1000, 5000]), accounting: pick(random, ['exact', 'sampled'] as const) } };
@@ -67,14 +70,21 @@ function randomOperation(random: Random, nextDomid: () => number, domids: () => 
 
 const name = (domid: number, vcpu: number): string => `d${domid}v${vcpu}`;
 
-function checkInvariants(host: Host, createdAt: ReadonlyMap<number, number>): void {
+/**
+ * The framework's invariants (the policy checks its own when inspected). credit's queues are per
+ * pCPU, in priority order, and never wait beside an idle pCPU; credit2's are shared per runqueue
+ * (inspect shows each pCPU the vCPUs that last ran there), in credit order, and a pCPU may idle
+ * beside a vCPU its affinity keeps away or another pCPU was tickled for.
+ */
+function checkInvariants(host: Host, createdAt: ReadonlyMap<number, number>, sched: SchedName): void {
   const { now_ns: now, pcpus, domains } = host.inspect();
   const running = new Set<string>();
   const queued = new Map<string, number>();
   for (const pcpu of pcpus) {
     assert.equal(pcpu.busy_ns + pcpu.idle_ns, now, `pCPU ${pcpu.id}: busy + idle is not the time elapsed`);
-    if (pcpu.current === null) assert.equal(pcpu.runq.length, 0, `pCPU ${pcpu.id} idles with vCPUs queued`);
-    else {
+    if (pcpu.current === null) {
+      if (sched === 'credit') assert.equal(pcpu.runq.length, 0, `pCPU ${pcpu.id} idles with vCPUs queued`);
+    } else {
       const current = name(pcpu.current.domid, pcpu.current.vcpu);
       assert.ok(!running.has(current), `${current} runs on two pCPUs`);
       running.add(current);
@@ -83,7 +93,8 @@ function checkInvariants(host: Host, createdAt: ReadonlyMap<number, number>): vo
       const queuedName = name(entry.domid, entry.vcpu);
       assert.ok(!queued.has(queuedName), `${queuedName} is queued twice`);
       queued.set(queuedName, pcpu.id);
-      if (i > 0) assert.ok(PRIORITY_ORDER[pcpu.runq[i - 1]!.priority]! >= PRIORITY_ORDER[entry.priority]!, `pCPU ${pcpu.id}'s queue is out of priority order`);
+      if (i > 0 && sched === 'credit2') assert.ok(pcpu.runq[i - 1]!.credit >= entry.credit, `pCPU ${pcpu.id}'s queue is out of credit order`);
+      if (i > 0 && sched === 'credit') assert.ok(PRIORITY_ORDER[pcpu.runq[i - 1]!.priority]! >= PRIORITY_ORDER[entry.priority]!, `pCPU ${pcpu.id}'s queue is out of priority order`);
     });
   }
   const byDomid = new Map(domains.map((d) => [d.domid, d]));
@@ -128,23 +139,24 @@ function checkGroup(domain: InspectedDomain, byDomid: ReadonlyMap<number, Inspec
 }
 
 /** Run `steps` random steps from `seed`, checking every step; returns the trace hash. */
-function randomRun(seed: number, steps: number): string {
+function randomRun(seed: number, steps: number, sched: SchedName = 'credit'): string {
   const random = createRandom(seed);
-  const host = new Host({ pcpus: PCPUS, seed });
+  // credit2 alternates one runqueue per pCPU (balancing between them) and one for all.
+  const host = sched === 'credit' ? new Host({ pcpus: PCPUS, seed }) : new Host({ pcpus: PCPUS, seed, sched, credit2_runqueue: seed % 2 === 1 ? 'cpu' : 'all' });
   const createdAt = new Map<number, number>([[0, 0]]);
   let next = 1;
   for (let step = 0; step < steps; step++) {
     if (random.next() < 0.4) {
       host.advanceTo(host.now_ns + (random.next() < 0.1 ? 1000 : between(random, 0, 40)) * NS_PER_MS + between(random, 0, 999));
     } else {
-      const op = randomOperation(random, () => next++, () => host.inspect().domains.map((d) => d.domid));
+      const op = randomOperation(random, () => next++, () => host.inspect().domains.map((d) => d.domid), sched);
       const result = host.domctl(op);
       if (result.ok && op.op === 'createdomain') createdAt.set(op.domid, host.now_ns);
     }
     try {
-      checkInvariants(host, createdAt);
+      checkInvariants(host, createdAt, sched);
     } catch (error) {
-      assert.fail(`seed ${seed}, step ${step} (replay with NEMESIS_SEED=${seed} NEMESIS_SEEDS=1 NEMESIS_STEPS=${steps}): ${(error as Error).message}`);
+      assert.fail(`${sched}: seed ${seed}, step ${step} (replay with NEMESIS_SEED=${seed} NEMESIS_SEEDS=1 NEMESIS_STEPS=${steps}): ${(error as Error).message}`);
     }
   }
   return host.trace_hash;
@@ -167,6 +179,15 @@ describe('random operations', () => {
   it(`seeds ${first}..${first + count - 1}, ${steps} steps: every step leaves the host consistent, and each run replays exactly`, () => {
     for (let seed = first; seed < first + count; seed++) {
       assert.equal(randomRun(seed, steps), randomRun(seed, steps), `seed ${seed} did not replay (NEMESIS_SEED=${seed} NEMESIS_SEEDS=1)`);
+    }
+  });
+});
+
+describe('random operations under credit2', () => {
+  const { first, count, steps } = seedsFromEnv();
+  it(`seeds ${first}..${first + count - 1}, ${steps} steps: the framework's and credit2's invariants hold after every step, and each run replays exactly`, () => {
+    for (let seed = first; seed < first + count; seed++) {
+      assert.equal(randomRun(seed, steps, 'credit2'), randomRun(seed, steps, 'credit2'), `seed ${seed} did not replay under credit2 (NEMESIS_SEED=${seed} NEMESIS_SEEDS=1)`);
     }
   });
 });

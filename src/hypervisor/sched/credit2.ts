@@ -742,10 +742,12 @@ class Credit2Scheduler implements Scheduler {
       if (dom.entity === dom) this.reweigh(dom);
     }
     for (const entity of touched) {
-      if (entity.entity !== entity || !this.isLive(entity)) continue;
-      if (entity.cap !== 0) this.startCap(entity, now_ns);
+      // A new member's own cap waits until it leaves: its budget pool is no longer in use.
+      if (entity.entity !== entity || !this.isLive(entity)) this.cappedEntities.delete(entity);
+      else if (entity.cap !== 0) this.startCap(entity, now_ns);
       else this.stopCap(entity);
     }
+    this.armBudgetTimer();
   }
 
   private isLive(dom: C2Dom): boolean {

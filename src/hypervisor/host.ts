@@ -19,6 +19,7 @@ import { fail, ok } from './result.ts';
 import { decodeEngine, encodeEngine, REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
 import type { Vcpu } from './model.ts';
 import { NS_PER_MS } from './time.ts';
+import { SCHED_NAMES } from './sched/scheduler.ts';
 import { CREDIT2_MAX_TIMER_MS } from './sched/credit2.ts';
 import { estimateTraceEvents, TraceRecorder, type TracedVcpu } from './sched-trace.ts';
 
@@ -66,7 +67,9 @@ export class Host {
     if (snapshot.format !== SNAPSHOT_FORMAT) throw new TypeError(`not a host snapshot (format ${String(snapshot.format)}, expected ${SNAPSHOT_FORMAT})`);
     const { pcpus, seed, scheduler, topology, credit2_runqueue } = snapshot.origin;
     const made: HostOptions = { pcpus, seed, ...(topology === undefined ? {} : { topology }), ...(scheduler === 'credit2' ? { sched: 'credit2', credit2_runqueue } : {}), ...options };
-    const engine = decodeEngine(snapshot.engine, new Host(made).#engine);
+    // Fresh hosts of each policy teach the decoder their classes (a pool may run either).
+    const others = SCHED_NAMES.map((sched) => new Host({ pcpus, seed, sched }).#engine);
+    const engine = decodeEngine(snapshot.engine, [new Host(made).#engine, ...others]);
     invariant(engine.scheduler.name === snapshot.origin.scheduler, () => `a ${snapshot.origin.scheduler} snapshot restored under ${engine.scheduler.name}`);
     return new Host(made, { engine, version: snapshot.version, entries: snapshot.entries });
   }
@@ -149,7 +152,7 @@ export class Host {
     const engine = this.#engine;
     invariant(engine.traceSink === null, () => 'a trace is already being recorded on this host');
     const credits = new Map<Vcpu, number>();
-    for (const domain of engine.domains.values()) for (const vcpu of domain.vcpus) credits.set(vcpu, engine.scheduler.vcpuInfo(vcpu).credit);
+    for (const domain of engine.domains.values()) for (const vcpu of domain.vcpus) credits.set(vcpu, engine.schedulerOf(domain).vcpuInfo(vcpu).credit);
     const initial = engine.pcpus.map((pcpu): TracedVcpu | null => (pcpu.current === null ? null : { domid: pcpu.current.domain.domid, vcpu: pcpu.current.id }));
     const recorder: TraceRecorder = new TraceRecorder({
       start_ns: engine.now_ns,

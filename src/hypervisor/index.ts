@@ -6,8 +6,8 @@
 export { Host, type HostOptions } from './host.ts';
 export { REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
 export type { DomctlPlan } from './plan.ts';
-export { groupVcpus, type DomainFacts } from './facts.ts';
-export type { HostInspection, InspectedDomain, InspectedPcpu, InspectedQueueEntry, InspectedVcpu, VcpuRef } from './inspect.ts';
+export { groupVcpus, type DomainFacts, type PoolFacts } from './facts.ts';
+export type { HostInspection, InspectedDomain, InspectedPcpu, InspectedPool, InspectedQueueEntry, InspectedVcpu, VcpuRef } from './inspect.ts';
 export * from './domctl.ts';
 export * from './errors.ts';
 export { InvariantError } from './invariant.ts';

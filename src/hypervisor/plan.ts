@@ -5,14 +5,16 @@
  * it (`Host.apply`), where every operation is known to pass its check.
  */
 import { checkDomctl, initialSched, resolveSched } from './checks.ts';
-import type { DomctlOp, SchedGroupOp } from './domctl.ts';
+import type { CpupoolOp, DomctlOp, SchedGroupOp } from './domctl.ts';
 import type { DomctlError } from './errors.ts';
-import type { DomainFacts, HostFacts, PolicyRules } from './facts.ts';
-import { DEFAULT_SHARE } from './limits.ts';
+import type { DomainFacts, HostFacts, PolicyRules, PoolFacts } from './facts.ts';
+import { DEFAULT_SHARE, POOL0_ID } from './limits.ts';
+import { policyRulesFor } from './sched/policies.ts';
 import type { SchedParams } from './sched/scheduler.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Facts = Mutable<Omit<DomainFacts, 'members'>> & { members: number[] | null };
+type Pool = Mutable<Omit<PoolFacts, 'pcpus' | 'domains'>> & { pcpus: number[]; domains: number[] };
 
 export class DomctlPlan implements HostFacts {
   /** The checked operations, in order. */
@@ -25,6 +27,8 @@ export class DomctlPlan implements HostFacts {
   private readonly base: HostFacts;
   /** Domains the plan changes: their facts as they will be, or null once destroyed. */
   private readonly changed = new Map<number, Facts | null>();
+  /** Every cpupool as it will be, copied from the host at the plan's first change to one. */
+  private pools: Map<number, Pool> | null = null;
 
   constructor(base: HostFacts, version: number) {
     this.base = base;
@@ -42,6 +46,34 @@ export class DomctlPlan implements HostFacts {
   domain(domid: number): DomainFacts | undefined {
     const changed = this.changed.get(domid);
     return changed === undefined ? this.base.domain(domid) : (changed ?? undefined);
+  }
+
+  pool(id: number): PoolFacts | undefined {
+    return this.pools === null ? this.base.pool(id) : this.pools.get(id);
+  }
+
+  poolIds(): readonly number[] {
+    return this.pools === null ? this.base.poolIds() : [...this.pools.keys()];
+  }
+
+  pcpuPoolId(pcpu: number): number | null {
+    if (this.pools === null) return this.base.pcpuPoolId(pcpu);
+    for (const pool of this.pools.values()) if (pool.pcpus.includes(pcpu)) return pool.id;
+    return null;
+  }
+
+  /** The pools, copied for changing. */
+  private editPools(): Map<number, Pool> {
+    if (this.pools !== null) return this.pools;
+    const pools = new Map<number, Pool>();
+    for (const id of this.base.poolIds()) {
+      const pool = this.base.pool(id)!;
+      pools.set(id, { ...pool, pcpus: [...pool.pcpus], domains: [...pool.domains] });
+    }
+    // Pool-0's parameters as the plan has them (a sched_global before this copy).
+    pools.get(POOL0_ID)!.global = this.global;
+    this.pools = pools;
+    return pools;
   }
 
   /** Check `op` against the facts so far; when allowed, add it to the plan. Changes nothing in the host. */
@@ -64,22 +96,28 @@ export class DomctlPlan implements HostFacts {
   /** What an allowed operation does to the facts. */
   private follow(op: DomctlOp): void {
     switch (op.op) {
-      case 'createdomain':
+      case 'createdomain': {
+        const pool = op.pool ?? POOL0_ID;
         this.changed.set(op.domid, {
           domid: op.domid,
           paused: op.paused ?? false,
           max_vcpus: op.max_vcpus,
           online_vcpus: op.vcpus,
-          sched: initialSched(this.policy, op),
+          sched: initialSched(this.pool(pool)!.policy, op),
           master: null,
           members: null,
           share: DEFAULT_SHARE,
+          pool,
         });
+        this.editPools().get(pool)!.domains.push(op.domid);
         return;
+      }
       case 'destroydomain': {
         const domain = this.domain(op.domid)!;
         if (domain.master !== null) this.leave(op.domid);
         if (domain.members !== null) this.dissolve(op.domid);
+        const pool = this.editPools().get(domain.pool)!;
+        pool.domains = pool.domains.filter((d) => d !== op.domid);
         this.changed.set(op.domid, null);
         return;
       }
@@ -100,11 +138,25 @@ export class DomctlPlan implements HostFacts {
         }
         return;
       case 'sched_global':
-        if (op.cmd === 'putinfo') this.global = { ...this.global, ...op.params };
+        if (op.cmd === 'putinfo') {
+          this.global = { ...this.global, ...op.params };
+          if (this.pools !== null) this.pools.get(POOL0_ID)!.global = this.global;
+        }
         return;
       case 'schedgroup':
         this.followGroup(op);
         return;
+      case 'cpupool_create':
+      case 'cpupool_destroy':
+      case 'cpupool_add_pcpu':
+      case 'cpupool_remove_pcpu':
+      case 'cpupool_move_domain':
+      case 'cpupool_sched':
+        this.followPool(op);
+        return;
+      case 'cpupool_info':
+      case 'cpupool_list':
+      case 'topologyinfo':
       case 'setvcpuaffinity':
       case 'setworkload':
       case 'getdomaininfo':
@@ -114,6 +166,45 @@ export class DomctlPlan implements HostFacts {
       case 'physinfo':
       case 'getusage':
       case 'schedstats':
+        return;
+    }
+  }
+
+  private followPool(op: CpupoolOp): void {
+    const pools = this.editPools();
+    switch (op.op) {
+      case 'cpupool_create': {
+        const policy = policyRulesFor(op.sched);
+        pools.set(op.id, { id: op.id, name: op.name, sched: op.sched, pcpus: [], domains: [], policy, global: policy.getGlobalParams() });
+        return;
+      }
+      case 'cpupool_destroy':
+        pools.delete(op.pool);
+        return;
+      case 'cpupool_add_pcpu':
+        pools.get(op.pool)!.pcpus.push(op.pcpu);
+        return;
+      case 'cpupool_remove_pcpu': {
+        const pool = pools.get(op.pool)!;
+        pool.pcpus = pool.pcpus.filter((p) => p !== op.pcpu);
+        return;
+      }
+      case 'cpupool_move_domain': {
+        const domain = this.edit(op.domid);
+        const from = pools.get(domain.pool)!;
+        from.domains = from.domains.filter((d) => d !== op.domid);
+        pools.get(op.pool)!.domains.push(op.domid);
+        domain.pool = op.pool;
+        return;
+      }
+      case 'cpupool_sched': {
+        const pool = pools.get(op.pool)!;
+        if (op.cmd === 'putinfo') pool.global = { ...pool.global, ...op.params };
+        if (op.cmd === 'putinfo' && op.pool === POOL0_ID) this.global = pool.global;
+        return;
+      }
+      case 'cpupool_info':
+      case 'cpupool_list':
         return;
     }
   }

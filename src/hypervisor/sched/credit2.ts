@@ -198,7 +198,10 @@ class Credit2Scheduler implements Scheduler {
     this.arrangement = options.runqueue ?? 'socket';
     this.params = CREDIT2_PROFILES[options.profile ?? 'xen-4.21'];
     const n = ctx.pcpuCount;
-    this.runqueues = arrangeRunqueues(ctx.topology, this.arrangement).map((pcpus, id) => ({
+    // The topology's runqueues, each cut down to the pCPUs of this policy's cpupool.
+    const inPool = new Set(ctx.pcpus);
+    const arranged = arrangeRunqueues(ctx.topology, this.arrangement).map((pcpus) => pcpus.filter((p) => inPool.has(p)));
+    this.runqueues = arranged.filter((pcpus) => pcpus.length > 0).map((pcpus, id) => ({
       id,
       pcpus,
       runq: [],
@@ -949,6 +952,10 @@ class Credit2Scheduler implements Scheduler {
   /** The vCPUs waiting in `pcpu`'s runqueue that last ran on it, in credit order. */
   runQueue(pcpu: number): readonly Vcpu[] {
     return this.rqOf[pcpu]!.runq.filter((sv) => sv.vcpu.processor === pcpu).map((sv) => sv.vcpu);
+  }
+
+  runqueuePcpus(): number[][] {
+    return this.runqueues.map((rqd) => [...rqd.pcpus]);
   }
 
   /** Like `xl debug-keys r`: each runqueue's pCPUs, max weight, loads and queue; capped pools. */

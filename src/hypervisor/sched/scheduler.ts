@@ -73,7 +73,10 @@ export interface PickResult {
 
 /** What the framework offers a policy. */
 export interface SchedulerContext {
+  /** pCPUs on the host (ids run 0..pcpuCount-1). */
   readonly pcpuCount: number;
+  /** The pCPUs of this policy's cpupool, ascending: the only ones it schedules. */
+  readonly pcpus: readonly number[];
   readonly topology: Topology;
   /** The simulated time now. */
   now_ns(): number;
@@ -131,6 +134,8 @@ export interface Scheduler {
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo;
   /** The vCPUs waiting on a pCPU, in the order they would be picked. */
   runQueue(pcpu: number): readonly Vcpu[];
+  /** The pCPUs of each runqueue shared by several pCPUs; absent for a policy with one queue per pCPU. */
+  runqueuePcpus?(): number[][];
   dump(): unknown;
 
   /** Its counters; absent when the policy keeps none. */

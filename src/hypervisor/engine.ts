@@ -50,6 +50,8 @@ export interface CpuPool {
   context: SchedulerContext;
   /** Bumped to cancel its policy's pending timer (SchedulerContext.setTimer). */
   timerGen: number;
+  /** Which pool of this id it is (ids are reused after a destroy): its accounting events name it. */
+  readonly serial: number;
 }
 
 
@@ -61,8 +63,8 @@ const customFactories = new WeakMap<Engine, SchedulerFactory>();
 const EventRank = { account: 1, wake: 2, pcpuTimer: 3, usageSample: 4, policyTimer: 5 } as const;
 
 type HostEvent =
-  | { readonly kind: 'account'; readonly pool: number }
-  | { readonly kind: 'policyTimer'; readonly pool: number; readonly gen: number }
+  | { readonly kind: 'account'; readonly pool: number; readonly serial: number }
+  | { readonly kind: 'policyTimer'; readonly pool: number; readonly serial: number; readonly gen: number }
   | { readonly kind: 'wake'; readonly vcpu: Vcpu; readonly gen: number }
   | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number }
   | { readonly kind: 'usageSample' };
@@ -96,6 +98,7 @@ export class Engine implements HostFacts {
   private sink: SchedTraceSink | null = null;
   /** The tick period of the policies that tick (credit's 10 ms), whether or not one runs yet. */
   private tickPeriod_ns = 0;
+  private poolsMade = 0;
   /** While tracing: vCPUs moved here by a migration and not yet run, to name why they run. */
   private readonly migrated = new Set<Vcpu>();
 
@@ -133,7 +136,7 @@ export class Engine implements HostFacts {
   }
 
   private newPool(id: number, name: string, sched: SchedName, runqueue: RunqueueArrangement): CpuPool {
-    const pool: CpuPool = { id, name, sched, runqueue, pcpus: [], scheduler: null!, context: null!, timerGen: 0 };
+    const pool: CpuPool = { id, name, sched, runqueue, pcpus: [], scheduler: null!, context: null!, timerGen: 0, serial: this.poolsMade++ };
     this.pools.set(id, pool);
     return pool;
   }
@@ -158,7 +161,7 @@ export class Engine implements HostFacts {
 
   private startAccounting(pool: CpuPool): void {
     const period_ns = pool.scheduler.accountingPeriodNs?.();
-    if (period_ns !== undefined) this.events.push(this.clock_ns + period_ns, EventRank.account, { kind: 'account', pool: pool.id });
+    if (period_ns !== undefined) this.events.push(this.clock_ns + period_ns, EventRank.account, { kind: 'account', pool: pool.id, serial: pool.serial });
   }
 
   // --- the facts the checks read (facts.ts) ---
@@ -387,7 +390,6 @@ export class Engine implements HostFacts {
   destroyPool(id: number): void {
     const pool = this.pools.get(id)!;
     for (const pcpu of pool.pcpus) this.pcpuPool[pcpu] = null;
-    pool.timerGen++;
     this.pools.delete(id);
   }
 
@@ -511,15 +513,16 @@ export class Engine implements HostFacts {
     switch (event.kind) {
       case 'account': {
         // A pool's accounting ends with the pool.
-        const scheduler = this.pools.get(event.pool)?.scheduler;
-        if (scheduler === undefined) return;
+        const pool = this.pools.get(event.pool);
+        if (pool === undefined || pool.serial !== event.serial) return;
+        const scheduler = pool.scheduler;
         scheduler.account!(this.clock_ns);
         this.events.push(this.clock_ns + scheduler.accountingPeriodNs!(), EventRank.account, event);
         return;
       }
       case 'policyTimer': {
         const pool = this.pools.get(event.pool);
-        if (pool !== undefined && event.gen === pool.timerGen) pool.scheduler.timer!(this.clock_ns);
+        if (pool !== undefined && pool.serial === event.serial && event.gen === pool.timerGen) pool.scheduler.timer!(this.clock_ns);
         return;
       }
       case 'wake':
@@ -811,7 +814,7 @@ export class Engine implements HostFacts {
       now_ns: () => this.clock_ns,
       setTimer: (at_ns) => {
         pool.timerGen++;
-        if (Number.isFinite(at_ns)) this.events.push(Math.max(at_ns, this.clock_ns), EventRank.policyTimer, { kind: 'policyTimer', pool: id, gen: pool.timerGen });
+        if (Number.isFinite(at_ns)) this.events.push(Math.max(at_ns, this.clock_ns), EventRank.policyTimer, { kind: 'policyTimer', pool: id, serial: pool.serial, gen: pool.timerGen });
       },
       domains: () => this.poolDomains(id),
       current: (pcpu) => this.pcpus[pcpu]!.current,

@@ -31,8 +31,22 @@ function randomAffinity(random: Random): readonly number[] | 'all' {
   return pcpus.length === 0 ? [between(random, 0, PCPUS - 1)] : pcpus;
 }
 
+/** A random cpupool operation, on pools 0..3 (often refused: pools that do not exist, pCPUs in use, domains inside). */
+function randomPoolOperation(random: Random, domids: () => number[]): DomctlOp {
+  const pool = between(random, 0, 3);
+  const roll = random.next();
+  if (roll < 0.2) return { op: 'cpupool_create', id: pool, name: `pool${pool}`, sched: pick(random, ['credit', 'credit2'] as const) };
+  if (roll < 0.3) return { op: 'cpupool_destroy', pool };
+  if (roll < 0.5) return { op: 'cpupool_add_pcpu', pool, pcpu: between(random, 0, PCPUS - 1) };
+  if (roll < 0.7) return { op: 'cpupool_remove_pcpu', pool, pcpu: between(random, 0, PCPUS - 1) };
+  if (roll < 0.9) return { op: 'cpupool_move_domain', domid: pick(random, domids()), pool };
+  const params = random.next() < 0.5 ? { ratelimit_us: pick(random, [0, 100, 1000]) } : { tslice_ms: between(random, 1, 60), ratelimit_us: 0 };
+  return { op: 'cpupool_sched', pool, cmd: 'putinfo', params };
+}
+
 /** One random operation; many are refused, which is part of the test. */
-function randomOperation(random: Random, nextDomid: () => number, domids: () => number[], sched: SchedName): DomctlOp {
+function randomOperation(random: Random, nextDomid: () => number, domids: () => number[], sched: SchedName, withPools: boolean): DomctlOp {
+  if (withPools && random.next() < 0.15) return randomPoolOperation(random, domids);
   const domid = (): number => (random.next() < 0.05 ? 999 : pick(random, domids()));
   const roll = random.next();
   if (roll < 0.12) {
@@ -46,6 +60,7 @@ function randomOperation(random: Random, nextDomid: () => number, domids: () => 
       cap: random.next() < 0.5 ? 0 : between(random, 1, 100 * max_vcpus),
       workload: randomWorkload(random),
       affinity: Array.from({ length: max_vcpus }, () => randomAffinity(random)),
+      ...(withPools ? { pool: between(random, 0, 3) } : {}),
     };
   }
   if (roll < 0.17) return { op: 'destroydomain', domid: domid() };
@@ -76,12 +91,16 @@ const name = (domid: number, vcpu: number): string => `d${domid}v${vcpu}`;
  * (inspect shows each pCPU the vCPUs that last ran there), in credit order, and a pCPU may idle
  * beside a vCPU its affinity keeps away or another pCPU was tickled for.
  */
-function checkInvariants(host: Host, createdAt: ReadonlyMap<number, number>, sched: SchedName): void {
-  const { now_ns: now, pcpus, domains } = host.inspect();
+function checkInvariants(host: Host, createdAt: ReadonlyMap<number, number>): void {
+  const { now_ns: now, pcpus, domains, pools } = host.inspect();
   const running = new Set<string>();
   const queued = new Map<string, number>();
+  const poolOf = new Map(pools.flatMap((pool) => pool.pcpus.map((pcpu) => [pcpu, pool] as const)));
+  for (const pool of pools) for (const pcpu of pool.pcpus) assert.equal(poolOf.get(pcpu), pool, `pCPU ${pcpu} is in two pools`);
   for (const pcpu of pcpus) {
     assert.equal(pcpu.busy_ns + pcpu.idle_ns, now, `pCPU ${pcpu.id}: busy + idle is not the time elapsed`);
+    const sched = poolOf.get(pcpu.id)?.sched;
+    if (sched === undefined) assert.ok(pcpu.current === null && pcpu.runq.length === 0, `free pCPU ${pcpu.id} runs or queues`);
     if (pcpu.current === null) {
       if (sched === 'credit') assert.equal(pcpu.runq.length, 0, `pCPU ${pcpu.id} idles with vCPUs queued`);
     } else {
@@ -90,6 +109,7 @@ function checkInvariants(host: Host, createdAt: ReadonlyMap<number, number>, sch
       running.add(current);
     }
     pcpu.runq.forEach((entry, i) => {
+      const sched = poolOf.get(pcpu.id)!.sched;
       const queuedName = name(entry.domid, entry.vcpu);
       assert.ok(!queued.has(queuedName), `${queuedName} is queued twice`);
       queued.set(queuedName, pcpu.id);
@@ -100,7 +120,11 @@ function checkInvariants(host: Host, createdAt: ReadonlyMap<number, number>, sch
   const byDomid = new Map(domains.map((d) => [d.domid, d]));
   for (const domain of domains) {
     checkGroup(domain, byDomid);
+    const pool = pools.find((p) => p.id === domain.pool);
+    assert.ok(pool !== undefined, `domain ${domain.domid} lives in pool ${domain.pool}, which does not exist`);
+    for (const member of domain.members ?? []) assert.equal(byDomid.get(member)?.pool, domain.pool, `member ${member} of ${domain.domid} lives in another pool`);
     for (const vcpu of domain.vcpus) {
+      assert.ok(pool.pcpus.includes(vcpu.processor), `d${domain.domid}v${vcpu.id} is on pCPU ${vcpu.processor}, outside pool ${pool.name}`);
       const vcpuName = name(domain.domid, vcpu.id);
       const allowed = (pcpu: number): boolean => vcpu.affinity === 'all' || vcpu.affinity.includes(pcpu);
       const isRunning = running.has(vcpuName);
@@ -139,7 +163,7 @@ function checkGroup(domain: InspectedDomain, byDomid: ReadonlyMap<number, Inspec
 }
 
 /** Run `steps` random steps from `seed`, checking every step; returns the trace hash. */
-function randomRun(seed: number, steps: number, sched: SchedName = 'credit'): string {
+function randomRun(seed: number, steps: number, sched: SchedName = 'credit', withPools = false): string {
   const random = createRandom(seed);
   // credit2 alternates one runqueue per pCPU (balancing between them) and one for all.
   const host = sched === 'credit' ? new Host({ pcpus: PCPUS, seed }) : new Host({ pcpus: PCPUS, seed, sched, credit2_runqueue: seed % 2 === 1 ? 'cpu' : 'all' });
@@ -149,14 +173,14 @@ function randomRun(seed: number, steps: number, sched: SchedName = 'credit'): st
     if (random.next() < 0.4) {
       host.advanceTo(host.now_ns + (random.next() < 0.1 ? 1000 : between(random, 0, 40)) * NS_PER_MS + between(random, 0, 999));
     } else {
-      const op = randomOperation(random, () => next++, () => host.inspect().domains.map((d) => d.domid), sched);
+      const op = randomOperation(random, () => next++, () => host.inspect().domains.map((d) => d.domid), sched, withPools);
       const result = host.domctl(op);
       if (result.ok && op.op === 'createdomain') createdAt.set(op.domid, host.now_ns);
     }
     try {
-      checkInvariants(host, createdAt, sched);
+      checkInvariants(host, createdAt);
     } catch (error) {
-      assert.fail(`${sched}: seed ${seed}, step ${step} (replay with NEMESIS_SEED=${seed} NEMESIS_SEEDS=1 NEMESIS_STEPS=${steps}): ${(error as Error).message}`);
+      assert.fail(`${sched}${withPools ? ' with pools' : ''}: seed ${seed}, step ${step} (replay with NEMESIS_SEED=${seed} NEMESIS_SEEDS=1 NEMESIS_STEPS=${steps}): ${(error as Error).message}`);
     }
   }
   return host.trace_hash;
@@ -188,6 +212,16 @@ describe('random operations under credit2', () => {
   it(`seeds ${first}..${first + count - 1}, ${steps} steps: the framework's and credit2's invariants hold after every step, and each run replays exactly`, () => {
     for (let seed = first; seed < first + count; seed++) {
       assert.equal(randomRun(seed, steps, 'credit2'), randomRun(seed, steps, 'credit2'), `seed ${seed} did not replay under credit2 (NEMESIS_SEED=${seed} NEMESIS_SEEDS=1)`);
+    }
+  });
+});
+
+describe('random operations with cpupools', () => {
+  const { first, count, steps } = seedsFromEnv();
+  it(`seeds ${first}..${first + count - 1}, ${steps} steps: pools of both policies come and go, pCPUs and domains move, and every step stays consistent`, () => {
+    for (let seed = first; seed < first + count; seed++) {
+      const boot = seed % 2 === 0 ? 'credit' : 'credit2';
+      assert.equal(randomRun(seed, steps, boot, true), randomRun(seed, steps, boot, true), `seed ${seed} did not replay with pools (NEMESIS_SEED=${seed} NEMESIS_SEEDS=1)`);
     }
   });
 });

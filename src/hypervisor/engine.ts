@@ -177,9 +177,21 @@ export class Engine implements HostFacts {
   pool(id: number): PoolFacts | undefined {
     const pool = this.pools.get(id);
     if (pool === undefined) return undefined;
-    const domains: number[] = [];
-    for (const domain of this.domains.values()) if (domain.pool === id) domains.push(domain.domid);
-    return { id, name: pool.name, sched: pool.sched, pcpus: pool.pcpus, domains, policy: pool.scheduler, global: pool.scheduler.getGlobalParams() };
+    const domains = this.domains;
+    return {
+      id,
+      name: pool.name,
+      sched: pool.sched,
+      pcpus: pool.pcpus,
+      // Read by few checks (destroying a pool, freeing its last pCPU): listed only then, so creating a domain stays O(1).
+      get domains(): number[] {
+        const inPool: number[] = [];
+        for (const domain of domains.values()) if (domain.pool === id) inPool.push(domain.domid);
+        return inPool;
+      },
+      policy: pool.scheduler,
+      global: pool.scheduler.getGlobalParams(),
+    };
   }
 
   poolIds(): number[] {

@@ -14,7 +14,8 @@ import type { SchedParams } from './sched/scheduler.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Facts = Mutable<Omit<DomainFacts, 'members'>> & { members: number[] | null };
-type Pool = Mutable<Omit<PoolFacts, 'pcpus' | 'domains'>> & { pcpus: number[]; domains: number[] };
+/** A pool as the plan will leave it; its domains are worked out from the domains' facts when asked. */
+type Pool = Mutable<Omit<PoolFacts, 'pcpus' | 'domains'>> & { pcpus: number[]; readonly baseDomains: () => readonly number[] };
 
 export class DomctlPlan implements HostFacts {
   /** The checked operations, in order. */
@@ -49,7 +50,30 @@ export class DomctlPlan implements HostFacts {
   }
 
   pool(id: number): PoolFacts | undefined {
-    return this.pools === null ? this.base.pool(id) : this.pools.get(id);
+    const pool = this.pools === null ? this.copyPool(id) : this.pools.get(id);
+    if (pool === undefined) return undefined;
+    const domainsOf = (): number[] => this.domainsOf(pool);
+    return {
+      id,
+      name: pool.name,
+      sched: pool.sched,
+      pcpus: pool.pcpus,
+      get domains(): number[] {
+        return domainsOf();
+      },
+      policy: pool.policy,
+      global: pool.global,
+    };
+  }
+
+  /** The host's domains of the pool that the plan leaves there, then those it creates or moves there. */
+  private domainsOf(pool: Pool): number[] {
+    const domains = pool.baseDomains().filter((domid) => {
+      const changed = this.changed.get(domid);
+      return changed === undefined || (changed !== null && changed.pool === pool.id);
+    });
+    for (const [domid, changed] of this.changed) if (changed !== null && changed.pool === pool.id && !domains.includes(domid)) domains.push(domid);
+    return domains;
   }
 
   poolIds(): readonly number[] {
@@ -62,14 +86,18 @@ export class DomctlPlan implements HostFacts {
     return null;
   }
 
+  /** The host's pool, copied. */
+  private copyPool(id: number): Pool | undefined {
+    const pool = this.base.pool(id);
+    if (pool === undefined) return undefined;
+    return { id, name: pool.name, sched: pool.sched, pcpus: [...pool.pcpus], policy: pool.policy, global: pool.global, baseDomains: () => pool.domains };
+  }
+
   /** The pools, copied for changing. */
   private editPools(): Map<number, Pool> {
     if (this.pools !== null) return this.pools;
     const pools = new Map<number, Pool>();
-    for (const id of this.base.poolIds()) {
-      const pool = this.base.pool(id)!;
-      pools.set(id, { ...pool, pcpus: [...pool.pcpus], domains: [...pool.domains] });
-    }
+    for (const id of this.base.poolIds()) pools.set(id, this.copyPool(id)!);
     // Pool-0's parameters as the plan has them (a sched_global before this copy).
     pools.get(POOL0_ID)!.global = this.global;
     this.pools = pools;
@@ -109,15 +137,12 @@ export class DomctlPlan implements HostFacts {
           share: DEFAULT_SHARE,
           pool,
         });
-        this.editPools().get(pool)!.domains.push(op.domid);
         return;
       }
       case 'destroydomain': {
         const domain = this.domain(op.domid)!;
         if (domain.master !== null) this.leave(op.domid);
         if (domain.members !== null) this.dissolve(op.domid);
-        const pool = this.editPools().get(domain.pool)!;
-        pool.domains = pool.domains.filter((d) => d !== op.domid);
         this.changed.set(op.domid, null);
         return;
       }
@@ -175,7 +200,7 @@ export class DomctlPlan implements HostFacts {
     switch (op.op) {
       case 'cpupool_create': {
         const policy = policyRulesFor(op.sched);
-        pools.set(op.id, { id: op.id, name: op.name, sched: op.sched, pcpus: [], domains: [], policy, global: policy.getGlobalParams() });
+        pools.set(op.id, { id: op.id, name: op.name, sched: op.sched, pcpus: [], policy, global: policy.getGlobalParams(), baseDomains: () => [] });
         return;
       }
       case 'cpupool_destroy':
@@ -190,11 +215,7 @@ export class DomctlPlan implements HostFacts {
         return;
       }
       case 'cpupool_move_domain': {
-        const domain = this.edit(op.domid);
-        const from = pools.get(domain.pool)!;
-        from.domains = from.domains.filter((d) => d !== op.domid);
-        pools.get(op.pool)!.domains.push(op.domid);
-        domain.pool = op.pool;
+        this.edit(op.domid).pool = op.pool;
         return;
       }
       case 'cpupool_sched': {

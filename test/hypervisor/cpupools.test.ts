@@ -168,3 +168,22 @@ describe('cpupools', () => {
     assert.deepEqual(copy.inspect(), host.inspect());
   });
 });
+
+describe('cpupools in a plan', () => {
+  it('a domain the plan creates in a pool keeps the pool from being destroyed or losing its last pCPU', () => {
+    const host = new Host({ pcpus: 2 });
+    must(host, { op: 'cpupool_create', id: 1, name: 'p', sched: 'credit2' });
+    must(host, { op: 'cpupool_remove_pcpu', pool: 0, pcpu: 1 });
+    must(host, { op: 'cpupool_add_pcpu', pool: 1, pcpu: 1 });
+    const plan = host.plan();
+    assert.equal(plan.add({ op: 'createdomain', domid: 1, max_vcpus: 1, vcpus: 1, pool: 1 }), null);
+    assert.equal(plan.add({ op: 'cpupool_destroy', pool: 1 })?.reason, CpupoolRefusal.POOL_HAS_DOMAINS);
+    assert.equal(plan.add({ op: 'cpupool_remove_pcpu', pool: 1, pcpu: 1 })?.reason, CpupoolRefusal.LAST_PCPU);
+    assert.equal(plan.add({ op: 'cpupool_move_domain', domid: 1, pool: 0 }), null);
+    assert.equal(plan.add({ op: 'cpupool_remove_pcpu', pool: 1, pcpu: 1 }), null);
+    assert.equal(plan.add({ op: 'cpupool_destroy', pool: 1 }), null);
+    host.apply(plan);
+    assert.deepEqual(must(host, { op: 'cpupool_list' }).map((p) => p.id), [0]);
+    assert.deepEqual(must(host, { op: 'topologyinfo' }).free_pcpus, [1]);
+  });
+});

@@ -478,10 +478,18 @@ class Credit2Scheduler implements Scheduler {
     sv.queued = true;
   }
 
+  /** Found by its credit (the queue is sorted, a queued vCPU's credit only moves with everyone's at a reset), then among equals. */
   private runqRemove(sv: C2Vcpu): void {
     const runq = sv.rqd.runq;
-    const at = runq.indexOf(sv);
-    invariant(at >= 0, () => `${svName(sv)} is dequeued but is not on runqueue ${sv.rqd.id}`);
+    let lo = 0;
+    let hi = runq.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (runq[mid]!.credit > sv.credit) lo = mid + 1;
+      else hi = mid;
+    }
+    const at = runq.indexOf(sv, lo);
+    invariant(at >= 0 && runq[at]!.credit === sv.credit, () => `${svName(sv)} is dequeued but is not on runqueue ${sv.rqd.id}`);
     runq.splice(at, 1);
     sv.queued = false;
   }

@@ -10,7 +10,7 @@
 import { EventQueue } from './event-queue.ts';
 import { invariant } from './invariant.ts';
 import { newLatencyStats, recordLatency } from './latency-histogram.ts';
-import type { DomainFacts, HostFacts, PoolFacts } from './facts.ts';
+import { poolFacts, type DomainFacts, type HostFacts, type PoolFacts } from './facts.ts';
 import { DEFAULT_SEED, DEFAULT_SHARE, MAX_PCPUS, POOL0_ID, POOL0_NAME } from './limits.ts';
 import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
 import { createRandom, type Random } from './random.ts';
@@ -177,21 +177,12 @@ export class Engine implements HostFacts {
   pool(id: number): PoolFacts | undefined {
     const pool = this.pools.get(id);
     if (pool === undefined) return undefined;
-    const domains = this.domains;
-    return {
-      id,
-      name: pool.name,
-      sched: pool.sched,
-      pcpus: pool.pcpus,
-      // Read by few checks (destroying a pool, freeing its last pCPU): listed only then, so creating a domain stays O(1).
-      get domains(): number[] {
-        const inPool: number[] = [];
-        for (const domain of domains.values()) if (domain.pool === id) inPool.push(domain.domid);
-        return inPool;
-      },
-      policy: pool.scheduler,
-      global: pool.scheduler.getGlobalParams(),
-    };
+    const { name, sched, pcpus, scheduler } = pool;
+    return poolFacts({ id, name, sched, pcpus, policy: scheduler, global: scheduler.getGlobalParams() }, () => {
+      const inPool: number[] = [];
+      for (const domain of this.domains.values()) if (domain.pool === id) inPool.push(domain.domid);
+      return inPool;
+    });
   }
 
   poolIds(): number[] {

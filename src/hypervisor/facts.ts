@@ -54,3 +54,22 @@ export function groupVcpus(facts: HostFacts, domain: DomainFacts): number {
   for (const member of domain.members ?? []) count += facts.domain(member)?.max_vcpus ?? 0;
   return count;
 }
+
+/**
+ * A pool's facts whose domains are listed only when read: few checks read them (destroying
+ * a pool, freeing its last pCPU), so creating a domain need not list a pool's domains.
+ */
+export function poolFacts(pool: Omit<PoolFacts, 'domains'>, domainsOf: () => readonly number[]): PoolFacts {
+  const { id, name, sched, pcpus, policy, global } = pool;
+  return {
+    id,
+    name,
+    sched,
+    pcpus,
+    get domains(): readonly number[] {
+      return domainsOf();
+    },
+    policy,
+    global,
+  };
+}

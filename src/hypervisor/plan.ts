@@ -7,7 +7,7 @@
 import { checkDomctl, initialSched, resolveSched } from './checks.ts';
 import type { CpupoolOp, DomctlOp, SchedGroupOp } from './domctl.ts';
 import type { DomctlError } from './errors.ts';
-import type { DomainFacts, HostFacts, PolicyRules, PoolFacts } from './facts.ts';
+import { poolFacts, type DomainFacts, type HostFacts, type PolicyRules, type PoolFacts } from './facts.ts';
 import { DEFAULT_SHARE, POOL0_ID } from './limits.ts';
 import { policyRulesFor } from './sched/policies.ts';
 import type { SchedParams } from './sched/scheduler.ts';
@@ -52,18 +52,7 @@ export class DomctlPlan implements HostFacts {
   pool(id: number): PoolFacts | undefined {
     const pool = this.pools === null ? this.copyPool(id) : this.pools.get(id);
     if (pool === undefined) return undefined;
-    const domainsOf = (): number[] => this.domainsOf(pool);
-    return {
-      id,
-      name: pool.name,
-      sched: pool.sched,
-      pcpus: pool.pcpus,
-      get domains(): number[] {
-        return domainsOf();
-      },
-      policy: pool.policy,
-      global: pool.global,
-    };
+    return poolFacts(pool, () => this.domainsOf(pool));
   }
 
   /** The host's domains of the pool that the plan leaves there, then those it creates or moves there. */

@@ -41,7 +41,7 @@ export {
 } from './sched/scheduler.ts';
 export * as credit from './sched/credit.ts';
 export * as credit2 from './sched/credit2.ts';
-export { profileOf, SCHED_PROFILE_NAMES, SCHED_PROFILES, type SchedProfile } from './sched/profiles.ts';
+export { POLICY_PROFILES, policyProfileOf, profileOf, SCHED_PROFILE_NAMES, SCHED_PROFILES, type SchedProfile } from './sched/profiles.ts';
 export { NS_PER_MS, NS_PER_S, NS_PER_US } from './time.ts';
 export { USAGE_HISTORY_NS, USAGE_SAMPLE_NS, type UsageWindow } from './usage-history.ts';
 export type { SchedCounters } from './sched/scheduler.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Host, type Credit2Params, type SchedTrace, type Topology } from '../../src/hypervisor/index.ts';
+import { Host, policyProfileOf, type Credit2Params, type SchedTrace, type Topology } from '../../src/hypervisor/index.ts';
 import { CARRYOVER_MAX_NS, CREDIT_INIT_NS, CREDIT2_PROFILES } from '../../src/hypervisor/sched/credit2.ts';
 import { NS_PER_MS, NS_PER_S, assertNear, createDomain, measureShares, must } from './helpers.ts';
 
@@ -102,6 +102,15 @@ describe('credit2: the ratelimit and csched2_runtime()', () => {
     assert.ok(latency.count > 1000, `${latency.count} wakes`);
     assert.ok(latency.max_ns <= NS_PER_MS, `max wake latency ${latency.max_ns} ns`);
     assert.ok(latency.mean_ns > 0, 'some wakes do wait for the ratelimit');
+  });
+
+  it('profiles: a credit2 pool starts on xen-4.21; xen-4.14 is the same without the inflight credit', () => {
+    const host = credit2Host(1);
+    assert.equal(policyProfileOf('credit2', must(host, { op: 'sched_global', cmd: 'getinfo' })), 'xen-4.21');
+    must(host, { op: 'sched_global', cmd: 'putinfo', params: { inflight_credit: false } });
+    assert.equal(policyProfileOf('credit2', must(host, { op: 'sched_global', cmd: 'getinfo' })), 'xen-4.14');
+    must(host, { op: 'sched_global', cmd: 'putinfo', params: { ratelimit_us: 2000 } });
+    assert.equal(policyProfileOf('credit2', must(host, { op: 'sched_global', cmd: 'getinfo' })), 'custom');
   });
 
   it('refuses a ratelimit between 0 and 100 us and a credit parameter, and changes nothing', () => {

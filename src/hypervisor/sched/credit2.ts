@@ -191,6 +191,8 @@ class Credit2Scheduler implements Scheduler {
   private readonly cappedEntities = new Set<C2Dom>();
   /** The pCPU whose pick is under way, so parking what it runs does not poke it again. */
   private scheduling = -1;
+  /** Resets so far, numbering them in a trace's ledger. */
+  private resets = 0;
   private readonly ctx: SchedulerContext;
 
   constructor(ctx: SchedulerContext, options: Credit2Options) {
@@ -444,6 +446,7 @@ class Credit2Scheduler implements Scheduler {
   private resetCredit(rqd: Runqueue, pcpu: number, snext: C2Vcpu, now_ns: number): void {
     const m = snext.credit === CREDIT_MIN_NS ? 2 * CREDIT_INIT_NS : CREDIT_INIT_NS;
     const sink = this.ctx.traceSink;
+    this.resets++;
     for (const sv of rqd.svc) {
       const cpu = sv.vcpu.processor;
       if (this.curr[cpu] === sv) {
@@ -453,8 +456,8 @@ class Credit2Scheduler implements Scheduler {
       const before = sv.credit;
       sv.credit = Math.min(sv.credit + m, CREDIT_INIT_NS + CARRYOVER_MAX_NS);
       sv.start_ns = now_ns;
-      // A reset is credit2's ledger entry: the "period" is the runqueue it happened in.
-      sink?.ledger(now_ns, rqd.id, sv.vcpu, before, sv.credit - before, sv.credit, 'reset', true);
+      // A reset is credit2's ledger entry, numbered like credit's accounting periods.
+      sink?.ledger(now_ns, this.resets, sv.vcpu, before, sv.credit - before, sv.credit, 'reset', true);
     }
   }
 

@@ -821,11 +821,10 @@ class Credit2Scheduler implements Scheduler {
       }
     }
     if (best === null) return;
-    // As Xen does, the capacity test reads the last runqueue of the list, not necessarily `best`.
+    // As Xen does, the capacity test reads the last runqueue of the list (st.orqd after the loop), not necessarily `best`.
     const last = this.runqueues.at(-1)!;
-    const lastOther = last === lrqd ? this.runqueues.at(-2)! : last;
-    const loadMax = Math.max(lrqd.bAvgload, lastOther.bAvgload);
-    const cpusMax = Math.max(lrqd.pcpus.length, lastOther.pcpus.length);
+    const loadMax = Math.max(lrqd.bAvgload, last.bAvgload);
+    const cpusMax = Math.max(lrqd.pcpus.length, last.pcpus.length);
     if (loadDelta < (loadMax < cpusMax * LOAD_ONE ? BALANCE_UNDER : BALANCE_OVER)) return;
     const orqd = best;
     const movable = (sv: C2Vcpu, to: Runqueue): boolean =>

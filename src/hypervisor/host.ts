@@ -65,13 +65,18 @@ export class Host {
    */
   static fromSnapshot(snapshot: HostSnapshot, options: Pick<HostOptions, 'scheduler'> = {}): Host {
     if (snapshot.format !== SNAPSHOT_FORMAT) throw new TypeError(`not a host snapshot (format ${String(snapshot.format)}, expected ${SNAPSHOT_FORMAT})`);
-    const { pcpus, seed, scheduler, topology, credit2_runqueue } = snapshot.origin;
-    const made: HostOptions = { pcpus, seed, ...(topology === undefined ? {} : { topology }), ...(scheduler === 'credit2' ? { sched: 'credit2', credit2_runqueue } : {}), ...options };
+    const { pcpus, seed } = snapshot.origin;
+    const made: HostOptions = { ...optionsOf(snapshot.origin), ...options };
     // Fresh hosts of each policy teach the decoder their classes (a pool may run either).
     const others = SCHED_NAMES.map((sched) => new Host({ pcpus, seed, sched }).#engine);
     const engine = decodeEngine(snapshot.engine, [new Host(made).#engine, ...others]);
     invariant(engine.scheduler.name === snapshot.origin.scheduler, () => `a ${snapshot.origin.scheduler} snapshot restored under ${engine.scheduler.name}`);
     return new Host(made, { engine, version: snapshot.version, entries: snapshot.entries });
+  }
+
+  /** A new host made as `origin` says (a replay log's or a snapshot's): its pCPUs, topology, seed and boot scheduler. */
+  static fromOrigin(origin: HostOrigin): Host {
+    return new Host(optionsOf(origin));
   }
 
   /** The whole state as plain, structured-clonable data (Host.fromSnapshot makes it run again). */
@@ -200,6 +205,10 @@ export class Host {
 function tsliceMs(engine: Engine): number {
   const params = engine.global;
   return 'tslice_ms' in params ? params.tslice_ms : CREDIT2_MAX_TIMER_MS;
+}
+
+function optionsOf({ pcpus, seed, scheduler, topology, credit2_runqueue }: HostOrigin): HostOptions {
+  return { pcpus, seed, ...(topology === undefined ? {} : { topology }), ...(scheduler === 'credit2' ? { sched: 'credit2', credit2_runqueue } : {}) };
 }
 
 /** How a host was made, with the default topology and policy options left out (so a credit host's origin is as it always was). */

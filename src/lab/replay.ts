@@ -3,7 +3,7 @@
  * its simulated time, run to where the log ends, and compare trace hashes.
  * The simulation is deterministic, so a faithful log gives the same hash.
  */
-import { Host, REPLAY_LOG_FORMAT, type ReplayLog } from '../hypervisor/index.ts';
+import { Host, REPLAY_LOG_FORMAT, SCHED_NAMES, type ReplayLog } from '../hypervisor/index.ts';
 
 export type { ReplayLog };
 
@@ -27,8 +27,8 @@ export class ReplayError extends Error {
 
 export function replay(log: ReplayLog): ReplayReport {
   if (log.format !== REPLAY_LOG_FORMAT) throw new ReplayError(`not a replay log (format ${String(log.format)}, expected ${REPLAY_LOG_FORMAT})`);
-  if (log.origin.scheduler !== 'credit') throw new ReplayError(`the log's host ran the ${log.origin.scheduler} scheduler; only credit can be replayed`);
-  const host = new Host({ pcpus: log.origin.pcpus, seed: log.origin.seed });
+  if (!(SCHED_NAMES as readonly string[]).includes(log.origin.scheduler)) throw new ReplayError(`the log's host ran the ${log.origin.scheduler} scheduler, which is not simulated here`);
+  const host = Host.fromOrigin(log.origin);
   log.entries.forEach((entry, index) => {
     if (entry.at_ns < host.now_ns) throw new ReplayError(`entry ${index} (${entry.op.op}) is at ${entry.at_ns} ns, before the previous one (${host.now_ns} ns)`);
     host.advanceTo(entry.at_ns);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { replay, ReplayError } from '../../src/lab/replay.ts';
-import type { ReplayLog } from '../../src/hypervisor/index.ts';
+import { CAP_UNCHANGED, Host, type ReplayLog } from '../../src/hypervisor/index.ts';
 import { build, type TestDaemon } from '../helpers.ts';
 
 async function demo(d: TestDaemon): Promise<void> {
@@ -61,4 +61,20 @@ describe('replay', () => {
     assert.equal(report.matches, true);
     assert.equal(replay(log).trace_hash, report.trace_hash);
   });
+
+  it('a credit2 host on two sockets replays under credit2 to its hash; under credit it would not', () => {
+    const host = new Host({ pcpus: 4, seed: 5, sched: 'credit2', topology: { sockets: 2, cores: 2, threads: 1 } });
+    const created = [1, 2, 3].map((domid) => host.domctl({ op: 'createdomain', domid, max_vcpus: 2, vcpus: 2, paused: true }));
+    assert.ok(created.every((r) => r.ok));
+    for (const domid of [1, 2, 3]) assert.ok(host.domctl({ op: 'unpausedomain', domid }).ok);
+    host.advanceTo(700_000_000);
+    assert.ok(host.domctl({ op: 'scheduler_op', cmd: 'putinfo', domid: 2, weight: 512, cap: CAP_UNCHANGED }).ok);
+    host.advanceTo(1_500_000_000);
+    const log = host.replayLog();
+    assert.equal(log.origin.scheduler, 'credit2');
+    assert.deepEqual(replay(log), { entries: log.entries.length, now_ns: log.now_ns, expected_trace_hash: log.trace_hash, trace_hash: log.trace_hash, matches: true });
+    const { topology: _topology, credit2_runqueue: _runqueue, ...creditOrigin } = log.origin;
+    assert.equal(replay({ ...log, origin: { ...creditOrigin, scheduler: 'credit' } }).matches, false);
+  });
 });
+

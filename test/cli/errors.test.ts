@@ -1,6 +1,8 @@
 /** Every way the tool fails: the exit code, one line (or the usage) on stderr, nothing on stdout. */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nemesis, startCliDaemon, type CliDaemon, type Run } from './helpers.ts';
 
@@ -81,9 +83,14 @@ describe('nemesis errors', () => {
     assert.match(unknown.stderr, /unknown command 'frobnicate'/);
   });
 
-  it('a bad config file: one line naming the file and line, exit 1', async () => {
+  it('a bad config file: one line naming the file (and the line, when it is malformed), exit 1, nothing created', async () => {
     const missing = await d.run('create', '-f', '/nonexistent/web.cfg');
     failed(missing, /^nemesis: cannot read \/nonexistent\/web\.cfg: ENOENT$/m);
+    const file = join(d.dir.path, 'slip.cfg');
+    writeFileSync(file, '# an xl config with a slip on line 4\nname = "db"\nmemory = 2048\nvcpus = = 2\n');
+    const malformed = await d.run('create', '-f', file);
+    failed(malformed, new RegExp(`^nemesis: ${file.replaceAll('.', '\\.')}:4: "=" is not a value$`, 'm'));
+    assert.deepEqual((await d.request('GET', '/api/v1/domains')).body.map((x: { name: string }) => x.name), ['Domain-0', 'web']);
   });
 });
 

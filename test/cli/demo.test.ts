@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cells, startCliDaemon, type CliDaemon } from './helpers.ts';
 
-describe("the seed's demo, entirely with the tool", () => {
+describe("the 2007 scheduling-domain patches' demo, entirely with the tool", () => {
   let d: CliDaemon;
   before(async () => {
     d = await startCliDaemon();

@@ -52,7 +52,7 @@ describe('expectedShares: hand-worked cases', () => {
     near(skewed.domains.get(2), 12.5, 'member 1/4');
   });
 
-  it("the seed's demo: a master capped at 10 and a member get 10 together, 5 each", () => {
+  it("the 2007 demo: a master capped at 10 and a member get 10 together, 5 each", () => {
     const demo = expectedShares(4, [dom(1, { cap: 10 }), dom(2, { master: 1 })]);
     near(demo.claimants.get(1), 10, 'group');
     near(demo.domains.get(1), 5, 'master');

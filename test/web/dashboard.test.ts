@@ -2,7 +2,7 @@
  * The dashboard end to end in headless Chromium against a daemon listening on
  * a random loopback port: it talks to the daemon only through the API, and
  * what it does is checked through the API. One browser and one page for the
- * file; the steps build on each other (the seed's demo, from the page).
+ * file; the steps build on each other (the 2007 demo, from the page).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

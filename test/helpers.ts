@@ -40,11 +40,13 @@ export interface Reply {
   readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever the route returned
 }
 
+/** The daemon's options (1 pCPU, speed 0 and no logs unless given) and the directory its database is in. */
 export type BuildOptions = Partial<Omit<DaemonOptions, 'speed'>> & { readonly speed?: number | undefined; readonly dir?: TempDir };
 
 /**
  * A daemon with a frozen clock (speed 0): time moves only through `advance`.
- * The caller closes it and removes its directory; tests use `build`.
+ * For a daemon that outlives one test (a suite's story, the fuzz campaign):
+ * the caller closes it and removes its directory. A test uses `build`.
  */
 export async function startDaemon(options: BuildOptions = {}): Promise<TestDaemon & { dir: TempDir }> {
   const { dir = tempDir(), speed, ...daemonOptions } = options;

@@ -23,6 +23,8 @@ const nested = (depth: number): string =>
  */
 async function answerToHeaders(port: number, url: string, type: string, length: number): Promise<{ status: number; body: Record<string, unknown> }> {
   const socket = connect(port, '127.0.0.1');
+  // A server that waits for the body never answers: fail rather than wait for the suite's timeout.
+  socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to the headers of POST ${url} within 10 s`)));
   socket.write(`POST ${url} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`);
   socket.setEncoding('utf8');
   let text = '';

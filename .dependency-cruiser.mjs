@@ -1,6 +1,7 @@
 /**
  * The layer rules of the architecture (README "Layout"), enforced on every
- * import, type-only ones included: `npm test` runs `npm run lint:deps`.
+ * import, type-only ones included: `npm test` runs
+ * `depcruise src bench scripts test --config .dependency-cruiser.mjs`.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {

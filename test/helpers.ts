@@ -14,9 +14,18 @@ export interface TempDir {
   remove(): void;
 }
 
-export function tempDir(): TempDir {
+/** The daemons `build` opened on each directory: closed before the directory is removed. */
+const daemonsIn = new WeakMap<TempDir, Daemon[]>();
+
+/** A temp directory; given the test's context, removed when the test ends (after the daemons on it are closed). */
+export function tempDir(t?: TestContext): TempDir {
   const path = mkdtempSync(join(tmpdir(), 'nemesis-test-'));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  const dir = { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  t?.after(async () => {
+    for (const daemon of daemonsIn.get(dir) ?? []) await daemon.close();
+    dir.remove();
+  });
+  return dir;
 }
 
 export interface TestDaemon extends Daemon {
@@ -31,11 +40,19 @@ export interface Reply {
   readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever the route returned
 }
 
-/** A daemon with a frozen clock (speed 0): time moves only through `advance`. */
-export async function startDaemon(options: Partial<DaemonOptions> & { dir?: TempDir } = {}): Promise<TestDaemon & { dir: TempDir }> {
-  const dir = options.dir ?? tempDir();
+/** The daemon's options (1 pCPU, speed 0 and no logs unless given) and the directory its database is in. */
+export type BuildOptions = Partial<Omit<DaemonOptions, 'speed'>> & { readonly speed?: number | undefined; readonly dir?: TempDir };
+
+/**
+ * A daemon with a frozen clock (speed 0): time moves only through `advance`.
+ * For a daemon that outlives one test (a suite's story, the fuzz campaign):
+ * the caller closes it and removes its directory. A test uses `build`.
+ */
+export async function startDaemon(options: BuildOptions = {}): Promise<TestDaemon & { dir: TempDir }> {
+  const { dir = tempDir(), speed, ...daemonOptions } = options;
   const dbPath = options.db ?? join(dir.path, 'nemesis.db');
-  const daemon = await createDaemon({ pcpus: 1, speed: 0, logLevel: 'silent', ...options, db: dbPath });
+  const startSpeed = 'speed' in options ? speed : 0;
+  const daemon = await createDaemon({ pcpus: 1, logLevel: 'silent', ...daemonOptions, db: dbPath, ...(startSpeed === undefined ? {} : { speed: startSpeed }) });
   return {
     ...daemon,
     dir,
@@ -59,35 +76,22 @@ const READY_TIMEOUT_MS = 10_000;
 /**
  * A daemon of the test's own (frozen clock, temp database), closed and removed
  * when the test ends, as fastify/demo's `build(t)` does: no test shares state.
+ * Given `dir` (a directory an earlier daemon of the test used, or one from
+ * `tempDir`), it runs on the database there: a restart. `speed: undefined`
+ * takes the speed stored in the database, as the daemon does.
  */
-export async function build(t: TestContext, options: Partial<DaemonOptions> = {}): Promise<TestDaemon & { dir: TempDir }> {
+export async function build(t: TestContext, options: BuildOptions = {}): Promise<TestDaemon & { dir: TempDir }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the daemon was not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
   });
-  const dir = tempDir();
+  const dir = options.dir ?? tempDir(t);
   try {
     const daemon = await Promise.race([startDaemon({ ...options, dir }), timeout]);
-    t.after(async () => {
-      await daemon.close();
-      dir.remove();
-    });
+    daemonsIn.set(dir, [...(daemonsIn.get(dir) ?? []), daemon]);
+    t.after(() => daemon.close());
     return daemon;
-  } catch (error) {
-    dir.remove();
-    throw error;
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Run `body` against a fresh frozen daemon with `pcpus` pCPUs, then close it and remove its files. */
-export async function withDaemon(pcpus: number, body: (d: TestDaemon & { dir: TempDir }) => Promise<void>): Promise<void> {
-  const d = await startDaemon({ pcpus });
-  try {
-    await body(d);
-  } finally {
-    await d.close();
-    d.dir.remove();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The `nemesis` command line: xl's commands and the seed's `sdom` tool over the
- * daemon's HTTP API. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad
- * usage (the command's usage on stderr). Nothing goes to stdout on error.
+ * The `nemesis` command line: xl's commands and the `sdom` tool of the 2007
+ * scheduling-domain patches over the daemon's HTTP API. Exit codes: 0 done,
+ * 1 failed (one line on stderr), 2 bad usage (the command's usage on stderr).
+ * Nothing goes to stdout on error.
  */
 import { Command, CommanderError } from 'commander';
 import { connect, DEFAULT_URL, unreachable } from './client.ts';

@@ -1,7 +1,8 @@
 /**
- * What the control layer needs from the layers below it, as interfaces: the
- * simulated host (src/hypervisor's Host satisfies it) and the runtime's clock
- * (src/runtime's tickLoop satisfies it).
+ * What the control layer needs from the parts around it, as interfaces it
+ * owns: the simulated host (src/hypervisor's Host satisfies it), the clock
+ * (the runtime's tick loop from createTickLoop satisfies it) and the runner of
+ * what-if jobs (the worker thread the daemon starts).
  */
 import type { Static } from '@sinclair/typebox';
 import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog, SchedTrace, TraceRecorder } from '../hypervisor/index.ts';

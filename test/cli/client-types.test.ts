@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CLIENT_TYPES_FILE, renderClientTypes } from '../../scripts/client-types.ts';
 import type { components, paths } from '../../src/cli/generated/api-types.ts';
 import { connect } from '../../src/cli/client.ts';
-import { startCliDaemon, type CliDaemon } from './helpers.ts';
+import { buildCli } from './helpers.ts';
 
 type Workload = components['schemas']['Workload'];
 type CreateConflict = paths['/api/v1/domains']['post']['responses'][409]['content']['application/json'];
@@ -20,13 +20,8 @@ describe('the generated client', () => {
   });
 
   describe('against the daemon, through openapi-fetch', () => {
-    let d: CliDaemon;
-    before(async () => {
-      d = await startCliDaemon();
-    });
-    after(() => d.close());
-
-    it('sends a discriminated workload and reads it back', async () => {
+    it('sends a discriminated workload and reads it back', async (t) => {
+      const d = await buildCli(t);
       const { api } = connect(d.url, undefined);
       const { data, error } = await api.POST('/api/v1/domains', { body: { name: 'io', workload: { type: 'duty', run_ms: 5, sleep_ms: 15 } } });
       assert.equal(error, undefined);
@@ -34,7 +29,9 @@ describe('the generated client', () => {
       assert.equal(burst_ms(data?.workload ?? { type: 'idle' }), 5);
     });
 
-    it('gives an error response its typed body', async () => {
+    it('gives an error response its typed body', async (t) => {
+      const d = await buildCli(t);
+      assert.equal((await d.request('POST', '/api/v1/domains', { name: 'io' })).status, 201);
       const { api } = connect(d.url, undefined);
       const { data, error, response } = await api.POST('/api/v1/domains', { body: { name: 'io' } });
       assert.equal(data, undefined);

@@ -2,19 +2,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
-import { startCliDaemon, type CliDaemon } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { buildCli } from './helpers.ts';
 
 const SAMPLE = fileURLToPath(new URL('fixtures/web.cfg', import.meta.url));
 
 describe('create -f: an xl domain config', () => {
-  let d: CliDaemon;
-  before(async () => {
-    d = await startCliDaemon({ pcpus: 4 });
-  });
-  after(() => d.close());
 
-  it('creates and starts the domain it describes, pinned as `cpus` says, listing the keys it ignored', async () => {
+  it('creates and starts the domain it describes, pinned as `cpus` says, listing the keys it ignored', async (t) => {
+    const d = await buildCli(t, { pcpus: 4 });
     const result = await d.run('create', '-f', SAMPLE);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, `nemesis: ${SAMPLE}: ignored (no meaning on the simulated host): type, kernel, extra, disk, vif, on_crash\n`);
@@ -25,7 +21,8 @@ describe('create -f: an xl domain config', () => {
     assert.deepEqual(vcpus.map((v: { affinity: unknown }) => v.affinity), [[1, 3], [1, 3], [1, 3], [1, 3]]);
   });
 
-  it('takes flags over the file, and a per-vCPU cpus list', async () => {
+  it('takes flags over the file, and a per-vCPU cpus list', async (t) => {
+    const d = await buildCli(t, { pcpus: 4 });
     const file = join(d.dir.path, 'db.cfg');
     writeFileSync(file, 'name = "db"\nvcpus = 2\ncpus = ["0", "2-3"]\n');
     const created = await d.json('create', '-f', file, 'db2', '--defined', '--memory', '64');
@@ -34,7 +31,8 @@ describe('create -f: an xl domain config', () => {
     assert.deepEqual(vcpus.map((v: { affinity: unknown }) => v.affinity), [[0], [2, 3]]);
   });
 
-  it('leaves nothing behind when the daemon refuses the affinity', async () => {
+  it('leaves nothing behind when the daemon refuses the affinity', async (t) => {
+    const d = await buildCli(t, { pcpus: 4 });
     const file = join(d.dir.path, 'bad.cfg');
     writeFileSync(file, 'name = "bad"\ncpus = "9"\n');
     const result = await d.run('create', '-f', file);

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { cells, startCliDaemon, type CliDaemon } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { buildCli, cells } from './helpers.ts';
 
-describe("the seed's demo, entirely with the tool", () => {
-  let d: CliDaemon;
-  before(async () => {
-    d = await startCliDaemon();
-  });
-  after(() => d.close());
+describe("the 2007 scheduling-domain patches' demo, entirely with the tool", () => {
 
-  it('caps a guest at 10, makes stubdom its member: one simulated minute gives the pair exactly 6 s', async () => {
+  it('caps a guest at 10, makes stubdom its member: one simulated minute gives the pair exactly 6 s', async (t) => {
+    const d = await buildCli(t);
     for (const args of [['create', 'guest'], ['create', 'stubdom'], ['sched-credit', '-d', 'guest', '-c', '10'], ['sdom', 'add', 'guest', 'stubdom']]) {
       const result = await d.run(...args);
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);

@@ -1,8 +1,10 @@
 /** Every way the tool fails: the exit code, one line (or the usage) on stderr, nothing on stdout. */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { nemesis, startCliDaemon, type CliDaemon, type Run } from './helpers.ts';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { buildCli, nemesis, type CliDaemon, type Run } from './helpers.ts';
 
 const failed = (result: Run, message: RegExp) => {
   assert.equal(result.stdout, '');
@@ -28,14 +30,15 @@ async function closedPort(): Promise<number> {
 }
 
 describe('nemesis errors', () => {
-  let d: CliDaemon;
-  before(async () => {
-    d = await startCliDaemon({ pcpus: 2 });
+  /** A daemon on 2 pCPUs with web running. */
+  const withWeb = async (t: TestContext): Promise<CliDaemon> => {
+    const d = await buildCli(t, { pcpus: 2 });
     await d.request('POST', '/api/v1/domains', { name: 'web', start: true });
-  });
-  after(() => d.close());
+    return d;
+  };
 
-  it("a domain, group or vCPU that does not exist: the daemon's message naming it, exit 1", async () => {
+  it("a domain, group or vCPU that does not exist: the daemon's message naming it, exit 1", async (t) => {
+    const d = await withWeb(t);
     const [domain, group, member, vcpu, list] = await Promise.all([
       d.run('pause', 'nosuch'), d.run('sdom', 'list', 'web'), d.run('sdom', 'remove', 'web', 'nosuch'), d.run('vcpu-pin', 'web', '7', '0'),
       d.run('list', 'web', 'ghost'),
@@ -47,7 +50,8 @@ describe('nemesis errors', () => {
     failed(list, /^nemesis: .*"ghost"/);
   });
 
-  it('a request the daemon refuses: its message, exit 1, nothing changed', async () => {
+  it('a request the daemon refuses: its message, exit 1, nothing changed', async (t) => {
+    const d = await withWeb(t);
     const [range, conflict, running] = await Promise.all([
       d.run('create', 'big', '--weight', '70000'), d.run('create', 'web'), d.run('delete', 'web'),
     ]);
@@ -64,7 +68,8 @@ describe('nemesis errors', () => {
     failed(env, new RegExp(`^nemesis: cannot reach nemesisd at ${url} `));
   });
 
-  it('bad flags and arguments: the usage of that command, exit 2', async () => {
+  it('bad flags and arguments: the usage of that command, exit 2', async (t) => {
+    const d = await withWeb(t);
     const results = await Promise.all([
       d.run('list', '--bogus'), d.run('vcpu-set', 'web', 'x'), d.run('vcpu-pin', 'web', '0', '1-x'), d.run('create'),
       d.run('sched-credit', '-w', '5'), d.run('sched-credit', '-s', '-d', 'web'), d.run('clock', '--speed', '2', '--freeze'),
@@ -81,20 +86,21 @@ describe('nemesis errors', () => {
     assert.match(unknown.stderr, /unknown command 'frobnicate'/);
   });
 
-  it('a bad config file: one line naming the file and line, exit 1', async () => {
+  it('a bad config file: one line naming the file (and the line, when it is malformed), exit 1, nothing created', async (t) => {
+    const d = await withWeb(t);
     const missing = await d.run('create', '-f', '/nonexistent/web.cfg');
     failed(missing, /^nemesis: cannot read \/nonexistent\/web\.cfg: ENOENT$/m);
+    const file = join(d.dir.path, 'slip.cfg');
+    writeFileSync(file, '# an xl config with a slip on line 4\nname = "db"\nmemory = 2048\nvcpus = = 2\n');
+    const malformed = await d.run('create', '-f', file);
+    failed(malformed, new RegExp(`^nemesis: ${file.replaceAll('.', '\\.')}:4: "=" is not a value$`, 'm'));
+    assert.deepEqual((await d.request('GET', '/api/v1/domains')).body.map((x: { name: string }) => x.name), ['Domain-0', 'web']);
   });
 });
 
 describe('nemesis against a daemon with a token', () => {
-  let d: CliDaemon;
-  before(async () => {
-    d = await startCliDaemon({ token: 'sekrit' });
-  });
-  after(() => d.close());
-
-  it('a wrong or missing token: one line saying so; the right one works', async () => {
+  it('a wrong or missing token: one line saying so; the right one works', async (t) => {
+    const d = await buildCli(t, { token: 'sekrit' });
     const [none, wrong, right] = await Promise.all([
       nemesis(['--url', d.url, 'list']), nemesis(['--url', d.url, '--token', 'nope', 'list']), d.run('--json', 'info'),
     ]);

@@ -2,9 +2,9 @@
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { DaemonOptions } from '../../src/daemon.ts';
+import type { TestContext } from 'node:test';
 import { programNodeFlags } from '../../scripts/program-node-flags.ts';
-import { startDaemon, type TestDaemon, type TempDir } from '../helpers.ts';
+import { build, startDaemon, type BuildOptions, type TestDaemon, type TempDir } from '../helpers.ts';
 
 export const NEMESIS = fileURLToPath(new URL('../../src/bin/nemesis.ts', import.meta.url));
 const NEMESIS_FLAGS = programNodeFlags(NEMESIS);
@@ -35,11 +35,11 @@ export interface CliDaemon extends TestDaemon {
   json(...args: string[]): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- whatever the API object is
 }
 
-export async function startCliDaemon(options: Partial<DaemonOptions> = {}): Promise<CliDaemon> {
-  const daemon = await startDaemon(options);
+/** The tool pointed at `daemon`, which starts listening on a loopback port. */
+async function listeningCli(daemon: TestDaemon & { dir: TempDir }, token: string | undefined): Promise<CliDaemon> {
   await daemon.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(daemon.app.server.address() as AddressInfo).port}`;
-  const run = (...args: string[]) => nemesis(['--url', url, ...args], options.token === undefined ? {} : { NEMESIS_TOKEN: options.token });
+  const run = (...args: string[]) => nemesis(['--url', url, ...args], token === undefined ? {} : { NEMESIS_TOKEN: token });
   return {
     ...daemon,
     url,
@@ -49,6 +49,20 @@ export async function startCliDaemon(options: Partial<DaemonOptions> = {}): Prom
       if (result.code !== 0 || result.stderr !== '') throw new Error(`nemesis --json ${args.join(' ')}: exit ${result.code}: ${result.stderr}`);
       return JSON.parse(result.stdout);
     },
+  };
+}
+
+/** A daemon of the test's own for the tool, closed and removed when the test ends (see `build`). */
+export async function buildCli(t: TestContext, options: BuildOptions = {}): Promise<CliDaemon> {
+  return listeningCli(await build(t, options), options.token);
+}
+
+/** A daemon for the tool shared by a suite's tests (set up in `before`, closed with `close()` in `after`). */
+export async function startCliDaemon(options: BuildOptions = {}): Promise<CliDaemon> {
+  const daemon = await startDaemon(options);
+  const cli = await listeningCli(daemon, options.token);
+  return {
+    ...cli,
     async close() {
       await daemon.close();
       daemon.dir.remove();

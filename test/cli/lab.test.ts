@@ -3,39 +3,35 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cells, startCliDaemon } from './helpers.ts';
+import { cells, buildCli } from './helpers.ts';
 
 describe('nemesis what-if and replay', () => {
-  it('what-if --set previews a cap on a copy; replay re-runs the exported log (exit 0 when it matches, 1 when not)', async () => {
-    const d = await startCliDaemon({ pcpus: 1 });
-    try {
-      assert.equal((await d.run('create', 'web')).code, 0);
-      assert.equal((await d.run('create', 'db')).code, 0);
-      const report = await d.json('what-if', '--ms', '3000', '--set', 'web.cap=10');
-      const web = report.domains.find((x: { name: string }) => x.name === 'web');
-      assert.ok(Math.abs(web.predicted_pct - 10) < 1, `web predicted ${web.predicted_pct}`);
-      assert.ok(Math.abs(web.baseline_pct - 50) < 2, `web baseline ${web.baseline_pct}`);
-      const shown = await d.run('what-if', '--ms', '3000', '--set', 'web.cap=10');
-      assert.equal(shown.code, 0, shown.stderr);
-      assert.deepEqual(cells(shown.stdout)[0], ['Name', 'ID', 'Predicted(%)', 'Baseline(%)', 'Expected(%)']);
-      assert.deepEqual(cells(shown.stdout).find((row) => row[0] === 'web')?.slice(4), ['10.0']);
-      const refused = await d.run('what-if', '--ms', '1000', '--set', 'nosuch.cap=10');
-      assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /changes\[0\] \(PUT \/domains\/nosuch\/sched\): no domain/);
+  it('what-if --set previews a cap on a copy; replay re-runs the exported log (exit 0 when it matches, 1 when not)', async (t) => {
+    const d = await buildCli(t, { pcpus: 1 });
+    assert.equal((await d.run('create', 'web')).code, 0);
+    assert.equal((await d.run('create', 'db')).code, 0);
+    const report = await d.json('what-if', '--ms', '3000', '--set', 'web.cap=10');
+    const web = report.domains.find((x: { name: string }) => x.name === 'web');
+    assert.ok(Math.abs(web.predicted_pct - 10) < 1, `web predicted ${web.predicted_pct}`);
+    assert.ok(Math.abs(web.baseline_pct - 50) < 2, `web baseline ${web.baseline_pct}`);
+    const shown = await d.run('what-if', '--ms', '3000', '--set', 'web.cap=10');
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(cells(shown.stdout)[0], ['Name', 'ID', 'Predicted(%)', 'Baseline(%)', 'Expected(%)']);
+    assert.deepEqual(cells(shown.stdout).find((row) => row[0] === 'web')?.slice(4), ['10.0']);
+    const refused = await d.run('what-if', '--ms', '1000', '--set', 'nosuch.cap=10');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /changes\[0\] \(PUT \/domains\/nosuch\/sched\): no domain/);
 
-      await d.run('clock', '--advance', '1200');
-      const log = (await d.request('GET', '/api/v1/host/replay-log')).body;
-      const path = join(d.dir.path, 'run.json');
-      writeFileSync(path, JSON.stringify(log));
-      const replayed = await d.run('replay', path);
-      assert.equal(replayed.code, 0, replayed.stderr);
-      assert.match(replayed.stdout, /matches\s+: yes/);
-      writeFileSync(path, JSON.stringify({ ...log, now_ns: log.now_ns + 500_000_000 }));
-      const differs = await d.run('replay', path);
-      assert.equal(differs.code, 1);
-      assert.match(differs.stderr, /the replay reached trace_hash [0-9a-f]{16}, the log says/);
-    } finally {
-      await d.close();
-    }
+    await d.run('clock', '--advance', '1200');
+    const log = (await d.request('GET', '/api/v1/host/replay-log')).body;
+    const path = join(d.dir.path, 'run.json');
+    writeFileSync(path, JSON.stringify(log));
+    const replayed = await d.run('replay', path);
+    assert.equal(replayed.code, 0, replayed.stderr);
+    assert.match(replayed.stdout, /matches\s+: yes/);
+    writeFileSync(path, JSON.stringify({ ...log, now_ns: log.now_ns + 500_000_000 }));
+    const differs = await d.run('replay', path);
+    assert.equal(differs.code, 1);
+    assert.match(differs.stderr, /the replay reached trace_hash [0-9a-f]{16}, the log says/);
   });
 });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers.ts';
 import { cells, nemesis } from './helpers.ts';
 
-const DEMO = fileURLToPath(new URL('../../examples/seed-demo.yaml', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../examples/xen-2007-demo.yaml', import.meta.url));
 /** Nothing listens here: the command must not need a daemon. */
 const NOWHERE = ['--url', 'http://127.0.0.1:9'];
 

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
-import { cells, NEMESIS, startCliDaemon, type CliDaemon } from './helpers.ts';
+import { describe, it, type TestContext } from 'node:test';
+import { buildCli, cells, NEMESIS, type CliDaemon } from './helpers.ts';
 
 /** Runs the tool in a pseudo-terminal; `until` sees the output so far and may write keys. */
 function inTerminal(args: string[], env: Record<string, string>, until: (output: string, keys: (text: string) => void) => void) {
@@ -24,15 +24,15 @@ function inTerminal(args: string[], env: Record<string, string>, until: (output:
 }
 
 describe('nemesis top', () => {
-  let d: CliDaemon;
-  before(async () => {
-    d = await startCliDaemon({ pcpus: 2 });
+  /** web (2 vCPUs) and stub (idle, its member) after 1 simulated second on 2 pCPUs. */
+  const topHost = async (t: TestContext): Promise<CliDaemon> => {
+    const d = await buildCli(t, { pcpus: 2 });
     await d.request('POST', '/api/v1/domains', { name: 'web', vcpus: 2, start: true });
     await d.request('POST', '/api/v1/domains', { name: 'stub', workload: { type: 'idle' }, start: true });
     await d.request('POST', '/api/v1/scheduling-domains/web/members', { domain: 'stub' });
     await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
-  });
-  after(() => d.close());
+    return d;
+  };
 
   const FRAME = [
     ['nemesis', 'top', '-', 'simulated', 'time', '1.000', 's', '-', '2', 'pCPUs', '100.0%', 'busy', '(over', '1.000', 's)'],
@@ -43,7 +43,8 @@ describe('nemesis top', () => {
     ['stub', 'running', '0.0', '0.0', '1', '256', '0', 'web'],
   ];
 
-  it('-b -i 2 prints two frames (the clock is frozen: the second keeps the first one\'s interval)', async () => {
+  it('-b -i 2 prints two frames (the clock is frozen: the second keeps the first one\'s interval)', async (t) => {
+    const d = await topHost(t);
     const result = await d.run('top', '-b', '-i', '2', '-d', '0');
     assert.deepEqual([result.code, result.stderr], [0, '']);
     const frames = result.stdout.split('\n\n');
@@ -51,7 +52,8 @@ describe('nemesis top', () => {
     for (const frame of frames) assert.deepEqual(cells(frame), FRAME);
   });
 
-  it('-g folds a scheduling domain into one line with its domains under it; --json prints a line per frame', async () => {
+  it('-g folds a scheduling domain into one line with its domains under it; --json prints a line per frame', async (t) => {
+    const d = await topHost(t);
     const folded = await d.run('top', '-b', '-i', '1', '-g', '-d', '0');
     assert.match(folded.stdout, /^web +group +2\.0 +200\.0 +3 +256 +0 +web\n {2}web +running +2\.0 +200\.0 +2 .*\n {2}stub +running +0\.0 +0\.0 +1 /m);
     const json = await d.run('--json', 'top', '-i', '2', '-d', '0');
@@ -61,7 +63,8 @@ describe('nemesis top', () => {
     assert.deepEqual([frames[0].now_ns, frames[0].busy_pct], [1e9, 100]);
   });
 
-  it('runs full-screen in a terminal: shows the table, sorts on a key, quits on q with exit 0', async () => {
+  it('runs full-screen in a terminal: shows the table, sorts on a key, quits on q with exit 0', async (t) => {
+    const d = await topHost(t);
     let sorted = false;
     let quit = false;
     const { code, output } = await inTerminal(['--url', d.url, 'top', '-d', '0.2'], {}, (text, keys) => {
@@ -82,7 +85,8 @@ describe('nemesis top', () => {
     assert.ok(output.trimEnd().endsWith('\x1b[?1049l'), 'the screen is given back');
   });
 
-  it('uses no colour with NO_COLOR, even on a terminal', async () => {
+  it('uses no colour with NO_COLOR, even on a terminal', async (t) => {
+    const d = await topHost(t);
     const { code, output } = await inTerminal(['--url', d.url, 'list'], { NO_COLOR: '1' }, () => undefined);
     assert.equal(code, 0, output);
     assert.match(output, /web +1 +256 +2 +running/);

@@ -2,18 +2,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startCliDaemon, type CliDaemon } from './helpers.ts';
+import { describe, it, type TestContext } from 'node:test';
+import { buildCli, type CliDaemon } from './helpers.ts';
 
 describe('nemesis trace', () => {
-  let d: CliDaemon;
-  before(async () => {
-    d = await startCliDaemon({ pcpus: 2 });
+  /** A daemon on 2 pCPUs with web running. */
+  const runningWeb = async (t: TestContext): Promise<CliDaemon> => {
+    const d = await buildCli(t, { pcpus: 2 });
     assert.equal((await d.request('POST', '/api/v1/domains', { name: 'web', start: true })).status, 201);
-  });
-  after(() => d.close());
+    return d;
+  };
 
-  it('writes a Chrome trace of the window to -o and says what it wrote', async () => {
+  it('writes a Chrome trace of the window to -o and says what it wrote', async (t) => {
+    const d = await runningWeb(t);
     const file = join(d.dir.path, 'trace.json');
     const run = await d.run('trace', '--ms', '200', '--advance', '-o', file);
     assert.equal(run.code, 0, run.stderr);
@@ -24,7 +25,8 @@ describe('nemesis trace', () => {
     assert.equal(document.otherData.end_ns, 200_000_000);
   });
 
-  it('JSON Lines to stdout', async () => {
+  it('JSON Lines to stdout', async (t) => {
+    const d = await runningWeb(t);
     const run = await d.run('trace', '--ms', '50', '--advance', '--format', 'jsonl');
     assert.equal(run.code, 0, run.stderr);
     const [header, ...events] = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string; end_ns?: number; start_ns?: number });
@@ -33,7 +35,8 @@ describe('nemesis trace', () => {
     assert.ok(events.length > 0);
   });
 
-  it('a refused window is exit 1 with the daemon\'s message; a bad flag exit 2', async () => {
+  it('a refused window is exit 1 with the daemon\'s message; a bad flag exit 2', async (t) => {
+    const d = await runningWeb(t);
     const refused = await d.run('trace', '--ms', '600000');
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /over the limit of 200000/);

@@ -1,9 +1,9 @@
 /**
- * Database failures (issue 8, must-fix 4): a read-only database stops the
- * daemon at start with one line and exit 2; another process holding the lock
- * makes changes answer 503 STORE_BUSY at once (health degraded, counted in
- * the metrics) while everything else keeps working, and all is well again
- * when the lock is released.
+ * Database failures: a read-only database stops the daemon at start with one
+ * line and exit 2; another process holding the lock makes changes answer 503
+ * STORE_BUSY at once (health degraded, counted in the metrics) while
+ * everything else keeps working, and all is well again when the lock is
+ * released.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createStore } from '../../src/store/index.ts';
-import { startDaemon, tempDir } from '../helpers.ts';
+import { build, tempDir } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NOBODY = 65534;
@@ -82,8 +82,8 @@ describe('database failures', () => {
     }
   });
 
-  it('answer 503 STORE_BUSY with Retry-After at once while another process holds the lock; degraded health; metrics; the clock keeps going', async () => {
-    const d = await startDaemon();
+  it('answer 503 STORE_BUSY with Retry-After at once while another process holds the lock; degraded health; metrics; the clock keeps going', async (t) => {
+    const d = await build(t);
     const other = new Database(d.dbPath);
     try {
       assert.equal((await d.request('POST', '/api/v1/domains', { name: 'before' })).status, 201);
@@ -117,9 +117,7 @@ describe('database failures', () => {
       assert.match((await d.request('GET', '/metrics')).body as string, /^nemesis_store_busy 0$/m);
       assert.equal(d.store.db.pragma('busy_timeout', { simple: true }), 50);
     } finally {
-      other.close();
-      await d.close();
-      d.dir.remove();
+      other.close(); // before the daemon closes
     }
   });
 });

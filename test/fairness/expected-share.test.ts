@@ -82,7 +82,7 @@ describe('expectedShares: hand-worked cases', () => {
     assert.equal(saturated.contended.size, 2, 'all four vCPUs hold a whole pCPU');
   });
 
-  it("the seed's demo: a master capped at 10 and a member get 10 together, 5 each", () => {
+    it("the 2007 demo: a master capped at 10 and a member get 10 together, 5 each", () => {
     const demo = expectedShares(4, [dom(1, { cap: 10 }), dom(2, { master: 1 })]);
     near(demo.claimants.get(1), 10, 'group');
     near(demo.domains.get(1), 5, 'master');

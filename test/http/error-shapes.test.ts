@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import { describe, it, mock } from 'node:test';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../src/vocabulary/errors.ts';
-import { startDaemon } from '../helpers.ts';
+import { build } from '../helpers.ts';
 import { portOf } from './sse-client.ts';
 
 /** The documented shape, with a catalogue code whose status is the response's. */
@@ -33,98 +33,73 @@ function responsesIn(text: string): { status: number; body: Record<string, unkno
 }
 
 describe('every error has the documented shape and a catalogue code', () => {
-  it('413 PAYLOAD_TOO_LARGE, 414 URI_TOO_LONG, 415 UNSUPPORTED_MEDIA_TYPE, 404 NOT_FOUND', async () => {
-    const d = await startDaemon();
-    try {
-      const big = await d.app.inject({ method: 'POST', url: '/api/v1/domains', headers: { 'content-type': 'application/json' }, payload: `{"name":"${'x'.repeat(2 * 1024 * 1024)}"}` });
-      assertShape(big.statusCode, big.json(), 'PAYLOAD_TOO_LARGE');
-      const long = await d.app.inject({ method: 'GET', url: `/api/v1/domains/${'a'.repeat(200)}` });
-      assertShape(long.statusCode, long.json(), 'URI_TOO_LONG');
-      const xml = await d.app.inject({ method: 'PUT', url: '/api/v1/scheduler', headers: { 'content-type': 'application/xml' }, payload: '<x/>' });
-      assertShape(xml.statusCode, xml.json(), 'UNSUPPORTED_MEDIA_TYPE');
-      const none = await d.app.inject({ method: 'GET', url: '/api/v2/nothing' });
-      assertShape(none.statusCode, none.json(), 'NOT_FOUND');
-    } finally {
-      await d.close();
-      d.dir.remove();
-    }
+  it('413 PAYLOAD_TOO_LARGE, 414 URI_TOO_LONG, 415 UNSUPPORTED_MEDIA_TYPE, 404 NOT_FOUND', async (t) => {
+    const d = await build(t);
+    const big = await d.app.inject({ method: 'POST', url: '/api/v1/domains', headers: { 'content-type': 'application/json' }, payload: `{"name":"${'x'.repeat(2 * 1024 * 1024)}"}` });
+    assertShape(big.statusCode, big.json(), 'PAYLOAD_TOO_LARGE');
+    const long = await d.app.inject({ method: 'GET', url: `/api/v1/domains/${'a'.repeat(200)}` });
+    assertShape(long.statusCode, long.json(), 'URI_TOO_LONG');
+    const xml = await d.app.inject({ method: 'PUT', url: '/api/v1/scheduler', headers: { 'content-type': 'application/xml' }, payload: '<x/>' });
+    assertShape(xml.statusCode, xml.json(), 'UNSUPPORTED_MEDIA_TYPE');
+    const none = await d.app.inject({ method: 'GET', url: '/api/v2/nothing' });
+    assertShape(none.statusCode, none.json(), 'NOT_FOUND');
   });
 
-  it("Node's parser errors: 400 MALFORMED_REQUEST and 431 HEADERS_TOO_LARGE", async () => {
-    const d = await startDaemon();
-    try {
-      await d.app.listen({ port: 0, host: '127.0.0.1' });
-      const [garbage] = responsesIn(await exchange(portOf(d.app), 'NOT HTTP AT ALL\r\n\r\n'));
-      assertShape(garbage!.status, garbage!.body, 'MALFORMED_REQUEST');
-      const [huge] = responsesIn(await exchange(portOf(d.app), `GET /healthz HTTP/1.1\r\nHost: localhost\r\nx-big: ${'y'.repeat(20_000)}\r\n\r\n`));
-      assertShape(huge!.status, huge!.body, 'HEADERS_TOO_LARGE');
-    } finally {
-      await d.close();
-      d.dir.remove();
-    }
+  it("Node's parser errors: 400 MALFORMED_REQUEST and 431 HEADERS_TOO_LARGE", async (t) => {
+    const d = await build(t);
+    await d.app.listen({ port: 0, host: '127.0.0.1' });
+    const [garbage] = responsesIn(await exchange(portOf(d.app), 'NOT HTTP AT ALL\r\n\r\n'));
+    assertShape(garbage!.status, garbage!.body, 'MALFORMED_REQUEST');
+    const [huge] = responsesIn(await exchange(portOf(d.app), `GET /healthz HTTP/1.1\r\nHost: localhost\r\nx-big: ${'y'.repeat(20_000)}\r\n\r\n`));
+    assertShape(huge!.status, huge!.body, 'HEADERS_TOO_LARGE');
   });
 
-  it('503 SHUTTING_DOWN for a request that arrives while the daemon closes', async () => {
-    const d = await startDaemon();
-    try {
-      await d.request('POST', '/api/v1/domains', { name: 'a', start: true });
-      await d.app.listen({ port: 0, host: '127.0.0.1' });
-      const advance = JSON.stringify({ ms: 3_600_000 });
-      const socket = connect(portOf(d.app), '127.0.0.1');
-      const received = (async () => {
-        let text = '';
-        socket.setEncoding('utf8');
-        for await (const chunk of socket) text += chunk as string;
-        return text;
-      })();
-      const arrived = new Promise((resolve) => d.app.server.once('request', resolve));
-      socket.write(`POST /api/v1/host/clock/advance HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${advance.length}\r\n\r\n${advance}`);
-      await arrived; // the long advance is in flight: the connection is busy
-      const closed = d.close();
-      socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
-      const [first, second] = responsesIn(await received);
-      assert.equal(first?.status, 200);
-      assertShape(second!.status, second!.body, 'SHUTTING_DOWN');
-      await closed;
-    } finally {
-      await d.close();
-      d.dir.remove();
-    }
+  it('503 SHUTTING_DOWN for a request that arrives while the daemon closes', async (t) => {
+    const d = await build(t);
+    await d.request('POST', '/api/v1/domains', { name: 'a', start: true });
+    await d.app.listen({ port: 0, host: '127.0.0.1' });
+    const advance = JSON.stringify({ ms: 3_600_000 });
+    const socket = connect(portOf(d.app), '127.0.0.1');
+    const received = (async () => {
+      let text = '';
+      socket.setEncoding('utf8');
+      for await (const chunk of socket) text += chunk as string;
+      return text;
+    })();
+    const arrived = new Promise((resolve) => d.app.server.once('request', resolve));
+    socket.write(`POST /api/v1/host/clock/advance HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${advance.length}\r\n\r\n${advance}`);
+    await arrived; // the long advance is in flight: the connection is busy
+    const closed = d.close();
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    const [first, second] = responsesIn(await received);
+    assert.equal(first?.status, 200);
+    assertShape(second!.status, second!.body, 'SHUTTING_DOWN');
+    await closed;
   });
 
-  it('429 RATE_LIMITED with Retry-After past the changes allowed per minute; reads are not limited', async () => {
-    const d = await startDaemon({ rateLimitPerMinute: 3 });
-    try {
-      for (const name of ['a', 'b', 'c']) assert.equal((await d.request('POST', '/api/v1/domains', { name })).status, 201);
-      const limited = await d.request('POST', '/api/v1/domains', { name: 'd' });
-      assertShape(limited.status, limited.body, 'RATE_LIMITED');
-      assert.ok(Number(limited.headers['retry-after']) > 0);
-      // The allowance spans every kind of change, not one per route.
-      const otherRoute = await d.request('PUT', '/api/v1/domains/a/sched', { weight: 512 });
-      assertShape(otherRoute.status, otherRoute.body, 'RATE_LIMITED');
-      assert.equal((await d.request('GET', '/api/v1/domains')).body.length, 4); // Domain-0, a, b, c: d was not created
-      // Another client address has its own allowance.
-      const other = await d.app.inject({ method: 'POST', url: '/api/v1/domains', remoteAddress: '192.0.2.1', payload: { name: 'e' } });
-      assert.equal(other.statusCode, 201);
-    } finally {
-      await d.close();
-      d.dir.remove();
-    }
+  it('429 RATE_LIMITED with Retry-After past the changes allowed per minute; reads are not limited', async (t) => {
+    const d = await build(t, { rateLimitPerMinute: 3 });
+    for (const name of ['a', 'b', 'c']) assert.equal((await d.request('POST', '/api/v1/domains', { name })).status, 201);
+    const limited = await d.request('POST', '/api/v1/domains', { name: 'd' });
+    assertShape(limited.status, limited.body, 'RATE_LIMITED');
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+    // The allowance spans every kind of change, not one per route.
+    const otherRoute = await d.request('PUT', '/api/v1/domains/a/sched', { weight: 512 });
+    assertShape(otherRoute.status, otherRoute.body, 'RATE_LIMITED');
+    assert.equal((await d.request('GET', '/api/v1/domains')).body.length, 4); // Domain-0, a, b, c: d was not created
+    // Another client address has its own allowance.
+    const other = await d.app.inject({ method: 'POST', url: '/api/v1/domains', remoteAddress: '192.0.2.1', payload: { name: 'e' } });
+    assert.equal(other.statusCode, 201);
   });
 
-  it('503 OVERLOADED with Retry-After while the daemon is under pressure', async () => {
+  it('503 OVERLOADED with Retry-After while the daemon is under pressure', async (t) => {
     mock.timers.enable({ apis: ['setTimeout'] });
-    const d = await startDaemon({ maxHeapUsedBytes: 1 });
-    try {
-      assert.equal((await d.request('GET', '/healthz')).status, 200); // not sampled yet
-      mock.timers.tick(1000); // under-pressure samples the heap: above 1 byte
-      const overloaded = await d.request('GET', '/healthz');
-      assertShape(overloaded.status, overloaded.body, 'OVERLOADED');
-      assert.equal(overloaded.headers['retry-after'], '5');
-    } finally {
-      mock.timers.reset();
-      await d.close();
-      d.dir.remove();
-    }
+    t.after(() => mock.timers.reset()); // before the daemon closes
+    const d = await build(t, { maxHeapUsedBytes: 1 });
+    assert.equal((await d.request('GET', '/healthz')).status, 200); // not sampled yet
+    mock.timers.tick(1000); // under-pressure samples the heap: above 1 byte
+    const overloaded = await d.request('GET', '/healthz');
+    assertShape(overloaded.status, overloaded.body, 'OVERLOADED');
+    assert.equal(overloaded.headers['retry-after'], '5');
   });
 });

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PACKAGE_VERSION } from '../../src/vocabulary/version.ts';
-import { startDaemon, type TestDaemon } from '../helpers.ts';
+import { build } from '../helpers.ts';
 
 describe('/api/v1/host and /api/v1/scheduler', () => {
-  let d: TestDaemon & { dir: { remove(): void } };
-  before(async () => {
-    d = await startDaemon({ pcpus: 2 });
-  });
-  after(async () => {
-    await d.close();
-    d.dir.remove();
-  });
-
-  it('describe the host', async () => {
+  it('describe the host', async (t) => {
+    const d = await build(t, { pcpus: 2 });
     const res = await d.request('GET', '/api/v1/host');
     assert.equal(res.status, 200);
     assert.deepEqual(
@@ -22,18 +14,13 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     );
   });
 
-  it('replays exactly: the same requests at the same simulated times give the same trace hash', async () => {
+  it('replays exactly: the same requests at the same simulated times give the same trace hash', async (t) => {
     const run = async (cap: number) => {
-      const other = await startDaemon({ pcpus: 2 });
-      try {
-        await other.request('POST', '/api/v1/domains', { name: 'io', start: true, workload: { type: 'duty', run_ms: 3, sleep_ms: 7 } });
-        await other.request('POST', '/api/v1/domains', { name: 'hog', start: true, cap });
-        await other.request('POST', '/api/v1/host/clock/advance', { ms: 5000 });
-        return (await other.request('GET', '/api/v1/host')).body.trace_hash as string;
-      } finally {
-        await other.close();
-        other.dir.remove();
-      }
+      const other = await build(t, { pcpus: 2 });
+      await other.request('POST', '/api/v1/domains', { name: 'io', start: true, workload: { type: 'duty', run_ms: 3, sleep_ms: 7 } });
+      await other.request('POST', '/api/v1/domains', { name: 'hog', start: true, cap });
+      await other.request('POST', '/api/v1/host/clock/advance', { ms: 5000 });
+      return (await other.request('GET', '/api/v1/host')).body.trace_hash as string;
     };
     const first = await run(50);
     assert.match(first, /^[0-9a-f]{16}$/);
@@ -41,23 +28,20 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     assert.notEqual(await run(60), first);
   });
 
-  it('shutting down ends an advance in flight where it got to, and still answers it', async () => {
-    const other = await startDaemon({ pcpus: 1 });
-    try {
-      await other.request('POST', '/api/v1/domains', { name: 'hog', start: true });
-      const day_ms = 86_400_000;
-      const advancing = other.request('POST', '/api/v1/host/clock/advance', { ms: day_ms });
-      while (other.loop.status().now_ns === 0) await new Promise((resolve) => setImmediate(resolve));
-      await other.close();
-      const reply = await advancing;
-      assert.equal(reply.status, 200);
-      assert.ok(reply.body.now_ns > 0 && reply.body.now_ns < day_ms * 1e6, `stopped at ${reply.body.now_ns} ns`);
-    } finally {
-      other.dir.remove();
-    }
+  it('shutting down ends an advance in flight where it got to, and still answers it', async (t) => {
+    const other = await build(t, { pcpus: 1 });
+    await other.request('POST', '/api/v1/domains', { name: 'hog', start: true });
+    const day_ms = 86_400_000;
+    const advancing = other.request('POST', '/api/v1/host/clock/advance', { ms: day_ms });
+    while (other.loop.status().now_ns === 0) await new Promise((resolve) => setImmediate(resolve));
+    await other.close();
+    const reply = await advancing;
+    assert.equal(reply.status, 200);
+    assert.ok(reply.body.now_ns > 0 && reply.body.now_ns < day_ms * 1e6, `stopped at ${reply.body.now_ns} ns`);
   });
 
-  it('list pCPUs: an idle host is idle', async () => {
+  it('list pCPUs: an idle host is idle', async (t) => {
+    const d = await build(t, { pcpus: 2 });
     await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
     const res = await d.request('GET', '/api/v1/host/pcpus');
     assert.equal(res.status, 200);
@@ -67,7 +51,8 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     ]);
   });
 
-  it('show what runs on a pCPU', async () => {
+  it('show what runs on a pCPU', async (t) => {
+    const d = await build(t, { pcpus: 2 });
     await d.request('POST', '/api/v1/domains', { name: 'hog', start: true });
     await d.request('PUT', '/api/v1/domains/hog/vcpus/0/affinity', { pcpus: [1] });
     await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
@@ -76,7 +61,8 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     assert.equal(res.body[0].current, null);
   });
 
-  it('advance the frozen clock by exactly the asked time', async () => {
+  it('advance the frozen clock by exactly the asked time', async (t) => {
+    const d = await build(t, { pcpus: 2 });
     const before = (await d.request('GET', '/api/v1/host')).body.clock.now_ns;
     const res = await d.request('POST', '/api/v1/host/clock/advance', { ms: 1234 });
     assert.equal(res.status, 200);
@@ -84,7 +70,8 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     assert.equal((await d.request('GET', '/api/v1/host')).body.clock.now_ns, before + 1234e6, 'frozen: nothing moves on its own');
   });
 
-  it('reject bad clock requests', async () => {
+  it('reject bad clock requests', async (t) => {
+    const d = await build(t, { pcpus: 2 });
     const cases: [string, string, unknown][] = [
       ['POST', '/api/v1/host/clock/advance', { ms: 0 }],
       ['POST', '/api/v1/host/clock/advance', { ms: 86_400_001 }],
@@ -100,14 +87,15 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     }
   });
 
-  it('set the clock speed', async () => {
+  it('set the clock speed', async (t) => {
+    const d = await build(t, { pcpus: 2 });
     const res = await d.request('PUT', '/api/v1/host/clock', { speed: 250 });
     assert.deepEqual([res.status, res.body.speed], [200, 250]);
     assert.equal((await d.request('GET', '/api/v1/host')).body.clock.speed, 250);
-    await d.request('PUT', '/api/v1/host/clock', { speed: 0 });
   });
 
-  it('get and set the scheduler parameters', async () => {
+  it('get and set the scheduler parameters', async (t) => {
+    const d = await build(t, { pcpus: 2 });
     const got = await d.request('GET', '/api/v1/scheduler');
     assert.deepEqual(got.body, { name: 'credit', profile: 'xen-4.x', tick_ms: 10, tslice_ms: 30, ratelimit_us: 1000, accounting: 'exact' });
     const set = await d.request('PUT', '/api/v1/scheduler', { tslice_ms: 10, accounting: 'sampled' });
@@ -115,7 +103,8 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
     assert.deepEqual((await d.request('GET', '/api/v1/scheduler')).body, set.body);
   });
 
-  it('reject bad scheduler parameters and change nothing', async () => {
+  it('reject bad scheduler parameters and change nothing', async (t) => {
+    const d = await build(t, { pcpus: 2 });
     const cases: [unknown, string][] = [
       [{}, 'body'],
       [{ tslice_ms: 0 }, 'tslice_ms'],
@@ -126,6 +115,7 @@ describe('/api/v1/host and /api/v1/scheduler', () => {
       [{ accounting: 'fair' }, 'accounting'],
       [{ tick_ms: 5 }, 'tick_ms'],
     ];
+    assert.equal((await d.request('PUT', '/api/v1/scheduler', { tslice_ms: 10 })).status, 200);
     for (const [body, field] of cases) {
       const res = await d.request('PUT', '/api/v1/scheduler', body);
       assert.deepEqual([res.status, res.body.code, res.body.field], [400, 'INVALID_ARGUMENT', field], JSON.stringify(body));

@@ -1,7 +1,8 @@
 /**
- * A scheduling domain's share is per domain (issue 12, item 3): a domain's share
- * is split over its active vCPUs, so the vCPU count of a domain does not change
- * what its domain gets; equal shares of 1-vCPU domains stay the seed's even split.
+ * A scheduling domain's share is per domain: a domain's share is split over
+ * its active vCPUs, so the vCPU count of a domain does not change what its
+ * domain gets; equal shares of 1-vCPU domains stay the even split of the 2007
+ * patches.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -8,7 +8,7 @@ import { CAP_UNCHANGED, DomctlErrorCode, WEIGHT_UNCHANGED, type DomctlOp } from 
 import { NS_PER_MS, NS_PER_S, assertNear, cpuTimeNs, createDomain, measureShares, must, newHost, snapshot } from './helpers.ts';
 
 describe('scheduling domains: shares', () => {
-  it("the seed's demo: master capped at 10 plus a CPU-bound member get 10% together, about 5% each", () => {
+  it("the 2007 demo: master capped at 10 plus a CPU-bound member get 10% together, about 5% each", () => {
     const host = newHost(1);
     createDomain(host, 1, { cap: 10 });
     createDomain(host, 2);

@@ -1,6 +1,6 @@
 /**
- * Per-pCPU tick phases (issue 12, item 2): each pCPU's 10 ms tick has its own
- * phase, spread evenly over the period (pCPU i at i × 10 / n ms), and
+ * Per-pCPU tick phases: each pCPU's 10 ms tick has its own phase, spread
+ * evenly over the period (pCPU i at i × 10 / n ms), and
  * accounting runs on the master pCPU 0's tick, before the other pCPUs' ticks
  * of that period. Sampled accounting makes the phase visible: a vCPU is
  * charged 100 credits at its pCPU's tick.

@@ -1,6 +1,6 @@
 /**
- * Per-vCPU wake-to-run latency and `active` (issue 12, item 5): figures a user
- * reads off one request instead of thousands of 1 ms advances.
+ * Per-vCPU wake-to-run latency and `active`: figures a user reads off one
+ * request instead of thousands of 1 ms advances.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,8 +1,7 @@
 /**
- * Duty phases are bounded below (issue 8, must-fix 1): 1e-6 ms phases used to
- * cost 10^7 events per 10 ms tick and hang the daemon. The domctl refuses
- * phases under 0.1 ms, and the engine never runs a phase shorter than that,
- * whatever it is handed.
+ * Duty phases are bounded below: 1e-6 ms phases used to cost 10^7 events per
+ * 10 ms tick and hang the daemon. The domctl refuses phases under 0.1 ms, and
+ * the engine never runs a phase shorter than that, whatever it is handed.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -144,8 +144,8 @@ describe('examples/', () => {
     for (const file of files) assert.ok(run(file).phases.length >= 2, file);
   });
 
-  it("the seed's demonstration: capped at 10, then the pair together at 10", () => {
-    assertTable(run('seed-demo.yaml'), { guest: [50, 10, 5], stubdom: [50, 90, 5], 'group guest': [null, null, 10] });
+  it("the 2007 scheduling-domain patches' demo: capped at 10, then the pair together at 10", () => {
+    assertTable(run('xen-2007-demo.yaml'), { guest: [50, 10, 5], stubdom: [50, 90, 5], 'group guest': [null, null, 10] });
   });
 
   it('the stub domain: outside the group it escapes the guest\'s cap; inside, the cap covers both', () => {

@@ -1,4 +1,4 @@
-/** The tick loop fires once per period even when timers fire early, and reports stalls (issue 8, should-fix). */
+/** The tick loop fires once per period even when timers fire early, and reports stalls. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTickLoop } from '../../src/runtime/tick-loop.ts';

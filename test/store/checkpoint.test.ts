@@ -1,5 +1,5 @@
 /**
- * Checkpoints stay rare (issue 8, the soak's tick lateness): better-sqlite3
+ * Checkpoints stay rare (they made the soak's ticks late): better-sqlite3
  * runs them inside a commit, on the event loop, fsyncs included.
  */
 import assert from 'node:assert/strict';

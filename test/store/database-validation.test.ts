@@ -1,8 +1,8 @@
 /**
- * A database is validated before anything is written to it (issue 8,
- * must-fix 4): a malformed file, a file from a newer schema or a file that is
- * not SQLite is refused with one line naming the file and the problem, and
- * left byte for byte as it was (never switched to WAL).
+ * A database is validated before anything is written to it: a malformed file,
+ * a file from a newer schema or a file that is not SQLite is refused with one
+ * line naming the file and the problem, and left byte for byte as it was
+ * (never switched to WAL).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

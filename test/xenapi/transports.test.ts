@@ -4,8 +4,10 @@
  * entities), and the daemon's cross-site protection on the new endpoints.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { build } from '../helpers.ts';
+import { listening } from './helpers.ts';
 
 const call = (method: string, values = '') =>
   `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${values}</params></methodCall>`;
@@ -14,6 +16,31 @@ const XML = { 'content-type': 'text/xml' };
 /** `depth` arrays, one inside the other, as one parameter. */
 const nested = (depth: number): string =>
   `<param><value>${'<array><data><value>'.repeat(depth)}x${'</value></data></array>'.repeat(depth)}</value></param>`;
+
+/**
+ * Send only the headers of a POST announcing `length` bytes, and read the
+ * answer: it can only come before the body if the length alone was refused.
+ */
+async function answerToHeaders(port: number, url: string, type: string, length: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  const socket = connect(port, '127.0.0.1');
+  // A server that waits for the body never answers: fail rather than wait for the suite's timeout.
+  socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to the headers of POST ${url} within 10 s`)));
+  socket.write(`POST ${url} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`);
+  socket.setEncoding('utf8');
+  let text = '';
+  try {
+    for await (const chunk of socket) {
+      text += chunk as string;
+      const end = text.indexOf('\r\n\r\n');
+      const bodyLength = Number(/^content-length: (\d+)$/im.exec(text.slice(0, end))?.[1]);
+      if (end >= 0 && text.length - end - 4 >= bodyLength) break;
+    }
+  } finally {
+    socket.destroy();
+  }
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), body: JSON.parse(body) as Record<string, unknown> };
+}
 
 describe('XenAPI transports', () => {
   it('answer with exactly application/json on /jsonrpc and text/xml on / and /xmlrpc', async (t) => {
@@ -33,7 +60,16 @@ describe('XenAPI transports', () => {
     assert.match(String(page.headers['content-type']), /^text\/html/);
   });
 
-  it('refuse oversized documents before reading them whole (413)', async (t) => {
+  it('refuse a document announced larger than the limit with 413 before a byte of it is sent', async (t) => {
+    const daemon = await listening(t);
+    const { port } = new URL(daemon.url);
+    for (const [url, type] of [['/', 'text/xml'], ['/xmlrpc', 'text/xml'], ['/jsonrpc', 'application/json']] as const) {
+      const answer = await answerToHeaders(Number(port), url, type, 64 * 1024 * 1024);
+      assert.deepEqual([answer.status, answer.body['code']], [413, 'PAYLOAD_TOO_LARGE'], `${url}: ${JSON.stringify(answer.body)}`);
+    }
+  });
+
+  it('refuse oversized documents sent whole (413)', async (t) => {
     const daemon = await build(t);
     const padding = 'x'.repeat(1024 * 1024);
     const xml = await daemon.request('POST', '/', call('system.listMethods', `<param><value>${padding}</value></param>`), XML);

@@ -1,7 +1,7 @@
 /**
  * Xen Orchestra's own connector (`xen-api` from npm) against a listening
  * daemon: it connects (login, pool, system.listMethods, event.inject,
- * event.from), lists VMs, runs the seed's demo through XenAPI calls, and its
+ * event.from), lists VMs, runs the 2007 demo through XenAPI calls, and its
  * object collection follows a power change through event.from.
  */
 import assert from 'node:assert/strict';
@@ -46,7 +46,7 @@ describe('the xen-api client (Xen Orchestra)', () => {
     assert.equal(Object.values(xapi.objects.all).filter((o) => o.$type === 'host_cpu').length, 2);
   });
 
-  it("runs the seed's demo: cap 10 through VCPUs_params, a scheduling domain through VM.set_scheduling_domain; the pair gets 10% of one pCPU", async (t) => {
+  it("runs the 2007 demo: cap 10 through VCPUs_params, a scheduling domain through VM.set_scheduling_domain; the pair gets 10% of one pCPU", async (t) => {
     const daemon = await listening(t);
     const xapi = await connect(daemon.url, 'json-rpc', t);
     const guest = (await xapi.call('VM.create', { name_label: 'guest' })) as string;

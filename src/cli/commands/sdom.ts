@@ -1,6 +1,7 @@
 /**
- * `sdom`: the seed's own tool for scheduling domains (a master and the members
- * charged to it): create, add, remove, share, list, destroy.
+ * `sdom`: the 2007 scheduling-domain patches' own tool for scheduling domains
+ * (a master and the members charged to it): create, add, remove, share, list,
+ * destroy.
  */
 import type { Command } from 'commander';
 import { integer } from '../arguments.ts';

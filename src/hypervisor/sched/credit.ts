@@ -82,7 +82,7 @@ const shareOf = (sv: CreditVcpu): number => sv.dom.domain.share;
 /**
  * How an entity's active vCPUs split its credit: a share is per domain, so each
  * domain's part is split evenly over its active vCPUs. Null when every vCPU
- * weighs the same (share / active vCPUs alike), the seed's even split.
+ * weighs the same (share / active vCPUs alike), the even split of the 2007 patches.
  */
 interface ShareSplit {
   /** Each vCPU's weight as a fraction weightNum[i] / weightDen[i] of `shareTotal`. */

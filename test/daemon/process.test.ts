@@ -128,6 +128,39 @@ describe('the daemon process', () => {
     }
   });
 
+  it('refuse a second daemon on the same database at once (exit 2, naming the file and the process that holds it); once that one is killed with SIGKILL, a new one starts', async () => {
+    const dir = tempDir();
+    const db = join(dir.path, 'nemesis.db');
+    const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '1', LOG_LEVEL: 'info' };
+    let holder = spawn(process.execPath, MAIN, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await listeningUrl(holder);
+      const created = await fetch(`${url}/api/v1/domains`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'kept' }) });
+      assert.equal(created.status, 201);
+
+      const second = spawnSync(process.execPath, MAIN, { cwd: ROOT, env, encoding: 'utf8' });
+      assert.equal(second.status, 2, second.stderr);
+      assert.equal(second.stdout, '');
+      assert.equal(
+        second.stderr,
+        `nemesisd: database ${db} is in use by process ${holder.pid} (node ${MAIN[0]}): one daemon per database; stop that one first, or give this one another NEMESIS_DB\n`,
+      );
+      assert.equal((await fetch(`${url}/healthz`)).status, 200, 'the first one serves on');
+
+      // The kernel drops the lock with the process: nothing stale is left to clean up.
+      const killed = new Promise((resolve) => holder.once('exit', resolve));
+      holder.kill('SIGKILL');
+      await killed;
+      holder = spawn(process.execPath, MAIN, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const next = await listeningUrl(holder);
+      const names = ((await (await fetch(`${next}/api/v1/domains`)).json()) as { name: string }[]).map((d) => d.name);
+      assert.deepEqual(names, ['Domain-0', 'kept']);
+    } finally {
+      if (holder.exitCode === null) holder.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+
   it('refuse a non-loopback HOST without a token, and bad values, with a clear message', () => {
     const run = (env: Record<string, string>) =>
       spawnSync(process.execPath, MAIN, { cwd: ROOT, env: { ...process.env, NEMESIS_DB: ':memory:', ...env }, encoding: 'utf8' });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { nodeVersionProblem } from '../../src/node-version.ts';
+import { MIN_NODE_VERSION, nodeVersionProblem } from '../../src/node-version.ts';
 import { createStore } from '../../src/store/index.ts';
 import { programNodeFlags } from '../../scripts/program-node-flags.ts';
 import { PACKAGE_VERSION, tempDir } from '../helpers.ts';
@@ -218,19 +218,44 @@ describe('the daemon process', () => {
     }
   });
 
-  it('name the Node.js version it needs, in one line, instead of crashing on an older one', (t: TestContext) => {
-    assert.equal(nodeVersionProblem('24.21.0'), undefined);
-    assert.equal(nodeVersionProblem('22.18.0'), undefined);
-    assert.match(nodeVersionProblem('20.20.2') ?? '', /^Node\.js 22 or newer is needed \(24 LTS recommended\); this is Node\.js 20\.20\.2$/);
-    // The machine's own Node, where it is older (CI machines have Node 20 installed), runs the real entry point.
+  it('name the Node.js version they need and the command that gets it, in one line, instead of crashing on an older one (nemesisd and nemesis)', (t: TestContext) => {
+    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    assert.equal(engines, `>=${MIN_NODE_VERSION}`, "package.json's engines and the programs' check agree");
+    for (const version of ['24.21.0', '22.18.0', '23.0.0']) assert.equal(nodeVersionProblem(version), undefined, version);
+    const needed = (version: string): string =>
+      `Node.js 22.18 or newer is needed (24 LTS recommended); this is Node.js ${version}: in the nemesis folder, \`source scripts/node-env.sh\` puts Node.js 24 first on PATH`;
+    for (const version of ['22.17.1', '21.7.3', '20.20.2']) assert.equal(nodeVersionProblem(version), needed(version), version);
+    // The machine's own Node, where it is older (CI machines have Node 20 installed), runs the real programs, found on PATH as their first line says.
     const system = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' });
-    const major = Number(/^v(\d+)/.exec(system.stdout ?? '')?.[1]);
-    if (system.status !== 0 || !(major < 22)) {
-      t.skip('no Node.js older than 22 at /usr/bin/node');
+    const version = /^v(\d+\.\d+\.\d+)/.exec(system.stdout ?? '')?.[1] ?? '';
+    if (system.status !== 0 || nodeVersionProblem(version) === undefined) {
+      t.skip('no Node.js older than 22.18 at /usr/bin/node');
       return;
     }
-    const old = spawnSync('/usr/bin/node', [MAIN[0] ?? ''], { cwd: ROOT, env: { ...process.env, NEMESIS_DB: ':memory:' }, encoding: 'utf8' });
-    assert.equal(old.status, 1);
-    assert.match(old.stderr, /^nemesisd: Node\.js 22 or newer is needed \(24 LTS recommended\); this is Node\.js 2\d\.[\d.]+\n$/);
+    const env = { ...process.env, PATH: '/usr/bin:/bin', NEMESIS_DB: ':memory:' };
+    for (const [program, args] of [['nemesisd', []], ['nemesis', ['list']]] as const) {
+      const old = spawnSync(join(ROOT, 'dist', 'bin', `${program}.js`), args, { cwd: ROOT, env, encoding: 'utf8' });
+      assert.deepEqual([old.status, old.stdout, old.stderr], [1, '', `${program}: ${needed(version)}\n`], program);
+    }
+  });
+
+  it("make `npm ci` stop at once on a Node.js older than package.json's engines, before it installs or removes anything", (t: TestContext) => {
+    const system = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' });
+    if (system.status !== 0 || nodeVersionProblem(system.stdout.trim().slice(1)) === undefined) {
+      t.skip('no Node.js older than 22.18 at /usr/bin/node');
+      return;
+    }
+    const dir = tempDir();
+    try {
+      for (const file of ['package.json', 'package-lock.json', '.npmrc']) copyFileSync(join(ROOT, file), join(dir.path, file));
+      mkdirSync(join(dir.path, 'node_modules', 'kept'), { recursive: true });
+      const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir.path, env: { ...process.env, PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+      assert.notEqual(npm.status, 0);
+      assert.match(npm.stderr, /npm error code EBADENGINE/);
+      assert.match(npm.stderr, /Required: \{"node":">=22\.18"\}/);
+      assert.deepEqual(readdirSync(join(dir.path, 'node_modules')), ['kept']);
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -212,6 +213,56 @@ describe('the daemon process', () => {
       assert.ok(gone, 'npm start was still running 10 s after SIGTERM');
       // Nothing is left holding the port: the daemon got the signal and closed.
       await assert.rejects(fetch(`${url}/healthz`));
+    } finally {
+      killGroup(child);
+      dir.remove();
+    }
+  });
+
+  it('shut down cleanly on Ctrl-C of `npm start`: the SIGINT that reaches the daemon twice (its process group, and npm passing its own on) does not cut the shutdown short', async () => {
+    const dir = tempDir();
+    // Detached: npm leads a process group of its own, as a shell's foreground job does; Ctrl-C signals that group.
+    const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: join(dir.path, 'nemesis.db'), NEMESIS_PCPUS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const ctrlC = (): void => process.kill(-(child.pid ?? 0), 'SIGINT');
+    try {
+      const url = new URL(await listeningUrl(child));
+      let output = '';
+      child.stdout?.on('data', (chunk: string) => (output += chunk));
+      const logged = (pattern: RegExp): Promise<void> =>
+        new Promise((resolve, reject) => {
+          const check = (): void => {
+            if (pattern.test(output)) resolve();
+            else if (child.exitCode !== null) reject(new Error(`npm start exited with ${child.exitCode} before logging ${pattern}:\n${output}`));
+            else setImmediate(check);
+          };
+          check();
+        });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      // A request in flight holds the shutdown open: its headers are read (the daemon answered "100 Continue"), its body not yet sent.
+      const body = JSON.stringify({ name: 'in-flight' });
+      const socket = connect(Number(url.port), url.hostname);
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.write(`POST /api/v1/domains HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+      await new Promise<void>((resolve) => socket.on('data', () => answer.includes('100 Continue') && resolve()));
+
+      ctrlC();
+      await logged(/"msg":"shutting down"/);
+      ctrlC();
+      await logged(/"msg":"already shutting down: a SIGINT within 3 s of the first is taken as the same one"/);
+      assert.equal(child.exitCode, null, 'still finishing the request in flight');
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(body);
+      await closed;
+      assert.match(answer, /HTTP\/1\.1 201 Created/);
+      assert.equal(await exited, 0, output);
+      assert.doesNotMatch(output, /second SIGINT|killed by timeout/);
     } finally {
       killGroup(child);
       dir.remove();

@@ -228,7 +228,7 @@ describe('the daemon process', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    const ctrlC = (): void => process.kill(-(child.pid ?? 0), 'SIGINT');
+    const ctrlC = (): void => void process.kill(-(child.pid ?? 0), 'SIGINT');
     try {
       const url = new URL(await listeningUrl(child));
       let output = '';

@@ -60,8 +60,22 @@ function exitAtStart(what: string, error: unknown): never {
   process.exit(2);
 }
 
+/**
+ * Where log lines go: on a terminal, lines people read (pino-pretty, loaded
+ * only then); JSON lines otherwise (a pipe, a file, journald) and in the image
+ * (NODE_ENV=production), for log collectors.
+ */
+async function logStream(): Promise<NodeJS.WritableStream | undefined> {
+  if (process.stdout.isTTY !== true || process.env['NODE_ENV'] === 'production') return undefined;
+  const { default: pretty } = await import('pino-pretty');
+  // sync: a line logged just before the process exits is still written.
+  return pretty({ sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+}
+
 const config = configOrExit();
+const logTo = await logStream();
 const daemon = await createDaemon({
+  ...(logTo === undefined ? {} : { logStream: logTo }),
   db: config.db,
   pcpus: config.pcpus,
   token: config.token,

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { MIN_NODE_VERSION, nodeVersionProblem } from '../../src/node-version.ts';
 import { createStore } from '../../src/store/index.ts';
 import { programNodeFlags } from '../../scripts/program-node-flags.ts';
@@ -265,6 +266,45 @@ describe('the daemon process', () => {
       assert.doesNotMatch(output, /second SIGINT|killed by timeout/);
     } finally {
       killGroup(child);
+      dir.remove();
+    }
+  });
+
+  it('log readable lines on a terminal, and JSON lines when NODE_ENV=production (the image) or not on a terminal', { skip: spawnSync('script', ['--version']).status !== 0 && 'no `script` (util-linux) to give the daemon a terminal' }, async () => {
+    const dir = tempDir();
+    /** The daemon's first lines, written to a pseudo-terminal that `script` gives it, up to "nemesisd ready". */
+    const firstLines = async (env: Record<string, string>): Promise<string> => {
+      const child = spawn('script', ['-qec', `${join(ROOT, MAIN[0]!)}`, '/dev/null'], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: join(dir.path, 'nemesis.db'), NEMESIS_PCPUS: '1', LOG_LEVEL: 'info', ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+      try {
+        let output = '';
+        child.stdout.setEncoding('utf8');
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on('data', (chunk: string) => {
+            output += chunk;
+            if (output.includes('nemesisd ready') && output.endsWith('\n')) resolve();
+          });
+          child.once('exit', () => reject(new Error(`exited before it was ready:\n${output}`)));
+        });
+        return output;
+      } finally {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        killGroup(child);
+        await exited;
+      }
+    };
+    try {
+      const pretty = stripVTControlCharacters(await firstLines({}));
+      assert.match(pretty, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Server listening at http:\/\/127\.0\.0\.1:\d+\r?$/m);
+      assert.match(pretty, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: nemesisd ready \{"db":"[^"]+","pcpus":1,"seed":1,"speed":1,"auth":"off","restored":0\}\r?$/m);
+      assert.doesNotMatch(pretty, /"level":30/);
+      const image = await firstLines({ NODE_ENV: 'production' });
+      assert.match(image, /^\{"level":30,"time":\d+,"pid":\d+,"hostname":"[^"]*",.*"msg":"nemesisd ready"\}\r?$/m);
+    } finally {
       dir.remove();
     }
   });

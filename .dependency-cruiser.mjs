@@ -46,7 +46,8 @@ export default {
       severity: 'error',
       from: { path: '^(src/(cli|web)/|web/|src/bin/nemesis\\.ts$)' },
       // src/lab is headless simulation (nemesis replay, run): the tool may use it without a daemon.
-      to: { path: '^src/', pathNot: '^src/(cli|web|lab)/' },
+      // src/node-version.ts imports nothing: both programs check the Node.js version with it first.
+      to: { path: '^src/', pathNot: '^src/((cli|web|lab)/|node-version[.]ts$)' },
     },
     {
       name: 'lab-is-headless',

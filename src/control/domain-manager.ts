@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import { CAP_PER_VCPU, checkAffinity, credit, DOMAIN0_ID, maxCapFor, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
 import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
-import type { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
+import type { CreateDomainRequest, DomainSchedChange, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { apiError, badPowerState, fromDomctl, invalidArgument } from './errors.ts';
@@ -24,6 +24,7 @@ export const NAME_PATTERN = new RegExp(DOMAIN_NAME_PATTERN);
 export type CreateDomainSpec = Static<typeof CreateDomainRequest>;
 export type UpdateDomainSpec = Static<typeof UpdateDomainRequest>;
 export type SchedSpec = Static<typeof SetDomainSchedRequest>;
+export type SchedChange = Static<typeof DomainSchedChange>;
 
 export const POWER_ACTIONS = ['start', 'pause', 'unpause', 'shutdown', 'destroy'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
@@ -45,7 +46,7 @@ export interface DomainManager {
   remove(ref: string): void;
   power(ref: string, action: PowerAction): DomainView;
   getSched(ref: string): { weight: number; cap: number };
-  setSched(ref: string, spec: SchedSpec): { weight: number; cap: number };
+  setSched(ref: string, spec: SchedSpec): SchedChange;
   listVcpus(ref: string): VcpuView[];
   setOnlineVcpus(ref: string, online: number): VcpuView[];
   setAffinity(ref: string, vcpu: number, pcpus: Affinity): VcpuView;
@@ -63,11 +64,28 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
   const publish = (type: EventType, domain: DomainRecord, data: Record<string, unknown> = {}): void =>
     ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...data });
 
-  /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members. */
-  const capLimit = (domain: DomainRecord, max_vcpus: number): number => {
-    const members = state.group(domain.domid)?.members ?? [];
+  /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members; and how to say so. */
+  const capLimit = (domain: DomainRecord, max_vcpus: number): { limit: number; counted: string } => {
+    const members = state.group(domain.domid)?.members;
+    if (members === undefined) return { limit: maxCapFor(max_vcpus), counted: `${CAP_PER_VCPU} per vCPU` };
     const memberVcpus = members.reduce((sum, m) => sum + state.get(m.domid).max_vcpus, 0);
-    return maxCapFor(max_vcpus + memberVcpus);
+    const vcpus = (n: number): string => `${n} vCPU${n === 1 ? '' : 's'}`;
+    return {
+      limit: maxCapFor(max_vcpus + memberVcpus),
+      counted: `${CAP_PER_VCPU} per vCPU of its scheduling domain, which the cap covers: its own ${vcpus(max_vcpus)} and its members' ${vcpus(memberVcpus)}`,
+    };
+  };
+
+  /** A member's own weight and cap are kept, but the group's (its master's) are in force: say so to whoever sets them. */
+  const memberSchedWarnings = (domain: DomainRecord, spec: SchedSpec): string[] => {
+    const master = state.masterOfMember(domain.domid);
+    const set = (['weight', 'cap'] as const).filter((field) => spec[field] !== undefined);
+    if (master === undefined || set.length === 0) return [];
+    const masterName = state.get(master).name;
+    return [
+      `${set.join(' and ')} of ${domain.name} (${domain.domid}) stored but not in force: it is a member of ${masterName} (${master})'s scheduling domain, ` +
+        `where ${masterName}'s weight and cap govern the group and a member's part is its share; they apply again when it leaves`,
+    ];
   };
 
   const checkName = (name: string, self?: number): void => {
@@ -87,10 +105,10 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     if (domain.vcpus > domain.max_vcpus) {
       throw invalidArgument('vcpus', `must not exceed max_vcpus (${domain.max_vcpus}), got ${domain.vcpus}`);
     }
-    const limit = capLimit(domain, domain.max_vcpus);
+    const { limit, counted } = capLimit(domain, domain.max_vcpus);
     const kept = stored !== undefined && domain.cap === stored.cap && domain.max_vcpus === stored.max_vcpus;
     if (domain.cap > limit && !kept) {
-      throw invalidArgument('cap', `must be in 0..${limit} (${CAP_PER_VCPU} per vCPU; 0 = no cap), got ${domain.cap}`);
+      throw invalidArgument('cap', `must be in 0..${limit} (${counted}; 0 = no cap), got ${domain.cap}`);
     }
   };
 
@@ -223,7 +241,8 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       if (isLive(current)) putSched(steps, next.domid, next.weight, next.cap);
       commit(ctx, steps, { upsertDomains: [next] });
       publish('domain.sched', next, { weight: next.weight, cap: next.cap });
-      return { weight: next.weight, cap: next.cap };
+      const warnings = memberSchedWarnings(next, spec);
+      return { weight: next.weight, cap: next.cap, ...(warnings.length === 0 ? {} : { warnings }) };
     },
 
     listVcpus(ref) {

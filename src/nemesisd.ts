@@ -2,8 +2,9 @@
  * nemesisd: read the configuration, open and migrate the store, restore the
  * simulated host, start the real-time loop and listen. On SIGTERM/SIGINT:
  * stop the clock, stop accepting, finish in-flight requests, close the
- * database, exit 0 (a second signal more than 3 s later exits at once, 1). A database or port it cannot use stops it at start with
- * one line naming the problem, exit 2.
+ * database, exit 0 (a second signal more than 3 s later exits at once, 1).
+ * A database or port it cannot use (another daemon holds the database)
+ * stops it at start with one line naming the problem, exit 2.
  */
 import closeWithGrace from 'close-with-grace';
 import { applyFlags, ConfigError, loadConfig, loadRunConfig, USAGE, type Config, type RunConfig } from './config.ts';

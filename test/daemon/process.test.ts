@@ -340,7 +340,9 @@ describe('the daemon process', () => {
     try {
       for (const file of ['package.json', 'package-lock.json', '.npmrc']) copyFileSync(join(ROOT, file), join(dir.path, file));
       mkdirSync(join(dir.path, 'node_modules', 'kept'), { recursive: true });
-      const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir.path, env: { ...process.env, PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+      // As in a fresh shell: without the settings an `npm run -s` around the tests hands down (npm_config_loglevel=silent …).
+      const shell = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
+      const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir.path, env: { ...shell, PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
       assert.notEqual(npm.status, 0);
       assert.match(npm.stderr, /npm error code EBADENGINE/);
       assert.match(npm.stderr, /Required: \{"node":">=22\.18"\}/);

@@ -75,7 +75,8 @@ export default {
       severity: 'error',
       from: { path: '^(src/(cli|web)/|web/|src/bin/nemesis\\.ts$)' },
       // src/lab is headless simulation (nemesis replay, run): the tool may use it without a daemon; the vocabulary is shared by all.
-      to: { path: '^src/', pathNot: '^src/(cli|web|lab|vocabulary)/' },
+      // src/node-version.ts imports nothing: both programs check the Node.js version with it first.
+      to: { path: '^src/', pathNot: '^src/((cli|web|lab|vocabulary)/|node-version[.]ts$)' },
     },
     {
       name: 'lab-is-headless',

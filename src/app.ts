@@ -14,6 +14,7 @@ import { bearerCheck, requireBearerToken } from './http/auth.ts';
 import { installCrossSiteGuard, onMutationRoutes } from './http/cross-site.ts';
 import { acknowledgeWhenDurable } from './http/durable-changes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
+import { endJsonAnswersWithNewline } from './http/json-newline.ts';
 import { loggerOptions, logRequests } from './http/logging.ts';
 import { countRequests, createMetrics } from './http/metrics.ts';
 import { swaggerOptions } from './http/openapi.ts';
@@ -121,6 +122,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   for (const schema of NAMED_SCHEMAS) fastify.addSchema(schema);
   installErrorHandlers(fastify);
   installSecurityHeaders(fastify);
+  endJsonAnswersWithNewline(fastify);
   let closing = false;
   fastify.addHook('preClose', (done) => {
     closing = true;

@@ -2,8 +2,9 @@
  * nemesisd: read the configuration, open and migrate the store, restore the
  * simulated host, start the real-time loop and listen. On SIGTERM/SIGINT:
  * stop the clock, stop accepting, finish in-flight requests, close the
- * database, exit 0. A database or port it cannot use stops it at start with
- * one line naming the problem, exit 2.
+ * database, exit 0 (a second signal more than 3 s later exits at once, 1).
+ * A database or port it cannot use (another daemon holds the database)
+ * stops it at start with one line naming the problem, exit 2.
  */
 import closeWithGrace from 'close-with-grace';
 import { applyFlags, ConfigError, loadConfig, loadRunConfig, USAGE, type Config, type RunConfig } from './config.ts';
@@ -13,6 +14,17 @@ import { StoreError } from './store/index.ts';
 
 /** How long in-flight requests get to finish before the process is ended anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The signals that stop the daemon gracefully (close-with-grace handles the rest). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * A second stop signal this soon after the first is the same request: Ctrl-C
+ * of `npm start` signals the terminal's whole process group, npm included,
+ * and npm passes its own on to the daemon, so the daemon gets SIGINT twice.
+ * One sent later means "now": the daemon exits without finishing the shutdown.
+ */
+const REPEATED_SIGNAL_MS = 3_000;
 
 /** Every problem of every part of the configuration, in one message. */
 function configOrExit(): Config & RunConfig {
@@ -50,8 +62,22 @@ function exitAtStart(what: string, error: unknown): never {
   process.exit(2);
 }
 
+/**
+ * Where log lines go: on a terminal, lines people read (pino-pretty, loaded
+ * only then); JSON lines otherwise (a pipe, a file, journald) and in the image
+ * (NODE_ENV=production), for log collectors.
+ */
+async function logStream(): Promise<NodeJS.WritableStream | undefined> {
+  if (process.stdout.isTTY !== true || process.env['NODE_ENV'] === 'production') return undefined;
+  const { default: pretty } = await import('pino-pretty');
+  // sync: a line logged just before the process exits is still written.
+  return pretty({ sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+}
+
 const config = configOrExit();
+const logTo = await logStream();
 const daemon = await createDaemon({
+  ...(logTo === undefined ? {} : { logStream: logTo }),
   db: config.db,
   pcpus: config.pcpus,
   token: config.token,
@@ -72,11 +98,29 @@ for (const { domid, name, changes } of daemon.control.restore.repaired) {
 for (const failure of daemon.control.restore.failed) {
   log.warn({ domid: failure.domid, reason: failure.reason }, 'could not restore a domain; it is halted now');
 }
-closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: { error: (message: unknown) => log.error(message) } }, async ({ signal, err }) => {
-  if (err !== undefined) log.error({ err }, 'closing after an error');
-  else log.info({ signal }, 'shutting down');
-  await daemon.close();
-});
+const shutdown = closeWithGrace(
+  { delay: SHUTDOWN_GRACE_MS, skip: [...STOP_SIGNALS], logger: { error: (message: unknown) => log.error(message) } },
+  async ({ err }) => {
+    if (err !== undefined) log.error({ err }, 'closing after an error');
+    await daemon.close();
+  },
+);
+let firstStopSignal_ms: number | undefined;
+for (const name of STOP_SIGNALS) {
+  process.on(name, (signal: NodeJS.Signals) => {
+    const now_ms = performance.now();
+    if (firstStopSignal_ms === undefined) {
+      firstStopSignal_ms = now_ms;
+      log.info({ signal }, 'shutting down');
+      void shutdown.close();
+    } else if (now_ms - firstStopSignal_ms < REPEATED_SIGNAL_MS) {
+      log.info({ signal }, `already shutting down: a ${signal} within ${REPEATED_SIGNAL_MS / 1000} s of the first is taken as the same one`);
+    } else {
+      log.warn({ signal }, `second ${signal}: exiting at once, without waiting for the shutdown to finish`);
+      process.exit(1);
+    }
+  });
+}
 daemon.loop.start();
 await daemon.app.listen({ port: config.port, host: config.host }).catch(async (error: unknown) => {
   await daemon.close();

@@ -7,6 +7,8 @@ import type { Domain, SchedulingDomain, Schemas } from './client.ts';
 
 export interface Sample {
   readonly now_ns: number;
+  /** The clock's speed (0 = frozen: simulated time moves only when advanced). */
+  readonly speed: number;
   readonly domains: readonly Domain[];
   readonly groups: readonly SchedulingDomain[];
   readonly pcpus: readonly Schemas['Pcpu'][];
@@ -28,22 +30,27 @@ export interface TopRow {
 
 export interface Frame {
   readonly now_ns: number;
+  /** Simulated time the figures cover: since the last frame, or (the first frame) since boot. */
   readonly interval_ns: number;
+  readonly since: 'boot' | 'last frame';
+  readonly clock_frozen: boolean;
   readonly pcpus: number;
   readonly busy_pct: number;
   readonly rows: readonly TopRow[];
 }
 
-/** The two samples a frame compares: a refresh on a frozen clock keeps the window it had. */
+/**
+ * The two samples a frame compares: the last frame's and this one. On a frozen
+ * clock no simulated time passes between them, and the frame says so (CPU(%)
+ * 0: nothing ran) rather than repeating older figures as if they were new.
+ */
 export interface Window {
   readonly baseline?: Sample;
   readonly current: Sample;
 }
 
 export function nextWindow(window: Window | undefined, sample: Sample): Window {
-  if (window === undefined) return { current: sample };
-  if (sample.now_ns > window.current.now_ns) return { baseline: window.current, current: sample };
-  return window.baseline === undefined ? { current: sample } : { baseline: window.baseline, current: sample };
+  return window === undefined ? { current: sample } : { baseline: window.current, current: sample };
 }
 
 const percent = (part: number, whole: number): number => (whole <= 0 ? 0 : (100 * part) / whole);
@@ -68,7 +75,15 @@ export function computeFrame({ baseline, current }: Window): Frame {
   });
   const busy = (sample: Sample | undefined) => sample?.pcpus.reduce((sum, p) => sum + p.busy_ns, 0) ?? 0;
   const busy_ns = busy(current) - busy(baseline);
-  return { now_ns: current.now_ns, interval_ns, pcpus: current.pcpus.length, busy_pct: percent(busy_ns, interval_ns * current.pcpus.length), rows };
+  return {
+    now_ns: current.now_ns,
+    interval_ns,
+    since: baseline === undefined ? 'boot' : 'last frame',
+    clock_frozen: current.speed === 0,
+    pcpus: current.pcpus.length,
+    busy_pct: percent(busy_ns, interval_ns * current.pcpus.length),
+    rows,
+  };
 }
 
 export const SORT_KEYS = {

@@ -6,6 +6,7 @@
 import type { GlobalSchedParams } from '../hypervisor/index.ts';
 import { isBusyError, type DomainRecord, type GroupRecord, type Store } from '../store/index.ts';
 import { apiError } from '../vocabulary/errors.ts';
+import { didYouMean } from './nearest-name.ts';
 
 export interface Change {
   readonly upsertDomains?: readonly DomainRecord[];
@@ -47,7 +48,11 @@ export class ConfigState {
 
   resolve(ref: string, field = 'ref'): DomainRecord {
     const domain = this.find(ref);
-    if (domain === undefined) throw apiError('NO_SUCH_DOMAIN', `no domain has domid or name "${ref}"`, { field });
+    if (domain === undefined) {
+      // A name with a typo gets the nearest name; a domid that is not there, none.
+      const hint = DOMID_PATTERN.test(ref) ? '' : didYouMean(ref, this.names.keys());
+      throw apiError('NO_SUCH_DOMAIN', `no domain has domid or name "${ref}"${hint}`, { field });
+    }
     return domain;
   }
 

@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import { checkAffinity, maxCapFor, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
 import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
-import type { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
+import type { CreateDomainRequest, DomainSchedChange, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { apiError, badPowerState, invalidArgument } from '../vocabulary/errors.ts';
-import { capOutOfRange, DEFAULT_CAP, DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
+import { CAP_PER_VCPU, capOutOfRange, DEFAULT_CAP, DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
 import type { DomainEventDetails, DomainEventType, EventPayloads } from './events.ts';
 import { bringUp, isLive, putSched, takeDown } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
@@ -24,6 +24,7 @@ export const NAME_PATTERN = new RegExp(DOMAIN_NAME_PATTERN);
 export type CreateDomainSpec = Static<typeof CreateDomainRequest>;
 export type UpdateDomainSpec = Static<typeof UpdateDomainRequest>;
 export type SchedSpec = Static<typeof SetDomainSchedRequest>;
+export type SchedChange = Static<typeof DomainSchedChange>;
 
 export const POWER_ACTIONS = ['start', 'pause', 'unpause', 'shutdown', 'destroy'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
@@ -45,7 +46,7 @@ export interface DomainManager {
   remove(ref: string): void;
   power(ref: string, action: PowerAction): DomainView;
   getSched(ref: string): { weight: number; cap: number };
-  setSched(ref: string, spec: SchedSpec): { weight: number; cap: number };
+  setSched(ref: string, spec: SchedSpec): SchedChange;
   listVcpus(ref: string): VcpuView[];
   setOnlineVcpus(ref: string, online: number): VcpuView[];
   setAffinity(ref: string, vcpu: number, pcpus: Affinity): VcpuView;
@@ -64,11 +65,28 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
   const publish = <T extends DomainEventType>(type: T, domain: DomainRecord, ...details: Record<string, never> extends DomainEventDetails<T> ? [DomainEventDetails<T>?] : [DomainEventDetails<T>]): void =>
     ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...(details[0] as object | undefined) } as EventPayloads[T]);
 
-  /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members. */
-  const capLimit = (domain: DomainRecord, max_vcpus: number): number => {
-    const members = state.group(domain.domid)?.members ?? [];
+  /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members; and how to say so. */
+  const capLimit = (domain: DomainRecord, max_vcpus: number): { limit: number; counted: string } => {
+    const members = state.group(domain.domid)?.members;
+    if (members === undefined) return { limit: maxCapFor(max_vcpus), counted: `${CAP_PER_VCPU} per vCPU` };
     const memberVcpus = members.reduce((sum, m) => sum + state.get(m.domid).max_vcpus, 0);
-    return maxCapFor(max_vcpus + memberVcpus);
+    const vcpus = (n: number): string => `${n} vCPU${n === 1 ? '' : 's'}`;
+    return {
+      limit: maxCapFor(max_vcpus + memberVcpus),
+      counted: `${CAP_PER_VCPU} per vCPU of its scheduling domain, which the cap covers: its own ${vcpus(max_vcpus)} and its members' ${vcpus(memberVcpus)}`,
+    };
+  };
+
+  /** A member's own weight and cap are kept, but the group's (its master's) are in force: say so to whoever sets them. */
+  const memberSchedWarnings = (domain: DomainRecord, spec: SchedSpec): string[] => {
+    const master = state.masterOfMember(domain.domid);
+    const set = (['weight', 'cap'] as const).filter((field) => spec[field] !== undefined);
+    if (master === undefined || set.length === 0) return [];
+    const masterName = state.get(master).name;
+    return [
+      `${set.join(' and ')} of ${domain.name} (${domain.domid}) stored but not in force: it is a member of ${masterName} (${master})'s scheduling domain, ` +
+        `where ${masterName}'s weight and cap govern the group and a member's part is its share; they apply again when it leaves`,
+    ];
   };
 
   const checkName = (name: string, self?: number): void => {
@@ -88,10 +106,10 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     if (domain.vcpus > domain.max_vcpus) {
       throw invalidArgument('vcpus', `must not exceed max_vcpus (${domain.max_vcpus}), got ${domain.vcpus}`);
     }
-    const limit = capLimit(domain, domain.max_vcpus);
+    const { limit, counted } = capLimit(domain, domain.max_vcpus);
     const kept = stored !== undefined && domain.cap === stored.cap && domain.max_vcpus === stored.max_vcpus;
     if (domain.cap > limit && !kept) {
-      throw invalidArgument('cap', capOutOfRange(limit, domain.cap));
+      throw invalidArgument('cap', capOutOfRange(limit, domain.cap, counted));
     }
   };
 
@@ -224,7 +242,8 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       if (isLive(current)) putSched(steps, next.domid, next.weight, next.cap);
       commit(ctx, steps, { upsertDomains: [next] });
       publish('domain.sched', next, { weight: next.weight, cap: next.cap });
-      return { weight: next.weight, cap: next.cap };
+      const warnings = memberSchedWarnings(next, spec);
+      return { weight: next.weight, cap: next.cap, ...(warnings.length === 0 ? {} : { warnings }) };
     },
 
     listVcpus(ref) {

@@ -55,10 +55,13 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
   };
   const publish = <T extends EventType>(type: T, data: EventPayloads[T]): void => ctx.events.publish(type, host.now_ns, data);
 
+  /** Domains by name, the domid in brackets: "domain stub (6)". */
+  const label = (domid: number): string => `domain ${state.get(domid).name} (${domid})`;
+
   const requireGroup = (master: DomainRecord): GroupRecord => {
     const group = state.group(master.domid);
     if (group === undefined) {
-      throw apiError('NO_SUCH_SCHEDULING_DOMAIN', `domain ${master.name} is not the master of a scheduling domain`, { field: 'master' });
+      throw apiError('NO_SUCH_SCHEDULING_DOMAIN', `${label(master.domid)} is not the master of a scheduling domain`, { field: 'master' });
     }
     return group;
   };
@@ -76,14 +79,14 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     members: state.group(domid)?.members.map((m) => m.domid) ?? null,
   });
 
-  const checkMaster = (master: DomainRecord): void => refuse(masterProblem(membership(master.domid)), 'master');
+  const checkMaster = (master: DomainRecord): void => refuse(masterProblem(membership(master.domid), label), 'master');
 
   /** The member to add, checked against the group as it will be (`taken` = already in it). */
   const checkMember = (master: DomainRecord, spec: MemberSpec, taken: readonly MemberRecord[], field: string): MemberRecord => {
     const member = state.resolve(spec.domain, field);
     const asMember = membership(member.domid);
     const joined = taken.some((m) => m.domid === member.domid) ? { ...asMember, master: master.domid } : asMember;
-    refuse(memberProblem(membership(master.domid), joined), field);
+    refuse(memberProblem(membership(master.domid), joined, label), field);
     const share = spec.share ?? DEFAULT_SHARE;
     checkShare(`${field}.share`, share);
     return { domid: member.domid, share };
@@ -120,7 +123,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     create(spec) {
       const master = state.resolve(spec.master, 'master');
       if (state.group(master.domid) !== undefined) {
-        throw apiError('GROUP_EXISTS', `domain ${master.name} is already the master of a scheduling domain`, { field: 'master' });
+        throw apiError('GROUP_EXISTS', `${label(master.domid)} is already the master of a scheduling domain`, { field: 'master' });
       }
       checkMaster(master);
       const master_share = spec.master_share ?? DEFAULT_SHARE;
@@ -189,7 +192,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       const member = state.resolve(memberRef, 'domain');
       const record = group.members.find((m) => m.domid === member.domid);
       if (record === undefined) {
-        throw apiError('NOT_A_MEMBER', `domain ${member.name} is not a member of ${master.name}'s scheduling domain`, { field: 'domain' });
+        throw apiError('NOT_A_MEMBER', `${label(member.domid)} is not a member of ${label(master.domid)}'s scheduling domain`, { field: 'domain' });
       }
       clock.sync();
       const steps = host.plan();
@@ -207,7 +210,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       const group = requireGroup(master);
       const member = state.resolve(memberRef, 'domain');
       if (!group.members.some((m) => m.domid === member.domid)) {
-        throw apiError('NOT_A_MEMBER', `domain ${member.name} is not a member of ${master.name}'s scheduling domain`, { field: 'domain' });
+        throw apiError('NOT_A_MEMBER', `${label(member.domid)} is not a member of ${label(master.domid)}'s scheduling domain`, { field: 'domain' });
       }
       checkShare('share', spec.share);
       clock.sync();

@@ -111,7 +111,8 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   if (error.code === 'HPE_HEADER_OVERFLOW') translated = apiError('HEADERS_TOO_LARGE', 'the request line and headers exceed 16 KiB');
   else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') translated = apiError('REQUEST_TIMEOUT', 'the request was not received in time');
   else translated = apiError('MALFORMED_REQUEST', `malformed HTTP request (${error.code ?? 'parse error'})`);
-  const body = JSON.stringify(toErrorBody(translated));
+  // Ends with a newline, as every JSON answer does (json-newline.ts).
+  const body = `${JSON.stringify(toErrorBody(translated))}\n`;
   if (!socket.writable) return void socket.destroy();
   socket.end(
       `HTTP/1.1 ${translated.statusCode} ${STATUS_CODES[translated.statusCode] ?? 'Error'}\r\n` +

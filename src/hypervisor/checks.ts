@@ -290,27 +290,31 @@ function samePool(facts: HostFacts, master: DomainFacts, member: DomainFacts): C
 const noGroup = (master: DomainFacts): DomctlError =>
   domctlError(DomctlErrorCode.NO_SUCH_GROUP, `domain ${master.domid} is not the master of a scheduling domain`, 'master');
 
+/** How a message names a domain: the hypervisor knows domids; the control layer adds names. */
+export type DomainLabel = (domid: number) => string;
+const byDomid: DomainLabel = (domid) => `domain ${domid}`;
+
 /** Scheduling domains do not nest: a member cannot be a master. */
-export function masterProblem(master: Membership): Check {
+export function masterProblem(master: Membership, label: DomainLabel = byDomid): Check {
   if (master.master === null) return null;
-  return domctlError(DomctlErrorCode.NESTED_GROUP, `domain ${master.domid} is a member of ${master.master}'s scheduling domain and cannot be a master`, 'master');
+  return domctlError(DomctlErrorCode.NESTED_GROUP, `${label(master.domid)} is a member of ${label(master.master)}'s scheduling domain and cannot be a master`, 'master');
 }
 
 /** What the membership rules read: the configuration's view of a domain serves as well as the host's. */
 export type Membership = Pick<DomainFacts, 'domid' | 'master' | 'members'>;
 
 /** The membership rules: no Domain-0, no self, one group at a time, no nesting. */
-export function memberProblem(master: Membership, member: Membership): Check {
+export function memberProblem(master: Membership, member: Membership, label: DomainLabel = byDomid): Check {
   const code = DomctlErrorCode;
   if (member.domid === DOMAIN0_ID) return domctlError(code.DOMAIN0_PROTECTED, 'Domain-0 cannot be a member of a scheduling domain', 'member');
-  if (member.domid === master.domid) return domctlError(code.SELF_MEMBERSHIP, `domain ${master.domid} cannot join its own scheduling domain`, 'member');
+  if (member.domid === master.domid) return domctlError(code.SELF_MEMBERSHIP, `${label(master.domid)} cannot join its own scheduling domain`, 'member');
   if (member.master !== null) {
-    return domctlError(code.ALREADY_IN_GROUP, `domain ${member.domid} is already a member of ${member.master}'s scheduling domain`, 'member');
+    return domctlError(code.ALREADY_IN_GROUP, `${label(member.domid)} is already a member of ${label(member.master)}'s scheduling domain`, 'member');
   }
   if (member.members !== null) {
-    return domctlError(code.NESTED_GROUP, `domain ${member.domid} is the master of a scheduling domain and cannot be a member of another`, 'member');
+    return domctlError(code.NESTED_GROUP, `${label(member.domid)} is the master of a scheduling domain and cannot be a member of another`, 'member');
   }
-  return masterProblem(master);
+  return masterProblem(master, label);
 }
 
 export const checkShare = (field: string, share: number): Check => checkInteger(field, share, MIN_SHARE, MAX_SHARE);

@@ -23,7 +23,7 @@ export {
   type VcpuEvent,
 } from './sched-trace.ts';
 /** The rules the control layer checks its configuration against, before anything reaches the host. */
-export { checkAffinity, checkShare, masterProblem, memberProblem, type Membership } from './checks.ts';
+export { checkAffinity, checkShare, masterProblem, memberProblem, type DomainLabel, type Membership } from './checks.ts';
 export * from './limits.ts';
 export type { Result } from './result.ts';
 export type { Workload } from './workload.ts';

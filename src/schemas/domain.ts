@@ -65,6 +65,22 @@ export const SetDomainSchedRequest = Type.Object(
   { $id: 'SetDomainSchedRequest', additionalProperties: false, minProperties: 1 },
 );
 
+export const DomainSchedChange = Type.Object(
+  {
+    weight: Weight,
+    cap: Cap,
+    warnings: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'What the change does not do, when that is not what one expects: present only then. A member of a scheduling domain keeps the weight and cap set, ' +
+          'but they are not in force while it is in the group (the master\'s weight and cap govern the group, a member\'s part of it is its share); ' +
+          'they apply again when it leaves.',
+      }),
+    ),
+  },
+  { $id: 'DomainSchedChange', additionalProperties: false, description: 'Credit-scheduler parameters after a change, and warnings about it.' },
+);
+
 export const Vcpu = Type.Object(
   {
     id: Type.Integer({ minimum: 0 }),

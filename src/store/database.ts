@@ -12,6 +12,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { describeProcess, LockHeldError, lockDatabase, lockPathOf, type DatabaseLock } from './database-lock.ts';
 import { loadMigrations, migrate, type MigrationReport } from './migrate.ts';
 
 export type Db = Database.Database;
@@ -112,15 +113,39 @@ function syncFolder(folder: string): void {
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
+/** A database in a file (not SQLite's in-memory ones). */
+export const isFileDatabase = (path: string): boolean => path !== ':memory:' && path !== '';
+
+/** The database's folder, made if it is not there. */
+export function makeFolder(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new StoreError(path, `cannot be created: its folder cannot be made (${(error as Error).message})`, { cause: error });
+  }
+}
+
+/**
+ * The database's lock (see database-lock.ts), or a StoreError naming the
+ * process that holds it: one line, so that a second daemon stops at once.
+ */
+export function lockStore(path: string): DatabaseLock {
+  makeFolder(path);
+  try {
+    return lockDatabase(path);
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      throw new StoreError(path, `is in use by ${describeProcess(error.pid)}: one daemon per database; stop that one first, or give this one another NEMESIS_DB`, { cause: error });
+    }
+    throw new StoreError(path, `cannot be locked: ${lockPathOf(path)} ${describeFailure(error)}`, { cause: error });
+  }
+}
+
 export function openStore(path: string, migrationsDir: URL | string = DEFAULT_MIGRATIONS_DIR): OpenedStore {
   const latest = loadMigrations(migrationsDir).length;
-  const inFile = path !== ':memory:' && path !== '';
+  const inFile = isFileDatabase(path);
   if (inFile) {
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-    } catch (error) {
-      throw new StoreError(path, `cannot be created: its folder cannot be made (${(error as Error).message})`, { cause: error });
-    }
+    makeFolder(path);
     checkHeader(path);
   }
   let db: Db;

@@ -1,7 +1,7 @@
 /** The store: one SQLite file, its migrations and a repository per table group. */
 import { closeSync, fsync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { BUSY_TIMEOUT_MS, isBusyError, openStore, type Db, type OpenedStore } from './database.ts';
+import { BUSY_TIMEOUT_MS, isBusyError, isFileDatabase, lockStore, openStore, type Db, type OpenedStore } from './database.ts';
 import { domainRepository, type DomainRepository } from './domain-repository.ts';
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
@@ -48,8 +48,15 @@ function walFile(path: string): { sync(): Promise<void>; close(): void } {
   };
 }
 
+/** The daemon's store: the database in `path`, locked against a second daemon until `close()`. */
 export function createStore(path: string): Store {
-  return storeOver(openStore(path));
+  const lock = isFileDatabase(path) ? lockStore(path) : undefined;
+  try {
+    return storeOver(openStore(path), () => lock?.release());
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 /**
@@ -67,7 +74,7 @@ export function copyStore(database: Uint8Array): Store {
   return storeOver({ db, migrations: { from: version, to: version, applied: [] } });
 }
 
-function storeOver({ db, migrations }: OpenedStore): Store {
+function storeOver({ db, migrations }: OpenedStore, unlock: () => void = () => undefined): Store {
   const file = db.memory ? { sync: () => Promise.resolve(), close: () => undefined } : walFile(db.name);
   const wal = new WalSync(() => file.sync());
   let busy = false;
@@ -103,6 +110,7 @@ function storeOver({ db, migrations }: OpenedStore): Store {
     close() {
       file.close();
       db.close();
+      unlock();
     },
   };
 }

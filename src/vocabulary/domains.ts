@@ -12,6 +12,6 @@ export const DEFAULT_SHARE = 256;
 /** A cap is in percent of one pCPU, so a domain can use at most 100 per vCPU it has. */
 export const CAP_PER_VCPU = 100;
 
-/** Why `cap` is refused where at most `limit` is allowed. */
-export const capOutOfRange = (limit: number, cap: number): string =>
-  `must be an integer in 0..${limit} (${CAP_PER_VCPU} per vCPU; 0 = no cap), got ${cap}`;
+/** Why `cap` is refused where at most `limit` is allowed; `counted` says which vCPUs the limit counts. */
+export const capOutOfRange = (limit: number, cap: number, counted = `${CAP_PER_VCPU} per vCPU`): string =>
+  `must be an integer in 0..${limit} (${counted}; 0 = no cap), got ${cap}`;

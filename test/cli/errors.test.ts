@@ -45,7 +45,7 @@ describe('nemesis errors', () => {
     ]);
     failed(domain, /^nemesis: .*"nosuch"/);
     failed(group, /^nemesis: .*web/);
-    failed(member, /^nemesis: domain web is not the master of a scheduling domain$/m);
+    failed(member, /^nemesis: domain web \(\d+\) is not the master of a scheduling domain$/m);
     failed(vcpu, /^nemesis: .*7/);
     failed(list, /^nemesis: .*"ghost"/);
   });

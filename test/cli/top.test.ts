@@ -35,7 +35,8 @@ describe('nemesis top', () => {
   };
 
   const FRAME = [
-    ['nemesis', 'top', '-', 'simulated', 'time', '1.000', 's', '-', '2', 'pCPUs', '100.0%', 'busy', '(over', '1.000', 's)'],
+    ['nemesis', 'top', '-', 'simulated', 'time', '1.000', 's', '-', '2', 'pCPUs', '100.0%', 'busy', '(average', 'since', 'boot,', 'over', '1.000', 's)'],
+    ['the', 'clock', 'is', 'frozen:', 'simulated', 'time', 'moves', 'only', 'when', 'advanced', '(nemesis', 'clock', '--advance', 'MS;', 'nemesis', 'clock', '--speed', '1', 'runs', 'it)'],
     ['3', 'domains:', '3', 'running,', '0', 'paused,', '0', 'halted;', 'sorted', 'by', 'ID'],
     ['NAME', 'STATE', 'CPU(sec)', 'CPU(%)', 'VCPUS', 'WEIGHT', 'CAP', 'GROUP'],
     ['Domain-0', 'running', '0.0', '0.0', '2', '256', '0', '-'],
@@ -43,13 +44,16 @@ describe('nemesis top', () => {
     ['stub', 'running', '0.0', '0.0', '1', '256', '0', 'web'],
   ];
 
-  it('-b -i 2 prints two frames (the clock is frozen: the second keeps the first one\'s interval)', async (t) => {
+  it('-b -i 2 prints two frames: the first since boot; the second, on the frozen clock, says that nothing changed', async (t) => {
     const d = await topHost(t);
     const result = await d.run('top', '-b', '-i', '2', '-d', '0');
     assert.deepEqual([result.code, result.stderr], [0, '']);
     const frames = result.stdout.split('\n\n');
     assert.equal(frames.length, 2);
-    for (const frame of frames) assert.deepEqual(cells(frame), FRAME);
+    assert.deepEqual(cells(frames[0]!), FRAME);
+    const nothing = ['nemesis', 'top', '-', 'simulated', 'time', '1.000', 's', '-', '2', 'pCPUs', '0.0%', 'busy', '(no', 'simulated', 'time', 'passed', 'since', 'the', 'last', 'frame:', 'nothing', 'changed)'];
+    const cpuPercent = 3;
+    assert.deepEqual(cells(frames[1]!), [nothing, ...FRAME.slice(1, 4), ...FRAME.slice(4).map((row) => row.map((cell, i) => (i === cpuPercent ? '0.0' : cell)))]);
   });
 
   it('-g folds a scheduling domain into one line with its domains under it; --json prints a line per frame', async (t) => {
@@ -59,8 +63,10 @@ describe('nemesis top', () => {
     const json = await d.run('--json', 'top', '-i', '2', '-d', '0');
     const frames = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
     assert.equal(frames.length, 2);
-    assert.deepEqual(frames[1].domains.map((r: { name: string; cpu_pct: number }) => [r.name, r.cpu_pct]), [['Domain-0', 0], ['web', 200], ['stub', 0]]);
-    assert.deepEqual([frames[0].now_ns, frames[0].busy_pct], [1e9, 100]);
+    assert.deepEqual(frames[0].domains.map((r: { name: string; cpu_pct: number }) => [r.name, r.cpu_pct]), [['Domain-0', 0], ['web', 200], ['stub', 0]]);
+    assert.deepEqual([frames[0].now_ns, frames[0].busy_pct, frames[0].since, frames[0].clock_frozen], [1e9, 100, 'boot', true]);
+    assert.deepEqual(frames[1].domains.map((r: { name: string; cpu_pct: number }) => [r.name, r.cpu_pct]), [['Domain-0', 0], ['web', 0], ['stub', 0]]);
+    assert.deepEqual([frames[1].interval_ns, frames[1].busy_pct, frames[1].since], [0, 0, 'last frame']);
   });
 
   it('runs full-screen in a terminal: shows the table, sorts on a key, quits on q with exit 0', async (t) => {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { nodeVersionProblem } from '../../src/node-version.ts';
+import { stripVTControlCharacters } from 'node:util';
+import { MIN_NODE_VERSION, nodeVersionProblem } from '../../src/node-version.ts';
 import { createStore } from '../../src/store/index.ts';
 import { programNodeFlags } from '../../scripts/program-node-flags.ts';
 import { PACKAGE_VERSION, tempDir } from '../helpers.ts';
@@ -128,6 +130,39 @@ describe('the daemon process', () => {
     }
   });
 
+  it('refuse a second daemon on the same database at once (exit 2, naming the file and the process that holds it); once that one is killed with SIGKILL, a new one starts', async () => {
+    const dir = tempDir();
+    const db = join(dir.path, 'nemesis.db');
+    const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: db, NEMESIS_PCPUS: '1', LOG_LEVEL: 'info' };
+    let holder = spawn(process.execPath, MAIN, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await listeningUrl(holder);
+      const created = await fetch(`${url}/api/v1/domains`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'kept' }) });
+      assert.equal(created.status, 201);
+
+      const second = spawnSync(process.execPath, MAIN, { cwd: ROOT, env, encoding: 'utf8' });
+      assert.equal(second.status, 2, second.stderr);
+      assert.equal(second.stdout, '');
+      assert.equal(
+        second.stderr,
+        `nemesisd: database ${db} is in use by process ${holder.pid} (node ${MAIN[0]}): one daemon per database; stop that one first, or give this one another NEMESIS_DB\n`,
+      );
+      assert.equal((await fetch(`${url}/healthz`)).status, 200, 'the first one serves on');
+
+      // The kernel drops the lock with the process: nothing stale is left to clean up.
+      const killed = new Promise((resolve) => holder.once('exit', resolve));
+      holder.kill('SIGKILL');
+      await killed;
+      holder = spawn(process.execPath, MAIN, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const next = await listeningUrl(holder);
+      const names = ((await (await fetch(`${next}/api/v1/domains`)).json()) as { name: string }[]).map((d) => d.name);
+      assert.deepEqual(names, ['Domain-0', 'kept']);
+    } finally {
+      if (holder.exitCode === null) holder.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+
   it('refuse a non-loopback HOST without a token, and bad values, with a clear message', () => {
     const run = (env: Record<string, string>) =>
       spawnSync(process.execPath, MAIN, { cwd: ROOT, env: { ...process.env, NEMESIS_DB: ':memory:', ...env }, encoding: 'utf8' });
@@ -185,19 +220,135 @@ describe('the daemon process', () => {
     }
   });
 
-  it('name the Node.js version it needs, in one line, instead of crashing on an older one', (t: TestContext) => {
-    assert.equal(nodeVersionProblem('24.21.0'), undefined);
-    assert.equal(nodeVersionProblem('22.18.0'), undefined);
-    assert.match(nodeVersionProblem('20.20.2') ?? '', /^Node\.js 22 or newer is needed \(24 LTS recommended\); this is Node\.js 20\.20\.2$/);
-    // The machine's own Node, where it is older (CI machines have Node 20 installed), runs the real entry point.
+  it('shut down cleanly on Ctrl-C of `npm start`: the SIGINT that reaches the daemon twice (its process group, and npm passing its own on) does not cut the shutdown short', async () => {
+    const dir = tempDir();
+    // Detached: npm leads a process group of its own, as a shell's foreground job does; Ctrl-C signals that group.
+    const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: join(dir.path, 'nemesis.db'), NEMESIS_PCPUS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const ctrlC = (): void => void process.kill(-(child.pid ?? 0), 'SIGINT');
+    try {
+      const url = new URL(await listeningUrl(child));
+      let output = '';
+      child.stdout?.on('data', (chunk: string) => (output += chunk));
+      const logged = (pattern: RegExp): Promise<void> =>
+        new Promise((resolve, reject) => {
+          const check = (): void => {
+            if (pattern.test(output)) resolve();
+            else if (child.exitCode !== null) reject(new Error(`npm start exited with ${child.exitCode} before logging ${pattern}:\n${output}`));
+            else setImmediate(check);
+          };
+          check();
+        });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      // A request in flight holds the shutdown open: its headers are read (the daemon answered "100 Continue"), its body not yet sent.
+      const body = JSON.stringify({ name: 'in-flight' });
+      const socket = connect(Number(url.port), url.hostname);
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.write(`POST /api/v1/domains HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+      await new Promise<void>((resolve) => socket.on('data', () => answer.includes('100 Continue') && resolve()));
+
+      ctrlC();
+      await logged(/"msg":"shutting down"/);
+      ctrlC();
+      await logged(/"msg":"already shutting down: a SIGINT within 3 s of the first is taken as the same one"/);
+      assert.equal(child.exitCode, null, 'still finishing the request in flight');
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(body);
+      await closed;
+      assert.match(answer, /HTTP\/1\.1 201 Created/);
+      assert.equal(await exited, 0, output);
+      assert.doesNotMatch(output, /second SIGINT|killed by timeout/);
+    } finally {
+      killGroup(child);
+      dir.remove();
+    }
+  });
+
+  it('log readable lines on a terminal, and JSON lines when NODE_ENV=production (the image) or not on a terminal', { skip: spawnSync('script', ['--version']).status !== 0 && 'no `script` (util-linux) to give the daemon a terminal' }, async () => {
+    const dir = tempDir();
+    /** The daemon's first lines, written to a pseudo-terminal that `script` gives it, up to "nemesisd ready". */
+    const firstLines = async (env: Record<string, string>): Promise<string> => {
+      const child = spawn('script', ['-qec', `${join(ROOT, MAIN[0]!)}`, '/dev/null'], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: join(dir.path, 'nemesis.db'), NEMESIS_PCPUS: '1', LOG_LEVEL: 'info', ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+      try {
+        let output = '';
+        child.stdout.setEncoding('utf8');
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on('data', (chunk: string) => {
+            output += chunk;
+            if (output.includes('nemesisd ready') && output.endsWith('\n')) resolve();
+          });
+          child.once('exit', () => reject(new Error(`exited before it was ready:\n${output}`)));
+        });
+        return output;
+      } finally {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        killGroup(child);
+        await exited;
+      }
+    };
+    try {
+      const pretty = stripVTControlCharacters(await firstLines({}));
+      assert.match(pretty, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Server listening at http:\/\/127\.0\.0\.1:\d+\r?$/m);
+      assert.match(pretty, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: nemesisd ready \{"db":"[^"]+","pcpus":1,"seed":1,"speed":1,"auth":"off","restored":0\}\r?$/m);
+      assert.doesNotMatch(pretty, /"level":30/);
+      const image = await firstLines({ NODE_ENV: 'production' });
+      assert.match(image, /^\{"level":30,"time":\d+,"pid":\d+,"hostname":"[^"]*",.*"msg":"nemesisd ready"\}\r?$/m);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('name the Node.js version they need and the command that gets it, in one line, instead of crashing on an older one (nemesisd and nemesis)', (t: TestContext) => {
+    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    assert.equal(engines, `>=${MIN_NODE_VERSION}`, "package.json's engines and the programs' check agree");
+    for (const version of ['24.21.0', '22.18.0', '23.0.0']) assert.equal(nodeVersionProblem(version), undefined, version);
+    const needed = (version: string): string =>
+      `Node.js 22.18 or newer is needed (24 LTS recommended); this is Node.js ${version}: in the nemesis folder, \`source scripts/node-env.sh\` puts Node.js 24 first on PATH`;
+    for (const version of ['22.17.1', '21.7.3', '20.20.2']) assert.equal(nodeVersionProblem(version), needed(version), version);
+    // The machine's own Node, where it is older (CI machines have Node 20 installed), runs the real programs, found on PATH as their first line says.
     const system = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' });
-    const major = Number(/^v(\d+)/.exec(system.stdout ?? '')?.[1]);
-    if (system.status !== 0 || !(major < 22)) {
-      t.skip('no Node.js older than 22 at /usr/bin/node');
+    const version = /^v(\d+\.\d+\.\d+)/.exec(system.stdout ?? '')?.[1] ?? '';
+    if (system.status !== 0 || nodeVersionProblem(version) === undefined) {
+      t.skip('no Node.js older than 22.18 at /usr/bin/node');
       return;
     }
-    const old = spawnSync('/usr/bin/node', [MAIN[0] ?? ''], { cwd: ROOT, env: { ...process.env, NEMESIS_DB: ':memory:' }, encoding: 'utf8' });
-    assert.equal(old.status, 1);
-    assert.match(old.stderr, /^nemesisd: Node\.js 22 or newer is needed \(24 LTS recommended\); this is Node\.js 2\d\.[\d.]+\n$/);
+    const env = { ...process.env, PATH: '/usr/bin:/bin', NEMESIS_DB: ':memory:' };
+    for (const [program, args] of [['nemesisd', []], ['nemesis', ['list']]] as const) {
+      const old = spawnSync(join(ROOT, 'dist', 'bin', `${program}.js`), args, { cwd: ROOT, env, encoding: 'utf8' });
+      assert.deepEqual([old.status, old.stdout, old.stderr], [1, '', `${program}: ${needed(version)}\n`], program);
+    }
+  });
+
+  it("make `npm ci` stop at once on a Node.js older than package.json's engines, before it installs or removes anything", (t: TestContext) => {
+    const system = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' });
+    if (system.status !== 0 || nodeVersionProblem(system.stdout.trim().slice(1)) === undefined) {
+      t.skip('no Node.js older than 22.18 at /usr/bin/node');
+      return;
+    }
+    const dir = tempDir();
+    try {
+      for (const file of ['package.json', 'package-lock.json', '.npmrc']) copyFileSync(join(ROOT, file), join(dir.path, file));
+      mkdirSync(join(dir.path, 'node_modules', 'kept'), { recursive: true });
+      // As in a fresh shell: without the settings an `npm run -s` around the tests hands down (npm_config_loglevel=silent …).
+      const shell = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
+      const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir.path, env: { ...shell, PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+      assert.notEqual(npm.status, 0);
+      assert.match(npm.stderr, /npm error code EBADENGINE/);
+      assert.match(npm.stderr, /Required: \{"node":">=22\.18"\}/);
+      assert.deepEqual(readdirSync(join(dir.path, 'node_modules')), ['kept']);
+    } finally {
+      dir.remove();
+    }
   });
 });

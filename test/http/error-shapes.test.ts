@@ -24,9 +24,9 @@ async function exchange(port: number, ...writes: string[]): Promise<string> {
   return text;
 }
 
-/** The status and JSON body of each HTTP/1.1 response in a stream of them. */
+/** The status and JSON body of each HTTP/1.1 response in a stream of them (each body ends with a newline). */
 function responsesIn(text: string): { status: number; body: Record<string, unknown> }[] {
-  return [...text.matchAll(/HTTP\/1\.1 (\d{3})[^\r]*\r\n[\s\S]*?\r\n\r\n(\{[^\r]*?\})(?=HTTP\/1\.1|$)/g)].map((m) => ({
+  return [...text.matchAll(/HTTP\/1\.1 (\d{3})[^\r]*\r\n[\s\S]*?\r\n\r\n(\{[^\r]*?\})\n(?=HTTP\/1\.1|$)/g)].map((m) => ({
     status: Number(m[1]),
     body: JSON.parse(m[2]!) as Record<string, unknown>,
   }));

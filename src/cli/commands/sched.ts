@@ -41,11 +41,13 @@ async function oneDomain(ctx: Context, ref: string, options: SchedOptions): Prom
   };
   const { api } = ctx.connection;
   const path = { params: { path: { ref } } };
-  const sched = await call(
-    ctx.connection,
-    Object.keys(body).length === 0 ? api.GET('/api/v1/domains/{ref}/sched', path) : api.PUT('/api/v1/domains/{ref}/sched', { ...path, body }),
-  );
+  const sched: { weight: number; cap: number; warnings?: string[] } =
+    Object.keys(body).length === 0
+      ? await call(ctx.connection, api.GET('/api/v1/domains/{ref}/sched', path))
+      : await call(ctx.connection, api.PUT('/api/v1/domains/{ref}/sched', { ...path, body }));
   if (ctx.out.json) return printJson(ctx.out, sched);
+  // A member's weight or cap is stored but not in force: the daemon says so.
+  for (const warning of sched.warnings ?? []) ctx.out.warn(warning);
   const domain = await getDomain(ctx, ref);
   ctx.out.write(table(ctx.out, COLUMNS, [[domain.name, domain.id, sched.weight, sched.cap]]));
 }

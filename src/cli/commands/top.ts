@@ -36,7 +36,14 @@ async function sample(ctx: Context): Promise<Sample> {
     listGroups(ctx),
     call(ctx.connection, api.GET('/api/v1/host/pcpus')),
   ]);
-  return { now_ns: host.clock.now_ns, domains, groups, pcpus };
+  return { now_ns: host.clock.now_ns, speed: host.clock.speed, domains, groups, pcpus };
+}
+
+/** What the figures cover, in words. */
+function coverage(frame: Frame): string {
+  if (frame.since === 'boot') return `average since boot, over ${(frame.interval_ns / 1e9).toFixed(3)} s`;
+  if (frame.interval_ns === 0) return 'no simulated time passed since the last frame: nothing changed';
+  return `over ${(frame.interval_ns / 1e9).toFixed(3)} s`;
 }
 
 function render(ctx: Context, frame: Frame, view: View): string {
@@ -47,9 +54,9 @@ function render(ctx: Context, frame: Frame, view: View): string {
     row.vcpus, row.weight, row.cap, row.group,
   ];
   const rows = arrange(frame.rows, view).flatMap((row) => [cells(row, ''), ...(row.members ?? []).map((m) => cells(m, '  '))]);
-  const over = frame.interval_ns === 0 ? 'no time passed' : `over ${(frame.interval_ns / 1e9).toFixed(3)} s`;
   return [
-    `nemesis top - simulated time ${(frame.now_ns / 1e9).toFixed(3)} s - ${frame.pcpus} pCPUs ${frame.busy_pct.toFixed(1)}% busy (${over})\n`,
+    `nemesis top - simulated time ${(frame.now_ns / 1e9).toFixed(3)} s - ${frame.pcpus} pCPUs ${frame.busy_pct.toFixed(1)}% busy (${coverage(frame)})\n`,
+    ...(frame.clock_frozen ? [`the clock is frozen: simulated time moves only when advanced (nemesis clock --advance MS; nemesis clock --speed 1 runs it)\n`] : []),
     `${frame.rows.length} domains: ${counts['running'] ?? 0} running, ${counts['paused'] ?? 0} paused, ${counts['halted'] ?? 0} halted; sorted by ${SORT_KEYS[view.sort].title}${view.reverse ? ' (reversed)' : ''}\n`,
     table(ctx.out, COLUMNS, rows),
   ].join('');
@@ -57,8 +64,8 @@ function render(ctx: Context, frame: Frame, view: View): string {
 
 function printFrame(ctx: Context, frame: Frame, view: View): void {
   if (!ctx.out.json) return ctx.out.write(render(ctx, frame, view));
-  const { now_ns, interval_ns, busy_pct, pcpus } = frame;
-  ctx.out.write(`${JSON.stringify({ now_ns, interval_ns, pcpus, busy_pct, domains: arrange(frame.rows, view) })}\n`);
+  const { now_ns, interval_ns, since, clock_frozen, busy_pct, pcpus } = frame;
+  ctx.out.write(`${JSON.stringify({ now_ns, interval_ns, since, clock_frozen, pcpus, busy_pct, domains: arrange(frame.rows, view) })}\n`);
 }
 
 async function batch(ctx: Context, options: TopOptions, view: View): Promise<void> {

@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Health check
-         * @description Answers while the daemon serves requests; `degraded` (still 200) while changes cannot be stored.
+         * @description Answers while the daemon serves requests; `degraded` (still 200) while changes cannot be stored. Like every route it refuses a Host header that is not a name of the daemon (403) and answers 503 while shutting down.
          */
         get: operations["getHealth"];
         put?: never;
@@ -739,6 +739,15 @@ export interface components {
             /** @description Percent of one pCPU; 0 = no cap. At most 100 × max_vcpus (a master: of its whole scheduling domain). */
             cap: number;
         };
+        /** @description Credit-scheduler parameters after a change, and warnings about it. */
+        DomainSchedChange: {
+            /** @description Credit weight (default 256). */
+            weight: number;
+            /** @description Percent of one pCPU; 0 = no cap. At most 100 × max_vcpus (a master: of its whole scheduling domain). */
+            cap: number;
+            /** @description What the change does not do, when that is not what one expects: present only then. A member of a scheduling domain keeps the weight and cap set, but they are not in force while it is in the group (the master's weight and cap govern the group, a member's part of it is its share); they apply again when it leaves. */
+            warnings?: string[];
+        };
         Domain: {
             /** @description Domain id (Domain-0 is 0; never reused). */
             id: number;
@@ -1210,6 +1219,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3715,13 +3742,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Weight and cap after the change. */
+            /** @description Weight and cap after the change; `warnings` when the change is not in force (a member of a scheduling domain). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DomainSched"];
+                    "application/json": components["schemas"]["DomainSchedChange"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */

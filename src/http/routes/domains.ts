@@ -8,6 +8,7 @@ import {
   DomainList,
   DomainParams,
   DomainSched,
+  DomainSchedChange,
   SetAffinityRequest,
   SetDomainSchedRequest,
   SetVcpusRequest,
@@ -100,7 +101,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...doc('setDomainSched', 'domains', 'Set credit parameters', 'Weight and/or cap (xm sched-credit); a master\'s cap may cover its whole scheduling domain.'),
       params: DomainParams,
       body: ref(SetDomainSchedRequest),
-      response: responses({ 200: described(ref(DomainSched), 'Weight and cap after the change.') }, 404, 409),
+      response: responses({ 200: described(ref(DomainSchedChange), 'Weight and cap after the change; `warnings` when the change is not in force (a member of a scheduling domain).') }, 404, 409),
     },
   }, async (request) => domains.setSched(request.params.ref, request.body));
 

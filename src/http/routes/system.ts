@@ -5,7 +5,7 @@ import type { onRequestHookHandler } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ref } from '../../schemas/common.ts';
 import { Health } from '../../schemas/host.ts';
-import { described } from '../../schemas/responses.ts';
+import { described, errorResponses } from '../../schemas/responses.ts';
 
 export interface SystemOptions {
   readonly registry: Registry;
@@ -19,9 +19,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemOptions> = async (app
       operationId: 'getHealth',
       tags: ['system'],
       summary: 'Health check',
-      description: 'Answers while the daemon serves requests; `degraded` (still 200) while changes cannot be stored.',
+      description:
+        'Answers while the daemon serves requests; `degraded` (still 200) while changes cannot be stored. ' +
+        'Like every route it refuses a Host header that is not a name of the daemon (403) and answers 503 while shutting down.',
       security: [],
-      response: { 200: described(ref(Health), 'The daemon is up.') },
+      response: { 200: described(ref(Health), 'The daemon is up.'), ...errorResponses(403, 503) },
     },
   }, async () => app.control.health());
 

@@ -27,9 +27,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 /** A JSON-RPC 2.0 answer, its `value` (JSON, or JSON in UTF-8 chunks) under `member` ("result" or "error"). */
 function answer(id: unknown, member: 'result' | 'error', value: string | readonly Buffer[]): Buffer {
   const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"${member}":`;
-  return typeof value === 'string' ? Buffer.from(`${head}${value}}`) : Buffer.concat([Buffer.from(head), ...value, CLOSE]);
+  return typeof value === 'string' ? Buffer.from(`${head}${value}}\n`) : Buffer.concat([Buffer.from(head), ...value, CLOSE]);
 }
-const CLOSE = Buffer.from('}');
+/** The end of an answer: a newline after it, as after every JSON answer of the daemon. */
+const CLOSE = Buffer.from('}\n');
 const error = (id: unknown, code: number, message: string, data: readonly string[]): Buffer =>
   answer(id, 'error', JSON.stringify({ code, message, data }));
 

@@ -38,8 +38,8 @@ export type SweepSpec = Static<typeof Sweep>;
 
 /** sweep.schema.json: JSON Schema (2020-12) of a sweep file, self-contained. */
 export function sweepJsonSchema(): Record<string, unknown> {
-  const { $schema, title: _title, $defs, ...scenario } = scenarioJsonSchema();
+  const { $schema, $defs, ...scenario } = scenarioJsonSchema();
   return JSON.parse(
-    JSON.stringify({ $schema, title: 'nemesis sweep', ...Sweep, $defs: { ...($defs as object), Scenario: scenario } }),
+    JSON.stringify({ $schema, title: 'nemesis sweep', ...Sweep, $defs: { ...($defs as object), Scenario: { ...scenario, title: undefined } } }),
   ) as Record<string, unknown>;
 }

@@ -151,7 +151,7 @@ export function mergeShards(files: readonly ShardFile[]): string {
       lines.push({ run: line.run!, text, where });
     });
   }
-  if (sweep === undefined) throw new MergeError('no result lines to merge');
+  if (sweep === undefined) throw new MergeError(problems.length > 0 ? problems.join('\n') : 'no result lines to merge');
   const byRun = groupBy(lines, (line) => line.run);
   for (const [run, copies] of byRun) if (copies.length > 1) problems.push(`run ${run} appears ${copies.length} times (${copies.map((c) => c.where).join(', ')})`);
   const missing = Array.from({ length: sweep.runs }, (_, run) => run).filter((run) => !byRun.has(run));

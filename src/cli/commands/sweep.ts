@@ -164,10 +164,10 @@ function summaryTable(ctx: Context, rows: readonly SummaryRow[]): string {
   const cells = rows.map((row) => [
     row.point,
     ...paths.map((path) => JSON.stringify(row.values[path])),
-    ...(phases ? [row.phase] : []),
+    ...(phases ? [row.estimate.n === 0 ? '-' : row.phase] : []),
     row.kind === 'group' ? `group ${row.name}` : row.name || '-',
     pct(row.estimate.mean),
-    pct(row.estimate.ci95),
+    row.estimate.n === 0 ? '-' : pct(row.estimate.ci95),
     row.estimate.n,
     row.failed,
   ]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { nemesis } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nemesis-sweep-cli-'));
@@ -25,13 +25,11 @@ timeline:
 );
 // 4 × 3 = 12 points, 2 seeds each.
 writeFileSync(at('twelve.yaml'), `scenario: scenario.yaml\nvary:\n  domains.guest.cap: [10, 20, 30, 40]\n  groups.guest.members.stubdom.share: [256, 512, 768]\nseeds: 2\n`);
+writeFileSync(at('small.yaml'), `scenario: scenario.yaml\nvary: { domains.guest.cap: [20, 30] }\n`);
 
 describe('nemesis sweep', () => {
-  it('writes the same bytes with --jobs 1, with --jobs 2, and as 3 shards merged', async () => {
-    const one = await nemesis(['sweep', at('twelve.yaml'), '--jobs', '1', '--out', at('one.jsonl')]);
-    assert.equal(one.code, 0, one.stderr);
-    const two = await nemesis(['sweep', at('twelve.yaml'), '--jobs', '2']);
-    assert.equal(two.code, 0, two.stderr);
+  // The 12-point sweep as 3 shards, for the tests of merging.
+  before(async () => {
     for (const i of [0, 1, 2]) {
       const shard = await nemesis(['sweep', at('twelve.yaml'), '--shard', `${i}/3`, '--jobs', '1', '--out', at(`shard-${i}.jsonl`), '--no-progress']);
       assert.equal(shard.code, 0, shard.stderr);
@@ -40,12 +38,20 @@ describe('nemesis sweep', () => {
       const points = readFileSync(at(`shard-${i}.jsonl`), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { point: number }).point);
       assert.deepEqual(points, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].filter((p) => p % 3 === i).flatMap((p) => [p, p]));
     }
-    const merged = await nemesis(['sweep', 'merge', at('shard-2.jsonl'), at('shard-0.jsonl'), at('shard-1.jsonl')]);
+  });
+
+  it('writes the same bytes with --jobs 1, with --jobs 2, and as 3 shards merged', async () => {
+    const one = await nemesis(['sweep', at('twelve.yaml'), '--jobs', '1', '--out', at('one.jsonl')]);
+    assert.equal(one.code, 0, one.stderr);
+    const two = await nemesis(['sweep', at('twelve.yaml'), '--jobs', '2']);
+    assert.equal(two.code, 0, two.stderr);
+    const merged = await nemesis(['sweep', 'merge', at('shard-2.jsonl'), at('shard-0.jsonl'), at('shard-1.jsonl'), '--out', at('merged.jsonl')]);
     assert.equal(merged.code, 0, merged.stderr);
+    assert.equal(merged.stdout, '');
 
     const reference = readFileSync(at('one.jsonl'), 'utf8');
     assert.equal(two.stdout, reference);
-    assert.equal(merged.stdout, reference);
+    assert.equal(readFileSync(at('merged.jsonl'), 'utf8'), reference);
     const lines = reference.trim().split('\n').map((line) => JSON.parse(line) as { run: number; point: number; seed: number; values: Record<string, number>; phases: unknown[] });
     assert.equal(lines.length, 24);
     assert.deepEqual(lines.map((l) => l.run), Array.from({ length: 24 }, (_, i) => i));
@@ -86,7 +92,6 @@ describe('nemesis sweep', () => {
   });
 
   it('--csv: a header with the varied paths, a row per run, phase and domain or group', async () => {
-    writeFileSync(at('small.yaml'), `scenario: scenario.yaml\nvary: { domains.guest.cap: [20, 30] }\n`);
     const result = await nemesis(['sweep', at('small.yaml'), '--csv', '--no-progress']);
     assert.equal(result.code, 0, result.stderr);
     const rows = result.stdout.trim().split('\n');
@@ -105,6 +110,9 @@ describe('nemesis sweep', () => {
     const wrong = await nemesis(['sweep', at('wrong.yaml')]);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /wrong\.yaml: \/seeds must be >= 1/);
+    const jobs = await nemesis(['sweep', 'merge', at('shard-0.jsonl'), '--jobs', '2']);
+    assert.equal(jobs.code, 2);
+    assert.match(jobs.stderr, /^error: sweep merge: --jobs is for running a sweep, not merging$/m);
   });
 });
 

@@ -7,7 +7,7 @@ import { createWriteStream, readFileSync, writeFileSync, type WriteStream } from
 import { InvalidArgumentError, type Command } from 'commander';
 import { integer } from '../arguments.ts';
 import type { Context } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { CliError, UsageError } from '../errors.ts';
 import { table, type Column } from '../output.ts';
 import type { Shard } from '../../lab/sweep-run.ts';
 import type { SweepLine } from '../../lab/sweep-point.ts';
@@ -174,14 +174,7 @@ function summaryTable(ctx: Context, rows: readonly SummaryRow[]): string {
   return table(ctx.out, columns, cells);
 }
 
-interface MergeOptions {
-  out?: string;
-  csv?: boolean;
-  summary?: boolean;
-  plot?: string;
-}
-
-async function merge(ctx: Context, files: string[], options: MergeOptions): Promise<void> {
+async function merge(ctx: Context, files: string[], options: SweepOptions): Promise<void> {
   const { mergeShards, MergeError, csvHeader, csvRows } = await import('../../lab/sweep-results.ts');
   const shards = files.map((name) => {
     try {
@@ -209,14 +202,30 @@ async function merge(ctx: Context, files: string[], options: MergeOptions): Prom
     out.write(merged);
   }
   await out.close();
-  await finish(ctx, lines, options, options.out !== undefined);
+  await finish(ctx, lines, { ...options, progress: false }, options.out !== undefined);
+}
+
+/** `sweep FILE` runs a sweep; `sweep merge OUT...` merges shards (one command: its options mean the same in both). */
+async function sweepOrMerge(ctx: Context, first: string, rest: string[], options: SweepOptions): Promise<void> {
+  if (first !== 'merge') {
+    if (rest.length > 0) throw new UsageError(`one sweep file at a time (got ${[first, ...rest].join(' ')}); to merge shards: nemesis sweep merge OUT...`);
+    return sweep(ctx, first, options);
+  }
+  if (rest.length === 0) throw new UsageError('sweep merge: name the shards\' outputs to merge');
+  const runOnly = (['jobs', 'shard'] as const).filter((key) => options[key] !== undefined);
+  if (runOnly.length > 0) throw new UsageError(`sweep merge: --${runOnly[0]} is for running a sweep, not merging`);
+  return merge(ctx, rest, options);
 }
 
 export function sweepCommand(program: Command, ctx: () => Context): void {
-  const command = program
+  program
     .command('sweep')
-    .description('Run a sweep file (YAML or JSON, see sweep.schema.json) headless on worker threads: one JSON line per point and seed')
-    .argument('<FILE>', 'the sweep')
+    .usage('[options] FILE\n       nemesis sweep merge [options] OUT...')
+    .description(
+      'Run a sweep file (YAML or JSON, see sweep.schema.json) headless on worker threads: one JSON line per point and seed. `sweep merge OUT...` merges the outputs of --shard into exactly what one unsharded run writes',
+    )
+    .argument('<FILE>', 'the sweep (or `merge`)')
+    .argument('[OUT...]', 'after `merge`: the shards\' JSON Lines files')
     .option('-j, --jobs <N>', 'worker threads (default: the number of cores)', integer(1))
     .option('-o, --out <FILE>', 'write the results here (default: stdout)')
     .option('--csv', 'the results as CSV: one row per run, phase and domain or group')
@@ -224,14 +233,5 @@ export function sweepCommand(program: Command, ctx: () => Context): void {
     .option('--shard <I/N>', 'run only the points whose number is I modulo N (merge the N outputs with `sweep merge`)', shard)
     .option('--plot <FILE>', 'draw CPU % against the varied parameter (.svg or .png)')
     .option('--no-progress', 'no progress bar or lines on stderr')
-    .action((file: string, options: SweepOptions) => sweep(ctx(), file, options));
-  command
-    .command('merge')
-    .description('Merge the outputs of `sweep --shard` into exactly what one unsharded run writes')
-    .argument('<OUT...>', 'the shards\' JSON Lines files')
-    .option('-o, --out <FILE>', 'write the merged results here (default: stdout)')
-    .option('--csv', 'write them as CSV')
-    .option('--summary', 'print the mean and 95% confidence interval across seeds per point')
-    .option('--plot <FILE>', 'draw CPU % against the varied parameter (.svg or .png)')
-    .action((files: string[], options: MergeOptions) => merge(ctx(), files, options));
+    .action((first: string, rest: string[], options: SweepOptions) => sweepOrMerge(ctx(), first, rest, options));
 }

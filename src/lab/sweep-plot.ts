@@ -111,9 +111,9 @@ function panelSeries(panel: Panel, index: number, names: readonly string[], colo
     if (byX === undefined) return [];
     const colour = colours.get(name)!;
     const points = [...byX.values()].map(({ x, pcts }) => ({ x: numericX ? (x as number) : label(x), e: estimate(pcts) }));
-    // A shape per series as well as a colour: lines that coincide (a 1:1 split) stay told apart.
+    // A shape and a size per series as well as a colour: lines that coincide (a 1:1 split) stay told apart.
     const symbol = SYMBOLS[names.indexOf(name) % SYMBOLS.length]!;
-    const line: SeriesOption = { type: 'line', name, ...axes, color: colour, symbol, symbolSize: 7, data: points.map(({ x, e }) => [x, round(e.mean)]) };
+    const line: SeriesOption = { type: 'line', name, ...axes, color: colour, symbol, symbolSize: 10 - 2 * (names.indexOf(name) % 3), data: points.map(({ x, e }) => [x, round(e.mean)]) };
     if (!points.some(({ e }) => e.n > 1)) return [line];
     const stack = `band ${index} ${name}`;
     const band = { type: 'line' as const, ...axes, stack, symbol: 'none', silent: true, lineStyle: { opacity: 0 }, color: colour };

@@ -32,6 +32,7 @@ interface Panel {
 const PANEL_WIDTH = 420;
 const PANEL_HEIGHT = 300;
 const COLUMNS = 3;
+const MIN_WIDTH = 640;
 
 export function sweepPlotSvg(lines: readonly SweepLine[], title = 'CPU share across the sweep'): string {
   const ok = lines.filter((line) => line.phases !== undefined && line.phases.length > 0);
@@ -73,6 +74,9 @@ export function sweepPlotSvg(lines: readonly SweepLine[], title = 'CPU share acr
   const columns = Math.min(COLUMNS, panelList.length);
   const rows = Math.ceil(panelList.length / columns);
   const top = 132;
+  // Wide enough for the title; the panels centred in it.
+  const width = Math.max(MIN_WIDTH, 40 + columns * PANEL_WIDTH);
+  const left = (i: number): number => (width - columns * PANEL_WIDTH) / 2 + 50 + (i % columns) * PANEL_WIDTH;
   const option: EChartsOption = {
     title: [
       {
@@ -82,13 +86,13 @@ export function sweepPlotSvg(lines: readonly SweepLine[], title = 'CPU share acr
       },
       ...panelList.map((panel, i) => ({
         text: panelPath === undefined ? '' : `${panelPath} = ${label(panel.value)}`,
-        left: 70 + (i % columns) * PANEL_WIDTH,
+        left: left(i),
         top: top + Math.floor(i / columns) * (PANEL_HEIGHT + 40) - 28,
         textStyle: { fontSize: 13, fontWeight: 'normal' as const },
       })),
     ],
     legend: { data: names, top: 62 },
-    grid: panelList.map((_, i) => ({ left: 70 + (i % columns) * PANEL_WIDTH, top: top + Math.floor(i / columns) * (PANEL_HEIGHT + 40), width: PANEL_WIDTH - 110, height: PANEL_HEIGHT - 60 })),
+    grid: panelList.map((_, i) => ({ left: left(i), top: top + Math.floor(i / columns) * (PANEL_HEIGHT + 40), width: PANEL_WIDTH - 110, height: PANEL_HEIGHT - 60 })),
     xAxis: panelList.map((_, i) => ({
       gridIndex: i,
       type: numericX ? ('value' as const) : ('category' as const),
@@ -101,7 +105,7 @@ export function sweepPlotSvg(lines: readonly SweepLine[], title = 'CPU share acr
     yAxis: panelList.map((_, i) => ({ gridIndex: i, type: 'value' as const, name: CPU_AXIS_TITLE, nameLocation: 'middle' as const, nameGap: 40, min: 0 })),
     series: panelList.flatMap((panel, i) => panelSeries(panel, i, names, colours, numericX)),
   };
-  return renderSvg(option, 40 + columns * PANEL_WIDTH, top + rows * (PANEL_HEIGHT + 40) - 10);
+  return renderSvg(option, width, top + rows * (PANEL_HEIGHT + 40) - 10);
 }
 
 function panelSeries(panel: Panel, index: number, names: readonly string[], colours: Map<string, string>, numericX: boolean): SeriesOption[] {

@@ -102,7 +102,7 @@ describe('nemesis sweep', () => {
     assert.match(rows[2]!, /^[0-9a-f]{16},0,0,1,20,1,0,1,domain,stubdom,[\d.]+,\d+,[\d.]+,[\d.]+,$/);
   });
 
-  it('refuses a bad --shard as a usage error, and a sweep file that does not fit its schema naming the place', async () => {
+  it('refuses a bad --shard as a usage error, a sweep file that does not fit its schema naming the place, and an --out it cannot write', async () => {
     const shard = await nemesis(['sweep', at('twelve.yaml'), '--shard', '3/3']);
     assert.equal(shard.code, 2);
     assert.match(shard.stderr, /expected I\/N with 0 <= I < N/);
@@ -110,6 +110,9 @@ describe('nemesis sweep', () => {
     const wrong = await nemesis(['sweep', at('wrong.yaml')]);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /wrong\.yaml: \/seeds must be >= 1/);
+    const unwritable = await nemesis(['sweep', at('twelve.yaml'), '--out', at('no/such/folder.jsonl')]);
+    assert.equal(unwritable.code, 1);
+    assert.equal(unwritable.stderr, `nemesis: cannot write ${at('no/such/folder.jsonl')}: ENOENT\n`, 'before any run: no progress line');
     const jobs = await nemesis(['sweep', 'merge', at('shard-0.jsonl'), '--jobs', '2']);
     assert.equal(jobs.code, 2);
     assert.match(jobs.stderr, /^error: sweep merge: --jobs is for running a sweep, not merging$/m);

@@ -1,6 +1,6 @@
 /** Sweep files: paths into the scenario, the points' order, seeds, the summary's statistics, merging shards, the plots, the published schema, the Kubernetes manifest. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -98,6 +98,25 @@ vary:
     assert.deepEqual([line.run, line.runs, line.point, line.seed], [1, 2, 0, 4]);
     const none = readSweep(sweepFile(`scenario: SCENARIO\nvary: { seconds: [1] }\n`, SCENARIO));
     assert.deepEqual(none.seeds, [1], "without seeds: once, with the scenario's own (default 1)");
+  });
+
+  it("the sweep's hash covers the sweep file and the scenario file it names", () => {
+    const hashOf = (folder: string, sweep: string, scenario: string): string => {
+      mkdirSync(join(dir, folder));
+      writeFileSync(join(dir, folder, 'scenario.yaml'), scenario);
+      writeFileSync(join(dir, folder, 'sweep.yaml'), sweep);
+      return readSweep(join(dir, folder, 'sweep.yaml')).hash;
+    };
+    const sweep = 'scenario: scenario.yaml\nvary: { seconds: [1] }\n';
+    const hashes = [
+      hashOf('h0', sweep, SCENARIO),
+      hashOf('h1', sweep, SCENARIO),
+      hashOf('h2', sweep, SCENARIO.replace('cap: 50', 'cap: 51')),
+      hashOf('h3', `${sweep}seeds: 1\n`, SCENARIO),
+    ];
+    assert.match(hashes[0]!, /^[0-9a-f]{16}$/);
+    assert.equal(hashes[1], hashes[0], 'the same texts, the same hash');
+    assert.equal(new Set(hashes).size, 3, 'another scenario, or another sweep file: another hash');
   });
 
   it("a run's line has the scenario runner's shares per phase, and its trace hash; an invalid value is a line with its error", () => {

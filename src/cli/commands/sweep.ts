@@ -3,7 +3,7 @@
  * results as JSON Lines (or CSV), a summary across seeds and a plot; and
  * `sweep merge`, which puts shards run on many machines back together.
  */
-import { createWriteStream, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { integer } from '../arguments.ts';
 import type { Context } from '../context.ts';
@@ -40,9 +40,10 @@ function sink(ctx: Context, path: string | undefined): Sink {
   if (path === undefined) return { write: (text) => ctx.out.write(text), close: () => Promise.resolve() };
   let stream: WriteStream;
   try {
-    stream = createWriteStream(path, { flags: 'w' });
+    // Opened now: a path that cannot be written stops the sweep before it runs.
+    stream = createWriteStream(path, { fd: openSync(path, 'w') });
   } catch (error) {
-    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
+    throw new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   let failure: Error | undefined;
   stream.on('error', (error) => (failure = error));

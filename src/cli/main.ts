@@ -12,6 +12,7 @@ import { labCommands } from './commands/lab.ts';
 import { runCommand } from './commands/run.ts';
 import { schedCommands } from './commands/sched.ts';
 import { sdomCommands } from './commands/sdom.ts';
+import { sweepCommand } from './commands/sweep.ts';
 import { topCommand } from './commands/top.ts';
 import { traceCommand } from './commands/trace.ts';
 import { vcpuCommands } from './commands/vcpus.ts';
@@ -49,6 +50,7 @@ function program(context: () => Context, env: NodeJS.ProcessEnv): Command {
   labCommands(nemesis, context);
   traceCommand(nemesis, context);
   runCommand(nemesis, context);
+  sweepCommand(nemesis, context);
   return nemesis;
 }
 

@@ -14,6 +14,7 @@ interface RunOptions {
   trace?: string;
   traceFormat: TraceFormat;
   traceMaxEvents: number;
+  plot?: string;
 }
 
 const DEFAULT_TRACE_MAX_EVENTS = 1_000_000;
@@ -37,21 +38,32 @@ async function run(ctx: Context, file: string, options: RunOptions): Promise<voi
   let result: ScenarioResult;
   try {
     const spec = parseScenario(text, file);
-    result = runScenario(spec, { seconds: options.seconds, traceMaxEvents: options.trace === undefined ? undefined : options.traceMaxEvents });
+    // A plot is drawn from the run's trace: what each pCPU ran, switch by switch.
+    const traced = options.trace !== undefined || options.plot !== undefined;
+    result = runScenario(spec, { seconds: options.seconds, traceMaxEvents: traced ? options.traceMaxEvents : undefined });
   } catch (error) {
     if (error instanceof ScenarioError) throw new CliError(error.message);
     throw error;
   }
   for (const entry of result.ignored) ctx.out.warn(`${entry} is at or past the end of the run (${result.seconds} s): not applied`);
-  if (options.trace !== undefined && result.trace !== null) {
-    writeFileSync(options.trace, formatTrace(result.trace, result.names, options.traceFormat));
-    if (result.trace.truncated) ctx.out.warn(`the trace stopped at its limit of ${result.trace.max_events} events, at ${result.trace.end_ns / 1e9} s (--trace-max-events)`);
-  }
+  if (result.trace?.truncated === true) ctx.out.warn(`the trace stopped at its limit of ${result.trace.max_events} events, at ${result.trace.end_ns / 1e9} s (--trace-max-events)`);
+  if (options.trace !== undefined && result.trace !== null) writeFileSync(options.trace, formatTrace(result.trace, result.names, options.traceFormat));
+  if (options.plot !== undefined) await plot(options.plot, result);
   if (ctx.out.json) {
     const { seconds, pcpus, phases, trace_hash, ignored } = result;
     return printJson(ctx.out, { seconds, pcpus, phases, trace_hash, ignored });
   }
   ctx.out.write(options.csv === true ? csv(result) : report(ctx, result));
+}
+
+async function plot(path: string, result: ScenarioResult): Promise<void> {
+  const [{ sharesPlotSvg }, { plotBytes, PlotError }] = await Promise.all([import('../../lab/shares-plot.ts'), import('../../lab/chart.ts')]);
+  try {
+    writeFileSync(path, plotBytes(path, sharesPlotSvg(result)));
+  } catch (error) {
+    if (error instanceof PlotError) throw new CliError(`--plot ${error.message}`);
+    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
+  }
 }
 
 /** The phases and their changes, then one row per domain and per scheduling domain, one column per phase (percent of one pCPU). */
@@ -90,6 +102,7 @@ export function runCommand(program: Command, ctx: () => Context): void {
     .option('--csv', 'one line per phase and domain or group, for plotting')
     .option('--trace <FILE>', 'also write a scheduler trace of the whole run')
     .addOption(new Option('--trace-format <F>', 'chrome (Perfetto UI, chrome://tracing) or jsonl').choices(['chrome', 'jsonl']).default('chrome'))
-    .option('--trace-max-events <N>', 'stop the trace after this many events', integer(1), DEFAULT_TRACE_MAX_EVENTS)
+    .option('--trace-max-events <N>', 'stop the trace (and the plot) after this many events', integer(1), DEFAULT_TRACE_MAX_EVENTS)
+    .option('--plot <FILE>', 'draw each domain\'s CPU % over simulated time, stacked, with the phases marked (.svg or .png)')
     .action((file: string, options: RunOptions) => run(ctx(), file, options));
 }

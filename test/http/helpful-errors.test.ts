@@ -65,12 +65,12 @@ describe('errors that help', () => {
     await d.request('POST', '/api/v1/domains', { name: 'guest', start: true });
     await d.request('POST', '/api/v1/domains', { name: 'stub', start: true, max_vcpus: 2, vcpus: 2 });
     const alone = await d.request('PUT', '/api/v1/domains/guest/sched', { cap: 101 });
-    assert.deepEqual([alone.status, alone.body.code, alone.body.message], [400, 'INVALID_ARGUMENT', 'cap: must be in 0..100 (100 per vCPU; 0 = no cap), got 101']);
+    assert.deepEqual([alone.status, alone.body.code, alone.body.message], [400, 'INVALID_ARGUMENT', 'cap: must be an integer in 0..100 (100 per vCPU; 0 = no cap), got 101']);
     await d.request('POST', '/api/v1/scheduling-domains', { master: 'guest', members: [{ domain: 'stub' }] });
     const grouped = await d.request('PUT', '/api/v1/domains/guest/sched', { cap: 301 });
     assert.deepEqual(
       [grouped.status, grouped.body.code, grouped.body.message],
-      [400, 'INVALID_ARGUMENT', "cap: must be in 0..300 (100 per vCPU of its scheduling domain, which the cap covers: its own 1 vCPU and its members' 2 vCPUs; 0 = no cap), got 301"],
+      [400, 'INVALID_ARGUMENT', "cap: must be an integer in 0..300 (100 per vCPU of its scheduling domain, which the cap covers: its own 1 vCPU and its members' 2 vCPUs; 0 = no cap), got 301"],
     );
     assert.deepEqual((await d.request('PUT', '/api/v1/domains/guest/sched', { cap: 300 })).body, { weight: 256, cap: 300 });
   });

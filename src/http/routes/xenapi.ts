@@ -1,6 +1,6 @@
 /**
  * The Xen API's two transports, JSON-RPC at `POST /jsonrpc` and XML-RPC at
- * `POST /` and `POST /xmlrpc`, as XAPI serves them, in front of one
+ * `POST /` (and `/xmlrpc`, `/RPC2`), as XAPI serves them, in front of one
  * dispatcher (src/xenapi). Like the REST routes, they only translate.
  */
 import type { TSchema } from '@sinclair/typebox';
@@ -129,8 +129,8 @@ export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, 
     xml.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: MAX_XML_BYTES }, (_request, body, done) => done(null, body));
     const docs = 'A XenAPI call as XML-RPC, as xend and XAPI serve it (Python\'s XenAPI.py posts here; Xen Orchestra\'s client posts the same to `/xmlrpc`). The answer\'s content type is exactly `text/xml`.';
     const options = transport('xenApiXmlRpc', 'Xen API over XML-RPC', docs, 'text/xml', XenApiXmlRpcCall, XenApiXmlRpcAnswer);
-    for (const url of ['/', '/xmlrpc']) {
-      // POST /xmlrpc is the same endpoint under the name Xen Orchestra's client posts to: documented once.
+    for (const url of ['/', '/xmlrpc', '/RPC2']) {
+      // The same endpoint, documented once: Xen Orchestra's client posts to /xmlrpc, and Python's xmlrpc.client to /RPC2 when its URL has no path (XAPI serves it there too).
       xml.post(url, { ...options, schema: { ...options.schema, hide: url !== '/' } }, async (request, reply) => reply.header('content-type', 'text/xml').send(Buffer.from(await xmlRpc(api, request))));
     }
   });

@@ -15,6 +15,7 @@ import { installCrossSiteGuard, onMutationRoutes } from './http/cross-site.ts';
 import { acknowledgeWhenDurable } from './http/durable-changes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
 import { loggerOptions, logRequests } from './http/logging.ts';
+import { drainRefusedBodies } from './http/refused-bodies.ts';
 import { countRequests, createMetrics } from './http/metrics.ts';
 import { swaggerOptions } from './http/openapi.ts';
 import { domainRoutes } from './http/routes/domains.ts';
@@ -121,6 +122,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   for (const schema of NAMED_SCHEMAS) fastify.addSchema(schema);
   installErrorHandlers(fastify);
   installSecurityHeaders(fastify);
+  drainRefusedBodies(fastify);
   let closing = false;
   fastify.addHook('preClose', (done) => {
     closing = true;

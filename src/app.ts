@@ -32,6 +32,7 @@ import { webRoutes } from './http/web.ts';
 import { xenApiRoutes } from './http/routes/xenapi.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
 import { AJV_OPTIONS } from './schemas/validation.ts';
+import { clientOf } from './http/local-requests.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -91,6 +92,7 @@ async function loadProtection(fastify: FastifyInstance, options: AppOptions): Pr
       global: false,
       max: perMinute,
       timeWindow: 60_000,
+      keyGenerator: clientOf,
       errorResponseBuilder: (_request, context) =>
         apiError('RATE_LIMITED', `more than ${context.max} changes a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`),
     });

@@ -18,9 +18,11 @@ export interface Param {
   readonly type: ParamType;
 }
 
-/** Who is calling: for login (loopback without a token) and the session the call runs in. */
+/** Who is calling: for login (loopback without a token, the local socket always) and the session the call runs in. */
 export interface Caller {
   readonly loopback: boolean;
+  /** Through the daemon's Unix socket, whose file permissions decided who may connect. */
+  readonly localSocket: boolean;
 }
 
 export interface Call extends Caller {

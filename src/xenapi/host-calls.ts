@@ -17,7 +17,7 @@ export function hostCalls(api: XenApiContext): void {
     session: false,
     params: [string('uname'), string('pwd'), string('version'), string('originator')],
     optional: 2,
-    handler: (args: Args, call) => sessions.login(args.str(0), args.str(1), args.has(3) ? args.str(3) : '', call.loopback),
+    handler: (args: Args, call) => sessions.login(args.str(0), args.str(1), args.has(3) ? args.str(3) : '', call),
   });
   dispatcher.add('session.logout', { params: [], handler: (_args: Args, call) => void sessions.end(call.session) });
   dispatcher.add('session.get_this_host', { params: [{ name: 'self', type: { ref: 'session' } }], handler: () => objects.hostRef });

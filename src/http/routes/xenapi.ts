@@ -7,9 +7,11 @@ import type { TSchema } from '@sinclair/typebox';
 import { hostname } from 'node:os';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createXenApi, type XenApi } from '../../xenapi/index.ts';
+import type { Caller } from '../../xenapi/dispatcher.ts';
 import { XenApiFailure } from '../../xenapi/failure.ts';
 import { MAX_XML_BYTES, parseCall, writeResponse, XmlRpcRefused } from '../../xenapi/xml-rpc.ts';
 import { tokenMatcher } from '../auth.ts';
+import { viaLocalSocket } from '../local-requests.ts';
 import { errorResponses } from '../../schemas/responses.ts';
 import { XenApiJsonRpcAnswer, XenApiJsonRpcCall, XenApiXmlRpcAnswer, XenApiXmlRpcCall } from '../../schemas/xenapi.ts';
 
@@ -21,6 +23,8 @@ const INVALID_REQUEST = -32600;
 const XENAPI_FAILURE = 1;
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+/** Where a call comes from, for login: loopback needs no password while no token is configured, the local socket never does (as the REST API). */
+const callerOf = (request: FastifyRequest): Caller => ({ loopback: LOOPBACK.test(request.ip), localSocket: viaLocalSocket(request.raw) });
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -47,7 +51,7 @@ async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<Buffer> {
   }
   const method = message['method'];
   try {
-    const result = await api.dispatcher.call(method, (message['params'] as unknown[] | undefined) ?? [], { loopback: LOOPBACK.test(request.ip) });
+    const result = await api.dispatcher.call(method, (message['params'] as unknown[] | undefined) ?? [], callerOf(request));
     const json = api.dispatcher.spec(method)?.json as ((result: unknown) => string | readonly Buffer[]) | undefined;
     return answer(id, 'result', json === undefined ? JSON.stringify(result ?? '') : json(result));
   } catch (failed) {
@@ -67,7 +71,7 @@ async function xmlRpc(api: XenApi, request: FastifyRequest): Promise<string> {
     return writeResponse({ Status: 'Failure', ErrorDescription: ['XMLRPC_UNMARSHAL_FAILURE', error.message] });
   }
   try {
-    const value = await api.dispatcher.call(call.method, call.params, { loopback: LOOPBACK.test(request.ip) });
+    const value = await api.dispatcher.call(call.method, call.params, callerOf(request));
     return writeResponse({ Status: 'Success', Value: value ?? '' });
   } catch (error) {
     if (!(error instanceof XenApiFailure)) throw error;

@@ -4,11 +4,15 @@
  * away (up to a bound) instead of closing the socket under the client.
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { drainRefusedBodies } from '../../src/http/refused-bodies.ts';
 import { build } from '../helpers.ts';
 
 const BODY_BYTES = 5 * 1024 * 1024;
+/** A body that goes on well past the drain bound. */
+const LONG_BODY_BYTES = 32 * 1024 * 1024;
 
 /** Write `head` and the whole `body` on one connection, then `after`, and read everything the daemon answers until it goes quiet. */
 function writeThenRead(port: number, head: string, body: Buffer, after = ''): Promise<string> {
@@ -57,5 +61,32 @@ describe('refused bodies', () => {
     }
     // Nothing was created.
     assert.deepEqual(((await daemon.request('GET', '/api/v1/domains')).body as Array<{ name: string }>).map((d) => d.name), ['Domain-0']);
+  });
+
+  it('reads no more than the bound: a chunked body that goes on past it gets its 413, then the connection is closed', async (t) => {
+    const app = Fastify({ bodyLimit: 1024 });
+    drainRefusedBodies(app, 64 * 1024, 30_000);
+    app.post('/', async () => 'never');
+    t.after(() => app.close());
+    // What the daemon read from the connection, when it closed it.
+    const read = new Promise<number>((resolve) => app.server.on('connection', (socket: Socket) => socket.on('close', () => resolve(socket.bytesRead))));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.write('POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n');
+    // 16 KiB chunks, 32 MiB in all unless the connection fails first.
+    const chunk = Buffer.from(`4000\r\n${'a'.repeat(0x4000)}\r\n`);
+    let failed = false;
+    for (let sent_bytes = 0; !failed && sent_bytes < LONG_BODY_BYTES; sent_bytes += 0x4000) {
+      await new Promise<void>((resolve) => socket.write(chunk, (error) => resolve(void (failed = error !== undefined && error !== null))));
+    }
+    const read_bytes = await read;
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    // The bound, plus what one read of the socket brings at most.
+    assert.ok(read_bytes < 64 * 1024 + 256 * 1024, `the daemon read ${read_bytes} bytes`);
   });
 });

@@ -9,6 +9,7 @@ import { describeClass } from './classes.ts';
 import { failure } from './failure.ts';
 import { EVENT_CLASSES, type EventClass, type RecordReader, type XenRecord } from './records.ts';
 import { TASK_FIELDS } from './tasks.ts';
+import { refOf } from './values.ts';
 
 /** The longest an event.from waits, whatever the client asks (s). */
 export const MAX_EVENT_WAIT_S = 120;
@@ -158,6 +159,13 @@ export function eventCalls(api: XenApiContext): void {
   });
 
   dispatcher.resolver('task', (ref) => (tasks.has(ref) ? ref : undefined));
-  const add = describeClass(api, { name: 'task', event: 'task', fields: TASK_FIELDS, refs: () => tasks.refs(), byNameLabel: true });
+  const add = describeClass(api, {
+    name: 'task',
+    event: 'task',
+    fields: TASK_FIELDS,
+    refs: () => tasks.refs(),
+    byUuid: (uuid) => (tasks.has(refOf(uuid)) ? refOf(uuid) : undefined),
+    byNameLabel: true,
+  });
   add('destroy', { params: [{ name: 'self', type: { ref: 'task' } }], handler: (args: Args) => void tasks.destroy(args.ref(0)) });
 }

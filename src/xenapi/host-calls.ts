@@ -2,6 +2,7 @@
 import type { Args } from './dispatcher.ts';
 import type { XenApiContext } from './context.ts';
 import { describeClass } from './classes.ts';
+import { refOf } from './values.ts';
 
 export function hostCalls(api: XenApiContext): void {
   const { dispatcher, objects, sessions } = api;
@@ -26,5 +27,11 @@ export function hostCalls(api: XenApiContext): void {
   const reader = api.reader();
   describeClass(api, { name: 'pool', event: 'pool', fields: Object.keys(objects.poolRecord()), refs: () => [objects.poolRef] });
   describeClass(api, { name: 'host', event: 'host', fields: Object.keys(objects.hostRecord()), refs: () => [objects.hostRef], byNameLabel: true });
-  describeClass(api, { name: 'host_cpu', event: 'host_cpu', fields: Object.keys(reader.hostCpu(0)), refs: () => [...objects.cpus] });
+  describeClass(api, {
+    name: 'host_cpu',
+    event: 'host_cpu',
+    fields: Object.keys(reader.hostCpu(0)),
+    refs: () => [...objects.cpus],
+    byUuid: (uuid) => (objects.cpuNumber(refOf(uuid)) === undefined ? undefined : refOf(uuid)),
+  });
 }

@@ -203,5 +203,7 @@ export function vmCalls(api: XenApiContext): void {
     event: 'vm_metrics',
     fields: Object.keys(api.reader().metrics(DOMAIN0_ID)!),
     refs: () => objects.metricsRefs(),
+    // A metrics object's uuid is its ref's.
+    byUuid: (uuid) => objects.vmByMetrics(refOf(uuid))?.metrics,
   });
 }

@@ -16,6 +16,7 @@ import { acknowledgeWhenDurable } from './http/durable-changes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
 import { endJsonAnswersWithNewline } from './http/json-newline.ts';
 import { loggerOptions, logRequests } from './http/logging.ts';
+import { drainRefusedBodies } from './http/refused-bodies.ts';
 import { countRequests, createMetrics } from './http/metrics.ts';
 import { swaggerOptions } from './http/openapi.ts';
 import { domainRoutes } from './http/routes/domains.ts';
@@ -32,6 +33,7 @@ import { webRoutes } from './http/web.ts';
 import { xenApiRoutes } from './http/routes/xenapi.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
 import { AJV_OPTIONS } from './schemas/validation.ts';
+import { clientOf } from './http/local-requests.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -91,6 +93,7 @@ async function loadProtection(fastify: FastifyInstance, options: AppOptions): Pr
       global: false,
       max: perMinute,
       timeWindow: 60_000,
+      keyGenerator: clientOf,
       errorResponseBuilder: (_request, context) =>
         apiError('RATE_LIMITED', `more than ${context.max} changes a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`),
     });
@@ -123,6 +126,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   installErrorHandlers(fastify);
   installSecurityHeaders(fastify);
   endJsonAnswersWithNewline(fastify);
+  drainRefusedBodies(fastify);
   let closing = false;
   fastify.addHook('preClose', (done) => {
     closing = true;

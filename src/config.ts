@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, MAX_PCPUS, MAX_SEED } from './hypervisor/index.ts';
 import { MAX_SPEED } from './vocabulary/clock.ts';
+import { MAX_SOCKET_PATH_BYTES } from './http/local-socket.ts';
 import { DEFAULT_STREAM_LIMITS, MAX_STREAMS } from './vocabulary/streams.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -29,6 +30,8 @@ export interface Config {
   readonly maxStreamsPerClient: number;
   /** 503 OVERLOADED while the event loop lags more than this; 0 = never. */
   readonly maxEventLoopDelay_ms: number;
+  /** NEMESIS_SOCKET: a Unix domain socket to serve on as well (mode 0660, no token asked there). */
+  readonly socket?: string;
 }
 
 export const DEFAULTS = {
@@ -86,6 +89,7 @@ export function isLoopback(host: string): boolean {
 const FLAGS = {
   port: { env: 'PORT', type: 'string' },
   host: { env: 'HOST', type: 'string' },
+  socket: { env: 'NEMESIS_SOCKET', type: 'string' },
   db: { env: 'NEMESIS_DB', type: 'string' },
   pcpus: { env: 'NEMESIS_PCPUS', type: 'string' },
   'log-level': { env: 'LOG_LEVEL', type: 'string' },
@@ -102,7 +106,7 @@ const FLAGS = {
   version: { env: null, type: 'boolean', short: 'V' },
 } as const;
 
-export const USAGE = `usage: nemesisd [--port N] [--host ADDR] [--db FILE] [--pcpus N] [--log-level LEVEL] [--insecure] [--seed N] [--clock-speed X]
+export const USAGE = `usage: nemesisd [--port N] [--host ADDR] [--socket PATH] [--db FILE] [--pcpus N] [--log-level LEVEL] [--insecure] [--seed N] [--clock-speed X]
   [--allowed-hosts NAME,...] [--metrics-public] [--rate-limit N] [--max-streams N] [--max-streams-per-client N] [--max-event-loop-delay-ms N]
        nemesisd --help | --version
 Each flag overrides its environment variable: ${Object.values(FLAGS)
@@ -148,6 +152,10 @@ export function loadConfig(env: Env): Config {
   }
   const allowedHosts = (env['NEMESIS_ALLOWED_HOSTS'] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   for (const name of allowedHosts) if (!HOST_NAME.test(name)) problems.push(`NEMESIS_ALLOWED_HOSTS: "${name}" is not a host name`);
+  const socket = env['NEMESIS_SOCKET'] === undefined || env['NEMESIS_SOCKET'].trim() === '' ? undefined : env['NEMESIS_SOCKET'];
+  if (socket !== undefined && Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
+    problems.push(`NEMESIS_SOCKET must be a path of at most ${MAX_SOCKET_PATH_BYTES} bytes (a Unix socket's limit), got ${Buffer.byteLength(socket)}`);
+  }
   const config: Config = {
     port,
     host,
@@ -162,6 +170,7 @@ export function loadConfig(env: Env): Config {
     maxStreams: integer(env, 'NEMESIS_MAX_STREAMS', 1, MAX_STREAMS, problems),
     maxStreamsPerClient: integer(env, 'NEMESIS_MAX_STREAMS_PER_CLIENT', 1, MAX_STREAMS, problems),
     maxEventLoopDelay_ms: integer(env, 'NEMESIS_MAX_EVENT_LOOP_DELAY_MS', 0, 3_600_000, problems),
+    ...(socket === undefined ? {} : { socket }),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

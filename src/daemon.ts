@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { app, serverOptions } from './app.ts';
+import { listenLocal, type LocalListener } from './http/local-socket.ts';
 import { createStreamHub, type StreamHub } from './http/sse.ts';
 import { createControl, type Control } from './control/index.ts';
 import { DEFAULT_SEED, Host } from './hypervisor/index.ts';
@@ -53,6 +54,8 @@ export interface Daemon {
   readonly store: Store;
   readonly control: Control;
   readonly streams: StreamHub;
+  /** Serve on a Unix domain socket too (mode 0660, no token asked); throws LocalSocketError naming the problem. */
+  listenLocal(path: string): Promise<void>;
   /** Stop the clock (an advance in flight ends where it got to), stop accepting, finish in-flight requests, close the database. */
   close(): Promise<void>;
 }
@@ -103,17 +106,25 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     });
     await instance.ready();
     let closed = false;
+    const locals: LocalListener[] = [];
     return {
       app: instance,
       loop,
       store,
       control,
       streams,
+      async listenLocal(path) {
+        locals.push(await listenLocal(instance, path));
+      },
       async close() {
         if (closed) return;
         closed = true;
         loop.stop();
+        // The local socket stops accepting with TCP; its open connections end once the app has finished (streams included).
+        const localsClosed = locals.map((local) => local.close());
         await instance.close();
+        await Promise.all(locals.map((local) => local.close(true)));
+        await Promise.all(localsClosed);
         await whatIf.close();
         store.close();
       },

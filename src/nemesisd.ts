@@ -10,6 +10,7 @@ import closeWithGrace from 'close-with-grace';
 import { applyFlags, ConfigError, loadConfig, loadRunConfig, USAGE, type Config, type RunConfig } from './config.ts';
 import { createDaemon } from './daemon.ts';
 import { PACKAGE_VERSION } from './vocabulary/version.ts';
+import { LocalSocketError } from './http/local-socket.ts';
 import { StoreError } from './store/index.ts';
 
 /** How long in-flight requests get to finish before the process is ended anyway. */
@@ -55,9 +56,9 @@ function configOrExit(): Config & RunConfig {
   }
 }
 
-/** A start-up failure is one line for people (the database errors name their file), and exit 2 like a bad configuration. */
+/** A start-up failure is one line for people (the database and socket errors name their file), and exit 2 like a bad configuration. */
 function exitAtStart(what: string, error: unknown): never {
-  const message = error instanceof StoreError ? error.message : `${what}: ${error instanceof Error ? error.message : String(error)}`;
+  const message = error instanceof StoreError || error instanceof LocalSocketError ? error.message : `${what}: ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(`nemesisd: ${message.replaceAll('\n', ' ')}\n`);
   process.exit(2);
 }
@@ -126,7 +127,14 @@ await daemon.app.listen({ port: config.port, host: config.host }).catch(async (e
   await daemon.close();
   exitAtStart(`cannot listen on ${config.host} port ${config.port}`, error);
 });
+if (config.socket !== undefined) {
+  const socket = config.socket;
+  await daemon.listenLocal(socket).catch(async (error: unknown) => {
+    await daemon.close();
+    exitAtStart(`cannot listen on socket ${socket}`, error);
+  });
+}
 log.info(
-  { db: config.db, pcpus: config.pcpus, seed: config.seed, speed: daemon.loop.status().speed, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
+  { db: config.db, socket: config.socket, pcpus: config.pcpus, seed: config.seed, speed: daemon.loop.status().speed, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
   'nemesisd ready',
 );

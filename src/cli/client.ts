@@ -5,6 +5,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './generated/api-types.ts';
 import { CliError } from './errors.ts';
+import { socketPathOf, unixSocketFetch } from './unix-socket-fetch.ts';
 
 export type Api = Client<paths>;
 export type Schemas = components['schemas'];
@@ -18,8 +19,11 @@ export interface Connection {
   readonly api: Api;
 }
 
+/** `url` is the daemon's http(s) URL, or `unix:/path` for its local socket (where no token is needed). */
 export function connect(url: string, token: string | undefined): Connection {
   const headers: Record<string, string> = token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` };
+  const socketPath = socketPathOf(url);
+  if (socketPath !== undefined) return { url, api: createClient<paths>({ baseUrl: 'http://localhost', headers, fetch: unixSocketFetch(socketPath) }) };
   return { url, api: createClient<paths>({ baseUrl: url.replace(/\/+$/, ''), headers }) };
 }
 

@@ -4,8 +4,8 @@
  * change on disk, so memory and disk never disagree.
  */
 import type { GlobalSchedParams } from '../hypervisor/index.ts';
-import { isBusyError, type DomainRecord, type GroupRecord, type Store } from '../store/index.ts';
-import { apiError } from '../vocabulary/errors.ts';
+import { storeFault, type DomainRecord, type GroupRecord, type Store } from '../store/index.ts';
+import { apiError, type ApiError } from '../vocabulary/errors.ts';
 import { didYouMean } from './nearest-name.ts';
 
 export interface Change {
@@ -19,6 +19,20 @@ export interface Change {
 }
 
 const DOMID_PATTERN = /^[0-9]+$/;
+
+/** A failed write in the catalogue's terms: nothing was changed, and the message says what to do. */
+function storeError(cause: unknown): ApiError {
+  switch (storeFault(cause)) {
+    case 'busy':
+      return apiError('STORE_BUSY', 'the database is locked by another process; nothing was changed, retry shortly');
+    case 'full':
+      return apiError('STORE_FULL', 'the disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room');
+    case 'io':
+      return apiError('STORE_IO_ERROR', `the database could not be written (${(cause as Error).message}); nothing was changed. Check the disk and the database file; each change tries again`);
+    case undefined:
+      return apiError('INTERNAL', 'the change could not be stored; nothing was changed');
+  }
+}
 
 export class ConfigState {
   readonly domains = new Map<number, DomainRecord>();
@@ -87,9 +101,7 @@ export class ConfigState {
     try {
       this.store.transaction(() => this.write(change));
     } catch (cause) {
-      const error = isBusyError(cause)
-        ? apiError('STORE_BUSY', 'the database is locked by another process; nothing was changed, retry shortly')
-        : apiError('INTERNAL', 'the change could not be stored; nothing was changed');
+      const error = storeError(cause);
       error.cause = cause;
       throw error;
     }

@@ -48,12 +48,15 @@ export interface Control {
   readonly traces: TraceControl;
   readonly state: ConfigState;
   readonly restore: RestoreReport;
-  /** For /healthz: degraded while another process holds the database lock (writes answer 503). */
+  /** For /healthz: degraded while changes cannot be stored (the database locked by another process, a full disk, an I/O error). */
   health(): HealthView;
   readonly store: Pick<Store, 'health' | 'synced'>;
 }
 
 export type HealthView = Static<typeof Health>;
+
+/** The health check's word for each store fault. */
+const STORE_STATES = { busy: 'busy', full: 'full', io: 'io_error' } as const;
 
 const noLab = (): never => {
   throw apiError('NOT_SUPPORTED', 'this daemon runs no lab');
@@ -95,8 +98,8 @@ export function createControl(options: ControlOptions): Control {
     state: ctx.state,
     restore,
     health() {
-      const busy = store.health().busy;
-      return { status: busy ? 'degraded' : 'ok', now_ns: host.info().clock.now_ns, store: busy ? 'busy' : 'ok' };
+      const { fault } = store.health();
+      return { status: fault === undefined ? 'ok' : 'degraded', now_ns: host.info().clock.now_ns, store: fault === undefined ? 'ok' : STORE_STATES[fault] };
     },
     store,
   };

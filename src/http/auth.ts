@@ -1,11 +1,13 @@
 /**
  * Bearer-token authentication for /api/v1 (NEMESIS_TOKEN), and for /metrics
- * unless NEMESIS_METRICS_PUBLIC=1. Tokens are compared in constant time so
+ * unless NEMESIS_METRICS_PUBLIC=1 (not on the local socket, whose file
+ * permissions decide who may connect). Tokens are compared in constant time so
  * response timing does not leak them.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { apiError } from '../vocabulary/errors.ts';
+import { viaLocalSocket } from './local-requests.ts';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -20,6 +22,8 @@ export function bearerCheck(token: string | undefined): onRequestHookHandler | u
   if (token === undefined || token === '') return undefined;
   const isToken = tokenMatcher(token);
   return (request, _reply, done) => {
+    // On the local socket, the socket file's permissions decided who may connect.
+    if (viaLocalSocket(request.raw)) return done();
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (.+)$/i.exec(header);
     if (match === null || !isToken(match[1] ?? '')) {

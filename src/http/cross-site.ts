@@ -12,6 +12,7 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { apiError, type ApiError } from '../vocabulary/errors.ts';
+import { viaLocalSocket } from './local-requests.ts';
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -80,7 +81,8 @@ export interface CrossSiteOptions {
 
 export function installCrossSiteGuard(app: FastifyInstance, options: CrossSiteOptions): void {
   const allowed = allowedHostNames(options.bindHost, options.allowedHosts);
-  app.addHook('onRequest', (request, _reply, done) => done(requestProblem(request, allowed)));
+  // A web page cannot reach the local socket: neither rebinding nor a cross-site change can come through it.
+  app.addHook('onRequest', (request, _reply, done) => done(viaLocalSocket(request.raw) ? undefined : requestProblem(request, allowed)));
   app.removeContentTypeParser('text/plain');
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, onSendAsyncHookHandler } from 'fastify';
 import type { Control } from '../control/index.ts';
+import { errorResponses } from '../schemas/responses.ts';
 import { apiError } from '../vocabulary/errors.ts';
 import { onMutationRoutes } from './cross-site.ts';
 
@@ -19,5 +20,10 @@ export function acknowledgeWhenDurable(app: FastifyInstance, control: Control): 
     }
     return payload;
   };
-  onMutationRoutes(app, (route) => (route.onSend = [...[route.onSend ?? []].flat(), durable]));
+  onMutationRoutes(app, (route) => {
+    route.onSend = [...[route.onSend ?? []].flat(), durable];
+    // Every change of the REST API is stored, so it can meet a full disk (the Xen API answers in its own terms).
+    const response = route.schema?.response as Record<number, unknown> | undefined;
+    if (response !== undefined && route.url.startsWith('/api/v1/')) route.schema = { ...route.schema, response: { ...response, ...errorResponses(507) } };
+  });
 }

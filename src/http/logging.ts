@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { isMutation } from './cross-site.ts';
+import { clientOf } from './local-requests.ts';
 
 const SECRET_KEY = /token|secret|password|key|auth/i;
 
@@ -27,7 +28,7 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): No
     ...(stream === undefined ? {} : { stream }),
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
     serializers: {
-      req: (request: FastifyRequest) => ({ method: request.method, url: redactUrl(request.url), remoteAddress: request.ip }),
+      req: (request: FastifyRequest) => ({ method: request.method, url: redactUrl(request.url), remoteAddress: clientOf(request) }),
     },
   };
 }

@@ -93,6 +93,9 @@ export function createMetrics(control: Control): Registry {
   gauge('nemesis_event_subscribers', 'Open /api/v1/events streams.', () => control.events.listenerCount);
   gauge('nemesis_store_busy', '1 while another process holds the database lock (changes answer 503 STORE_BUSY).', () => Number(control.store.health().busy));
   counter('nemesis_store_busy_errors_total', 'Changes refused because another process held the database lock.', () => control.store.health().busy_errors_total);
+  gauge('nemesis_store_degraded', '1 while changes cannot be stored (the database locked, its disk full, or an I/O error), as the last write found.', () => Number(control.store.health().fault !== undefined));
+  labelled(registry, Counter, 'nemesis_store_write_errors_total', 'Changes refused at the store, by reason (busy, full, io).', ['reason'], () =>
+    Object.entries(control.store.health().errors_total).map(([reason, count]) => [{ reason }, count]));
   return registry;
 }
 

@@ -122,8 +122,11 @@ export const Health = Type.Object(
       description: 'degraded: the daemon answers, but a part of it does not work now (see `store`).',
     }),
     now_ns: Nanoseconds('Simulated time.'),
-    store: Type.Union([Type.Literal('ok'), Type.Literal('busy')], {
-      description: 'busy: another process holds the database lock, so changes answer 503 STORE_BUSY until it is released.',
+    store: Type.Union([Type.Literal('ok'), Type.Literal('busy'), Type.Literal('full'), Type.Literal('io_error')], {
+      description:
+        'Whether changes can be stored now, as the last write found: busy, another process holds the database lock (changes answer 503 STORE_BUSY until it is released); ' +
+        'full, the disk holding the database is full (507 STORE_FULL until space is freed); io_error, the database file or its disk failed (500 STORE_IO_ERROR). ' +
+        'It is ok again from the first change stored.',
     }),
   },
   { $id: 'Health', additionalProperties: false },

@@ -15,8 +15,9 @@ const ERROR_DESCRIPTIONS = {
   415: 'The body is not JSON.',
   429: 'Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry.',
   431: 'The headers are too large.',
-  500: 'The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon.',
+  500: 'The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon.',
   503: 'Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given.',
+  507: 'The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room.',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 

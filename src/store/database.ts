@@ -46,6 +46,18 @@ const sqliteCode = (error: unknown): string => String((error as { code?: unknown
 /** Another connection holds the lock (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED …). */
 export const isBusyError = (error: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(error));
 
+/** Why the store refused a write: another process's lock, a full disk, or the disk or file failing. */
+export type StoreFault = 'busy' | 'full' | 'io';
+
+/** The fault behind a failed write, or undefined for an error that is not the store's (a bug). */
+export function storeFault(error: unknown): StoreFault | undefined {
+  const code = sqliteCode(error);
+  if (isBusyError(error)) return 'busy';
+  if (code === 'SQLITE_FULL') return 'full';
+  if (/^SQLITE_(IOERR|READONLY|CORRUPT|CANTOPEN|NOTADB|PROTOCOL)/.test(code)) return 'io';
+  return undefined;
+}
+
 function describeFailure(error: unknown): string {
   const code = sqliteCode(error);
   const message = error instanceof Error ? error.message : String(error);

@@ -1,7 +1,7 @@
 /** The store: one SQLite file, its migrations and a repository per table group. */
 import { closeSync, fsync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { BUSY_TIMEOUT_MS, isBusyError, isFileDatabase, lockStore, openStore, type Db, type OpenedStore } from './database.ts';
+import { BUSY_TIMEOUT_MS, isFileDatabase, lockStore, openStore, storeFault, type Db, type OpenedStore, type StoreFault } from './database.ts';
 import { domainRepository, type DomainRepository } from './domain-repository.ts';
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
@@ -10,13 +10,17 @@ import { WalSync } from './wal-sync.ts';
 
 export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PowerState } from './records.ts';
 export { POWER_STATES } from './records.ts';
-export { isBusyError, StoreError } from './database.ts';
+export { isBusyError, StoreError, storeFault, type StoreFault } from './database.ts';
 
 export interface StoreHealth {
   /** The last write found the database locked by another process (and none has succeeded since). */
   readonly busy: boolean;
   /** Writes refused because the database was locked, since start. */
   readonly busy_errors_total: number;
+  /** What made the last write fail (undefined once a write succeeds): changes cannot be stored while it lasts. */
+  readonly fault: StoreFault | undefined;
+  /** Writes refused since start, by fault. */
+  readonly errors_total: Readonly<Record<StoreFault, number>>;
 }
 
 export interface Store {
@@ -78,7 +82,8 @@ function storeOver({ db, migrations }: OpenedStore, unlock: () => void = () => u
   const file = db.memory ? { sync: () => Promise.resolve(), close: () => undefined } : walFile(db.name);
   const wal = new WalSync(() => file.sync());
   let busy = false;
-  let busy_errors_total = 0;
+  let fault: StoreFault | undefined;
+  const errors_total: Record<StoreFault, number> = { busy: 0, full: 0, io: 0 };
   // While another process holds the lock, writes fail at once instead of each blocking the event loop.
   const setBusy = (next: boolean): void => {
     if (next === busy) return;
@@ -96,17 +101,21 @@ function storeOver({ db, migrations }: OpenedStore, unlock: () => void = () => u
         const result = db.transaction(work)();
         wal.committed();
         setBusy(false);
+        fault = undefined;
         return result;
       } catch (error) {
-        if (isBusyError(error)) {
-          busy_errors_total++;
-          setBusy(true);
+        // The transaction was rolled back: nothing of it is stored, and the next one tries again (a freed disk takes it).
+        const why = storeFault(error);
+        if (why !== undefined) {
+          fault = why;
+          errors_total[why]++;
         }
+        setBusy(why === 'busy');
         throw error;
       }
     },
     synced: () => wal.synced(),
-    health: () => ({ busy, busy_errors_total }),
+    health: () => ({ busy, busy_errors_total: errors_total.busy, fault, errors_total: { ...errors_total } }),
     close() {
       file.close();
       db.close();

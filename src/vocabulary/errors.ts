@@ -42,6 +42,14 @@ export const ERROR_CATALOGUE = {
   HEADERS_TOO_LARGE: { status: 431, description: 'The request line and headers are larger than the daemon accepts.' },
   INTERNAL: { status: 500, description: 'The daemon failed; nothing was changed.' },
   STORE_FAILED: { status: 500, description: 'The change was made but the disk failed to store it: it may be lost if the host loses power. The daemon must be restarted.' },
+  STORE_IO_ERROR: {
+    status: 500,
+    description: 'The database could not be written (an I/O error, a file made read-only or damaged); nothing was changed. Each change tries again.',
+  },
+  STORE_FULL: {
+    status: 507,
+    description: 'The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room.',
+  },
   STORE_BUSY: { status: 503, description: 'Another process holds the database lock; nothing was changed. Retry after `Retry-After` seconds.' },
   SHUTTING_DOWN: { status: 503, description: 'The daemon is shutting down and takes no new requests.' },
   TOO_MANY_STREAMS: { status: 503, description: 'Too many open event streams, in all or from this client address.' },

@@ -18,9 +18,11 @@ export interface Param {
   readonly type: ParamType;
 }
 
-/** Who is calling: for login (loopback without a token) and the session the call runs in. */
+/** Who is calling: for login (loopback without a token, the local socket always) and the session the call runs in. */
 export interface Caller {
   readonly loopback: boolean;
+  /** Through the daemon's Unix socket, whose file permissions decided who may connect. */
+  readonly localSocket: boolean;
 }
 
 export interface Call extends Caller {
@@ -38,7 +40,7 @@ export interface MethodSpec {
   readonly optional?: number;
   readonly handler: (args: Args, call: Call) => unknown;
   /** How JSON-RPC writes a result (compiled serializers, or UTF-8 chunks already, for the large answers); JSON.stringify otherwise. */
-  readonly json?: (result: never) => string | readonly Buffer[];
+  readonly json?: ((result: never) => string | readonly Buffer[]) | undefined;
 }
 
 /** What a ref resolves to: whatever the class's resolver returns, or undefined when it names nothing. */
@@ -91,6 +93,8 @@ export interface Sessions {
 
 export class Dispatcher {
   private readonly methods = new Map<string, MethodSpec>();
+  /** XAPI's other wire name of each method, an underscore in place of each period (`event_from`, `Async_VM_start`), → its name. */
+  private readonly underscored = new Map<string, string>();
   private readonly resolvers = new Map<XenClass, Resolver>();
   private readonly sessions: Sessions;
   /** Told of every error that is not a XenAPI failure nor a control-layer refusal (a bug): the caller gets INTERNAL_ERROR. */
@@ -103,10 +107,15 @@ export class Dispatcher {
   add(name: string, spec: MethodSpec): void {
     if (this.methods.has(name)) throw new Error(`XenAPI method ${name} defined twice`);
     this.methods.set(name, spec);
+    // Python clients cannot write `event.from` (`from` is a keyword), so XAPI takes `event_from` too.
+    const other = name.replaceAll('.', '_');
+    if (this.underscored.has(other) || this.methods.has(other)) throw new Error(`XenAPI method ${name}'s wire name ${other} is taken`);
+    this.underscored.set(other, name);
   }
 
+  /** A method by either of its wire names. */
   spec(name: string): MethodSpec | undefined {
-    return this.methods.get(name);
+    return this.methods.get(name) ?? this.methods.get(this.underscored.get(name) ?? '');
   }
 
   resolver(cls: XenClass, resolve: Resolver): void {
@@ -120,7 +129,7 @@ export class Dispatcher {
 
   /** Run `method`: its result, or a XenApiFailure (nothing else is thrown). */
   async call(method: string, params: readonly unknown[], caller: Caller): Promise<unknown> {
-    const spec = this.methods.get(method);
+    const spec = this.spec(method);
     if (spec === undefined) throw failure('MESSAGE_METHOD_UNKNOWN', method);
     const withSession = spec.session !== false;
     const expected = spec.params.length + (withSession ? 1 : 0);

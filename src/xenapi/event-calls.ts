@@ -5,8 +5,11 @@
 import type { Args } from './dispatcher.ts';
 import type { XenApiContext } from './context.ts';
 import type { LogEntry, Operation } from './event-log.ts';
+import { describeClass } from './classes.ts';
 import { failure } from './failure.ts';
 import { EVENT_CLASSES, type EventClass, type RecordReader, type XenRecord } from './records.ts';
+import { TASK_FIELDS } from './tasks.ts';
+import { refOf } from './values.ts';
 
 /** The longest an event.from waits, whatever the client asks (s). */
 export const MAX_EVENT_WAIT_S = 120;
@@ -155,14 +158,14 @@ export function eventCalls(api: XenApiContext): void {
     },
   });
 
-  const task = { ref: 'task' } as const;
-  const record = (ref: string): XenRecord => tasks.record(ref)!;
   dispatcher.resolver('task', (ref) => (tasks.has(ref) ? ref : undefined));
-  dispatcher.add('task.get_all', { params: [], handler: () => tasks.refs() });
-  dispatcher.add('task.get_all_records', { params: [], handler: () => api.reader().all('task') });
-  dispatcher.add('task.get_record', { params: [{ name: 'self', type: task }], handler: (args: Args) => record(args.ref(0)) });
-  for (const field of ['uuid', 'name_label', 'status', 'result', 'error_info', 'progress', 'created', 'finished'] as const) {
-    dispatcher.add(`task.get_${field}`, { params: [{ name: 'self', type: task }], handler: (args: Args) => record(args.ref(0))[field] });
-  }
-  dispatcher.add('task.destroy', { params: [{ name: 'self', type: task }], handler: (args: Args) => void tasks.destroy(args.ref(0)) });
+  const add = describeClass(api, {
+    name: 'task',
+    event: 'task',
+    fields: TASK_FIELDS,
+    refs: () => tasks.refs(),
+    byUuid: (uuid) => (tasks.has(refOf(uuid)) ? refOf(uuid) : undefined),
+    byNameLabel: true,
+  });
+  add('destroy', { params: [{ name: 'self', type: { ref: 'task' } }], handler: (args: Args) => void tasks.destroy(args.ref(0)) });
 }

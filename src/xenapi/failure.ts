@@ -31,7 +31,7 @@ const FIELD_NAMES: Record<string, string> = {
   domain: 'scheduling_domain',
 };
 
-const INTERNAL = new Set(['INTERNAL', 'STORE_BUSY', 'SHUTTING_DOWN', 'OVERLOADED']);
+const INTERNAL = new Set(['INTERNAL', 'STORE_BUSY', 'STORE_FULL', 'STORE_IO_ERROR', 'SHUTTING_DOWN', 'OVERLOADED']);
 
 /**
  * A control-layer refusal in XenAPI's terms. `vm` is the VM the call was

@@ -29,8 +29,8 @@ export class SessionTable implements Sessions {
     this.isToken = isToken;
   }
 
-  login(user: string, password: string, originator: string, loopback: boolean): string {
-    const allowed = this.isToken === undefined ? loopback : this.isToken(password);
+  login(user: string, password: string, originator: string, from: { readonly loopback: boolean; readonly localSocket: boolean }): string {
+    const allowed = from.localSocket || (this.isToken === undefined ? from.loopback : this.isToken(password));
     if (!allowed) {
       throw failure('SESSION_AUTHENTICATION_FAILED', user, this.isToken === undefined ? 'no token is configured: log in from loopback' : 'wrong password (NEMESIS_TOKEN)');
     }

@@ -22,6 +22,12 @@ interface Task {
   readonly error_info: readonly string[];
 }
 
+/** The fields of a task's record, in its order. */
+export const TASK_FIELDS = [
+  'uuid', 'name_label', 'name_description', 'allowed_operations', 'current_operations', 'created', 'finished', 'status', 'resident_on',
+  'progress', 'type', 'result', 'error_info', 'other_config', 'subtask_of', 'subtasks', 'backtrace',
+] as const;
+
 export type TaskChange = (operation: 'add' | 'del', ref: string) => void;
 
 export class TaskTable {

@@ -14,18 +14,18 @@ import { XenApiVmRecord } from '../schemas/xenapi.ts';
 import { CreateDomainRequest, SetDomainSchedRequest, SetVcpusRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { Args, MethodSpec, Param } from './dispatcher.ts';
 import type { XenApiContext } from './context.ts';
+import { describeClass } from './classes.ts';
 import { failure, toFailure, type XenApiFailure } from './failure.ts';
 import type { VmHandle } from './objects.ts';
 import { reusingRecordsJson } from './records-json.ts';
 import { refOf } from './values.ts';
-import { DEFAULT_SCHED_PARAMS } from '../vocabulary/domains.ts';
+import { DEFAULT_SCHED_PARAMS, DOMAIN0_ID } from '../vocabulary/domains.ts';
 import { BYTES_PER_MB } from '../vocabulary/units.ts';
 
 /** VM records are the large answers (get_all_records on many VMs): compiled serializers write them. */
 const vmRecordJson = fastJson(XenApiVmRecord);
 const SCHED_KEYS = Object.keys(DEFAULT_SCHED_PARAMS);
 const VM: Param = { name: 'self', type: { ref: 'VM' } };
-const VM_METRICS: Param = { name: 'self', type: { ref: 'VM_metrics' } };
 const int = (name: string): Param => ({ name, type: 'int' });
 
 /** XenAPI's names for the REST request fields (for INVALID_VALUE). */
@@ -80,9 +80,62 @@ export function vmCalls(api: XenApiContext): void {
   dispatcher.resolver('VM', (ref) => objects.vm(ref));
   dispatcher.resolver('VM_metrics', (ref) => objects.vmByMetrics(ref));
 
+  const power = (action: PowerAction) => (args: Args): void => void domains.power(id(args.ref(0)), action);
+  const setSched = (vm: VmHandle, sched: { weight?: number; cap?: number }): void => void domains.setSched(id(vm), checked(SetDomainSchedRequest, sched));
+  const update = (vm: VmHandle, spec: Record<string, unknown>): void => void domains.update(id(vm), checked(UpdateDomainRequest, spec));
+  const addEntry = (args: Args): void => setSched(args.ref(0), schedEntry(args.str(1), args.str(2)));
+
+  /** Join `master`'s scheduling domain, or leave (`master` undefined): a member leaves its group; a master's leaving dissolves it. */
+  const setSchedulingDomain = (vm: VmHandle, master: VmHandle | undefined): void => {
+    const current = objects.memberships().get(vm.domid);
+    if (master === undefined) {
+      if (current?.master === vm.domid) schedulingDomains.remove(id(vm));
+      else if (current !== undefined) schedulingDomains.removeMember(String(current.master), id(vm));
+    } else if (current?.master !== master.domid || master.domid === vm.domid) {
+      schedulingDomains.addMember(id(master), { domain: id(vm) });
+    }
+  };
+  /** A member's share of its master's credit, or a master's (or a lone VM's) master share. */
+  const setShare = (vm: VmHandle, share: number): void => {
+    const current = objects.memberships().get(vm.domid);
+    if (current === undefined || current.master === vm.domid) schedulingDomains.update(id(vm), { master_share: share });
+    else schedulingDomains.setMemberShare(String(current.master), id(vm), { share });
+  };
+
+  const addVm = describeClass(api, {
+    name: 'VM',
+    event: 'vm',
+    fields: Object.keys(XenApiVmRecord.properties),
+    refs: () => objects.vmRefs(),
+    byUuid: (uuid) => objects.vm(refOf(uuid))?.ref,
+    byNameLabel: true,
+    json: { record: vmRecordJson, records: reusingRecordsJson(vmRecordJson) },
+    writable: {
+      name_label: { type: 'string', set: (args) => update(args.ref(0), { name: args.str(1) }) },
+      VCPUs_max: { type: 'int', set: (args) => update(args.ref(0), { max_vcpus: args.int(1) }) },
+      VCPUs_at_startup: { type: 'int', set: (args) => update(args.ref(0), { vcpus: args.int(1) }) },
+      memory_static_max: { type: 'int', set: (args) => update(args.ref(0), { memory_mb: megabytes(args.int(1)) }) },
+      scheduling_domain: { type: { ref: 'VM', nullable: true }, set: (args) => setSchedulingDomain(args.ref(0), args.ref(1)) },
+      scheduling_domain_share: { type: 'int', set: (args) => setShare(args.ref(0), args.int(1)) },
+    },
+    maps: {
+      VCPUs_params: {
+        set: (args) => {
+          const entries = Object.entries(args.map(1)).reduce((acc, [key, value]) => ({ ...acc, ...schedEntry(key, value) }), {});
+          setSched(args.ref(0), { ...DEFAULT_SCHED_PARAMS, ...entries });
+        },
+        add: addEntry,
+        // Removing a key puts its default back.
+        remove: (args) => {
+          const key = args.str(1);
+          if (SCHED_KEYS.includes(key)) setSched(args.ref(0), { [key]: DEFAULT_SCHED_PARAMS[key as keyof typeof DEFAULT_SCHED_PARAMS] });
+        },
+      },
+    },
+  });
   /** Add `VM.<name>`, and `Async.VM.<name>` when `async`. */
   const add = (name: string, spec: MethodSpec, async = false): void => {
-    dispatcher.add(`VM.${name}`, spec);
+    addVm(name, spec);
     if (!async) return;
     dispatcher.add(`Async.VM.${name}`, {
       params: spec.params,
@@ -97,31 +150,6 @@ export function vmCalls(api: XenApiContext): void {
       },
     });
   };
-  const record = (vm: VmHandle): Record<string, unknown> => api.reader().vm(vm.domid)!;
-  const power = (action: PowerAction) => (args: Args): void => void domains.power(id(args.ref(0)), action);
-  const setSched = (vm: VmHandle, sched: { weight?: number; cap?: number }): void => void domains.setSched(id(vm), checked(SetDomainSchedRequest, sched));
-  const update = (vm: VmHandle, spec: Record<string, unknown>): void => void domains.update(id(vm), checked(UpdateDomainRequest, spec));
-
-  add('get_all', { params: [], handler: () => objects.vmRefs() });
-  add('get_all_records', { params: [], handler: () => api.reader().all('vm'), json: reusingRecordsJson(vmRecordJson) });
-  add('get_record', { params: [VM], handler: (args) => record(args.ref(0)), json: vmRecordJson });
-  add('get_by_uuid', {
-    params: [{ name: 'uuid', type: 'string' }],
-    handler: (args) => {
-      const vm = objects.vm(refOf(args.str(0)));
-      if (vm === undefined) throw failure('UUID_INVALID', 'VM', args.str(0));
-      return vm.ref;
-    },
-  });
-  add('get_by_name_label', {
-    params: [{ name: 'label', type: 'string' }],
-    handler: (args) => domains.list().filter((d) => d.name === args.str(0)).flatMap((d) => objects.vmByDomid(d.id)?.ref ?? []),
-  });
-  const FIELDS = [
-    'uuid', 'name_label', 'power_state', 'domid', 'is_control_domain', 'is_a_template', 'VCPUs_max', 'VCPUs_at_startup', 'VCPUs_params',
-    'memory_static_max', 'memory_dynamic_max', 'metrics', 'resident_on', 'other_config', 'scheduling_domain', 'scheduling_domain_share',
-  ] as const;
-  for (const field of FIELDS) add(`get_${field}`, { params: [VM], handler: (args) => record(args.ref(0))[field] });
 
   add('create', {
     params: [{ name: 'args', type: 'record' }],
@@ -156,52 +184,12 @@ export function vmCalls(api: XenApiContext): void {
   add('clean_shutdown', { params: [VM], handler: power('shutdown') }, true);
   add('hard_shutdown', { params: [VM], handler: power('destroy') }, true);
 
-  add('set_name_label', { params: [VM, { name: 'value', type: 'string' }], handler: (args) => update(args.ref(0), { name: args.str(1) }) });
-  add('set_VCPUs_max', { params: [VM, int('value')], handler: (args) => update(args.ref(0), { max_vcpus: args.int(1) }) });
-  add('set_VCPUs_at_startup', { params: [VM, int('value')], handler: (args) => update(args.ref(0), { vcpus: args.int(1) }) });
   add('set_VCPUs_number_live', {
     params: [VM, int('nvcpu')],
     handler: (args) => void domains.setOnlineVcpus(id(args.ref(0)), checked(SetVcpusRequest, { online: args.int(1) }).online),
   });
-  add('set_memory_static_max', { params: [VM, int('value')], handler: (args) => update(args.ref(0), { memory_mb: megabytes(args.int(1)) }) });
-
-  add('set_VCPUs_params', {
-    params: [VM, { name: 'value', type: 'map' }],
-    handler: (args) => {
-      const entries = Object.entries(args.map(1)).reduce((acc, [key, value]) => ({ ...acc, ...schedEntry(key, value) }), {});
-      setSched(args.ref(0), { ...DEFAULT_SCHED_PARAMS, ...entries });
-    },
-  });
-  const addEntry: MethodSpec = {
-    params: [VM, { name: 'key', type: 'string' }, { name: 'value', type: 'string' }],
-    handler: (args) => setSched(args.ref(0), schedEntry(args.str(1), args.str(2))),
-  };
   // The scheduler's parameters always apply live: the _live variant is the same call.
-  add('add_to_VCPUs_params', addEntry);
-  add('add_to_VCPUs_params_live', addEntry);
-  add('remove_from_VCPUs_params', {
-    params: [VM, { name: 'key', type: 'string' }],
-    handler: (args) => {
-      const key = args.str(1);
-      if (SCHED_KEYS.includes(key)) setSched(args.ref(0), { [key]: DEFAULT_SCHED_PARAMS[key as keyof typeof DEFAULT_SCHED_PARAMS] });
-    },
-  });
-
-  add('set_scheduling_domain', {
-    params: [VM, { name: 'value', type: { ref: 'VM', nullable: true } }],
-    handler: (args) => {
-      const vm = args.ref<VmHandle>(0);
-      const master = args.ref<VmHandle | undefined>(1);
-      const current = objects.memberships().get(vm.domid);
-      if (master === undefined) {
-        // Leaving: a member leaves its group; a master's leaving dissolves it.
-        if (current?.master === vm.domid) schedulingDomains.remove(id(vm));
-        else if (current !== undefined) schedulingDomains.removeMember(String(current.master), id(vm));
-      } else if (current?.master !== master.domid || master.domid === vm.domid) {
-        schedulingDomains.addMember(id(master), { domain: id(vm) });
-      }
-    },
-  });
+  add('add_to_VCPUs_params_live', { params: [VM, { name: 'key', type: 'string' }, { name: 'value', type: 'string' }], handler: addEntry });
   add('get_scheduling_domain_members', {
     params: [VM],
     handler: (args) => {
@@ -209,21 +197,13 @@ export function vmCalls(api: XenApiContext): void {
       return (group?.members ?? []).flatMap((m) => objects.vmByDomid(m.domain)?.ref ?? []);
     },
   });
-  add('set_scheduling_domain_share', {
-    params: [VM, int('value')],
-    handler: (args) => {
-      const vm = args.ref<VmHandle>(0);
-      const current = objects.memberships().get(vm.domid);
-      if (current === undefined || current.master === vm.domid) schedulingDomains.update(id(vm), { master_share: args.int(1) });
-      else schedulingDomains.setMemberShare(String(current.master), id(vm), { share: args.int(1) });
-    },
-  });
 
-  const metrics = (args: Args): Record<string, unknown> => api.reader().metrics(args.ref<VmHandle>(0).domid)!;
-  dispatcher.add('VM_metrics.get_all', { params: [], handler: () => objects.metricsRefs() });
-  dispatcher.add('VM_metrics.get_all_records', { params: [], handler: () => api.reader().all('vm_metrics') });
-  dispatcher.add('VM_metrics.get_record', { params: [VM_METRICS], handler: metrics });
-  for (const field of ['uuid', 'VCPUs_utilisation', 'VCPUs_number', 'start_time', 'memory_actual', 'last_updated'] as const) {
-    dispatcher.add(`VM_metrics.get_${field}`, { params: [VM_METRICS], handler: (args) => metrics(args)[field] });
-  }
+  describeClass(api, {
+    name: 'VM_metrics',
+    event: 'vm_metrics',
+    fields: Object.keys(api.reader().metrics(DOMAIN0_ID)!),
+    refs: () => objects.metricsRefs(),
+    // A metrics object's uuid is its ref's.
+    byUuid: (uuid) => objects.vmByMetrics(refOf(uuid))?.metrics,
+  });
 }

@@ -68,3 +68,13 @@ describe('configuration from the environment', () => {
     for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.org', '127.0.0.1.nip.io']) assert.equal(isLoopback(host), false, host);
   });
 });
+
+describe('the local socket\'s configuration', () => {
+  it('NEMESIS_SOCKET and --socket name it; a path longer than a Unix socket takes is refused', () => {
+    assert.equal(loadConfig({ NEMESIS_SOCKET: '/run/nemesis/nemesisd.sock' }).socket, '/run/nemesis/nemesisd.sock');
+    assert.equal(loadConfig(applyFlags(['--socket', '/tmp/n.sock'], {}).env).socket, '/tmp/n.sock');
+    assert.equal(loadConfig({}).socket, undefined);
+    const long = `/tmp/${'s'.repeat(103)}`;
+    assert.throws(() => loadConfig({ NEMESIS_SOCKET: long }), (error: Error) => error.message.includes(`NEMESIS_SOCKET must be a path of at most 107 bytes (a Unix socket's limit), got 108`));
+  });
+});

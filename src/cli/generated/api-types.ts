@@ -940,8 +940,8 @@ export interface components {
             status: "ok" | "degraded";
             /** @description Simulated time. */
             now_ns: number;
-            /** @description busy: another process holds the database lock, so changes answer 503 STORE_BUSY until it is released. */
-            store: "ok" | "busy";
+            /** @description Whether changes can be stored now, as the last write found: busy, another process holds the database lock (changes answer 503 STORE_BUSY until it is released); full, the disk holding the database is full (507 STORE_FULL until space is freed); io_error, the database file or its disk failed (500 STORE_IO_ERROR). It is ok again from the first change stored. */
+            store: "ok" | "busy" | "full" | "io_error";
         };
         SchedulingDomain: {
             /** @description The master's domid (names the scheduling domain). */
@@ -1380,7 +1380,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1485,7 +1485,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1604,7 +1604,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1723,7 +1723,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1846,7 +1846,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1857,6 +1857,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1969,7 +1978,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1980,6 +1989,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2088,7 +2106,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2211,7 +2229,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2222,6 +2240,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2330,7 +2357,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2462,7 +2489,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2473,6 +2500,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2593,7 +2629,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2731,7 +2767,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2742,6 +2778,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2875,7 +2920,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2886,6 +2931,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3015,7 +3069,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3026,6 +3080,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3155,7 +3218,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3166,6 +3229,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3295,7 +3367,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3306,6 +3378,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3435,7 +3516,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3446,6 +3527,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3575,7 +3665,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3586,6 +3676,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3706,7 +3805,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3850,7 +3949,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3861,6 +3960,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3981,7 +4089,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4125,7 +4233,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4136,6 +4244,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4271,7 +4388,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4282,6 +4399,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4390,7 +4516,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4531,7 +4657,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4542,6 +4668,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4662,7 +4797,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4791,7 +4926,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4802,6 +4937,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4926,7 +5070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4937,6 +5081,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5070,7 +5223,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5081,6 +5234,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5207,7 +5369,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5218,6 +5380,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5340,7 +5511,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5351,6 +5522,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5470,7 +5650,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5607,7 +5787,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5744,7 +5924,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5888,7 +6068,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6016,7 +6196,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6157,7 +6337,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6168,6 +6348,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6289,7 +6478,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6300,6 +6489,15 @@ export interface operations {
             };
             /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The disk holding the database is full; nothing was changed. Free space on it: changes are stored again as soon as there is room. Codes: `STORE_FULL`. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6433,7 +6631,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
             500: {
                 headers: {
                     [name: string]: unknown;

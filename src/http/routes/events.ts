@@ -15,6 +15,7 @@ import { responses } from '../../schemas/responses.ts';
 import type { SseMessage, StreamHub } from '../sse.ts';
 import { usageFeed, usageStreamQuery } from '../usage-stream.ts';
 import { doc } from './route-docs.ts';
+import { clientOf } from '../local-requests.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -84,7 +85,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ streams: StreamHub }> = as
     const filter = filterOf(request.query);
     const usage = usageFeed(app.control.usage, request.query.usage_ms);
     if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send('');
-    const stream = streams.open(reply.raw, request.ip, { lost: () => lost('slow-client') });
+    const stream = streams.open(reply.raw, clientOf(request), { lost: () => lost('slow-client') });
     reply.hijack();
     stream.comment('connected');
 

@@ -5,6 +5,7 @@ import { REPLAY_LOG_MAX_ENTRIES } from '../../control/index.ts';
 import { ReplayLog, WhatIf, WhatIfRequest } from '../../schemas/lab.ts';
 import { described, responses } from '../../schemas/responses.ts';
 import { doc } from './route-docs.ts';
+import { clientOf } from '../local-requests.ts';
 
 export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { lab } = app.control;
@@ -22,5 +23,5 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ref(WhatIfRequest),
       response: responses({ 200: described(ref(WhatIf), 'The prediction.') }, 404, 409),
     },
-  }, async (request) => lab.whatIf(request.body, request.ip));
+  }, async (request) => lab.whatIf(request.body, clientOf(request)));
 };

@@ -1,15 +1,17 @@
 /**
  * The Xen API's two transports, JSON-RPC at `POST /jsonrpc` and XML-RPC at
- * `POST /` and `POST /xmlrpc`, as XAPI serves them, in front of one
+ * `POST /` (and `/xmlrpc`, `/RPC2`), as XAPI serves them, in front of one
  * dispatcher (src/xenapi). Like the REST routes, they only translate.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { hostname } from 'node:os';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createXenApi, type XenApi } from '../../xenapi/index.ts';
+import type { Caller } from '../../xenapi/dispatcher.ts';
 import { XenApiFailure } from '../../xenapi/failure.ts';
 import { MAX_XML_BYTES, parseCall, writeResponse, XmlRpcRefused } from '../../xenapi/xml-rpc.ts';
 import { tokenMatcher } from '../auth.ts';
+import { viaLocalSocket } from '../local-requests.ts';
 import { errorResponses } from '../../schemas/responses.ts';
 import { XenApiJsonRpcAnswer, XenApiJsonRpcCall, XenApiXmlRpcAnswer, XenApiXmlRpcCall } from '../../schemas/xenapi.ts';
 
@@ -21,6 +23,8 @@ const INVALID_REQUEST = -32600;
 const XENAPI_FAILURE = 1;
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+/** Where a call comes from, for login: loopback needs no password while no token is configured, the local socket never does (as the REST API). */
+const callerOf = (request: FastifyRequest): Caller => ({ loopback: LOOPBACK.test(request.ip), localSocket: viaLocalSocket(request.raw) });
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -48,7 +52,7 @@ async function jsonRpc(api: XenApi, request: FastifyRequest): Promise<Buffer> {
   }
   const method = message['method'];
   try {
-    const result = await api.dispatcher.call(method, (message['params'] as unknown[] | undefined) ?? [], { loopback: LOOPBACK.test(request.ip) });
+    const result = await api.dispatcher.call(method, (message['params'] as unknown[] | undefined) ?? [], callerOf(request));
     const json = api.dispatcher.spec(method)?.json as ((result: unknown) => string | readonly Buffer[]) | undefined;
     return answer(id, 'result', json === undefined ? JSON.stringify(result ?? '') : json(result));
   } catch (failed) {
@@ -68,7 +72,7 @@ async function xmlRpc(api: XenApi, request: FastifyRequest): Promise<string> {
     return writeResponse({ Status: 'Failure', ErrorDescription: ['XMLRPC_UNMARSHAL_FAILURE', error.message] });
   }
   try {
-    const value = await api.dispatcher.call(call.method, call.params, { loopback: LOOPBACK.test(request.ip) });
+    const value = await api.dispatcher.call(call.method, call.params, callerOf(request));
     return writeResponse({ Status: 'Success', Value: value ?? '' });
   } catch (error) {
     if (!(error instanceof XenApiFailure)) throw error;
@@ -130,8 +134,8 @@ export const xenApiRoutes: FastifyPluginAsync<XenApiRouteOptions> = async (app, 
     xml.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: MAX_XML_BYTES }, (_request, body, done) => done(null, body));
     const docs = 'A XenAPI call as XML-RPC, as xend and XAPI serve it (Python\'s XenAPI.py posts here; Xen Orchestra\'s client posts the same to `/xmlrpc`). The answer\'s content type is exactly `text/xml`.';
     const options = transport('xenApiXmlRpc', 'Xen API over XML-RPC', docs, 'text/xml', XenApiXmlRpcCall, XenApiXmlRpcAnswer);
-    for (const url of ['/', '/xmlrpc']) {
-      // POST /xmlrpc is the same endpoint under the name Xen Orchestra's client posts to: documented once.
+    for (const url of ['/', '/xmlrpc', '/RPC2']) {
+      // The same endpoint, documented once: Xen Orchestra's client posts to /xmlrpc, and Python's xmlrpc.client to /RPC2 when its URL has no path (XAPI serves it there too).
       xml.post(url, { ...options, schema: { ...options.schema, hide: url !== '/' } }, async (request, reply) => reply.header('content-type', 'text/xml').send(Buffer.from(await xmlRpc(api, request))));
     }
   });

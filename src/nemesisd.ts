@@ -6,7 +6,7 @@
  * one line naming the problem, exit 2.
  */
 import closeWithGrace from 'close-with-grace';
-import { applyFlags, ConfigError, loadConfig, loadRunConfig, USAGE, type Config, type RunConfig } from './config.ts';
+import { applyFlags, ConfigError, loadConfig, loadHostShape, loadRunConfig, USAGE, type Config, type HostShape, type RunConfig } from './config.ts';
 import { createDaemon } from './daemon.ts';
 import { PACKAGE_VERSION } from './vocabulary/version.ts';
 import { StoreError } from './store/index.ts';
@@ -15,7 +15,7 @@ import { StoreError } from './store/index.ts';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Every problem of every part of the configuration, in one message. */
-function configOrExit(): Config & RunConfig {
+function configOrExit(): Config & RunConfig & { readonly shape: HostShape } {
   try {
     const { env, help, version } = applyFlags(process.argv.slice(2), process.env);
     if (help || version) {
@@ -34,8 +34,9 @@ function configOrExit(): Config & RunConfig {
     };
     const config = collect(() => loadConfig(env));
     const run = collect(() => loadRunConfig(env));
-    if (config === undefined || run === undefined) throw new ConfigError(problems);
-    return { ...config, ...run };
+    const shape = collect(() => loadHostShape(env));
+    if (config === undefined || run === undefined || shape === undefined) throw new ConfigError(problems);
+    return { ...config, ...run, pcpus: shape.pcpus, shape };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`nemesisd: ${error.message}\n`);
@@ -54,6 +55,9 @@ const config = configOrExit();
 const daemon = await createDaemon({
   db: config.db,
   pcpus: config.pcpus,
+  topology: config.shape.topology,
+  sched: config.shape.sched,
+  credit2_runqueue: config.shape.credit2_runqueue,
   token: config.token,
   logLevel: config.logLevel,
   bindHost: config.host,
@@ -83,6 +87,6 @@ await daemon.app.listen({ port: config.port, host: config.host }).catch(async (e
   exitAtStart(`cannot listen on ${config.host} port ${config.port}`, error);
 });
 log.info(
-  { db: config.db, pcpus: config.pcpus, seed: config.seed, speed: daemon.loop.status().speed, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
+  { db: config.db, pcpus: config.pcpus, sched: config.shape.sched, seed: config.seed, speed: daemon.loop.status().speed, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
   'nemesisd ready',
 );

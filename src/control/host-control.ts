@@ -44,7 +44,20 @@ export function createHostControl(ctx: ControlContext, version: string, seed: nu
     info() {
       clock.sync();
       const { pcpus, scheduler, trace_hash } = physinfo();
-      return { pcpus, scheduler, clock: clock.status(), version, seed, trace_hash };
+      const shape = host.domctl({ op: 'topologyinfo' });
+      if (!shape.ok) throw fromDomctl(shape.error);
+      const { sockets, cores, threads, free_pcpus } = shape.value;
+      return {
+        pcpus,
+        scheduler,
+        topology: { sockets, cores, threads },
+        credit2_runqueue: ctx.credit2_runqueue,
+        free_pcpus: [...free_pcpus],
+        clock: clock.status(),
+        version,
+        seed,
+        trace_hash,
+      };
     },
 
     listPcpus() {

@@ -5,7 +5,9 @@
 import type { Static } from '@sinclair/typebox';
 import { realTimers, type Timers } from '../runtime/clock.ts';
 import type { Health } from '../schemas/host.ts';
-import { DEFAULT_SEED } from '../hypervisor/index.ts';
+import { DEFAULT_SEED, type credit2 } from '../hypervisor/index.ts';
+
+type RunqueueArrangement = credit2.RunqueueArrangement;
 import type { Store } from '../store/index.ts';
 import { ConfigState } from './config-state.ts';
 import type { ControlContext } from './context.ts';
@@ -24,6 +26,8 @@ export interface ControlOptions {
   readonly clock: SimulationClock;
   readonly store: Store;
   readonly pcpus: number;
+  /** credit2's runqueue arrangement on this host (default socket): every credit2 pool uses it. */
+  readonly credit2_runqueue?: RunqueueArrangement;
   readonly version: string;
   /** Wall-time timers for the usage stream (fakes in tests). */
   readonly timers?: Timers;
@@ -67,6 +71,7 @@ export function createControl(options: ControlOptions): Control {
     state: new ConfigState(options.store),
     events: createEventBus(),
     pcpus: options.pcpus,
+    credit2_runqueue: options.credit2_runqueue ?? 'socket',
     endedGroupCpuNs: new Map(options.attach?.endedGroupCpuNs ?? []),
   };
   const restore = options.attach === undefined ? restoreHost(ctx) : { restored: [], failed: [], repaired: [] };

@@ -4,7 +4,8 @@
  * domains are created with their stored domid, then every scheduling domain
  * whose master is live is formed with its live members.
  */
-import { clampWorkload, maxCapFor, type Affinity } from '../hypervisor/index.ts';
+import { clampWorkload, maxCapFor, POOL0_ID, type Affinity } from '../hypervisor/index.ts';
+import { poolSched } from './cpupool-facts.ts';
 import type { DomainRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
@@ -25,7 +26,8 @@ export interface RestoreReport {
 export function restoreHost(ctx: ControlContext): RestoreReport {
   const { state, host } = ctx;
   const setup = host.plan();
-  plan(setup, { op: 'sched_global', cmd: 'putinfo', params: state.sched });
+  // The host row's parameters are credit's: Pool-0 takes them when it boots with credit.
+  if (poolSched(ctx, POOL0_ID) === 'credit') plan(setup, { op: 'sched_global', cmd: 'putinfo', params: state.sched });
   host.apply(setup);
   const repaired = repairStored(ctx);
   restoreDomain0(ctx);

@@ -1,6 +1,6 @@
 /** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
 import { Type } from '@sinclair/typebox';
-import { credit, MAX_SEED, SCHED_PROFILE_NAMES } from '../hypervisor/index.ts';
+import { credit, credit2, MAX_SEED, SCHED_PROFILE_NAMES } from '../hypervisor/index.ts';
 import { MAX_ADVANCE_MS, MAX_SPEED } from '../vocabulary/clock.ts';
 import { NS_PER_MS } from '../vocabulary/units.ts';
 import { Nanoseconds, Nullable, ref } from './common.ts';
@@ -31,7 +31,15 @@ export const Clock = Type.Object(
 export const HostInfo = Type.Object(
   {
     pcpus: Type.Integer({ minimum: 1 }),
-    scheduler: Type.String({ examples: ['credit'] }),
+    scheduler: Type.String({ examples: ['credit'], description: "Pool-0's scheduler, the one the host booted with (NEMESIS_SCHED, --sched)." }),
+    topology: Type.Object(
+      { sockets: Type.Integer({ minimum: 1 }), cores: Type.Integer({ minimum: 1 }), threads: Type.Integer({ minimum: 1 }) },
+      { additionalProperties: false, description: 'sockets × cores per socket × threads per core (NEMESIS_TOPOLOGY, --topology); pCPU id = (socket × cores + core) × threads + thread.' },
+    ),
+    credit2_runqueue: Type.Union(credit2.CREDIT2_RUNQUEUE_ARRANGEMENTS.map((name) => Type.Literal(name)), {
+      description: "How credit2 pools group their pCPUs into runqueues (NEMESIS_CREDIT2_RUNQUEUE, --credit2-runqueue; Xen's credit2_runqueue=), at most 16 pCPUs a runqueue.",
+    }),
+    free_pcpus: Type.Array(Type.Integer({ minimum: 0 }), { description: 'pCPUs in no cpupool (removed from one and not added to another).' }),
     clock: ref(Clock),
     version: Type.String(),
     seed: Type.Integer({

@@ -869,8 +869,21 @@ export interface components {
         };
         Host: {
             pcpus: number;
-            /** @example credit */
+            /**
+             * @description Pool-0's scheduler, the one the host booted with (NEMESIS_SCHED, --sched).
+             * @example credit
+             */
             scheduler: string;
+            /** @description sockets × cores per socket × threads per core (NEMESIS_TOPOLOGY, --topology); pCPU id = (socket × cores + core) × threads + thread. */
+            topology: {
+                sockets: number;
+                cores: number;
+                threads: number;
+            };
+            /** @description How credit2 pools group their pCPUs into runqueues (NEMESIS_CREDIT2_RUNQUEUE, --credit2-runqueue; Xen's credit2_runqueue=), at most 16 pCPUs a runqueue. */
+            credit2_runqueue: "cpu" | "core" | "socket" | "node" | "all";
+            /** @description pCPUs in no cpupool (removed from one and not added to another). */
+            free_pcpus: number[];
             clock: components["schemas"]["Clock"];
             version: string;
             /** @description Seeds every random choice of the simulation (NEMESIS_SEED, --seed): the same seed, requests and advances on a frozen clock give the same run. */

@@ -11,6 +11,7 @@ type RunqueueArrangement = credit2.RunqueueArrangement;
 import type { Store } from '../store/index.ts';
 import { ConfigState } from './config-state.ts';
 import type { ControlContext } from './context.ts';
+import { createCpupoolManager, type CpupoolManager } from './cpupools.ts';
 import { createDomainManager, type DomainManager } from './domain-manager.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createHostControl, type HostControl } from './host-control.ts';
@@ -44,6 +45,7 @@ export interface ControlOptions {
 
 export interface Control {
   readonly domains: DomainManager;
+  readonly cpupools: CpupoolManager;
   readonly schedulingDomains: SchedulingDomainManager;
   readonly host: HostControl;
   readonly events: EventBus;
@@ -81,6 +83,7 @@ export function createControl(options: ControlOptions): Control {
   const { store } = options;
   return {
     domains: createDomainManager(ctx),
+    cpupools: createCpupoolManager(ctx),
     schedulingDomains: createSchedulingDomainManager(ctx),
     host,
     events: ctx.events,
@@ -107,6 +110,7 @@ export function createControl(options: ControlOptions): Control {
   };
 }
 
+export type { CpupoolManager, CpupoolView, CreateCpupoolSpec, PoolSchedulerSpec, PoolSchedulerView } from './cpupools.ts';
 export type { DomainManager, CreateDomainSpec, UpdateDomainSpec, PowerAction, SchedSpec } from './domain-manager.ts';
 export { POWER_ACTIONS, NAME_PATTERN } from './domain-manager.ts';
 export type { SchedulingDomainManager, CreateGroupSpec, MemberSpec } from './scheduling-domains.ts';

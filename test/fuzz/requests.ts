@@ -72,6 +72,8 @@ export function namedValues(): Record<string, fc.Arbitrary<unknown>> {
   return {
     DomainRef: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FIXTURE_REFS) }, fc.constantFrom(...ODD_REFS)),
     DomainName: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...NAMES) }, fc.stringMatching(/^[a-z][A-Za-z0-9._-]{0,63}$/)),
+    CpupoolRef: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FIXTURE_REFS) }, fc.constantFrom(...ODD_REFS)),
+    CpupoolName: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('spare', 'Pool-0', 'batch', 'p.1', ...NAMES) }, fc.stringMatching(/^[a-z][A-Za-z0-9._-]{0,63}$/)),
   };
 }
 

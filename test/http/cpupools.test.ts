@@ -102,6 +102,23 @@ describe('/api/v1/cpupools', () => {
     assert.deepEqual(batch.domains.map((x: { name: string }) => x.name), ['c1', 'c2', 'c3']);
   });
 
+  it("the fairness report's expected shares follow each pool's policy and pCPUs", async (t) => {
+    const d = await build(t, { pcpus: 4 });
+    await withBatchPool(d);
+    // Pool-0 (credit, pCPUs 0-1): a domain claims its weight, whatever its vCPUs: big (2 vCPUs) 100, solo 100.
+    await d.request('POST', '/api/v1/domains', { name: 'big', vcpus: 2, start: true });
+    await d.request('POST', '/api/v1/domains', { name: 'solo', start: true });
+    // batch (credit2, pCPUs 2-3): every vCPU carries its domain's weight: two (2 vCPUs) 133.3, one 66.7.
+    await d.request('POST', '/api/v1/domains', { name: 'two', vcpus: 2, cpupool: 'batch', start: true });
+    await d.request('POST', '/api/v1/domains', { name: 'one', cpupool: 'batch', start: true });
+    await d.request('POST', '/api/v1/host/clock/advance', { ms: 12000 });
+    const res = await d.request('GET', '/api/v1/host/usage?window_ms=10000');
+    assert.equal(res.status, 200);
+    const row = (name: string) => (res.body.domains as { name: string; expected_pct: number; observed_pct: number }[]).find((x) => x.name === name)!;
+    assert.deepEqual(['big', 'solo', 'two', 'one'].map((name) => row(name).expected_pct), [100, 100, 133.333, 66.667]);
+    for (const name of ['big', 'solo', 'two', 'one']) assert.ok(Math.abs(row(name).observed_pct - row(name).expected_pct) < 3, `${name}: ${JSON.stringify(row(name))}`);
+  });
+
   it("a pool's scheduler takes only its policy's parameters and profiles", async (t) => {
     const d = await build(t, { pcpus: 4 });
     await withBatchPool(d);

@@ -19,6 +19,7 @@ import { loggerOptions, logRequests } from './http/logging.ts';
 import { drainRefusedBodies } from './http/refused-bodies.ts';
 import { countRequests, createMetrics } from './http/metrics.ts';
 import { swaggerOptions } from './http/openapi.ts';
+import { cpupoolRoutes } from './http/routes/cpupools.ts';
 import { domainRoutes } from './http/routes/domains.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { hostRoutes } from './http/routes/host.ts';
@@ -166,5 +167,6 @@ export const controlRoutes: FastifyPluginAsync = async (api) => {
   await api.register(hostRoutes);
   await api.register(domainRoutes);
   await api.register(schedulingDomainRoutes);
+  await api.register(cpupoolRoutes);
   await api.register(usageRoutes);
 };

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEED, MAX_PCPUS, MAX_SEED } from './hypervisor/index.ts';
+import { credit2, DEFAULT_SEED, MAX_PCPUS, MAX_SEED, SCHED_NAMES, type SchedName, type Topology } from './hypervisor/index.ts';
 import { MAX_SPEED } from './vocabulary/clock.ts';
 import { MAX_SOCKET_PATH_BYTES } from './http/local-socket.ts';
 import { DEFAULT_STREAM_LIMITS, MAX_STREAMS } from './vocabulary/streams.ts';
@@ -102,11 +102,15 @@ const FLAGS = {
   'max-event-loop-delay-ms': { env: 'NEMESIS_MAX_EVENT_LOOP_DELAY_MS', type: 'string' },
   seed: { env: 'NEMESIS_SEED', type: 'string' },
   'clock-speed': { env: 'NEMESIS_CLOCK_SPEED', type: 'string' },
+  sched: { env: 'NEMESIS_SCHED', type: 'string' },
+  topology: { env: 'NEMESIS_TOPOLOGY', type: 'string' },
+  'credit2-runqueue': { env: 'NEMESIS_CREDIT2_RUNQUEUE', type: 'string' },
   help: { env: null, type: 'boolean', short: 'h' },
   version: { env: null, type: 'boolean', short: 'V' },
 } as const;
 
 export const USAGE = `usage: nemesisd [--port N] [--host ADDR] [--socket PATH] [--db FILE] [--pcpus N] [--log-level LEVEL] [--insecure] [--seed N] [--clock-speed X]
+  [--sched credit|credit2] [--topology SxCxT] [--credit2-runqueue cpu|core|socket|node|all]
   [--allowed-hosts NAME,...] [--metrics-public] [--rate-limit N] [--max-streams N] [--max-streams-per-client N] [--max-event-loop-delay-ms N]
        nemesisd --help | --version
 Each flag overrides its environment variable: ${Object.values(FLAGS)
@@ -196,4 +200,48 @@ export function loadRunConfig(env: Env): RunConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { seed, clockSpeed };
+}
+
+/** The simulated machine: its shape and the scheduler Pool-0 boots with (Xen's `sched=` and `credit2_runqueue=`). */
+export interface HostShape {
+  /** sockets × cores × threads. */
+  readonly pcpus: number;
+  readonly topology: Topology;
+  readonly sched: SchedName;
+  readonly credit2_runqueue: credit2.RunqueueArrangement;
+}
+
+const TOPOLOGY_PATTERN = /^([0-9]+)x([0-9]+)x([0-9]+)$/;
+
+/**
+ * NEMESIS_TOPOLOGY (SxCxT; default 1 socket of NEMESIS_PCPUS single-thread cores), NEMESIS_SCHED
+ * (default credit, the 2007 patches' scheduler; Xen's own default is credit2) and NEMESIS_CREDIT2_RUNQUEUE (default socket).
+ */
+export function loadHostShape(env: Env): HostShape {
+  const problems: string[] = [];
+  const pcpusRaw = env['NEMESIS_PCPUS']?.trim();
+  const topologyRaw = env['NEMESIS_TOPOLOGY']?.trim();
+  let topology: Topology = { sockets: 1, cores: Number(pcpusRaw ?? DEFAULTS.NEMESIS_PCPUS), threads: 1 };
+  if (topologyRaw !== undefined && topologyRaw !== '') {
+    const match = TOPOLOGY_PATTERN.exec(topologyRaw);
+    const [sockets, cores, threads] = (match?.slice(1) ?? []).map(Number);
+    if (match === null || ![sockets, cores, threads].every((n) => n! >= 1) || sockets! * cores! * threads! > MAX_PCPUS) {
+      problems.push(`NEMESIS_TOPOLOGY must be SOCKETSxCORESxTHREADS, each at least 1, at most ${MAX_PCPUS} pCPUs in all (e.g. 2x8x2), got "${topologyRaw}"`);
+    } else {
+      topology = { sockets: sockets!, cores: cores!, threads: threads! };
+      const pcpus = sockets! * cores! * threads!;
+      if (pcpusRaw !== undefined && pcpusRaw !== '' && Number(pcpusRaw) !== pcpus) {
+        problems.push(`NEMESIS_PCPUS (${pcpusRaw}) disagrees with NEMESIS_TOPOLOGY ${topologyRaw} (${pcpus} pCPUs): give one of them`);
+      }
+    }
+  }
+  const sched = (env['NEMESIS_SCHED'] ?? 'credit').trim();
+  if (!(SCHED_NAMES as readonly string[]).includes(sched)) problems.push(`NEMESIS_SCHED must be one of ${SCHED_NAMES.join(', ')}, got "${sched}"`);
+  const runqueue = (env['NEMESIS_CREDIT2_RUNQUEUE'] ?? 'socket').trim();
+  if (!(credit2.CREDIT2_RUNQUEUE_ARRANGEMENTS as readonly string[]).includes(runqueue)) {
+    problems.push(`NEMESIS_CREDIT2_RUNQUEUE must be one of ${credit2.CREDIT2_RUNQUEUE_ARRANGEMENTS.join(', ')}, got "${runqueue}"`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { sockets, cores, threads } = topology;
+  return { pcpus: sockets * cores * threads, topology, sched: sched as SchedName, credit2_runqueue: runqueue as credit2.RunqueueArrangement };
 }

@@ -8,7 +8,7 @@ import { app, serverOptions } from './app.ts';
 import { listenLocal, type LocalListener } from './http/local-socket.ts';
 import { createStreamHub, type StreamHub } from './http/sse.ts';
 import { createControl, type Control } from './control/index.ts';
-import { DEFAULT_SEED, Host } from './hypervisor/index.ts';
+import { DEFAULT_SEED, Host, type credit2, type SchedName, type Topology } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
 import { createTickLoop, DEFAULT_PERIOD_MS, type TickLoop } from './runtime/tick-loop.ts';
 import { createStore, type Store } from './store/index.ts';
@@ -26,6 +26,12 @@ export const stallMessage = (late_ms: number): string =>
 export interface DaemonOptions {
   readonly db: string;
   readonly pcpus: number;
+  /** sockets × cores × threads making `pcpus` (default one socket of single-thread cores). */
+  readonly topology?: Topology;
+  /** Pool-0's scheduler (default credit). */
+  readonly sched?: SchedName;
+  /** credit2's runqueue arrangement, for every credit2 pool (default socket). */
+  readonly credit2_runqueue?: credit2.RunqueueArrangement;
   readonly token?: string | undefined;
   readonly logLevel?: string;
   /** Where log lines go (default stdout). */
@@ -64,7 +70,14 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = createStore(options.db);
   try {
     const seed = options.seed ?? DEFAULT_SEED;
-    const host = new Host({ pcpus: options.pcpus, seed });
+    const credit2_runqueue = options.credit2_runqueue ?? 'socket';
+    const host = new Host({
+      pcpus: options.pcpus,
+      seed,
+      ...(options.topology === undefined ? {} : { topology: options.topology }),
+      ...(options.sched === undefined ? {} : { sched: options.sched }),
+      ...(options.sched === 'credit2' ? { credit2_runqueue } : {}),
+    });
     let log: FastifyBaseLogger | null = null;
     const loop = createTickLoop({
       host,
@@ -80,6 +93,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       store,
       lab: (source) => createLabControl(source, whatIf),
       pcpus: options.pcpus,
+      credit2_runqueue,
       version: PACKAGE_VERSION,
       seed,
       ...(options.timers === undefined ? {} : { timers: options.timers }),

@@ -7,7 +7,7 @@
  * stops it at start with one line naming the problem, exit 2.
  */
 import closeWithGrace from 'close-with-grace';
-import { applyFlags, ConfigError, loadConfig, loadRunConfig, USAGE, type Config, type RunConfig } from './config.ts';
+import { applyFlags, ConfigError, loadConfig, loadHostShape, loadRunConfig, USAGE, type Config, type HostShape, type RunConfig } from './config.ts';
 import { createDaemon } from './daemon.ts';
 import { PACKAGE_VERSION } from './vocabulary/version.ts';
 import { LocalSocketError } from './http/local-socket.ts';
@@ -28,7 +28,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const REPEATED_SIGNAL_MS = 3_000;
 
 /** Every problem of every part of the configuration, in one message. */
-function configOrExit(): Config & RunConfig {
+function configOrExit(): Config & RunConfig & { readonly shape: HostShape } {
   try {
     const { env, help, version } = applyFlags(process.argv.slice(2), process.env);
     if (help || version) {
@@ -47,8 +47,9 @@ function configOrExit(): Config & RunConfig {
     };
     const config = collect(() => loadConfig(env));
     const run = collect(() => loadRunConfig(env));
-    if (config === undefined || run === undefined) throw new ConfigError(problems);
-    return { ...config, ...run };
+    const shape = collect(() => loadHostShape(env));
+    if (config === undefined || run === undefined || shape === undefined) throw new ConfigError(problems);
+    return { ...config, ...run, pcpus: shape.pcpus, shape };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`nemesisd: ${error.message}\n`);
@@ -81,6 +82,9 @@ const daemon = await createDaemon({
   ...(logTo === undefined ? {} : { logStream: logTo }),
   db: config.db,
   pcpus: config.pcpus,
+  topology: config.shape.topology,
+  sched: config.shape.sched,
+  credit2_runqueue: config.shape.credit2_runqueue,
   token: config.token,
   logLevel: config.logLevel,
   bindHost: config.host,
@@ -135,6 +139,6 @@ if (config.socket !== undefined) {
   });
 }
 log.info(
-  { db: config.db, socket: config.socket, pcpus: config.pcpus, seed: config.seed, speed: daemon.loop.status().speed, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
+  { db: config.db, socket: config.socket, pcpus: config.pcpus, sched: config.shape.sched, seed: config.seed, speed: daemon.loop.status().speed, auth: config.token === undefined ? 'off' : 'bearer', restored: daemon.control.restore.restored.length },
   'nemesisd ready',
 );

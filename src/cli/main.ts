@@ -10,6 +10,7 @@ import { domainCommands } from './commands/domains.ts';
 import { hostCommands } from './commands/host.ts';
 import { labCommands } from './commands/lab.ts';
 import { runCommand } from './commands/run.ts';
+import { cpupoolCommands } from './commands/cpupools.ts';
 import { schedCommands } from './commands/sched.ts';
 import { sdomCommands } from './commands/sdom.ts';
 import { sweepCommand } from './commands/sweep.ts';
@@ -45,6 +46,7 @@ function program(context: () => Context, env: NodeJS.ProcessEnv): Command {
   schedCommands(nemesis, context);
   vcpuCommands(nemesis, context);
   sdomCommands(nemesis, context);
+  cpupoolCommands(nemesis, context);
   hostCommands(nemesis, context);
   topCommand(nemesis, context);
   labCommands(nemesis, context);

@@ -40,9 +40,11 @@ export function table(out: Output, columns: readonly Column[], rows: readonly (r
 }
 
 /** `key: value` lines, keys padded to one width (like `xl info`). */
-export function keyValues(entries: readonly (readonly [string, string | number])[]): string {
-  const width = Math.max(...entries.map(([key]) => key.length));
-  return entries.map(([key, value]) => `${key.padEnd(width)} : ${value}\n`).join('');
+/** `key : value` lines, aligned; an undefined value (a field another policy has) leaves its line out. */
+export function keyValues(entries: readonly (readonly [string, string | number | boolean | undefined])[]): string {
+  const shown = entries.filter((entry): entry is readonly [string, string | number | boolean] => entry[1] !== undefined);
+  const width = Math.max(...shown.map(([key]) => key.length));
+  return shown.map(([key, value]) => `${key.padEnd(width)} : ${value}\n`).join('');
 }
 
 export function printJson(out: Output, value: unknown): void {

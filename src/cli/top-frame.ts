@@ -24,6 +24,8 @@ export interface TopRow {
   readonly weight: number;
   readonly cap: number;
   readonly group: string;
+  /** Its cpupool's name: only when some domain lives outside Pool-0 (the POOL column shows then). */
+  readonly cpupool?: string;
   /** Rows under a folded group's line. */
   readonly members?: readonly TopRow[];
 }
@@ -55,6 +57,9 @@ export function nextWindow(window: Window | undefined, sample: Sample): Window {
 
 const percent = (part: number, whole: number): number => (whole <= 0 ? 0 : (100 * part) / whole);
 
+/** The pool every domain lives in until cpupools are made. */
+export const POOL0_NAME = 'Pool-0';
+
 export function computeFrame({ baseline, current }: Window): Frame {
   const start_ns = baseline?.now_ns ?? 0;
   const interval_ns = current.now_ns - start_ns;
@@ -65,12 +70,14 @@ export function computeFrame({ baseline, current }: Window): Frame {
     groupOf.set(g.master, g.master);
     for (const m of g.members) groupOf.set(m.domain, g.master);
   }
+  const pooled = current.domains.some((d) => d.cpupool !== POOL0_NAME);
   const rows = current.domains.map((d): TopRow => {
     const master = groupOf.get(d.id);
     const gained_ns = Math.max(0, d.cpu_time_ns - (before.get(d.id) ?? 0));
     return {
       name: d.name, id: d.id, state: d.state, cpu_ns: d.cpu_time_ns, cpu_pct: percent(gained_ns, interval_ns), vcpus: d.vcpus,
       weight: d.sched.weight, cap: d.sched.cap, group: master === undefined ? '-' : (names.get(master) ?? String(master)),
+      ...(pooled ? { cpupool: d.cpupool } : {}),
     };
   });
   const busy = (sample: Sample | undefined) => sample?.pcpus.reduce((sum, p) => sum + p.busy_ns, 0) ?? 0;

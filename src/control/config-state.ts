@@ -4,7 +4,7 @@
  * change on disk, so memory and disk never disagree.
  */
 import type { GlobalSchedParams } from '../hypervisor/index.ts';
-import { storeFault, type DomainRecord, type GroupRecord, type Store } from '../store/index.ts';
+import { storeFault, type DomainRecord, type GroupRecord, type PoolRecord, type Store } from '../store/index.ts';
 import { apiError, type ApiError } from '../vocabulary/errors.ts';
 import { didYouMean } from './nearest-name.ts';
 
@@ -16,6 +16,8 @@ export interface Change {
   readonly next_domid?: number;
   readonly sched?: GlobalSchedParams;
   readonly clock_speed?: number;
+  readonly savePools?: readonly PoolRecord[];
+  readonly deletePool?: number;
 }
 
 const DOMID_PATTERN = /^[0-9]+$/;
@@ -39,6 +41,8 @@ export class ConfigState {
   private readonly names = new Map<string, number>();
   private readonly groups = new Map<number, GroupRecord>();
   private readonly masterOf = new Map<number, number>();
+  /** Stored cpupools by id (Pool-0's only once changed). */
+  readonly pools = new Map<number, PoolRecord>();
   next_domid: number;
   sched: GlobalSchedParams;
 
@@ -51,6 +55,7 @@ export class ConfigState {
     this.sched = host.sched;
     for (const domain of store.domains.list()) this.setDomain(domain);
     for (const group of store.groups.list()) this.groups.set(group.master, group);
+    for (const pool of store.pools.list()) this.pools.set(pool.id, pool);
     this.indexMembers();
   }
 
@@ -119,6 +124,8 @@ export class ConfigState {
     if (change.next_domid !== undefined) this.store.host.setNextDomid(change.next_domid);
     if (change.sched !== undefined) this.store.host.setSched(change.sched);
     if (change.clock_speed !== undefined) this.store.host.setClockSpeed(change.clock_speed);
+    for (const pool of change.savePools ?? []) this.store.pools.save(pool);
+    if (change.deletePool !== undefined) this.store.pools.delete(change.deletePool);
   }
 
   private apply(change: Change): void {
@@ -128,6 +135,8 @@ export class ConfigState {
     if (change.deleteDomain !== undefined) this.removeDomain(change.deleteDomain);
     if (change.next_domid !== undefined) this.next_domid = change.next_domid;
     if (change.sched !== undefined) this.sched = change.sched;
+    for (const pool of change.savePools ?? []) this.pools.set(pool.id, pool);
+    if (change.deletePool !== undefined) this.pools.delete(change.deletePool);
     if (change.saveGroups !== undefined || change.deleteGroups !== undefined || change.deleteDomain !== undefined) {
       this.indexMembers();
     }

@@ -1,4 +1,5 @@
 /** What every control-layer operation works with. */
+import type { credit2 } from '../hypervisor/index.ts';
 import type { ConfigState } from './config-state.ts';
 import type { EventBus } from './events.ts';
 import type { SimulatedHost, SimulationClock } from './ports.ts';
@@ -9,6 +10,8 @@ export interface ControlContext {
   readonly state: ConfigState;
   readonly events: EventBus;
   readonly pcpus: number;
+  /** credit2's runqueue arrangement on this host, for every credit2 pool. */
+  readonly credit2_runqueue: credit2.RunqueueArrangement;
   /**
    * CPU time each scheduling domain used in hypervisor groups that have ended
    * (its master was shut down or destroyed), by master: runtime state like CPU

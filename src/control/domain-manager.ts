@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import { checkAffinity, maxCapFor, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
+import { checkAffinity, maxCapFor, POOL0_ID, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
 import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
 import type { CreateDomainRequest, DomainSchedChange, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
 import type { DomainRecord, PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
+import { resolvePool } from './cpupool-facts.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { apiError, badPowerState, invalidArgument } from '../vocabulary/errors.ts';
 import { CAP_PER_VCPU, capOutOfRange, DEFAULT_CAP, DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
@@ -139,6 +140,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
 
     create(spec) {
       checkName(spec.name);
+      const pool = spec.cpupool === undefined ? POOL0_ID : resolvePool(ctx, spec.cpupool, 'cpupool');
       const vcpus = spec.vcpus ?? 1;
       const domain: DomainRecord = {
         domid: state.next_domid,
@@ -152,6 +154,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         workload: spec.workload ?? { type: 'cpu' },
         affinity: Array.from({ length: spec.max_vcpus ?? vcpus }, () => spec.affinity ?? 'all'),
         state: spec.start === true ? 'running' : 'halted',
+        ...(pool === POOL0_ID ? {} : { cpupool: pool }),
       };
       checkShape(domain);
       if (spec.affinity !== undefined) checkPcpus(spec.affinity, 'affinity');

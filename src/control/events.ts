@@ -3,7 +3,7 @@
  * changes, published after the change is on disk. `/events` streams them.
  */
 import { randomBytes } from 'node:crypto';
-import type { Affinity, GlobalSchedParams } from '../hypervisor/index.ts';
+import type { Affinity, GlobalSchedParams, SchedName, SchedParams } from '../hypervisor/index.ts';
 import type { PowerState } from '../store/index.ts';
 
 export const EVENT_TYPES = [
@@ -23,7 +23,13 @@ export const EVENT_TYPES = [
   'scheduling-domain.member-added',
   'scheduling-domain.member-removed',
   'scheduling-domain.share-changed',
+  'domain.cpupool',
   'scheduler.updated',
+  'cpupool.created',
+  'cpupool.destroyed',
+  'cpupool.pcpu-added',
+  'cpupool.pcpu-removed',
+  'cpupool.scheduler',
   'clock.updated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -32,6 +38,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 interface AboutDomain {
   readonly domain: number;
   readonly name: string;
+}
+
+/** The pool a `cpupool.*` event is about, with its pCPUs after the change. */
+interface AboutPool {
+  readonly cpupool: number;
+  readonly name: string;
+  readonly pcpus: readonly number[];
 }
 
 /** Each event type's details (its JSON is the `data` of the event stream, with `at_ns`). */
@@ -55,7 +68,15 @@ export interface EventPayloads {
   'scheduling-domain.member-removed': { readonly master: number; readonly member: number };
   /** `domain`: the master or member whose share changed. */
   'scheduling-domain.share-changed': { readonly master: number; readonly domain: number; readonly share: number };
+  /** `cpupool`: the name of the pool it moved to. */
+  'domain.cpupool': AboutDomain & { readonly cpupool: string };
   'scheduler.updated': GlobalSchedParams;
+  'cpupool.created': AboutPool;
+  'cpupool.destroyed': AboutPool;
+  /** `pcpu`: the one added or removed; `pcpus`: the pool's after the change. */
+  'cpupool.pcpu-added': AboutPool & { readonly pcpu: number };
+  'cpupool.pcpu-removed': AboutPool & { readonly pcpu: number };
+  'cpupool.scheduler': { readonly cpupool: number; readonly name: string; readonly sched: SchedName } & SchedParams;
   'clock.updated': { readonly speed: number } | { readonly advanced_ms: number } | { readonly advanced_ns: number };
 }
 
@@ -161,6 +182,11 @@ export function domidsOf(event: ControlEvent): number[] {
   switch (event.type) {
     case 'scheduler.updated':
     case 'clock.updated':
+    case 'cpupool.created':
+    case 'cpupool.destroyed':
+    case 'cpupool.pcpu-added':
+    case 'cpupool.pcpu-removed':
+    case 'cpupool.scheduler':
       return [];
     case 'scheduling-domain.created':
       return [event.data.master, ...event.data.members];

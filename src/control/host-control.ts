@@ -2,14 +2,14 @@
  * The host as a whole: physical facts, the simulated clock, and the credit
  * scheduler's host-wide parameters (persisted like domain configuration).
  */
-import { NS_PER_MS, profileOf, SCHED_PROFILES, type GlobalSchedParams, type PcpuInfo, type SchedProfile } from '../hypervisor/index.ts';
+import { NS_PER_MS, POOL0_ID, type PcpuInfo } from '../hypervisor/index.ts';
+import { getPoolScheduler, setPoolScheduler, type PoolSchedulerSpec } from './cpupools.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
 import type { Static } from '@sinclair/typebox';
 import type { HostInfo, Scheduler } from '../schemas/host.ts';
 import type { ControlContext } from './context.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { invalidArgument } from '../vocabulary/errors.ts';
-import { commit, plan } from './plan.ts';
 
 export type HostView = Static<typeof HostInfo>;
 export type SchedulerView = Static<typeof Scheduler>;
@@ -21,9 +21,10 @@ export interface HostControl {
   setSpeed(speed: number): ClockStatus;
   /** Exactly one of `ms` and `ns`. */
   advance(by: { readonly ms?: number | undefined; readonly ns?: number | undefined }): Promise<ClockStatus>;
+  /** Pool-0's. */
   getScheduler(): SchedulerView;
-  /** A profile sets all three parameters; any given beside it override it. */
-  setScheduler(params: Partial<GlobalSchedParams> & { readonly profile?: SchedProfile }): SchedulerView;
+  /** Pool-0's: a profile of its policy sets all its parameters; any given beside it override it. */
+  setScheduler(spec: PoolSchedulerSpec): SchedulerView;
 }
 
 export function createHostControl(ctx: ControlContext, version: string, seed: number): HostControl {
@@ -34,17 +35,25 @@ export function createHostControl(ctx: ControlContext, version: string, seed: nu
     if (!result.ok) throw fromDomctl(result.error);
     return result.value;
   };
-  const schedulerView = (params: GlobalSchedParams): SchedulerView => {
-    const { scheduler, tick_ms } = physinfo();
-    const { tslice_ms, ratelimit_us, accounting } = params;
-    return { name: scheduler, profile: profileOf(params), tick_ms, tslice_ms, ratelimit_us, accounting };
-  };
 
   return {
     info() {
       clock.sync();
       const { pcpus, scheduler, trace_hash } = physinfo();
-      return { pcpus, scheduler, clock: clock.status(), version, seed, trace_hash };
+      const shape = host.domctl({ op: 'topologyinfo' });
+      if (!shape.ok) throw fromDomctl(shape.error);
+      const { sockets, cores, threads, free_pcpus } = shape.value;
+      return {
+        pcpus,
+        scheduler,
+        topology: { sockets, cores, threads },
+        credit2_runqueue: ctx.credit2_runqueue,
+        free_pcpus: [...free_pcpus],
+        clock: clock.status(),
+        version,
+        seed,
+        trace_hash,
+      };
     },
 
     listPcpus() {
@@ -69,19 +78,7 @@ export function createHostControl(ctx: ControlContext, version: string, seed: nu
       return clock.status();
     },
 
-    getScheduler() {
-      return schedulerView(state.sched);
-    },
-
-    setScheduler({ profile, ...params }) {
-      // The scheduler owns its ranges (ratelimit 0 or 100..500000 µs, never above the slice): a refusal is a 400.
-      const next: GlobalSchedParams = { ...state.sched, ...(profile === undefined ? {} : SCHED_PROFILES[profile]), ...params };
-      clock.sync();
-      const steps = host.plan();
-      plan(steps, { op: 'sched_global', cmd: 'putinfo', params: next });
-      commit(ctx, steps, { sched: next });
-      ctx.events.publish('scheduler.updated', host.now_ns, { ...next });
-      return schedulerView(next);
-    },
+    getScheduler: () => getPoolScheduler(ctx, POOL0_ID),
+    setScheduler: (spec) => setPoolScheduler(ctx, POOL0_ID, spec),
   };
 }

@@ -5,10 +5,13 @@
 import type { Static } from '@sinclair/typebox';
 import { realTimers, type Timers } from '../runtime/clock.ts';
 import type { Health } from '../schemas/host.ts';
-import { DEFAULT_SEED } from '../hypervisor/index.ts';
+import { DEFAULT_SEED, type credit2 } from '../hypervisor/index.ts';
+
+type RunqueueArrangement = credit2.RunqueueArrangement;
 import type { Store } from '../store/index.ts';
 import { ConfigState } from './config-state.ts';
 import type { ControlContext } from './context.ts';
+import { createCpupoolManager, type CpupoolManager } from './cpupools.ts';
 import { createDomainManager, type DomainManager } from './domain-manager.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createHostControl, type HostControl } from './host-control.ts';
@@ -24,6 +27,8 @@ export interface ControlOptions {
   readonly clock: SimulationClock;
   readonly store: Store;
   readonly pcpus: number;
+  /** credit2's runqueue arrangement on this host (default socket): every credit2 pool uses it. */
+  readonly credit2_runqueue?: RunqueueArrangement;
   readonly version: string;
   /** Wall-time timers for the usage stream (fakes in tests). */
   readonly timers?: Timers;
@@ -40,6 +45,7 @@ export interface ControlOptions {
 
 export interface Control {
   readonly domains: DomainManager;
+  readonly cpupools: CpupoolManager;
   readonly schedulingDomains: SchedulingDomainManager;
   readonly host: HostControl;
   readonly events: EventBus;
@@ -70,6 +76,7 @@ export function createControl(options: ControlOptions): Control {
     state: new ConfigState(options.store),
     events: createEventBus(),
     pcpus: options.pcpus,
+    credit2_runqueue: options.credit2_runqueue ?? 'socket',
     endedGroupCpuNs: new Map(options.attach?.endedGroupCpuNs ?? []),
   };
   const restore = options.attach === undefined ? restoreHost(ctx) : { restored: [], failed: [], repaired: [] };
@@ -79,6 +86,7 @@ export function createControl(options: ControlOptions): Control {
   const { store } = options;
   return {
     domains: createDomainManager(ctx),
+    cpupools: createCpupoolManager(ctx),
     schedulingDomains: createSchedulingDomainManager(ctx),
     host,
     events: ctx.events,
@@ -105,6 +113,7 @@ export function createControl(options: ControlOptions): Control {
   };
 }
 
+export type { CpupoolManager, CpupoolView, CreateCpupoolSpec, PoolSchedulerSpec, PoolSchedulerView } from './cpupools.ts';
 export type { DomainManager, CreateDomainSpec, UpdateDomainSpec, PowerAction, SchedSpec } from './domain-manager.ts';
 export { POWER_ACTIONS, NAME_PATTERN } from './domain-manager.ts';
 export type { SchedulingDomainManager, CreateGroupSpec, MemberSpec } from './scheduling-domains.ts';

@@ -31,6 +31,7 @@ export function bringUp(
     workload: domain.workload,
     affinity: domain.affinity,
     paused,
+    ...(domain.cpupool === undefined ? {} : { pool: domain.cpupool }),
   });
   if (!options.joinGroups) return;
   const master = ctx.state.masterOfMember(domain.domid);

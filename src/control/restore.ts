@@ -4,7 +4,8 @@
  * domains are created with their stored domid, then every scheduling domain
  * whose master is live is formed with its live members.
  */
-import { clampWorkload, maxCapFor, type Affinity } from '../hypervisor/index.ts';
+import { clampWorkload, maxCapFor, POOL0_ID, type Affinity } from '../hypervisor/index.ts';
+import { poolSched } from './cpupool-facts.ts';
 import type { DomainRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
@@ -25,8 +26,10 @@ export interface RestoreReport {
 export function restoreHost(ctx: ControlContext): RestoreReport {
   const { state, host } = ctx;
   const setup = host.plan();
-  plan(setup, { op: 'sched_global', cmd: 'putinfo', params: state.sched });
+  // The host row's parameters are credit's: Pool-0 takes them when it boots with credit.
+  if (poolSched(ctx, POOL0_ID) === 'credit') plan(setup, { op: 'sched_global', cmd: 'putinfo', params: state.sched });
   host.apply(setup);
+  restorePools(ctx);
   const repaired = repairStored(ctx);
   restoreDomain0(ctx);
 
@@ -53,6 +56,45 @@ export function restoreHost(ctx: ControlContext): RestoreReport {
     host.apply(steps);
   }
   return { restored, failed, repaired };
+}
+
+/**
+ * The stored cpupools, on this host's pCPUs: Pool-0 gives up the pCPUs its row
+ * does not list (keeping them all when it lists none of this host's), then
+ * each other pool is made with its id, name, policy, the pCPUs it lists that
+ * are free, and its parameters. A pool the host refuses is left out, and the
+ * domains stored in it stay halted (restoreHost reports why).
+ */
+function restorePools(ctx: ControlContext): void {
+  const { state, host, pcpus } = ctx;
+  const exists = (id: number): boolean => id < pcpus;
+  const stored0 = state.pools.get(POOL0_ID);
+  const inPool0 = new Set(Array.from({ length: pcpus }, (_, id) => id));
+  const steps = host.plan();
+  const kept = stored0?.pcpus.filter(exists) ?? [];
+  if (kept.length > 0) {
+    for (let id = 0; id < pcpus; id++) {
+      if (kept.includes(id)) continue;
+      plan(steps, { op: 'cpupool_remove_pcpu', pool: POOL0_ID, pcpu: id });
+      inPool0.delete(id);
+    }
+  }
+  if (stored0?.params != null && stored0.sched === poolSched(ctx, POOL0_ID) && stored0.sched === 'credit2') {
+    plan(steps, { op: 'cpupool_sched', pool: POOL0_ID, cmd: 'putinfo', params: stored0.params });
+  }
+  host.apply(steps);
+  for (const pool of state.pools.values()) {
+    if (pool.id === POOL0_ID) continue;
+    const made = host.plan();
+    try {
+      plan(made, { op: 'cpupool_create', id: pool.id, name: pool.name, sched: pool.sched, credit2_runqueue: ctx.credit2_runqueue });
+      for (const pcpu of pool.pcpus) if (exists(pcpu) && !inPool0.has(pcpu)) plan(made, { op: 'cpupool_add_pcpu', pool: pool.id, pcpu });
+      if (pool.params !== null) plan(made, { op: 'cpupool_sched', pool: pool.id, cmd: 'putinfo', params: pool.params });
+    } catch {
+      continue;
+    }
+    host.apply(made);
+  }
 }
 
 /**

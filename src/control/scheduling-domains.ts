@@ -4,6 +4,7 @@
  * in force in the hypervisor only while master and member are both live.
  */
 import {
+  POOL0_ID,
   checkShare as hypervisorCheckShare,
   DEFAULT_SHARE,
   masterProblem,
@@ -14,6 +15,7 @@ import {
 } from '../hypervisor/index.ts';
 import type { DomainRecord, GroupRecord, MemberRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
+import { poolName } from './cpupool-facts.ts';
 import type { EventPayloads, EventType } from './events.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { apiError } from '../vocabulary/errors.ts';
@@ -87,6 +89,10 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     const asMember = membership(member.domid);
     const joined = taken.some((m) => m.domid === member.domid) ? { ...asMember, master: master.domid } : asMember;
     refuse(memberProblem(membership(master.domid), joined, label), field);
+    // Xen's rule for the group's whole life, halted domains included: one pool (the hypervisor checks the live ones).
+    if ((member.cpupool ?? POOL0_ID) !== (master.cpupool ?? POOL0_ID)) {
+      throw apiError('MEMBER_CPUPOOL', `domain ${member.name} (${member.domid}) lives in cpupool ${poolName(state, member.cpupool)}, its master ${master.name} (${master.domid}) in ${poolName(state, master.cpupool)}: a member joins only a master in its own cpupool`, { field });
+    }
     const share = spec.share ?? DEFAULT_SHARE;
     checkShare(`${field}.share`, share);
     return { domid: member.domid, share };

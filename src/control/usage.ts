@@ -5,7 +5,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { expectedShares, type DomainDemand, type ExpectedShares } from '../fairness/expected-share.ts';
-import { MAX_USAGE_STEPS, NS_PER_MS, type SchedStats, type Workload } from '../hypervisor/index.ts';
+import { MAX_USAGE_STEPS, NS_PER_MS, POOL0_ID, type Affinity, type SchedStats, type Workload } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { Timers } from '../runtime/clock.ts';
 import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS, UsageStep } from '../schemas/usage.ts';
@@ -104,17 +104,35 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
     if (master !== undefined) return state.group(master)!.members.find((m) => m.domid === domain.domid)!.share;
     return state.group(domain.domid)?.master_share ?? DEFAULT_SHARE;
   };
-  const demands = (): DomainDemand[] =>
-    [...state.domains.values()].map((d) => ({
-      domid: d.domid,
-      weight: d.weight,
-      cap: d.cap,
-      master: activeMaster(d),
-      share: shareOf(d),
-      vcpus: d.state === 'running'
-        ? d.affinity.slice(0, d.vcpus).map((pcpus) => ({ demand_pct: demandPct(d.workload), pcpus }))
-        : [],
-    }));
+  /**
+   * Each domain's claim in its pool: its vCPUs run only on the pool's pCPUs (a pinning
+   * intersected with them; none left means all of them), and under credit2 every vCPU
+   * carries the domain's weight, so a domain (a group: its master) claims weight × online vCPUs.
+   */
+  const demands = (): DomainDemand[] => {
+    const listed = host.domctl({ op: 'cpupool_list' });
+    if (!listed.ok) throw fromDomctl(listed.error);
+    const pools = new Map(listed.value.map((p) => [p.id, p]));
+    return [...state.domains.values()].map((d) => {
+      const pool = pools.get(d.cpupool ?? POOL0_ID);
+      const inPool = (pcpus: Affinity): Affinity => {
+        // A pool of every pCPU (Pool-0 until one leaves it) leaves the affinity as it is.
+        if (pool === undefined || pool.pcpus.length === ctx.pcpus) return pcpus;
+        const allowed = pcpus === 'all' ? [...pool.pcpus] : pcpus.filter((id) => pool.pcpus.includes(id));
+        return allowed.length === 0 ? [...pool.pcpus] : allowed;
+      };
+      return {
+        domid: d.domid,
+        weight: pool?.sched === 'credit2' ? d.weight * d.vcpus : d.weight,
+        cap: d.cap,
+        master: activeMaster(d),
+        share: shareOf(d),
+        vcpus: d.state === 'running'
+          ? d.affinity.slice(0, d.vcpus).map((pcpus) => ({ demand_pct: demandPct(d.workload), pcpus: inPool(pcpus) }))
+          : [],
+      };
+    });
+  };
 
   /**
    * Which domains the model is known not to describe, beyond a capped

@@ -5,6 +5,7 @@ import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { Domain, Vcpu } from '../schemas/domain.ts';
 import type { SchedulingDomain } from '../schemas/scheduling-domain.ts';
 import type { ConfigState } from './config-state.ts';
+import { poolName } from './cpupool-facts.ts';
 
 /** The API's shapes are the schemas' (one schema per shape, see src/schemas). */
 export type DomainView = Static<typeof Domain>;
@@ -24,6 +25,7 @@ export function domainView(state: ConfigState, domain: DomainRecord, info: Domai
     workload: domain.workload,
     scheduling_domain: state.masterOfMember(domain.domid) ?? (state.group(domain.domid) === undefined ? null : domain.domid),
     cpu_time_ns: info?.cpu_time_ns ?? 0,
+    cpupool: poolName(state, domain.cpupool),
   };
 }
 

@@ -77,10 +77,17 @@ class Lab {
 
   static open(spec: ScenarioSpec): Lab {
     const seed = spec.host.seed ?? DEFAULT_SEED;
-    const host = new Host({ pcpus: spec.host.pcpus, seed });
+    const { pcpus, sched, topology, credit2_runqueue } = spec.host;
+    const shape = { ...(sched === undefined ? {} : { sched }), ...(credit2_runqueue === undefined ? {} : { credit2_runqueue }) };
+    let host: Host;
+    try {
+      host = new Host({ pcpus, seed, ...shape, ...(topology === undefined ? {} : { topology }) });
+    } catch (error) {
+      throw new ScenarioError(`host: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const store = createStore(':memory:');
     try {
-      const control = createHeadlessControl(host, store, { pcpus: spec.host.pcpus, seed, version: 'scenario' });
+      const control = createHeadlessControl(host, store, { pcpus, seed, version: 'scenario', ...(credit2_runqueue === undefined ? {} : { credit2_runqueue }) });
       return new Lab(spec, host, control, () => store.close());
     } catch (error) {
       store.close();
@@ -129,6 +136,12 @@ function run(lab: Lab, spec: ScenarioSpec, options: RunOptions): ScenarioResult 
     const set = spec.scheduler;
     lab.do('scheduler', (control) => control.host.setScheduler(set));
   }
+  (spec.cpupools ?? []).forEach((pool, i) => {
+    const where = `cpupools[${i}] (${pool.name})`;
+    // A pool's pCPUs come from Pool-0, as `xl cpupool-cpu-remove` then `cpupool-create` would take them.
+    for (const pcpu of pool.pcpus ?? []) lab.do(where, (control) => control.cpupools.removePcpu('0', pcpu));
+    lab.do(where, (control) => control.cpupools.create(pool));
+  });
   spec.domains.forEach((domain, i) => lab.create(domain, `domains[${i}] (${domain.name})`));
   (spec.groups ?? []).forEach((group, i) => {
     const where = `groups[${i}] (${group.master})`;

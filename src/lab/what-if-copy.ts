@@ -22,7 +22,7 @@ import { checkWhatIfSize } from './lab-control.ts';
 
 
 /** The parts of a control layer the copy's routes (controlRoutes) call. */
-type ServedControl = Pick<Control, 'host' | 'domains' | 'schedulingDomains' | 'usage'>;
+type ServedControl = Pick<Control, 'host' | 'domains' | 'schedulingDomains' | 'cpupools' | 'usage'>;
 
 /** Every method of `T`, named once: the compiler checks that none is missing. */
 type MethodTable<T> = { readonly [K in keyof T]: true };
@@ -34,6 +34,7 @@ const SERVED_METHODS: { readonly [P in keyof ServedControl]: MethodTable<ServedC
     getSched: true, setSched: true, listVcpus: true, setOnlineVcpus: true, setAffinity: true,
   },
   schedulingDomains: { list: true, get: true, create: true, update: true, remove: true, addMember: true, removeMember: true, setMemberShare: true },
+  cpupools: { list: true, get: true, create: true, destroy: true, addPcpu: true, removePcpu: true, getScheduler: true, setScheduler: true, moveDomain: true },
   usage: { host: true, domain: true, schedulingDomain: true, subscribe: true, schedStats: true, tickLateness: true, series: true },
 };
 
@@ -73,6 +74,7 @@ export async function createCopyApp(): Promise<CopyApp> {
     host: forwarding(() => copyControl().host, SERVED_METHODS.host),
     domains: forwarding(() => copyControl().domains, SERVED_METHODS.domains),
     schedulingDomains: forwarding(() => copyControl().schedulingDomains, SERVED_METHODS.schedulingDomains),
+    cpupools: forwarding(() => copyControl().cpupools, SERVED_METHODS.cpupools),
     usage: forwarding(() => copyControl().usage, SERVED_METHODS.usage),
     get events() { return unserved('events'); },
     get lab() { return unserved('lab'); },

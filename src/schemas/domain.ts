@@ -23,6 +23,7 @@ export const Domain = Type.Object(
       Type.Integer({ minimum: 0, description: "The scheduling domain it belongs to (its master's domid; a master's own id); null outside one." }),
     ),
     cpu_time_ns: Nanoseconds('Simulated CPU time consumed, cumulative, all vCPUs (0 while halted).'),
+    cpupool: Type.String({ description: 'The name of the cpupool it lives in (Pool-0 unless created in or moved to another).' }),
   },
   { $id: 'Domain', additionalProperties: false },
 );
@@ -43,6 +44,7 @@ export const CreateDomainRequest = Type.Object(
     workload: Type.Optional(ref(Workload)),
     affinity: Type.Optional(ref(Affinity)),
     start: Type.Optional(Type.Boolean({ description: 'Start it at once (default false: created halted).' })),
+    cpupool: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The cpupool it lives in, by id or name (default Pool-0).' })),
   },
   { $id: 'CreateDomainRequest', additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 /** The host, its pCPUs, the simulated clock and the scheduler-wide parameters. */
 import { Type } from '@sinclair/typebox';
-import { credit, MAX_SEED, SCHED_PROFILE_NAMES } from '../hypervisor/index.ts';
+import { credit, credit2, MAX_SEED, SCHED_PROFILE_NAMES } from '../hypervisor/index.ts';
 import { MAX_ADVANCE_MS, MAX_SPEED } from '../vocabulary/clock.ts';
 import { NS_PER_MS } from '../vocabulary/units.ts';
 import { Nanoseconds, Nullable, ref } from './common.ts';
@@ -31,7 +31,15 @@ export const Clock = Type.Object(
 export const HostInfo = Type.Object(
   {
     pcpus: Type.Integer({ minimum: 1 }),
-    scheduler: Type.String({ examples: ['credit'] }),
+    scheduler: Type.String({ examples: ['credit'], description: "Pool-0's scheduler, the one the host booted with (NEMESIS_SCHED, --sched)." }),
+    topology: Type.Object(
+      { sockets: Type.Integer({ minimum: 1 }), cores: Type.Integer({ minimum: 1 }), threads: Type.Integer({ minimum: 1 }) },
+      { additionalProperties: false, description: 'sockets × cores per socket × threads per core (NEMESIS_TOPOLOGY, --topology); pCPU id = (socket × cores + core) × threads + thread.' },
+    ),
+    credit2_runqueue: Type.Union(credit2.CREDIT2_RUNQUEUE_ARRANGEMENTS.map((name) => Type.Literal(name)), {
+      description: "How credit2 pools group their pCPUs into runqueues (NEMESIS_CREDIT2_RUNQUEUE, --credit2-runqueue; Xen's credit2_runqueue=), at most 16 pCPUs a runqueue.",
+    }),
+    free_pcpus: Type.Array(Type.Integer({ minimum: 0 }), { description: 'pCPUs in no cpupool (removed from one and not added to another).' }),
     clock: ref(Clock),
     version: Type.String(),
     seed: Type.Integer({
@@ -78,28 +86,36 @@ export const AdvanceClockRequest = Type.Object(
 );
 
 const Accounting = Type.Union([Type.Literal('exact'), Type.Literal('sampled')], {
-  description: 'exact: charge time actually run (default); sampled: Xen 3.1\'s charge-at-tick.',
+  description: 'credit only. exact: charge time actually run (default); sampled: Xen 3.1\'s charge-at-tick.',
 });
-const TsliceMs = Type.Integer({ minimum: credit.MIN_TSLICE_MS, maximum: credit.MAX_TSLICE_MS, description: 'Timeslice, ms (default 30).' });
+const TsliceMs = Type.Integer({ minimum: credit.MIN_TSLICE_MS, maximum: credit.MAX_TSLICE_MS, description: 'credit only: timeslice, ms (default 30).' });
 const RatelimitUs = Type.Integer({
   minimum: 0,
   maximum: credit.MAX_RATELIMIT_US,
-  description: '0 (off) or 100..500000, not above the timeslice (default 1000).',
+  description: '0 (off) or 100..500000, not above the timeslice (default 1000); credit2: 100..500000 (default 1000).',
 });
 
 const profileLiterals = SCHED_PROFILE_NAMES.map((name) => Type.Literal(name));
-const PROFILE_TEXT = 'xen-3.1: sampled accounting, ratelimit_us 0, tslice_ms 30 (Xen 3.1\'s rules); xen-4.x: exact accounting, ratelimit_us 1000, tslice_ms 30 (the defaults).';
+const credit2ProfileLiterals = credit2.CREDIT2_PROFILE_NAMES.map((name) => Type.Literal(name));
+const PROFILE_TEXT =
+  "credit's xen-3.1: sampled accounting, ratelimit_us 0, tslice_ms 30 (Xen 3.1's rules); xen-4.x: exact accounting, ratelimit_us 1000, tslice_ms 30 (the defaults). " +
+  "credit2's xen-4.21: ratelimit_us 1000, inflight_credit true (the default); xen-4.14: the same without the descheduled vCPU's credit in the runtime rule (Xen 4.14-4.20).";
+const CREDIT_ONLY = 'credit only.';
+const InflightCredit = Type.Boolean({
+  description: "credit2 only: csched2_runtime() counts the just-descheduled vCPU's credit (Xen 4.21; false: Xen 4.14-4.20).",
+});
 
 export const Scheduler = Type.Object(
   {
-    name: Type.String({ examples: ['credit'] }),
-    profile: Type.Union([...profileLiterals, Type.Literal('custom')], {
-      description: `The profile the parameters are exactly, or custom. ${PROFILE_TEXT}`,
+    name: Type.Union([Type.Literal('credit'), Type.Literal('credit2')], { description: 'The policy: its own parameters follow (credit: tick_ms, tslice_ms, accounting; credit2: inflight_credit).' }),
+    profile: Type.Union([...profileLiterals, ...credit2ProfileLiterals, Type.Literal('custom')], {
+      description: `The profile of its policy the parameters are exactly, or custom. ${PROFILE_TEXT}`,
     }),
-    tick_ms: Type.Number({ description: 'The tick period (read-only).' }),
-    tslice_ms: TsliceMs,
+    tick_ms: Type.Optional(Type.Number({ description: `The tick period (read-only); ${CREDIT_ONLY}` })),
+    tslice_ms: Type.Optional(TsliceMs),
     ratelimit_us: RatelimitUs,
-    accounting: Accounting,
+    accounting: Type.Optional(Accounting),
+    inflight_credit: Type.Optional(InflightCredit),
   },
   { $id: 'Scheduler', additionalProperties: false },
 );
@@ -107,13 +123,14 @@ export const Scheduler = Type.Object(
 export const SetSchedulerRequest = Type.Object(
   {
     profile: Type.Optional(
-      Type.Union(profileLiterals, { description: `Set all three parameters at once; any of them given beside it overrides it. ${PROFILE_TEXT}` }),
+      Type.Union([...profileLiterals, ...credit2ProfileLiterals], { description: `Set all the policy's parameters at once (one of its own profiles); any given beside it override it. ${PROFILE_TEXT}` }),
     ),
     tslice_ms: Type.Optional(TsliceMs),
     ratelimit_us: Type.Optional(RatelimitUs),
     accounting: Type.Optional(Accounting),
+    inflight_credit: Type.Optional(InflightCredit),
   },
-  { $id: 'SetSchedulerRequest', additionalProperties: false, minProperties: 1 },
+  { $id: 'SetSchedulerRequest', additionalProperties: false, minProperties: 1, description: "Only the parameters of the pool's policy: the others are refused naming them." },
 );
 
 export const Health = Type.Object(

@@ -23,6 +23,7 @@ import {
   SetMemberShareRequest,
   UpdateSchedulingDomainRequest,
 } from './scheduling-domain.ts';
+import { CPUPOOL_SCHEMAS } from './cpupool.ts';
 import { LAB_SCHEMAS } from './lab.ts';
 import { TRACE_SCHEMAS } from './trace.ts';
 import { USAGE_SCHEMAS } from './usage.ts';
@@ -62,6 +63,7 @@ export const NAMED_SCHEMAS: readonly TSchema[] = [
   CreateSchedulingDomainRequest,
   UpdateSchedulingDomainRequest,
   SetMemberShareRequest,
+  ...CPUPOOL_SCHEMAS,
   ...USAGE_SCHEMAS,
   ...LAB_SCHEMAS,
   ...TRACE_SCHEMAS,

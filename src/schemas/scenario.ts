@@ -5,7 +5,8 @@
  * requests it stands for; published as scenario.schema.json beside openapi.yaml.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MAX_PCPUS, MAX_SEED } from '../hypervisor/index.ts';
+import { credit2, MAX_PCPUS, MAX_SEED, SCHED_NAMES } from '../hypervisor/index.ts';
+import { CpupoolName, CreateCpupoolRequest } from './cpupool.ts';
 import { Affinity, DOMAIN_NAME_PATTERN, DomainName, DomainRef, Share, Workload, WorkloadCpu, WorkloadDuty, WorkloadIdle, ref } from './common.ts';
 import { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from './domain.ts';
 import { SetSchedulerRequest } from './host.ts';
@@ -48,8 +49,23 @@ export const Scenario = Type.Object(
       {
         pcpus: Type.Integer({ minimum: 1, maximum: MAX_PCPUS }),
         seed: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEED, description: 'Seeds every random choice (default 1).' })),
+        sched: Type.Optional(Type.Union(SCHED_NAMES.map((name) => Type.Literal(name)), { description: "Pool-0's scheduler (default credit; nemesisd's --sched)." })),
+        topology: Type.Optional(
+          Type.Object(
+            { sockets: Type.Integer({ minimum: 1 }), cores: Type.Integer({ minimum: 1 }), threads: Type.Integer({ minimum: 1 }) },
+            { additionalProperties: false, description: 'sockets × cores × threads, whose product is pcpus (default 1 × pcpus × 1).' },
+          ),
+        ),
+        credit2_runqueue: Type.Optional(
+          Type.Union(credit2.CREDIT2_RUNQUEUE_ARRANGEMENTS.map((name) => Type.Literal(name)), { description: "credit2's runqueue arrangement (default socket)." }),
+        ),
       },
       { additionalProperties: false },
+    ),
+    cpupools: Type.Optional(
+      Type.Array(ref(CreateCpupoolRequest), {
+        description: "Cpupools made before the domains (POST /cpupools), in order; their pCPUs are taken from Pool-0 first. A domain's `cpupool` names one.",
+      }),
     ),
     scheduler: Type.Optional(ref(SetSchedulerRequest)),
     seconds: Type.Optional(
@@ -84,6 +100,8 @@ const DEFINITIONS: readonly TSchema[] = [
   SetSchedulerRequest,
   AddMemberRequest,
   CreateSchedulingDomainRequest,
+  CpupoolName,
+  CreateCpupoolRequest,
   ScenarioChange,
 ];
 

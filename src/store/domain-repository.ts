@@ -1,5 +1,6 @@
 /** Domain configuration rows, through prepared statements. */
 import type { Affinity } from '../hypervisor/domctl.ts';
+import { POOL0_ID } from '../hypervisor/limits.ts';
 import type { Workload } from '../hypervisor/workload.ts';
 import type { Db } from './database.ts';
 import type { DomainRecord, PowerState } from './records.ts';
@@ -16,6 +17,7 @@ interface DomainRow {
   workload: string;
   affinity: string;
   state: PowerState;
+  cpupool: number;
 }
 
 export interface DomainRepository {
@@ -27,27 +29,29 @@ export interface DomainRepository {
 
 const toRow = (domain: DomainRecord): DomainRow => ({
   ...domain,
+  cpupool: domain.cpupool ?? POOL0_ID,
   workload: JSON.stringify(domain.workload),
   affinity: JSON.stringify(domain.affinity),
 });
 
-const fromRow = (row: DomainRow): DomainRecord => ({
+const fromRow = ({ cpupool, ...row }: DomainRow): DomainRecord => ({
   ...row,
   workload: JSON.parse(row.workload) as Workload,
   affinity: JSON.parse(row.affinity) as Affinity[],
+  ...(cpupool === POOL0_ID ? {} : { cpupool }),
 });
 
 export function domainRepository(db: Db): DomainRepository {
-  const columns = 'domid, uuid, name, vcpus, max_vcpus, memory_mb, weight, cap, workload, affinity, state';
+  const columns = 'domid, uuid, name, vcpus, max_vcpus, memory_mb, weight, cap, workload, affinity, state, cpupool';
   const selectAll = db.prepare<[], DomainRow>(`SELECT ${columns} FROM domains ORDER BY domid`);
   const insert = db.prepare<[DomainRow]>(
     `INSERT INTO domains (${columns}) VALUES
-     (@domid, @uuid, @name, @vcpus, @max_vcpus, @memory_mb, @weight, @cap, @workload, @affinity, @state)`,
+     (@domid, @uuid, @name, @vcpus, @max_vcpus, @memory_mb, @weight, @cap, @workload, @affinity, @state, @cpupool)`,
   );
   const update = db.prepare<[DomainRow]>(
     `UPDATE domains SET uuid = @uuid, name = @name, vcpus = @vcpus, max_vcpus = @max_vcpus,
      memory_mb = @memory_mb, weight = @weight, cap = @cap, workload = @workload,
-     affinity = @affinity, state = @state WHERE domid = @domid`,
+     affinity = @affinity, state = @state, cpupool = @cpupool WHERE domid = @domid`,
   );
   const remove = db.prepare<[number]>('DELETE FROM domains WHERE domid = ?');
   return {

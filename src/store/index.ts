@@ -5,10 +5,11 @@ import { BUSY_TIMEOUT_MS, isFileDatabase, lockStore, openStore, storeFault, type
 import { domainRepository, type DomainRepository } from './domain-repository.ts';
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
+import { poolRepository, type PoolRepository } from './pool-repository.ts';
 import type { MigrationReport } from './migrate.ts';
 import { WalSync } from './wal-sync.ts';
 
-export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PowerState } from './records.ts';
+export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PoolRecord, PowerState } from './records.ts';
 export { POWER_STATES } from './records.ts';
 export { isBusyError, StoreError, storeFault, type StoreFault } from './database.ts';
 
@@ -29,6 +30,7 @@ export interface Store {
   readonly domains: DomainRepository;
   readonly groups: GroupRepository;
   readonly host: HostRepository;
+  readonly pools: PoolRepository;
   /** Run `work` in one transaction: all of it is written, or none of it (durable once `synced()` resolves). */
   transaction<T>(work: () => T): T;
   /** Resolves once every transaction committed so far is on disk (survives a power loss); rejects when the disk failed. */
@@ -96,6 +98,7 @@ function storeOver({ db, migrations }: OpenedStore, unlock: () => void = () => u
     domains: domainRepository(db),
     groups: groupRepository(db),
     host: hostRepository(db),
+    pools: poolRepository(db),
     transaction(work) {
       try {
         const result = db.transaction(work)();

@@ -1,6 +1,6 @@
 /** The shapes the store persists: configuration, never runtime state. */
 import type { Affinity } from '../hypervisor/domctl.ts';
-import type { GlobalSchedParams } from '../hypervisor/sched/scheduler.ts';
+import type { GlobalSchedParams, SchedName, SchedParams } from '../hypervisor/sched/scheduler.ts';
 import type { Workload } from '../hypervisor/workload.ts';
 
 export const POWER_STATES = ['running', 'paused', 'halted'] as const;
@@ -20,6 +20,8 @@ export interface DomainRecord {
   /** One entry per vCPU up to max_vcpus. */
   readonly affinity: readonly Affinity[];
   readonly state: PowerState;
+  /** The cpupool it lives in, by id; absent: Pool-0. */
+  readonly cpupool?: number;
 }
 
 export interface MemberRecord {
@@ -37,4 +39,14 @@ export interface GroupRecord {
 export interface HostRecord {
   readonly next_domid: number;
   readonly sched: GlobalSchedParams;
+}
+
+/** A cpupool's configuration. */
+export interface PoolRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly sched: SchedName;
+  readonly pcpus: readonly number[];
+  /** Its policy's pool-wide parameters; null: the policy's defaults (Pool-0 under credit: the host row's). */
+  readonly params: SchedParams | null;
 }

@@ -9,7 +9,7 @@ import { failure, toFailure } from './failure.ts';
 import { REF_PREFIX } from './values.ts';
 
 /** The classes refs can name (`HANDLE_INVALID` names the class). */
-export type XenClass = 'session' | 'pool' | 'host' | 'host_cpu' | 'VM' | 'VM_metrics' | 'task';
+export type XenClass = 'session' | 'pool' | 'host' | 'host_cpu' | 'cpu_pool' | 'VM' | 'VM_metrics' | 'task';
 
 export type ParamType = 'string' | 'int' | 'float' | 'bool' | 'map' | 'strings' | 'record' | { readonly ref: XenClass; readonly nullable?: boolean };
 

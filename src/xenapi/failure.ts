@@ -42,6 +42,8 @@ export function fromControl(error: ApiError, vm: string | undefined): XenApiFail
   const code = error.code;
   if (code === 'BAD_POWER_STATE') return failure('VM_BAD_POWER_STATE', vm ?? '', (error.expected ?? []).join(' or '), error.actual ?? '');
   if (code === 'NO_SUCH_DOMAIN') return failure('HANDLE_INVALID', 'VM', vm ?? '');
+  if (code === 'NO_SUCH_CPUPOOL') return failure('HANDLE_INVALID', 'cpu_pool', error.message);
+  if (code === 'CPUPOOL_NAME_TAKEN') return failure('INVALID_VALUE', 'name_label', error.message);
   if (code === 'DOMAIN0_PROTECTED') return failure('OPERATION_NOT_ALLOWED', error.message);
   if (code === 'INVALID_ARGUMENT' || code === 'NAME_TAKEN' || code === 'BAD_AFFINITY') {
     const field = error.field?.split('.')[0] ?? '';

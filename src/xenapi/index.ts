@@ -5,6 +5,7 @@
  */
 import type { Control } from '../control/index.ts';
 import type { XenApiContext } from './context.ts';
+import { cpuPoolCalls } from './cpu-pool-calls.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { eventCalls } from './event-calls.ts';
 import { changesOf, EventLog } from './event-log.ts';
@@ -51,6 +52,7 @@ export function createXenApi(control: Control, options: XenApiOptions): XenApi {
   };
   hostCalls(api);
   vmCalls(api);
+  cpuPoolCalls(api);
   eventCalls(api);
   return api;
 }

@@ -5,7 +5,7 @@ import { arrange, computeFrame, nextWindow, type Sample } from '../../src/cli/to
 
 const domain = (id: number, name: string, cpu_time_ns: number, vcpus = 1): Domain => ({
   id, name, cpu_time_ns, vcpus, uuid: '00000000-0000-4000-8000-000000000000', state: 'running', max_vcpus: vcpus, memory_mb: 256,
-  sched: { weight: 256, cap: 0 }, workload: { type: 'cpu' }, scheduling_domain: null,
+  sched: { weight: 256, cap: 0 }, workload: { type: 'cpu' }, scheduling_domain: null, cpupool: 'Pool-0',
 });
 const group: SchedulingDomain = { master: 1, master_share: 256, active: true, members: [{ domain: 2, share: 256, active: true }], cpu_time_ns: 0 };
 const sample = (now_s: number, guest_s: number, stub_s: number, busy_s: number, speed = 1): Sample => ({

@@ -45,9 +45,9 @@ export interface CampaignReport {
   readonly problems: Record<string, { count: number; example: string }>;
 }
 
-const SNAPSHOT_VIEWS = ['/api/v1/domains', '/api/v1/scheduling-domains', '/api/v1/scheduler', '/api/v1/host'] as const;
+const SNAPSHOT_VIEWS = ['/api/v1/domains', '/api/v1/scheduling-domains', '/api/v1/scheduler', '/api/v1/host', '/api/v1/cpupools'] as const;
 
-/** The fixture every run starts from: running, paused, halted and duty domains and a group. */
+/** The fixture every run starts from: running, paused, halted and duty domains, a group, and a credit2 cpupool beside Pool-0. */
 const FIXTURE: readonly [string, string, unknown?][] = [
   ['POST', '/api/v1/domains', { name: 'alpha', start: true, vcpus: 2, max_vcpus: 4, cap: 50 }],
   ['POST', '/api/v1/domains', { name: 'beta', start: true }],
@@ -56,6 +56,8 @@ const FIXTURE: readonly [string, string, unknown?][] = [
   ['POST', '/api/v1/domains', { name: 'delta' }],
   ['POST', '/api/v1/domains', { name: 'io', start: true, workload: { type: 'duty', run_ms: 2, sleep_ms: 8 } }],
   ['POST', '/api/v1/scheduling-domains', { master: 'alpha', members: [{ domain: 'beta', share: 128 }] }],
+  ['DELETE', '/api/v1/cpupools/Pool-0/pcpus/1'],
+  ['POST', '/api/v1/cpupools', { name: 'spare', sched: 'credit2', pcpus: [1] }],
   ['POST', '/api/v1/host/clock/advance', { ms: 50 }],
 ];
 
@@ -153,7 +155,7 @@ async function aloneReproduces(request: FuzzRequest): Promise<boolean> {
 }
 
 async function memoryDaemon(): Promise<TestDaemon> {
-  const daemon = await startDaemon({ db: ':memory:' });
+  const daemon = await startDaemon({ db: ':memory:', pcpus: 2 });
   return {
     ...daemon,
     async close() {

@@ -59,8 +59,8 @@ const OTHER_CONTENT_TYPES = [
   'application/xml', 'application/json; charset=latin1', 'application/json-patch+json', 'APPLICATION/JSON', 'application/json;;', 'json',
 ] as const;
 
-/** Domains the fixture creates (by name and domid) and refs that must resolve to nothing or be refused. */
-export const FIXTURE_REFS = ['Domain-0', '0', 'alpha', '1', 'beta', '2', 'gamma', '3', 'delta', '4', 'io', '5'] as const;
+/** Domains and cpupools the fixture creates (by name and id) and refs that must resolve to nothing or be refused. */
+export const FIXTURE_REFS = ['Domain-0', '0', 'alpha', '1', 'beta', '2', 'gamma', '3', 'delta', '4', 'io', '5', 'Pool-0', 'spare'] as const;
 export const ODD_REFS = [
   '.', '..', '...', '6', '7', '99', '007', '00', '1e3', '0x1', '-1', '+1', '1.0', '2147483647', '2147483648', '99999999999999999999',
   'nosuch', 'a.b', '_', '-', 'Domain-00', 'ALPHA', 'z'.repeat(64),
@@ -72,6 +72,8 @@ export function namedValues(): Record<string, fc.Arbitrary<unknown>> {
   return {
     DomainRef: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FIXTURE_REFS) }, fc.constantFrom(...ODD_REFS)),
     DomainName: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...NAMES) }, fc.stringMatching(/^[a-z][A-Za-z0-9._-]{0,63}$/)),
+    CpupoolRef: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FIXTURE_REFS) }, fc.constantFrom(...ODD_REFS)),
+    CpupoolName: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('spare', 'Pool-0', 'batch', 'p.1', ...NAMES) }, fc.stringMatching(/^[a-z][A-Za-z0-9._-]{0,63}$/)),
   };
 }
 

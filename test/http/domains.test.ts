@@ -45,6 +45,7 @@ describe('/api/v1/domains', () => {
         workload: { type: 'cpu' },
         scheduling_domain: null,
         cpu_time_ns: 0,
+        cpupool: 'Pool-0',
       });
     });
 

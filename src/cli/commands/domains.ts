@@ -36,13 +36,15 @@ async function groupNames(ctx: Context, everyone: readonly Domain[]): Promise<Ma
 }
 
 /** Domains as `xl list` shows them (or their API objects with --json). */
-export async function printDomains(ctx: Context, domains: readonly Domain[]): Promise<void> {
+export async function printDomains(ctx: Context, domains: readonly Domain[], options: { readonly cpupool?: boolean } = {}): Promise<void> {
   if (ctx.out.json) return printJson(ctx.out, domains);
   const groups = await groupNames(ctx, await listDomains(ctx));
+  const pools = options.cpupool === true;
   const rows = domains.map((d) => [
     d.name, d.id, d.memory_mb, d.vcpus, state(ctx.out, d.state), seconds(d.cpu_time_ns), d.sched.weight, d.sched.cap, groups.get(d.id) ?? '-',
+    ...(pools ? [d.cpupool] : []),
   ]);
-  ctx.out.write(table(ctx.out, LIST_COLUMNS, rows));
+  ctx.out.write(table(ctx.out, pools ? [...LIST_COLUMNS, { title: 'Cpupool' }] : LIST_COLUMNS, rows));
 }
 
 /** One domain: its list row, or with --json its API object. */
@@ -55,13 +57,13 @@ function flatten(value: unknown, prefix = ''): [string, string][] {
   return Object.entries(value).flatMap(([key, inner]) => flatten(inner, prefix === '' ? key : `${prefix}.${key}`));
 }
 
-async function list(ctx: Context, refs: string[], options: { long?: boolean }): Promise<void> {
+async function list(ctx: Context, refs: string[], options: { long?: boolean; cpupool?: boolean }): Promise<void> {
   const domains = refs.length === 0 ? await listDomains(ctx) : await Promise.all(refs.map((ref) => getDomain(ctx, ref)));
   if (options.long === true && !ctx.out.json) {
     ctx.out.write(domains.map((domain) => keyValues(flatten(domain))).join('\n'));
     return;
   }
-  await printDomains(ctx, domains);
+  await printDomains(ctx, domains, options);
 }
 
 interface CreateOptions {
@@ -170,7 +172,8 @@ export function domainCommands(program: Command, ctx: Ctx): void {
     .description('List domains like `xl list`, with their weight, cap and scheduling domain (group)')
     .argument('[DOM...]', 'domains by name or domid (default: all)')
     .option('-l, --long', 'every field of each domain')
-    .action((refs: string[], options: { long?: boolean }) => list(ctx(), refs, options));
+    .option('-c, --cpupool', 'the cpupool each domain lives in (xl list -c)')
+    .action((refs: string[], options: { long?: boolean; cpupool?: boolean }) => list(ctx(), refs, options));
 
   program
     .command('create')

@@ -49,6 +49,8 @@ async function info(ctx: Context): Promise<void> {
     ['tslice_ms', scheduler.tslice_ms],
     ['ratelimit_us', scheduler.ratelimit_us],
     ['accounting', scheduler.accounting],
+    ['inflight_credit', scheduler.inflight_credit],
+    ['topology', `${host.topology.sockets}x${host.topology.cores}x${host.topology.threads}`],
     ['now_s', exactSeconds(host.clock.now_ns)],
     ['clock_speed', speedText(host.clock.speed)],
     ['trace_hash', host.trace_hash],

@@ -3,13 +3,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { integer, number } from '../arguments.ts';
 import type { Context } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { CliError, UsageError } from '../errors.ts';
 import { printJson, table, type Column } from '../output.ts';
 import type { ScenarioResult } from '../../lab/scenario.ts';
 import type { TraceFormat } from '../../vocabulary/trace-formats.ts';
 
 interface RunOptions {
   seconds?: number;
+  /** Policies to run the scenario under, one after the other (Pool-0's scheduler). */
+  compare?: string;
   csv?: boolean;
   trace?: string;
   traceFormat: TraceFormat;
@@ -34,6 +36,29 @@ async function run(ctx: Context, file: string, options: RunOptions): Promise<voi
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (options.compare !== undefined) {
+    if (options.csv === true || options.trace !== undefined) throw new UsageError('--compare does not go with --csv or --trace');
+    const policies = options.compare.split(',').map((name) => name.trim());
+    const bad = policies.find((name) => name !== 'credit' && name !== 'credit2');
+    if (bad !== undefined || policies.length < 2) throw new UsageError(`--compare takes two or more of credit, credit2 (e.g. credit,credit2), got "${options.compare}"`);
+    const results: { policy: string; result: ScenarioResult }[] = [];
+    try {
+      const spec = parseScenario(text, file);
+      for (const policy of policies as ('credit' | 'credit2')[]) {
+        // The scenario's `scheduler` is its own policy's parameters: another policy runs with its defaults.
+        const own = (spec.host.sched ?? 'credit') === policy;
+        if (!own && spec.scheduler !== undefined) ctx.out.warn(`scheduler: the scenario's parameters are ${spec.host.sched ?? 'credit'}'s; ${policy} runs with its defaults`);
+        const { scheduler, ...rest } = spec;
+        const variant = { ...rest, ...(own && scheduler !== undefined ? { scheduler } : {}), host: { ...spec.host, sched: policy } };
+        results.push({ policy, result: runScenario(variant, { seconds: options.seconds }) });
+      }
+    } catch (error) {
+      if (error instanceof ScenarioError) throw new CliError(error.message);
+      throw error;
+    }
+    if (ctx.out.json) return printJson(ctx.out, Object.fromEntries(results.map(({ policy, result: { seconds, pcpus, phases, trace_hash } }) => [policy, { seconds, pcpus, phases, trace_hash }])));
+    return ctx.out.write(compareReport(ctx, results));
   }
   let result: ScenarioResult;
   try {
@@ -68,11 +93,7 @@ async function plot(path: string, result: ScenarioResult): Promise<void> {
 
 /** The phases and their changes, then one row per domain and per scheduling domain, one column per phase (percent of one pCPU). */
 function report(ctx: Context, result: ScenarioResult): string {
-  const phases = table(
-    ctx.out,
-    [{ title: 'Phase', align: 'right' }, { title: 'From(s)', align: 'right' }, { title: 'To(s)', align: 'right' }, { title: 'Changes at its start' }],
-    result.phases.map((phase, i) => [i + 1, s(phase.from_ms), s(phase.to_ms), phase.changes.join('; ') || '-']),
-  );
+  const phases = phasesTable(ctx, result);
   const columns: Column[] = [{ title: 'CPU(%)' }, ...result.phases.map((_, i) => ({ title: String(i + 1), align: 'right' as const }))];
   const rows = result.phases[0]!.domains.map((domain, d) => [domain.name, ...result.phases.map((phase) => pct(phase.domains[d]!.pct))]);
   const masters = [...new Set(result.phases.flatMap((phase) => phase.groups.map((g) => g.master)))];
@@ -80,6 +101,30 @@ function report(ctx: Context, result: ScenarioResult): string {
     rows.push([`group ${master}`, ...result.phases.map((phase) => pct(phase.groups.find((g) => g.master === master)?.pct ?? null))]);
   }
   return `${phases}\n${table(ctx.out, columns, rows)}`;
+}
+
+/** The phases and the changes that begin them. */
+const phasesTable = (ctx: Context, result: ScenarioResult): string =>
+  table(
+    ctx.out,
+    [{ title: 'Phase', align: 'right' }, { title: 'From(s)', align: 'right' }, { title: 'To(s)', align: 'right' }, { title: 'Changes at its start' }],
+    result.phases.map((phase, i) => [i + 1, s(phase.from_ms), s(phase.to_ms), phase.changes.join('; ') || '-']),
+  );
+
+/** The same rows, one column per phase and policy side by side (`1:credit`, `1:credit2`, ...). */
+function compareReport(ctx: Context, results: readonly { policy: string; result: ScenarioResult }[]): string {
+  const first = results[0]!.result;
+  const columns: Column[] = [
+    { title: 'CPU(%)' },
+    ...first.phases.flatMap((_, i) => results.map(({ policy }) => ({ title: `${i + 1}:${policy}`, align: 'right' as const }))),
+  ];
+  const cell = (i: number, pick: (phase: ScenarioResult['phases'][number]) => number | null) => results.map(({ result }) => pct(result.phases[i] === undefined ? null : pick(result.phases[i]!)));
+  const rows = first.phases[0]!.domains.map((domain, d) => [domain.name, ...first.phases.flatMap((_, i) => cell(i, (phase) => phase.domains[d]?.pct ?? null))]);
+  const masters = [...new Set(results.flatMap(({ result }) => result.phases.flatMap((phase) => phase.groups.map((g) => g.master))))];
+  for (const master of masters) {
+    rows.push([`group ${master}`, ...first.phases.flatMap((_, i) => cell(i, (phase) => phase.groups.find((g) => g.master === master)?.pct ?? null))]);
+  }
+  return `${phasesTable(ctx, first)}\n${table(ctx.out, columns, rows)}`;
 }
 
 /** One line per phase and domain or group, for plotting. */
@@ -100,6 +145,7 @@ export function runCommand(program: Command, ctx: () => Context): void {
     .argument('<FILE>', 'the scenario')
     .option('--seconds <S>', "simulated seconds to run (default: the scenario's, or 60)", number)
     .option('--csv', 'one line per phase and domain or group, for plotting')
+    .option('--compare <POLICIES>', "run it under each policy (Pool-0's scheduler), e.g. credit,credit2: the shares side by side")
     .option('--trace <FILE>', 'also write a scheduler trace of the whole run')
     .addOption(new Option('--trace-format <F>', 'chrome (Perfetto UI, chrome://tracing) or jsonl').choices(['chrome', 'jsonl']).default('chrome'))
     .option('--trace-max-events <N>', 'stop the trace (and the plot) after this many events', integer(1), DEFAULT_TRACE_MAX_EVENTS)

@@ -15,7 +15,7 @@ interface SchedOptions {
   ratelimit?: number;
 }
 
-const COLUMNS = [{ title: 'Name' }, { title: 'ID', align: 'right' }, { title: 'Weight', align: 'right' }, { title: 'Cap', align: 'right' }] as const;
+export const SCHED_COLUMNS = [{ title: 'Name' }, { title: 'ID', align: 'right' }, { title: 'Weight', align: 'right' }, { title: 'Cap', align: 'right' }] as const;
 
 async function schedulerWide(ctx: Context, options: SchedOptions): Promise<void> {
   const { api } = ctx.connection;
@@ -34,7 +34,8 @@ async function schedulerWide(ctx: Context, options: SchedOptions): Promise<void>
   ]));
 }
 
-async function oneDomain(ctx: Context, ref: string, options: SchedOptions): Promise<void> {
+/** One domain's weight and cap, set first when -w or -c are given. */
+export async function oneDomain(ctx: Context, ref: string, options: Pick<SchedOptions, 'weight' | 'cap'>): Promise<void> {
   const body = {
     ...(options.weight === undefined ? {} : { weight: options.weight }),
     ...(options.cap === undefined ? {} : { cap: options.cap }),
@@ -49,13 +50,14 @@ async function oneDomain(ctx: Context, ref: string, options: SchedOptions): Prom
   // A member's weight or cap is stored but not in force: the daemon says so.
   for (const warning of sched.warnings ?? []) ctx.out.warn(warning);
   const domain = await getDomain(ctx, ref);
-  ctx.out.write(table(ctx.out, COLUMNS, [[domain.name, domain.id, sched.weight, sched.cap]]));
+  ctx.out.write(table(ctx.out, SCHED_COLUMNS, [[domain.name, domain.id, sched.weight, sched.cap]]));
 }
 
-async function everyDomain(ctx: Context): Promise<void> {
-  const domains = await listDomains(ctx);
+/** Every domain's weight and cap, or those of the domains living in cpupool `pool` (by name). */
+export async function everyDomain(ctx: Context, pool?: string): Promise<void> {
+  const domains = (await listDomains(ctx)).filter((d) => pool === undefined || d.cpupool === pool);
   if (ctx.out.json) return printJson(ctx.out, domains.map(({ id, name, sched }) => ({ id, name, ...sched })));
-  ctx.out.write(table(ctx.out, COLUMNS, domains.map((d) => [d.name, d.id, d.sched.weight, d.sched.cap])));
+  ctx.out.write(table(ctx.out, SCHED_COLUMNS, domains.map((d) => [d.name, d.id, d.sched.weight, d.sched.cap])));
 }
 
 function sched(ctx: Context, options: SchedOptions): Promise<void> {

@@ -49,16 +49,18 @@ function coverage(frame: Frame): string {
 function render(ctx: Context, frame: Frame, view: View): string {
   const counts = { running: 0, paused: 0, halted: 0 } as Record<string, number>;
   for (const row of frame.rows) counts[row.state] = (counts[row.state] ?? 0) + 1;
+  // The POOL column shows once a domain lives outside Pool-0.
+  const pooled = frame.rows.some((row) => row.cpupool !== undefined);
   const cells = (row: TopRow, indent: string) => [
     `${indent}${row.name}`, row.members === undefined ? state(ctx.out, row.state) : 'group', (row.cpu_ns / 1e9).toFixed(1), row.cpu_pct.toFixed(1),
-    row.vcpus, row.weight, row.cap, row.group,
+    row.vcpus, row.weight, row.cap, row.group, ...(pooled ? [row.cpupool ?? '-'] : []),
   ];
   const rows = arrange(frame.rows, view).flatMap((row) => [cells(row, ''), ...(row.members ?? []).map((m) => cells(m, '  '))]);
   return [
     `nemesis top - simulated time ${(frame.now_ns / 1e9).toFixed(3)} s - ${frame.pcpus} pCPUs ${frame.busy_pct.toFixed(1)}% busy (${coverage(frame)})\n`,
     ...(frame.clock_frozen ? [`the clock is frozen: simulated time moves only when advanced (nemesis clock --advance MS; nemesis clock --speed 1 runs it)\n`] : []),
     `${frame.rows.length} domains: ${counts['running'] ?? 0} running, ${counts['paused'] ?? 0} paused, ${counts['halted'] ?? 0} halted; sorted by ${SORT_KEYS[view.sort].title}${view.reverse ? ' (reversed)' : ''}\n`,
-    table(ctx.out, COLUMNS, rows),
+    table(ctx.out, pooled ? [...COLUMNS, { title: 'POOL' }] : COLUMNS, rows),
   ].join('');
 }
 

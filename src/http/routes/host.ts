@@ -40,14 +40,14 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/scheduler', {
     schema: {
-      ...doc('getScheduler', 'scheduler', 'Get the scheduler parameters', 'The credit scheduler\'s host-wide parameters (tick_ms is read-only).'),
+      ...doc('getScheduler', 'scheduler', 'Get the scheduler parameters', "Pool-0's scheduler parameters: credit's (tick_ms is read-only) or credit2's, as the host booted (the same as /cpupools/0/scheduler)."),
       response: responses({ 200: described(ref(Scheduler), 'The scheduler parameters.') }),
     },
   }, async () => host.getScheduler());
 
   app.put('/scheduler', {
     schema: {
-      ...doc('setScheduler', 'scheduler', 'Set the scheduler parameters', 'Change any of tslice_ms, ratelimit_us and accounting, or all three with a profile (xen-3.1 or xen-4.x); persisted.'),
+      ...doc('setScheduler', 'scheduler', 'Set the scheduler parameters', "Pool-0's: under credit any of tslice_ms, ratelimit_us and accounting, or all three with a profile (xen-3.1 or xen-4.x); under credit2 ratelimit_us and inflight_credit, or a profile (xen-4.21 or xen-4.14); persisted."),
       body: ref(SetSchedulerRequest),
       response: responses({ 200: described(ref(Scheduler), 'The scheduler parameters after the change.') }),
     },

@@ -1,7 +1,8 @@
 /** The documentation every /api/v1 operation carries: id, tag, summary, security. */
 export const TAGS = {
   host: { name: 'host', description: 'The simulated host: pCPUs and the simulated clock.' },
-  scheduler: { name: 'scheduler', description: "The credit scheduler's host-wide parameters." },
+  scheduler: { name: 'scheduler', description: "Pool-0's scheduler parameters (credit's or credit2's)." },
+  cpupools: { name: 'cpupools', description: 'Cpupools: named sets of pCPUs, each running a scheduler (credit or credit2) of its own.' },
   domains: { name: 'domains', description: 'Domains (guests): lifecycle, credit parameters, vCPUs.' },
   schedulingDomains: {
     name: 'scheduling-domains',

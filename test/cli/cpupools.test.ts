@@ -1,0 +1,78 @@
+/**
+ * The cpupool commands against a daemon with 4 pCPUs on a frozen clock:
+ * tables checked cell by cell, --json against the API's own objects, and
+ * xl's rules reaching the user as one line naming the problem.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { cells, startCliDaemon, type CliDaemon } from './helpers.ts';
+
+const BATCH_CFG = fileURLToPath(new URL('./fixtures/batch.cpupool.cfg', import.meta.url));
+
+describe('nemesis cpupool commands', () => {
+  let d: CliDaemon;
+  before(async () => {
+    d = await startCliDaemon({ pcpus: 4 });
+  });
+  after(() => d.close());
+
+  const ok = async (...args: string[]) => {
+    const result = await d.run(...args);
+    assert.equal(result.stderr, '', args.join(' '));
+    assert.equal(result.code, 0, args.join(' '));
+    return cells(result.stdout);
+  };
+  const POOL_HEAD = ['Name', 'CPUs', 'Sched', 'Active', 'Domain', 'count'];
+
+  it('cpupool-list shows Pool-0 with every CPU; -c its CPU list', async () => {
+    assert.deepEqual(await ok('cpupool-list'), [POOL_HEAD, ['Pool-0', '4', 'credit', 'y', '1']]);
+    assert.deepEqual(await ok('cpupool-list', '-c'), [['Name', 'CPU', 'list'], ['Pool-0', '0-3']]);
+  });
+
+  it('cpupool-create from an xlcpupool.cfg takes free CPUs only', async () => {
+    const refused = await d.run('cpupool-create', '-f', BATCH_CFG);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /pCPU 2 belongs to cpupool Pool-0/);
+    assert.deepEqual(await ok('cpupool-cpu-remove', 'Pool-0', '2-3'), [POOL_HEAD, ['Pool-0', '2', 'credit', 'y', '1']]);
+    assert.deepEqual(await ok('cpupool-create', '-f', BATCH_CFG), [POOL_HEAD, ['batch', '2', 'credit2', 'y', '0']]);
+    assert.deepEqual(await d.json('cpupool-list', 'batch'), [(await d.request('GET', '/api/v1/cpupools/batch')).body]);
+    assert.deepEqual(await ok('cpupool-list', '-c'), [['Name', 'CPU', 'list'], ['Pool-0', '0-1'], ['batch', '2-3']]);
+  });
+
+  it('cpupool-migrate moves a domain; list -c and top show its pool', async () => {
+    await ok('create', 'hog', '--workload', 'cpu');
+    await ok('cpupool-migrate', 'hog', 'batch');
+    const listed = await ok('list', '-c', 'hog');
+    assert.deepEqual(listed[0]!.at(-1), 'Cpupool');
+    assert.deepEqual(listed[1]!.at(-1), 'batch');
+    const top = await ok('top', '-b', '-i', '1');
+    const header = top.find((row) => row[0] === 'NAME')!;
+    assert.equal(header.at(-1), 'POOL');
+    assert.equal(top.find((row) => row[0] === 'hog')!.at(-1), 'batch');
+    assert.equal(top.find((row) => row[0] === 'Domain-0')!.at(-1), 'Pool-0');
+  });
+
+  it('sched-credit2 shows and sets a pool\'s parameters and its domains\' weights', async () => {
+    assert.deepEqual(await ok('sched-credit2', '-s', '-p', 'batch'), [
+      ['cpupool', ':', 'batch'], ['scheduler', ':', 'credit2'], ['profile', ':', 'xen-4.21'], ['ratelimit_us', ':', '1000'], ['inflight_credit', ':', 'true'],
+    ]);
+    assert.deepEqual((await ok('sched-credit2', '-s', '-p', 'batch', '-r', '500'))[3], ['ratelimit_us', ':', '500']);
+    assert.equal((await d.request('GET', '/api/v1/cpupools/batch/scheduler')).body.ratelimit_us, 500);
+    assert.deepEqual(await ok('sched-credit2', '-p', 'batch'), [['Name', 'ID', 'Weight', 'Cap'], ['hog', '1', '256', '0']]);
+    await ok('sched-credit2', '-d', 'hog', '-w', '512');
+    assert.deepEqual((await d.request('GET', '/api/v1/domains/hog/sched')).body, { weight: 512, cap: 0 });
+  });
+
+  it('xl\'s rules: a pool with domains stays, Pool-0 stays, the last CPU stays while domains live there', async () => {
+    const busy = await d.run('cpupool-destroy', 'batch');
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /cpupool batch still has domains \(hog\)/);
+    assert.match((await d.run('cpupool-destroy', 'Pool-0')).stderr, /Pool-0 cannot be destroyed/);
+    await ok('cpupool-cpu-remove', 'batch', '3');
+    assert.match((await d.run('cpupool-cpu-remove', 'batch', '2')).stderr, /pCPU 2 is the last of cpupool batch, where hog live/);
+    await ok('cpupool-migrate', 'hog', 'Pool-0');
+    await ok('cpupool-destroy', 'batch');
+    assert.deepEqual(await ok('cpupool-cpu-add', 'Pool-0', '2-3'), [POOL_HEAD, ['Pool-0', '4', 'credit', 'y', '2']]);
+  });
+});

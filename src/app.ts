@@ -11,6 +11,7 @@ import { LogController, type FastifyInstance, type FastifyPluginAsync, type Fast
 import type { Control } from './control/index.ts';
 import { apiError } from './vocabulary/errors.ts';
 import { bearerCheck, requireBearerToken } from './http/auth.ts';
+import { installConditionalRequests } from './http/conditional.ts';
 import { installCrossSiteGuard, onMutationRoutes } from './http/cross-site.ts';
 import { acknowledgeWhenDurable } from './http/durable-changes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
@@ -133,6 +134,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   installCrossSiteGuard(fastify, { bindHost, allowedHosts: options.allowedHosts ?? [] });
   logRequests(fastify);
   acknowledgeWhenDurable(fastify, options.control);
+  installConditionalRequests(fastify, options.control);
   await loadProtection(fastify, options);
   const registry = createMetrics(options.control);
   countRequests(fastify, registry);

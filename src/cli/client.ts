@@ -39,6 +39,21 @@ export async function call<T>(connection: Connection, request: Promise<Result<T>
   throw new CliError(message);
 }
 
+/**
+ * The data of a successful answer and the resource's version (its ETag), for a
+ * write that must not overwrite another client's change: give the version back
+ * as `ifMatch(etag)` and the daemon refuses (412, its message says so) when
+ * the resource changed between the read and the write.
+ */
+export async function callVersioned<T>(connection: Connection, request: Promise<Result<T>>): Promise<{ data: T; etag: string | undefined }> {
+  const result = await request;
+  const data = await call(connection, Promise.resolve(result));
+  return { data, etag: result.response.headers.get('etag') ?? undefined };
+}
+
+/** The If-Match header for a version read by `callVersioned` (none when the daemon gave no ETag). */
+export const ifMatch = (etag: string | undefined): { 'if-match'?: string } => (etag === undefined ? {} : { 'if-match': etag });
+
 /** One line for a daemon that could not be reached (not running, wrong URL), or undefined for other errors. */
 export function unreachable(error: unknown, url: string): string | undefined {
   if (!(error instanceof TypeError) || error.message !== 'fetch failed') return undefined;

@@ -5,6 +5,7 @@
  */
 import type { GlobalSchedParams } from '../hypervisor/index.ts';
 import { isBusyError, type DomainRecord, type GroupRecord, type Store } from '../store/index.ts';
+import { changedResources, type VersionedKind } from './versions.ts';
 import { apiError } from '../vocabulary/errors.ts';
 
 export interface Change {
@@ -26,6 +27,10 @@ export class ConfigState {
   private readonly masterOf = new Map<number, number>();
   next_domid: number;
   sched: GlobalSchedParams;
+  /** The last revision given out: every commit that changes a versioned resource takes the next one. */
+  private revision: number;
+  /** `kind:key` → the version; a resource without an entry is at version 1. */
+  private readonly versions = new Map<string, number>();
 
   private readonly store: Store;
 
@@ -34,6 +39,8 @@ export class ConfigState {
     const host = store.host.get();
     this.next_domid = host.next_domid;
     this.sched = host.sched;
+    this.revision = store.versions.revision();
+    for (const row of store.versions.list()) this.versions.set(`${row.kind}:${row.key}`, row.version);
     for (const domain of store.domains.list()) this.setDomain(domain);
     for (const group of store.groups.list()) this.groups.set(group.master, group);
     this.indexMembers();
@@ -74,13 +81,27 @@ export class ConfigState {
     return this.masterOf.get(domid);
   }
 
+  /** The version of a resource that exists (see versions.ts for what changes it). */
+  versionOf(kind: VersionedKind, key: number): number {
+    return this.versions.get(`${kind}:${key}`) ?? 1;
+  }
+
   /**
    * Persist `change` in one transaction, then apply it here. If the store
    * fails, nothing has changed (the hypervisor is changed only after this).
+   * Every resource the change touches takes the next revision as its version.
    */
   commit(change: Change): void {
+    const resources = changedResources(change, { domain: (domid) => this.domains.has(domid), group: (master) => this.groups.get(master) });
+    const revision = resources.changed.length + resources.deleted.length === 0 ? this.revision : this.revision + 1;
     try {
-      this.store.transaction(() => this.write(change));
+      this.store.transaction(() => {
+        this.write(change);
+        if (revision === this.revision) return;
+        this.store.versions.setRevision(revision);
+        for (const { kind, key } of resources.changed) this.store.versions.set({ kind, key, version: revision });
+        for (const { kind, key } of resources.deleted) this.store.versions.delete(kind, key);
+      });
     } catch (cause) {
       const error = isBusyError(cause)
         ? apiError('STORE_BUSY', 'the database is locked by another process; nothing was changed, retry shortly')
@@ -89,6 +110,9 @@ export class ConfigState {
       throw error;
     }
     this.apply(change);
+    this.revision = revision;
+    for (const { kind, key } of resources.changed) this.versions.set(`${kind}:${key}`, revision);
+    for (const { kind, key } of resources.deleted) this.versions.delete(`${kind}:${key}`);
   }
 
   private write(change: Change): void {

@@ -62,7 +62,12 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
   const view = (domain: DomainRecord): DomainView => domainView(state, domain, liveInfo(domain));
   /** Publish a `domain.*` event: the domain's id and name, and the details of its type. */
   const publish = <T extends DomainEventType>(type: T, domain: DomainRecord, ...details: Record<string, never> extends DomainEventDetails<T> ? [DomainEventDetails<T>?] : [DomainEventDetails<T>]): void =>
-    ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...(details[0] as object | undefined) } as EventPayloads[T]);
+    ctx.events.publish(type, host.now_ns, {
+      domain: domain.domid,
+      name: domain.name,
+      ...(type === 'domain.deleted' ? {} : { version: state.versionOf('domain', domain.domid) }),
+      ...(details[0] as object | undefined),
+    } as EventPayloads[T]);
 
   /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members. */
   const capLimit = (domain: DomainRecord, max_vcpus: number): number => {

@@ -10,6 +10,7 @@ import type { ControlContext } from './context.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { invalidArgument } from '../vocabulary/errors.ts';
 import { commit, plan } from './plan.ts';
+import { SCHEDULER_KEY } from './versions.ts';
 
 export type HostView = Static<typeof HostInfo>;
 export type SchedulerView = Static<typeof Scheduler>;
@@ -80,7 +81,7 @@ export function createHostControl(ctx: ControlContext, version: string, seed: nu
       const steps = host.plan();
       plan(steps, { op: 'sched_global', cmd: 'putinfo', params: next });
       commit(ctx, steps, { sched: next });
-      ctx.events.publish('scheduler.updated', host.now_ns, { ...next });
+      ctx.events.publish('scheduler.updated', host.now_ns, { ...next, version: state.versionOf('scheduler', SCHEDULER_KEY) });
       return schedulerView(next);
     },
   };

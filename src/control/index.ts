@@ -14,6 +14,7 @@ import { createEventBus, type EventBus } from './events.ts';
 import { createHostControl, type HostControl } from './host-control.ts';
 import { apiError } from '../vocabulary/errors.ts';
 import type { LabControl, LabSource, SimulatedHost, SimulationClock } from './ports.ts';
+import { createVersions, type Versions } from './preconditions.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
 import { createTraceControl, type TraceControl } from './trace.ts';
@@ -47,6 +48,8 @@ export interface Control {
   readonly lab: LabControl;
   readonly traces: TraceControl;
   readonly state: ConfigState;
+  /** Resource versions, for conditional requests (ETag, If-Match, If-None-Match). */
+  readonly versions: Versions;
   readonly restore: RestoreReport;
   /** For /healthz: degraded while another process holds the database lock (writes answer 503). */
   health(): HealthView;
@@ -93,6 +96,7 @@ export function createControl(options: ControlOptions): Control {
     }) ?? NO_LAB,
     traces,
     state: ctx.state,
+    versions: createVersions(ctx.state),
     restore,
     health() {
       const busy = store.health().busy;
@@ -110,6 +114,8 @@ export { domidsOf, type ControlEvent, type EventBus, type EventPayloads, type Ev
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { TraceControl, TraceStatusView } from './trace.ts';
+export type { CurrentVersion, ExpectedVersions, Versions } from './preconditions.ts';
+export { VERSIONED_KINDS, type VersionedKind } from './versions.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { LabControl, LabSource, ReplayLogView, SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner, WhatIfSpec, WhatIfView } from './ports.ts';
 export { checkTraceSize } from './trace.ts';

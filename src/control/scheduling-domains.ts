@@ -54,6 +54,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     return groupView(group, live.ok ? live.value : undefined, ctx.endedGroupCpuNs.get(group.master) ?? 0);
   };
   const publish = <T extends EventType>(type: T, data: EventPayloads[T]): void => ctx.events.publish(type, host.now_ns, data);
+  const versionOf = (master: number): number => state.versionOf('scheduling-domain', master);
 
   const requireGroup = (master: DomainRecord): GroupRecord => {
     const group = state.group(master.domid);
@@ -132,7 +133,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       const steps = host.plan();
       if (steps.has(master.domid)) applyGroup(ctx, steps, group);
       commit(ctx, steps, { saveGroups: [group] });
-      publish('scheduling-domain.created', { master: group.master, members: members.map((m) => m.domid) });
+      publish('scheduling-domain.created', { master: group.master, members: members.map((m) => m.domid), version: versionOf(group.master) });
       return view(group);
     },
 
@@ -146,7 +147,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       applyShare(steps, master.domid, master.domid, master_share);
       const next: GroupRecord = { ...group, master_share };
       commit(ctx, steps, { saveGroups: [next] });
-      publish('scheduling-domain.share-changed', { master: master.domid, domain: master.domid, share: master_share });
+      publish('scheduling-domain.share-changed', { master: master.domid, domain: master.domid, share: master_share, version: versionOf(master.domid) });
       return view(next);
     },
 
@@ -178,8 +179,8 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
         applyMember(steps, master.domid, member);
       }
       commit(ctx, steps, { saveGroups: [group] });
-      if (existing === undefined) publish('scheduling-domain.created', { master: master.domid, members: [] });
-      publish('scheduling-domain.member-added', { master: master.domid, member: member.domid, share: member.share });
+      if (existing === undefined) publish('scheduling-domain.created', { master: master.domid, members: [], version: versionOf(master.domid) });
+      publish('scheduling-domain.member-added', { master: master.domid, member: member.domid, share: member.share, version: versionOf(master.domid) });
       return { group: view(group), member: member.domid };
     },
 
@@ -198,7 +199,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       }
       const next: GroupRecord = { ...group, members: group.members.filter((m) => m.domid !== member.domid) };
       commit(ctx, steps, { saveGroups: [next] });
-      publish('scheduling-domain.member-removed', { master: master.domid, member: member.domid });
+      publish('scheduling-domain.member-removed', { master: master.domid, member: member.domid, version: versionOf(master.domid) });
       return view(next);
     },
 
@@ -218,7 +219,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
         members: group.members.map((m) => (m.domid === member.domid ? { ...m, share: spec.share } : m)),
       };
       commit(ctx, steps, { saveGroups: [next] });
-      publish('scheduling-domain.share-changed', { master: master.domid, domain: member.domid, share: spec.share });
+      publish('scheduling-domain.share-changed', { master: master.domid, domain: member.domid, share: spec.share, version: versionOf(master.domid) });
       return view(next);
     },
   };

@@ -78,6 +78,7 @@ export async function createCopyApp(): Promise<CopyApp> {
     get lab() { return unserved('lab'); },
     get traces() { return unserved('traces'); },
     get state() { return unserved('state'); },
+    get versions() { return unserved('versions'); },
     get restore() { return unserved('restore'); },
     health: () => unserved('health'),
     get store() { return unserved('store'); },

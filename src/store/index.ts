@@ -6,11 +6,13 @@ import { domainRepository, type DomainRepository } from './domain-repository.ts'
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
 import type { MigrationReport } from './migrate.ts';
+import { versionRepository, type VersionRepository } from './version-repository.ts';
 import { WalSync } from './wal-sync.ts';
 
 export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PowerState } from './records.ts';
 export { POWER_STATES } from './records.ts';
 export { isBusyError, StoreError } from './database.ts';
+export type { VersionRow } from './version-repository.ts';
 
 export interface StoreHealth {
   /** The last write found the database locked by another process (and none has succeeded since). */
@@ -25,6 +27,7 @@ export interface Store {
   readonly domains: DomainRepository;
   readonly groups: GroupRepository;
   readonly host: HostRepository;
+  readonly versions: VersionRepository;
   /** Run `work` in one transaction: all of it is written, or none of it (durable once `synced()` resolves). */
   transaction<T>(work: () => T): T;
   /** Resolves once every transaction committed so far is on disk (survives a power loss); rejects when the disk failed. */
@@ -84,6 +87,7 @@ function storeOver({ db, migrations }: OpenedStore): Store {
     domains: domainRepository(db),
     groups: groupRepository(db),
     host: hostRepository(db),
+    versions: versionRepository(db),
     transaction(work) {
       try {
         const result = db.transaction(work)();

@@ -31,6 +31,10 @@ export const ERROR_CATALOGUE = {
   NESTED_GROUP: { status: 409, description: 'Scheduling domains do not nest: a master cannot be a member, nor a member a master.' },
   NOT_SUPPORTED: { status: 409, description: 'The simulated host does not support this.' },
   TRACE_IN_PROGRESS: { status: 409, description: 'A scheduler trace is already recording; one at a time.' },
+  PRECONDITION_FAILED: {
+    status: 412,
+    description: 'If-Match names a version the resource is no longer at (another client changed it); the message names the current version. Nothing was changed: read it again and retry.',
+  },
   REQUEST_TIMEOUT: { status: 408, description: 'The request (headers or body) was not received in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the daemon accepts.' },
   WHAT_IF_TOO_LARGE: { status: 413, description: 'A what-if asks for more simulation (vCPUs × simulated ms) than the daemon runs for one request; the message names the limit.' },

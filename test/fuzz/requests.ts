@@ -126,11 +126,30 @@ function bodyOf(operation: Operation, ctx: SchemaContext): fc.Arbitrary<Body> {
   return fc.oneof({ weight: 3, arbitrary: fc.constant<Body>({ kind: 'none' }) }, fc.constant(json({})), unexpectedBody(fc.constant({ force: true })));
 }
 
+/** Entity tags for If-Match and If-None-Match: versions the fixture's resources are at or near, and malformed lists. */
+const ENTITY_TAGS = ['*', '"1"', '"2"', '"5"', '"9"', '"10"', 'W/"9"', '"9", "10"', 'W/"3", "12"', '"999999"', '""'] as const;
+const BAD_ENTITY_TAGS = ['9', 'abc', 'W/', '"unterminated', '"a" "b"', ',', '"1",,', 'W/ "1"', `"${'9'.repeat(2000)}"`] as const;
+
+/** A value for one header parameter, by its name. */
+function headerValue(name: string): fc.Arbitrary<string> {
+  if (name === 'last-event-id') return fc.constantFrom(...BAD_LAST_EVENT_IDS);
+  if (name === 'if-match' || name === 'if-none-match') {
+    return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ENTITY_TAGS) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_ENTITY_TAGS) });
+  }
+  return fc.stringMatching(/^[\x21-\x7e]{0,40}$/);
+}
+
 function headersOf(operation: Operation): fc.Arbitrary<Record<string, string>> {
-  const header = operation.params.find((p) => p.in === 'header');
-  if (header === undefined) return fc.constant({});
-  // Only refused values: a stream that opens never ends under inject.
-  return fc.constantFrom(...BAD_LAST_EVENT_IDS).map((value) => ({ [header.name]: value }));
+  const headers = operation.params.filter((p) => p.in === 'header');
+  if (headers.length === 0) return fc.constant({});
+  // Last-Event-ID always, with only refused values, as a stream that opens never ends under inject. Others are sent in some requests.
+  const required = headers.filter((p) => p.name.toLowerCase() === 'last-event-id');
+  const optional = headers.filter((p) => p.name.toLowerCase() !== 'last-event-id');
+  const record = (names: readonly { name: string }[], requiredKeys: string[]) =>
+    fc.record(Object.fromEntries(names.map((p) => [p.name, headerValue(p.name.toLowerCase())])), { requiredKeys }) as fc.Arbitrary<Record<string, string>>;
+  if (optional.length === 0) return record(required, required.map((p) => p.name));
+  // Without them two times in three: a precondition that fails would otherwise keep most deletes from being reached.
+  return fc.oneof({ weight: 2, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: record(optional, []) });
 }
 
 export function requestFor(operation: Operation, ctx: SchemaContext): fc.Arbitrary<FuzzRequest> {

@@ -1965,7 +1965,10 @@ export interface operations {
     getScheduler: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1974,11 +1977,22 @@ export interface operations {
             /** @description The scheduler parameters. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Scheduler"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -2084,7 +2098,10 @@ export interface operations {
     setScheduler: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2097,6 +2114,8 @@ export interface operations {
             /** @description The scheduler parameters after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2132,6 +2151,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2458,7 +2486,10 @@ export interface operations {
     getDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -2470,11 +2501,22 @@ export interface operations {
             /** @description The domain. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Domain"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -2589,7 +2631,10 @@ export interface operations {
     deleteDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -2652,6 +2697,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2727,7 +2781,10 @@ export interface operations {
     updateDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -2743,6 +2800,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2796,6 +2855,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2871,7 +2939,10 @@ export interface operations {
     startDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -2883,6 +2954,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2936,6 +3009,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3011,7 +3093,10 @@ export interface operations {
     pauseDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3023,6 +3108,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3076,6 +3163,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3151,7 +3247,10 @@ export interface operations {
     unpauseDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3163,6 +3262,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3216,6 +3317,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3291,7 +3401,10 @@ export interface operations {
     shutdownDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3303,6 +3416,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3356,6 +3471,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3431,7 +3555,10 @@ export interface operations {
     destroyDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3443,6 +3570,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3496,6 +3625,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3571,7 +3709,10 @@ export interface operations {
     getDomainSched: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3583,11 +3724,22 @@ export interface operations {
             /** @description Weight and cap. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DomainSched"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -3702,7 +3854,10 @@ export interface operations {
     setDomainSched: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3718,6 +3873,8 @@ export interface operations {
             /** @description Weight and cap after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3771,6 +3928,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3846,7 +4012,10 @@ export interface operations {
     listDomainVcpus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3858,11 +4027,22 @@ export interface operations {
             /** @description Every vCPU up to max_vcpus. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VcpuList"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -3977,7 +4157,10 @@ export interface operations {
     setDomainVcpus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3993,6 +4176,8 @@ export interface operations {
             /** @description Every vCPU after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4046,6 +4231,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4121,7 +4315,10 @@ export interface operations {
     setVcpuAffinity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -4139,6 +4336,8 @@ export interface operations {
             /** @description The vCPU after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4192,6 +4391,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4527,7 +4735,10 @@ export interface operations {
     getSchedulingDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -4539,137 +4750,19 @@ export interface operations {
             /** @description The scheduling domain. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
             };
-            /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
-            400: {
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such route, domain, vCPU, scheduling domain, member or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
-            408: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    deleteSchedulingDomain: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The master domain: domid or name. */
-                master: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done; no body. */
-            204: {
-                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4784,10 +4877,154 @@ export interface operations {
             };
         };
     };
+    deleteSchedulingDomain: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
+            path: {
+                /** @description The master domain: domid or name. */
+                master: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, domain, vCPU, scheduling domain, member or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     updateSchedulingDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -4803,6 +5040,8 @@ export interface operations {
             /** @description The scheduling domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4847,6 +5086,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4922,7 +5170,10 @@ export interface operations {
     addSchedulingDomainMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -4938,6 +5189,8 @@ export interface operations {
             /** @description Added: the scheduling domain after the change; `Location` names the membership. */
             201: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4991,6 +5244,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5066,7 +5328,10 @@ export interface operations {
     setSchedulingDomainMemberShare: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -5084,6 +5349,8 @@ export interface operations {
             /** @description The scheduling domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5128,6 +5395,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5203,7 +5479,10 @@ export interface operations {
     removeSchedulingDomainMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -5217,6 +5496,8 @@ export interface operations {
             /** @description The scheduling domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5261,6 +5542,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,6 +17,7 @@ import {
   VcpuParams,
 } from '../../schemas/domain.ts';
 import { described, NoContent, responses } from '../../schemas/responses.ts';
+import { versioned } from '../conditional.ts';
 import { doc } from './route-docs.ts';
 
 const POWER_DOCS: Record<PowerAction, { id: string; summary: string; description: string }> = {
@@ -50,6 +51,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/domains/:ref', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('getDomain', 'domains', 'Get a domain', 'One domain, by domid or name.'),
       params: DomainParams,
@@ -58,6 +60,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.get(request.params.ref));
 
   app.patch('/domains/:ref', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('updateDomain', 'domains', 'Change a domain', 'Change name, vCPUs, memory, weight, cap or workload; live domains change at once.'),
       params: DomainParams,
@@ -67,6 +70,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.update(request.params.ref, request.body));
 
   app.delete('/domains/:ref', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('deleteDomain', 'domains', 'Delete a domain', 'Only when halted. Its membership goes; a group it is master of is dissolved.'),
       params: DomainParams,
@@ -79,6 +83,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   for (const [action, docs] of Object.entries(POWER_DOCS) as [PowerAction, (typeof POWER_DOCS)[PowerAction]][]) {
     app.post(`/domains/:ref/${action}`, {
+      config: versioned('domain', 'ref', 'weak'),
       schema: {
         ...doc(docs.id, 'domains', docs.summary, docs.description),
         params: DomainParams,
@@ -88,6 +93,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/domains/:ref/sched', {
+    config: versioned('domain', 'ref', 'strong'),
     schema: {
       ...doc('getDomainSched', 'domains', 'Get credit parameters', 'Weight and cap (xm sched-credit).'),
       params: DomainParams,
@@ -96,6 +102,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.getSched(request.params.ref));
 
   app.put('/domains/:ref/sched', {
+    config: versioned('domain', 'ref', 'strong'),
     schema: {
       ...doc('setDomainSched', 'domains', 'Set credit parameters', 'Weight and/or cap (xm sched-credit); a master\'s cap may cover its whole scheduling domain.'),
       params: DomainParams,
@@ -105,6 +112,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.setSched(request.params.ref, request.body));
 
   app.get('/domains/:ref/vcpus', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('listDomainVcpus', 'domains', 'List a domain\'s vCPUs', 'Per vCPU: state, pCPU, affinity, CPU time, credit, priority.'),
       params: DomainParams,
@@ -113,6 +121,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.listVcpus(request.params.ref));
 
   app.put('/domains/:ref/vcpus', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('setDomainVcpus', 'domains', 'Set the vCPUs online', 'Hot-plug up to max_vcpus (xm vcpu-set).'),
       params: DomainParams,
@@ -122,6 +131,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.setOnlineVcpus(request.params.ref, request.body.online));
 
   app.put('/domains/:ref/vcpus/:n/affinity', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('setVcpuAffinity', 'domains', 'Pin a vCPU', 'Set a vCPU\'s hard affinity (xm vcpu-pin).'),
       params: VcpuParams,

@@ -12,6 +12,7 @@ import {
   SetMemberShareRequest,
   UpdateSchedulingDomainRequest,
 } from '../../schemas/scheduling-domain.ts';
+import { versioned } from '../conditional.ts';
 import { doc } from './route-docs.ts';
 
 export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -37,6 +38,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   });
 
   app.get('/scheduling-domains/:master', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('getSchedulingDomain', 'scheduling-domains', 'Get a scheduling domain', 'One scheduling domain, named by its master.'),
       params: MasterParams,
@@ -45,6 +47,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   }, async (request) => groups.get(request.params.master));
 
   app.patch('/scheduling-domains/:master', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('updateSchedulingDomain', 'scheduling-domains', 'Change a scheduling domain', 'Change the master\'s share; a live group changes at once.'),
       params: MasterParams,
@@ -54,6 +57,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   }, async (request) => groups.update(request.params.master, request.body));
 
   app.delete('/scheduling-domains/:master', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('deleteSchedulingDomain', 'scheduling-domains', 'Dissolve a scheduling domain', 'Members return to their own weight and cap.'),
       params: MasterParams,
@@ -65,6 +69,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   });
 
   app.post('/scheduling-domains/:master/members', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('addSchedulingDomainMember', 'scheduling-domains', 'Add a member', 'Charge a domain to the master\'s scheduling domain (created if needed).'),
       params: MasterParams,
@@ -78,6 +83,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   });
 
   app.put('/scheduling-domains/:master/members/:domain', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('setSchedulingDomainMemberShare', 'scheduling-domains', 'Set a member\'s share', 'The member\'s share of the scheduling domain\'s credit; a live member changes at once.'),
       params: MemberParams,
@@ -87,6 +93,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   }, async (request) => groups.setMemberShare(request.params.master, request.params.domain, request.body));
 
   app.delete('/scheduling-domains/:master/members/:domain', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('removeSchedulingDomainMember', 'scheduling-domains', 'Remove a member', 'The domain returns to its own weight and cap. The scheduling domain stays, empty, until dissolved.'),
       params: MemberParams,

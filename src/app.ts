@@ -13,6 +13,7 @@ import { apiError } from './vocabulary/errors.ts';
 import { bearerCheck, requireBearerToken } from './http/auth.ts';
 import { installConditionalRequests } from './http/conditional.ts';
 import { installCrossSiteGuard, onMutationRoutes } from './http/cross-site.ts';
+import { installIdempotencyKeys } from './http/idempotency.ts';
 import { acknowledgeWhenDurable } from './http/durable-changes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
 import { loggerOptions, logRequests } from './http/logging.ts';
@@ -135,6 +136,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   logRequests(fastify);
   acknowledgeWhenDurable(fastify, options.control);
   installConditionalRequests(fastify, options.control);
+  installIdempotencyKeys(fastify, options.control);
   await loadProtection(fastify, options);
   const registry = createMetrics(options.control);
   countRequests(fastify, registry);

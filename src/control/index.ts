@@ -14,6 +14,7 @@ import { createEventBus, type EventBus } from './events.ts';
 import { createHostControl, type HostControl } from './host-control.ts';
 import { apiError } from '../vocabulary/errors.ts';
 import type { LabControl, LabSource, SimulatedHost, SimulationClock } from './ports.ts';
+import { createIdempotency, type Idempotency } from './idempotency.ts';
 import { createVersions, type Versions } from './preconditions.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
@@ -50,6 +51,8 @@ export interface Control {
   readonly state: ConfigState;
   /** Resource versions, for conditional requests (ETag, If-Match, If-None-Match). */
   readonly versions: Versions;
+  /** Kept answers to POSTs with an Idempotency-Key, so a retry does nothing twice. */
+  readonly idempotency: Idempotency;
   readonly restore: RestoreReport;
   /** For /healthz: degraded while another process holds the database lock (writes answer 503). */
   health(): HealthView;
@@ -97,6 +100,7 @@ export function createControl(options: ControlOptions): Control {
     traces,
     state: ctx.state,
     versions: createVersions(ctx.state),
+    idempotency: createIdempotency(store),
     restore,
     health() {
       const busy = store.health().busy;
@@ -114,6 +118,7 @@ export { domidsOf, type ControlEvent, type EventBus, type EventPayloads, type Ev
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { TraceControl, TraceStatusView } from './trace.ts';
+export { IDEMPOTENCY_KEEP_MS, IDEMPOTENCY_MAX_KEYS, type Idempotency, type KeptAnswer } from './idempotency.ts';
 export type { CurrentVersion, ExpectedVersions, Versions } from './preconditions.ts';
 export { VERSIONED_KINDS, type VersionedKind } from './versions.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';

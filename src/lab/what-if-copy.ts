@@ -79,6 +79,7 @@ export async function createCopyApp(): Promise<CopyApp> {
     get traces() { return unserved('traces'); },
     get state() { return unserved('state'); },
     get versions() { return unserved('versions'); },
+    get idempotency() { return unserved('idempotency'); },
     get restore() { return unserved('restore'); },
     health: () => unserved('health'),
     get store() { return unserved('store'); },

@@ -14,6 +14,7 @@ const ERROR_DESCRIPTIONS = {
   413: 'The body is too large, or a what-if asks for more simulation than one request may.',
   414: 'A path parameter is too long.',
   415: 'The body is not JSON.',
+  422: 'The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key.',
   429: 'Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry.',
   431: 'The headers are too large.',
   500: 'The daemon failed. `INTERNAL`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon.',

@@ -5,6 +5,7 @@ import { BUSY_TIMEOUT_MS, isBusyError, openStore, type Db, type OpenedStore } fr
 import { domainRepository, type DomainRepository } from './domain-repository.ts';
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
+import { idempotencyRepository, type IdempotencyRepository } from './idempotency-repository.ts';
 import type { MigrationReport } from './migrate.ts';
 import { versionRepository, type VersionRepository } from './version-repository.ts';
 import { WalSync } from './wal-sync.ts';
@@ -13,6 +14,7 @@ export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PowerState } 
 export { POWER_STATES } from './records.ts';
 export { isBusyError, StoreError } from './database.ts';
 export type { VersionRow } from './version-repository.ts';
+export type { KeptAnswerRecord } from './idempotency-repository.ts';
 
 export interface StoreHealth {
   /** The last write found the database locked by another process (and none has succeeded since). */
@@ -28,6 +30,7 @@ export interface Store {
   readonly groups: GroupRepository;
   readonly host: HostRepository;
   readonly versions: VersionRepository;
+  readonly idempotency: IdempotencyRepository;
   /** Run `work` in one transaction: all of it is written, or none of it (durable once `synced()` resolves). */
   transaction<T>(work: () => T): T;
   /** Resolves once every transaction committed so far is on disk (survives a power loss); rejects when the disk failed. */
@@ -88,6 +91,7 @@ function storeOver({ db, migrations }: OpenedStore): Store {
     groups: groupRepository(db),
     host: hostRepository(db),
     versions: versionRepository(db),
+    idempotency: idempotencyRepository(db),
     transaction(work) {
       try {
         const result = db.transaction(work)();

@@ -40,6 +40,10 @@ export const ERROR_CATALOGUE = {
   WHAT_IF_TOO_LARGE: { status: 413, description: 'A what-if asks for more simulation (vCPUs × simulated ms) than the daemon runs for one request; the message names the limit.' },
   URI_TOO_LONG: { status: 414, description: 'A path parameter is longer than the daemon accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A request body that is not `application/json`.' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    description: 'The Idempotency-Key was used before for another request (another path or body); a new request needs a new key.',
+  },
   RATE_LIMITED: { status: 429, description: 'Too many changes from this client address; retry after `Retry-After` seconds.' },
   REPLAY_LOG_FULL: { status: 409, description: 'The run has made more changes than the replay log keeps, so it can no longer be replayed; a restarted daemon starts a new log.' },
   WHAT_IF_BUSY: { status: 429, description: 'This client address has a what-if running already (one at a time); retry after `Retry-After` seconds.' },

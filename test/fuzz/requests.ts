@@ -136,6 +136,8 @@ function headerValue(name: string): fc.Arbitrary<string> {
   if (name === 'if-match' || name === 'if-none-match') {
     return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ENTITY_TAGS) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_ENTITY_TAGS) });
   }
+  // A few keys again and again (retries, and reuse with another request), and any others.
+  if (name === 'idempotency-key') return fc.oneof(fc.constantFrom('k1', 'k2', 'k3'), fc.stringMatching(/^[\x20-\x7e]{0,40}$/), fc.constant('k'.repeat(256)));
   return fc.stringMatching(/^[\x21-\x7e]{0,40}$/);
 }
 

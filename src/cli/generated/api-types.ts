@@ -1842,7 +1842,10 @@ export interface operations {
     advanceClock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1917,6 +1920,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2354,7 +2366,10 @@ export interface operations {
     createDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2438,6 +2453,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2942,6 +2966,8 @@ export interface operations {
             header?: {
                 /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
                 "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
             };
             path: {
                 /** @description The domain: domid or name. */
@@ -3045,6 +3071,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3096,6 +3131,8 @@ export interface operations {
             header?: {
                 /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
                 "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
             };
             path: {
                 /** @description The domain: domid or name. */
@@ -3199,6 +3236,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3250,6 +3296,8 @@ export interface operations {
             header?: {
                 /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
                 "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
             };
             path: {
                 /** @description The domain: domid or name. */
@@ -3353,6 +3401,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3404,6 +3461,8 @@ export interface operations {
             header?: {
                 /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
                 "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
             };
             path: {
                 /** @description The domain: domid or name. */
@@ -3507,6 +3566,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3558,6 +3626,8 @@ export interface operations {
             header?: {
                 /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
                 "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
             };
             path: {
                 /** @description The domain: domid or name. */
@@ -3661,6 +3731,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4594,7 +4673,10 @@ export interface operations {
     createSchedulingDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4687,6 +4769,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5173,6 +5264,8 @@ export interface operations {
             header?: {
                 /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
                 "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
             };
             path: {
                 /** @description The master domain: domid or name. */
@@ -5280,6 +5373,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6302,7 +6404,10 @@ export interface operations {
     whatIf: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6402,6 +6507,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
@@ -6443,7 +6557,10 @@ export interface operations {
     startTrace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6527,6 +6644,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -110,7 +110,7 @@ export function createControl(options: ControlOptions): Control {
   };
 }
 
-export type { DomainManager, CreateDomainSpec, UpdateDomainSpec, PowerAction, SchedSpec } from './domain-manager.ts';
+export type { DomainManager, DomainQuery, CreateDomainSpec, UpdateDomainSpec, PowerAction, SchedSpec } from './domain-manager.ts';
 export { POWER_ACTIONS, NAME_PATTERN } from './domain-manager.ts';
 export type { SchedulingDomainManager, CreateGroupSpec, MemberSpec } from './scheduling-domains.ts';
 export type { HostControl, HostView, SchedulerView } from './host-control.ts';
@@ -119,6 +119,7 @@ export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { TraceControl, TraceStatusView } from './trace.ts';
 export { IDEMPOTENCY_KEEP_MS, IDEMPOTENCY_MAX_KEYS, type Idempotency, type KeptAnswer } from './idempotency.ts';
+export type { Page } from './pages.ts';
 export type { CurrentVersion, ExpectedVersions, Versions } from './preconditions.ts';
 export { VERSIONED_KINDS, type VersionedKind } from './versions.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';

@@ -20,6 +20,7 @@ import { apiError } from '../vocabulary/errors.ts';
 import { applyGroup, syncMasterCap } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { groupView, type GroupView } from './views.ts';
+import { keysetPage, type Page } from './pages.ts';
 import type {
   AddMemberRequest,
   CreateSchedulingDomainRequest,
@@ -35,6 +36,8 @@ export type MemberShareSpec = Static<typeof SetMemberShareRequest>;
 
 export interface SchedulingDomainManager {
   list(): GroupView[];
+  /** Filtered by whether the group is in force, and paged by master domid when `limit` is given. */
+  page(query: { readonly active?: boolean | undefined; readonly after?: number | undefined; readonly limit?: number | undefined }): Page<GroupView>;
   get(masterRef: string): GroupView;
   create(spec: CreateGroupSpec): GroupView;
   /** Change the master's share. */
@@ -111,6 +114,13 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     list() {
       clock.sync();
       return state.allGroups().map(view);
+    },
+
+    page({ active, after, limit }) {
+      clock.sync();
+      const views = state.allGroups().map(view);
+      const page = keysetPage(views, (g) => g.master, (g) => active === undefined || g.active === active, after, limit);
+      return page;
     },
 
     get(masterRef) {

@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * List domains
-         * @description Every domain, Domain-0 first.
+         * @description Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members). A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.
          */
         get: operations["listDomains"];
         put?: never;
@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * List scheduling domains
-         * @description Every scheduling domain, by master domid.
+         * @description Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`.
          */
         get: operations["listSchedulingDomains"];
         put?: never;
@@ -759,6 +759,13 @@ export interface components {
         };
         /** @description Domain-0 first, then by domid. */
         DomainList: components["schemas"]["Domain"][];
+        /** @description One page of domains (when `limit` is given). */
+        DomainPage: {
+            /** @description By domid. */
+            items: components["schemas"]["Domain"][];
+            /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
+            next: string | null;
+        };
         CreateDomainRequest: {
             name: components["schemas"]["DomainName"];
             /** @description vCPUs online (default 1). */
@@ -954,6 +961,13 @@ export interface components {
             cpu_time_ns: number;
         };
         SchedulingDomainList: components["schemas"]["SchedulingDomain"][];
+        /** @description One page of scheduling domains (when `limit` is given). */
+        SchedulingDomainPage: {
+            /** @description By master domid. */
+            items: components["schemas"]["SchedulingDomain"][];
+            /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
+            next: string | null;
+        };
         AddMemberRequest: {
             domain: components["schemas"]["DomainRef"];
             /** @description Share of its scheduling domain (default 256). */
@@ -2246,20 +2260,34 @@ export interface operations {
     };
     listDomains: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many items (1..1000). With it, the answer is a page: `{items, next}`; without it, every item in a bare array, as before pages existed.
+                 * @example 100
+                 */
+                limit?: string;
+                /** @description Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once. */
+                cursor?: string;
+                /** @description Only domains in this power state. */
+                state?: "running" | "paused" | "halted";
+                /** @description Only domains whose name starts with this. */
+                name?: string;
+                /** @description Only the domains of this scheduling domain (its master and members): the master's domid or name. */
+                scheduling_domain?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every domain. */
+            /** @description Every domain that matches (a bare array), or one page of them (with `limit`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DomainList"];
+                    "application/json": components["schemas"]["DomainList"] | components["schemas"]["DomainPage"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
@@ -2282,6 +2310,15 @@ export interface operations {
             };
             /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, domain, vCPU, scheduling domain, member or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_TRACE`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4553,20 +4590,30 @@ export interface operations {
     };
     listSchedulingDomains: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many items (1..1000). With it, the answer is a page: `{items, next}`; without it, every item in a bare array, as before pages existed.
+                 * @example 100
+                 */
+                limit?: string;
+                /** @description Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once. */
+                cursor?: string;
+                /** @description Only groups in force (true) or not (false). */
+                active?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every scheduling domain. */
+            /** @description Every scheduling domain that matches (a bare array), or one page of them (with `limit`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SchedulingDomainList"];
+                    "application/json": components["schemas"]["SchedulingDomainList"] | components["schemas"]["SchedulingDomainPage"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */

@@ -9,10 +9,13 @@ import {
   MemberParams,
   SchedulingDomain,
   SchedulingDomainList,
+  SchedulingDomainListQuery,
+  SchedulingDomainPage,
   SetMemberShareRequest,
   UpdateSchedulingDomainRequest,
 } from '../../schemas/scheduling-domain.ts';
 import { versioned } from '../conditional.ts';
+import { answerPage, decodeCursor, listOrPage } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -20,10 +23,21 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
 
   app.get('/scheduling-domains', {
     schema: {
-      ...doc('listSchedulingDomains', 'scheduling-domains', 'List scheduling domains', 'Every scheduling domain, by master domid.'),
-      response: responses({ 200: described(ref(SchedulingDomainList), 'Every scheduling domain.') }),
+      ...doc(
+        'listSchedulingDomains',
+        'scheduling-domains',
+        'List scheduling domains',
+        'Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`.',
+      ),
+      querystring: SchedulingDomainListQuery,
+      response: responses({ 200: listOrPage(ref(SchedulingDomainList), ref(SchedulingDomainPage), 'Every scheduling domain that matches (a bare array), or one page of them (with `limit`).') }),
     },
-  }, async () => groups.list());
+  }, async (request, reply) => {
+    const { limit: limitText, cursor, active } = request.query;
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit === undefined && cursor === undefined && active === undefined) return groups.list();
+    return answerPage(request, reply, groups.page({ active: active === undefined ? undefined : active === 'true', after: decodeCursor(cursor), limit }), limit);
+  });
 
   app.post('/scheduling-domains', {
     schema: {

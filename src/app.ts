@@ -11,7 +11,9 @@ import { LogController, type FastifyInstance, type FastifyPluginAsync, type Fast
 import type { Control } from './control/index.ts';
 import { apiError } from './vocabulary/errors.ts';
 import { bearerCheck, requireBearerToken } from './http/auth.ts';
+import { installConditionalRequests } from './http/conditional.ts';
 import { installCrossSiteGuard, onMutationRoutes } from './http/cross-site.ts';
+import { installIdempotencyKeys } from './http/idempotency.ts';
 import { acknowledgeWhenDurable } from './http/durable-changes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
 import { endJsonAnswersWithNewline } from './http/json-newline.ts';
@@ -140,6 +142,8 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   installCrossSiteGuard(fastify, { bindHost, allowedHosts: options.allowedHosts ?? [] });
   logRequests(fastify);
   acknowledgeWhenDurable(fastify, options.control);
+  installConditionalRequests(fastify, options.control);
+  installIdempotencyKeys(fastify, options.control);
   await loadProtection(fastify, options);
   const registry = createMetrics(options.control);
   countRequests(fastify, registry);

@@ -7,13 +7,30 @@ export interface Context {
   readonly out: Output;
 }
 
-export const listDomains = (ctx: Context): Promise<Domain[]> => call(ctx.connection, ctx.connection.api.GET('/api/v1/domains'));
+/** Items per page when the tool lists: a large host comes in several answers, never one of megabytes. */
+const PAGE_LIMIT = '500';
+
+/** Every item of a list, a page at a time, following each page's `next`. */
+async function everyPage<T>(fetchPage: (query: { limit: string; cursor?: string }) => Promise<T[] | { items: T[]; next: string | null }>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await fetchPage(cursor === null ? { limit: PAGE_LIMIT } : { limit: PAGE_LIMIT, cursor });
+    if (Array.isArray(page)) return page;
+    all.push(...page.items);
+    cursor = page.next;
+  } while (cursor !== null);
+  return all;
+}
+
+export const listDomains = (ctx: Context): Promise<Domain[]> =>
+  everyPage((query) => call(ctx.connection, ctx.connection.api.GET('/api/v1/domains', { params: { query } })));
 
 export const getDomain = (ctx: Context, ref: string): Promise<Domain> =>
   call(ctx.connection, ctx.connection.api.GET('/api/v1/domains/{ref}', { params: { path: { ref } } }));
 
 export const listGroups = (ctx: Context): Promise<SchedulingDomain[]> =>
-  call(ctx.connection, ctx.connection.api.GET('/api/v1/scheduling-domains'));
+  everyPage((query) => call(ctx.connection, ctx.connection.api.GET('/api/v1/scheduling-domains', { params: { query } })));
 
 export const pcpuCount = async (ctx: Context): Promise<number> =>
   (await call(ctx.connection, ctx.connection.api.GET('/api/v1/host'))).pcpus;

@@ -5,6 +5,7 @@
  */
 import type { GlobalSchedParams } from '../hypervisor/index.ts';
 import { storeFault, type DomainRecord, type GroupRecord, type PoolRecord, type Store } from '../store/index.ts';
+import { changedResources, type VersionedKind } from './versions.ts';
 import { apiError, type ApiError } from '../vocabulary/errors.ts';
 import { didYouMean } from './nearest-name.ts';
 
@@ -45,6 +46,10 @@ export class ConfigState {
   readonly pools = new Map<number, PoolRecord>();
   next_domid: number;
   sched: GlobalSchedParams;
+  /** The last revision given out: every commit that changes a versioned resource takes the next one. */
+  private revision: number;
+  /** `kind:key` → the version; a resource without an entry is at version 1. */
+  private readonly versions = new Map<string, number>();
 
   private readonly store: Store;
 
@@ -53,6 +58,8 @@ export class ConfigState {
     const host = store.host.get();
     this.next_domid = host.next_domid;
     this.sched = host.sched;
+    this.revision = store.versions.revision();
+    for (const row of store.versions.list()) this.versions.set(`${row.kind}:${row.key}`, row.version);
     for (const domain of store.domains.list()) this.setDomain(domain);
     for (const group of store.groups.list()) this.groups.set(group.master, group);
     for (const pool of store.pools.list()) this.pools.set(pool.id, pool);
@@ -98,19 +105,36 @@ export class ConfigState {
     return this.masterOf.get(domid);
   }
 
+  /** The version of a resource that exists (see versions.ts for what changes it). */
+  versionOf(kind: VersionedKind, key: number): number {
+    return this.versions.get(`${kind}:${key}`) ?? 1;
+  }
+
   /**
    * Persist `change` in one transaction, then apply it here. If the store
    * fails, nothing has changed (the hypervisor is changed only after this).
+   * Every resource the change touches takes the next revision as its version.
    */
   commit(change: Change): void {
+    const resources = changedResources(change, { domain: (domid) => this.domains.has(domid), group: (master) => this.groups.get(master) });
+    const revision = resources.changed.length + resources.deleted.length === 0 ? this.revision : this.revision + 1;
     try {
-      this.store.transaction(() => this.write(change));
+      this.store.transaction(() => {
+        this.write(change);
+        if (revision === this.revision) return;
+        this.store.versions.setRevision(revision);
+        for (const { kind, key } of resources.changed) this.store.versions.set({ kind, key, version: revision });
+        for (const { kind, key } of resources.deleted) this.store.versions.delete(kind, key);
+      });
     } catch (cause) {
       const error = storeError(cause);
       error.cause = cause;
       throw error;
     }
     this.apply(change);
+    this.revision = revision;
+    for (const { kind, key } of resources.changed) this.versions.set(`${kind}:${key}`, revision);
+    for (const { kind, key } of resources.deleted) this.versions.delete(`${kind}:${key}`);
   }
 
   private write(change: Change): void {

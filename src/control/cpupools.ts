@@ -16,6 +16,7 @@ import type { ControlContext } from './context.ts';
 import { poolInfo, resolvePool } from './cpupool-facts.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { commit, plan } from './plan.ts';
+import { SCHEDULER_KEY } from './versions.ts';
 import { isLive } from './lifecycle.ts';
 
 export type CpupoolView = Static<typeof Cpupool>;
@@ -85,7 +86,7 @@ export function setPoolScheduler(ctx: ControlContext, id: number, spec: PoolSche
   plan(steps, id === POOL0_ID ? { op: 'sched_global', cmd: 'putinfo', params } : { op: 'cpupool_sched', pool: id, cmd: 'putinfo', params });
   if (id === POOL0_ID && 'tslice_ms' in params) {
     commit(ctx, steps, { sched: params });
-    ctx.events.publish('scheduler.updated', host.now_ns, { ...params });
+    ctx.events.publish('scheduler.updated', host.now_ns, { ...params, version: state.versionOf('scheduler', SCHEDULER_KEY) });
   } else {
     const stored = state.pools.get(id);
     commit(ctx, steps, { savePools: [{ id, name: info.name, sched: info.sched, pcpus: stored?.pcpus ?? [...info.pcpus], params }] });

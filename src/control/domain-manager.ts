@@ -16,6 +16,7 @@ import { apiError, badPowerState, invalidArgument } from '../vocabulary/errors.t
 import { CAP_PER_VCPU, capOutOfRange, DEFAULT_CAP, DEFAULT_WEIGHT, DOMAIN0_ID } from '../vocabulary/domains.ts';
 import type { DomainEventDetails, DomainEventType, EventPayloads } from './events.ts';
 import { bringUp, isLive, putSched, takeDown } from './lifecycle.ts';
+import { keysetPage, type Page } from './pages.ts';
 import { commit, plan } from './plan.ts';
 import { domainView, vcpuViews, type DomainView, type VcpuView } from './views.ts';
 
@@ -39,8 +40,21 @@ const TRANSITIONS: Record<PowerAction, { from: readonly PowerState[]; to: PowerS
   destroy: { from: ['running', 'paused'], to: 'halted', event: 'domain.destroyed' },
 };
 
+/** Which domains a page holds: filters, and keyset paging by domid (`after`: the last domid of the page before). */
+export interface DomainQuery {
+  readonly state?: PowerState | undefined;
+  /** A prefix of the name. */
+  readonly name?: string | undefined;
+  /** The master (domid or name) whose scheduling domain's domains, master included, are wanted. */
+  readonly scheduling_domain?: string | undefined;
+  readonly after?: number | undefined;
+  readonly limit?: number | undefined;
+}
+
 export interface DomainManager {
   list(): DomainView[];
+  /** Filtered, and paged when `limit` is given. */
+  page(query: DomainQuery): Page<DomainView>;
   get(ref: string): DomainView;
   create(spec: CreateDomainSpec): DomainView;
   update(ref: string, spec: UpdateDomainSpec): DomainView;
@@ -64,7 +78,12 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
   const view = (domain: DomainRecord): DomainView => domainView(state, domain, liveInfo(domain));
   /** Publish a `domain.*` event: the domain's id and name, and the details of its type. */
   const publish = <T extends DomainEventType>(type: T, domain: DomainRecord, ...details: Record<string, never> extends DomainEventDetails<T> ? [DomainEventDetails<T>?] : [DomainEventDetails<T>]): void =>
-    ctx.events.publish(type, host.now_ns, { domain: domain.domid, name: domain.name, ...(details[0] as object | undefined) } as EventPayloads[T]);
+    ctx.events.publish(type, host.now_ns, {
+      domain: domain.domid,
+      name: domain.name,
+      ...(type === 'domain.deleted' ? {} : { version: state.versionOf('domain', domain.domid) }),
+      ...(details[0] as object | undefined),
+    } as EventPayloads[T]);
 
   /** The highest cap `domain` may have: 100 per vCPU of it and, for a master, of its members; and how to say so. */
   const capLimit = (domain: DomainRecord, max_vcpus: number): { limit: number; counted: string } => {
@@ -136,6 +155,21 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
     get(ref) {
       clock.sync();
       return view(state.resolve(ref));
+    },
+
+    page(query) {
+      const groupOf = query.scheduling_domain === undefined ? undefined : state.resolve(query.scheduling_domain, 'scheduling_domain');
+      if (groupOf !== undefined && state.group(groupOf.domid) === undefined) {
+        throw apiError('NO_SUCH_SCHEDULING_DOMAIN', `domain ${groupOf.name} is not the master of a scheduling domain`, { field: 'scheduling_domain' });
+      }
+      const matches = (d: DomainRecord): boolean =>
+        (query.state === undefined || d.state === query.state) &&
+        (query.name === undefined || d.name.startsWith(query.name)) &&
+        (groupOf === undefined || d.domid === groupOf.domid || state.masterOfMember(d.domid) === groupOf.domid);
+      clock.sync();
+      // The configuration holds domains in domid order (loaded sorted; new domids are always higher).
+      const page = keysetPage(state.domains.values(), (d) => d.domid, matches, query.after, query.limit);
+      return { items: page.items.map(view), next_after: page.next_after };
     },
 
     create(spec) {

@@ -38,6 +38,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 interface AboutDomain {
   readonly domain: number;
   readonly name: string;
+  /** The domain's version after the change (the ETag of its GET); none once deleted. */
+  readonly version?: number;
+}
+
+/** A scheduling domain's version after the change (the ETag of its GET). */
+interface GroupVersion {
+  readonly version: number;
 }
 
 /** The pool a `cpupool.*` event is about, with its pCPUs after the change. */
@@ -62,15 +69,16 @@ export interface EventPayloads {
   'domain.sched': AboutDomain & { readonly weight: number; readonly cap: number };
   'domain.vcpus': AboutDomain & { readonly online: number };
   'domain.affinity': AboutDomain & { readonly vcpu: number; readonly pcpus: Affinity };
-  'scheduling-domain.created': { readonly master: number; readonly members: readonly number[] };
+  'scheduling-domain.created': GroupVersion & { readonly master: number; readonly members: readonly number[] };
   'scheduling-domain.deleted': { readonly master: number };
-  'scheduling-domain.member-added': { readonly master: number; readonly member: number; readonly share: number };
-  'scheduling-domain.member-removed': { readonly master: number; readonly member: number };
+  'scheduling-domain.member-added': GroupVersion & { readonly master: number; readonly member: number; readonly share: number };
+  'scheduling-domain.member-removed': GroupVersion & { readonly master: number; readonly member: number };
   /** `domain`: the master or member whose share changed. */
-  'scheduling-domain.share-changed': { readonly master: number; readonly domain: number; readonly share: number };
+  'scheduling-domain.share-changed': GroupVersion & { readonly master: number; readonly domain: number; readonly share: number };
   /** `cpupool`: the name of the pool it moved to. */
   'domain.cpupool': AboutDomain & { readonly cpupool: string };
-  'scheduler.updated': GlobalSchedParams;
+  /** `version`: the scheduler's, after the change. */
+  'scheduler.updated': GlobalSchedParams & { readonly version: number };
   'cpupool.created': AboutPool;
   'cpupool.destroyed': AboutPool;
   /** `pcpu`: the one added or removed; `pcpus`: the pool's after the change. */

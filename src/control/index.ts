@@ -17,6 +17,8 @@ import { createEventBus, type EventBus } from './events.ts';
 import { createHostControl, type HostControl } from './host-control.ts';
 import { apiError } from '../vocabulary/errors.ts';
 import type { LabControl, LabSource, SimulatedHost, SimulationClock } from './ports.ts';
+import { createIdempotency, type Idempotency } from './idempotency.ts';
+import { createVersions, type Versions } from './preconditions.ts';
 import { restoreHost, type RestoreReport } from './restore.ts';
 import { createSchedulingDomainManager, type SchedulingDomainManager } from './scheduling-domains.ts';
 import { createTraceControl, type TraceControl } from './trace.ts';
@@ -53,6 +55,10 @@ export interface Control {
   readonly lab: LabControl;
   readonly traces: TraceControl;
   readonly state: ConfigState;
+  /** Resource versions, for conditional requests (ETag, If-Match, If-None-Match). */
+  readonly versions: Versions;
+  /** Kept answers to POSTs with an Idempotency-Key, so a retry does nothing twice. */
+  readonly idempotency: Idempotency;
   readonly restore: RestoreReport;
   /** For /healthz: degraded while changes cannot be stored (the database locked by another process, a full disk, an I/O error). */
   health(): HealthView;
@@ -104,6 +110,8 @@ export function createControl(options: ControlOptions): Control {
     }) ?? NO_LAB,
     traces,
     state: ctx.state,
+    versions: createVersions(ctx.state),
+    idempotency: createIdempotency(store),
     restore,
     health() {
       const { fault } = store.health();
@@ -114,7 +122,7 @@ export function createControl(options: ControlOptions): Control {
 }
 
 export type { CpupoolManager, CpupoolView, CreateCpupoolSpec, PoolSchedulerSpec, PoolSchedulerView } from './cpupools.ts';
-export type { DomainManager, CreateDomainSpec, UpdateDomainSpec, PowerAction, SchedSpec } from './domain-manager.ts';
+export type { DomainManager, DomainQuery, CreateDomainSpec, UpdateDomainSpec, PowerAction, SchedSpec } from './domain-manager.ts';
 export { POWER_ACTIONS, NAME_PATTERN } from './domain-manager.ts';
 export type { SchedulingDomainManager, CreateGroupSpec, MemberSpec } from './scheduling-domains.ts';
 export type { HostControl, HostView, SchedulerView } from './host-control.ts';
@@ -122,6 +130,10 @@ export { domidsOf, type ControlEvent, type EventBus, type EventPayloads, type Ev
 export { EVENT_TYPES } from './events.ts';
 export type { DomainView, VcpuView, GroupView } from './views.ts';
 export type { TraceControl, TraceStatusView } from './trace.ts';
+export { IDEMPOTENCY_KEEP_MS, IDEMPOTENCY_MAX_KEYS, type Idempotency, type KeptAnswer } from './idempotency.ts';
+export type { Page } from './pages.ts';
+export type { CurrentVersion, ExpectedVersions, Versions } from './preconditions.ts';
+export { VERSIONED_KINDS, type VersionedKind } from './versions.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
 export type { LabControl, LabSource, ReplayLogView, SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner, WhatIfSpec, WhatIfView } from './ports.ts';
 export { checkTraceSize } from './trace.ts';

@@ -121,7 +121,7 @@ function repairStored(ctx: ControlContext): RestoreReport['repaired'] {
     repaired.push({ domid: domain.domid, name: domain.name, changes: changes.join('; ') });
   }
   if (records.length > 0) commit(ctx, host.plan(), { upsertDomains: records });
-  for (const { domid, name, changes } of repaired) ctx.events.publish('domain.updated', host.now_ns, { domain: domid, name, repaired: changes });
+  for (const { domid, name, changes } of repaired) ctx.events.publish('domain.updated', host.now_ns, { domain: domid, name, version: ctx.state.versionOf('domain', domid), repaired: changes });
   return repaired;
 }
 

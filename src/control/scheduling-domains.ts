@@ -22,6 +22,7 @@ import { apiError } from '../vocabulary/errors.ts';
 import { applyGroup, syncMasterCap } from './lifecycle.ts';
 import { commit, plan } from './plan.ts';
 import { groupView, type GroupView } from './views.ts';
+import { keysetPage, type Page } from './pages.ts';
 import type {
   AddMemberRequest,
   CreateSchedulingDomainRequest,
@@ -37,6 +38,8 @@ export type MemberShareSpec = Static<typeof SetMemberShareRequest>;
 
 export interface SchedulingDomainManager {
   list(): GroupView[];
+  /** Filtered by whether the group is in force, and paged by master domid when `limit` is given. */
+  page(query: { readonly active?: boolean | undefined; readonly after?: number | undefined; readonly limit?: number | undefined }): Page<GroupView>;
   get(masterRef: string): GroupView;
   create(spec: CreateGroupSpec): GroupView;
   /** Change the master's share. */
@@ -56,6 +59,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
     return groupView(group, live.ok ? live.value : undefined, ctx.endedGroupCpuNs.get(group.master) ?? 0);
   };
   const publish = <T extends EventType>(type: T, data: EventPayloads[T]): void => ctx.events.publish(type, host.now_ns, data);
+  const versionOf = (master: number): number => state.versionOf('scheduling-domain', master);
 
   /** Domains by name, the domid in brackets: "domain stub (6)". */
   const label = (domid: number): string => `domain ${state.get(domid).name} (${domid})`;
@@ -121,6 +125,13 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       return state.allGroups().map(view);
     },
 
+    page({ active, after, limit }) {
+      clock.sync();
+      const views = state.allGroups().map(view);
+      const page = keysetPage(views, (g) => g.master, (g) => active === undefined || g.active === active, after, limit);
+      return page;
+    },
+
     get(masterRef) {
       clock.sync();
       return view(requireGroup(state.resolve(masterRef, 'master')));
@@ -141,7 +152,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       const steps = host.plan();
       if (steps.has(master.domid)) applyGroup(ctx, steps, group);
       commit(ctx, steps, { saveGroups: [group] });
-      publish('scheduling-domain.created', { master: group.master, members: members.map((m) => m.domid) });
+      publish('scheduling-domain.created', { master: group.master, members: members.map((m) => m.domid), version: versionOf(group.master) });
       return view(group);
     },
 
@@ -155,7 +166,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       applyShare(steps, master.domid, master.domid, master_share);
       const next: GroupRecord = { ...group, master_share };
       commit(ctx, steps, { saveGroups: [next] });
-      publish('scheduling-domain.share-changed', { master: master.domid, domain: master.domid, share: master_share });
+      publish('scheduling-domain.share-changed', { master: master.domid, domain: master.domid, share: master_share, version: versionOf(master.domid) });
       return view(next);
     },
 
@@ -187,8 +198,8 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
         applyMember(steps, master.domid, member);
       }
       commit(ctx, steps, { saveGroups: [group] });
-      if (existing === undefined) publish('scheduling-domain.created', { master: master.domid, members: [] });
-      publish('scheduling-domain.member-added', { master: master.domid, member: member.domid, share: member.share });
+      if (existing === undefined) publish('scheduling-domain.created', { master: master.domid, members: [], version: versionOf(master.domid) });
+      publish('scheduling-domain.member-added', { master: master.domid, member: member.domid, share: member.share, version: versionOf(master.domid) });
       return { group: view(group), member: member.domid };
     },
 
@@ -207,7 +218,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       }
       const next: GroupRecord = { ...group, members: group.members.filter((m) => m.domid !== member.domid) };
       commit(ctx, steps, { saveGroups: [next] });
-      publish('scheduling-domain.member-removed', { master: master.domid, member: member.domid });
+      publish('scheduling-domain.member-removed', { master: master.domid, member: member.domid, version: versionOf(master.domid) });
       return view(next);
     },
 
@@ -227,7 +238,7 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
         members: group.members.map((m) => (m.domid === member.domid ? { ...m, share: spec.share } : m)),
       };
       commit(ctx, steps, { saveGroups: [next] });
-      publish('scheduling-domain.share-changed', { master: master.domid, domain: member.domid, share: spec.share });
+      publish('scheduling-domain.share-changed', { master: master.domid, domain: member.domid, share: spec.share, version: versionOf(master.domid) });
       return view(next);
     },
   };

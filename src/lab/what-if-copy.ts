@@ -30,10 +30,10 @@ type MethodTable<T> = { readonly [K in keyof T]: true };
 const SERVED_METHODS: { readonly [P in keyof ServedControl]: MethodTable<ServedControl[P]> } = {
   host: { info: true, listPcpus: true, setSpeed: true, advance: true, getScheduler: true, setScheduler: true },
   domains: {
-    list: true, get: true, create: true, update: true, remove: true, power: true,
+    list: true, page: true, get: true, create: true, update: true, remove: true, power: true,
     getSched: true, setSched: true, listVcpus: true, setOnlineVcpus: true, setAffinity: true,
   },
-  schedulingDomains: { list: true, get: true, create: true, update: true, remove: true, addMember: true, removeMember: true, setMemberShare: true },
+  schedulingDomains: { list: true, page: true, get: true, create: true, update: true, remove: true, addMember: true, removeMember: true, setMemberShare: true },
   cpupools: { list: true, get: true, create: true, destroy: true, addPcpu: true, removePcpu: true, getScheduler: true, setScheduler: true, moveDomain: true },
   usage: { host: true, domain: true, schedulingDomain: true, subscribe: true, schedStats: true, tickLateness: true, series: true },
 };
@@ -80,6 +80,8 @@ export async function createCopyApp(): Promise<CopyApp> {
     get lab() { return unserved('lab'); },
     get traces() { return unserved('traces'); },
     get state() { return unserved('state'); },
+    get versions() { return unserved('versions'); },
+    get idempotency() { return unserved('idempotency'); },
     get restore() { return unserved('restore'); },
     health: () => unserved('health'),
     get store() { return unserved('store'); },

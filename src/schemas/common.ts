@@ -106,3 +106,27 @@ export const ErrorResponse = Type.Object(
   { $id: 'Error', description: 'Every error has this shape.' },
 );
 export type ErrorResponse = Static<typeof ErrorResponse>;
+
+/** Pages of a list: `limit` asks for one, `cursor` (the `next` of the page before) continues. */
+export const MAX_PAGE_LIMIT = 1000;
+export const PageLimit = Type.String({
+  pattern: '^(1000|[1-9][0-9]{0,2})$',
+  examples: ['100'],
+  description: `At most this many items (1..${MAX_PAGE_LIMIT}). With it, the answer is a page: \`{items, next}\`; without it, every item in a bare array, as before pages existed.`,
+});
+export const PageCursor = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_-]+$',
+  description: 'Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once.',
+});
+
+/** One page of a list: its items and the cursor of the next (null on the last page). */
+export const pageOf = <T extends TSchema>(item: TUnsafe<Static<T>>, $id: string, order: string, what: string) =>
+  Type.Object(
+    {
+      items: Type.Array(item, { description: order }),
+      next: Nullable(Type.String({ description: 'The cursor of the next page (also in the `Link` header, rel="next"); null on the last page.' })),
+    },
+    { $id, additionalProperties: false, description: `One page of ${what} (when \`limit\` is given).` },
+  );

@@ -1,7 +1,7 @@
 /** The domain object and the requests that create and change domains. */
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_GUEST_VCPUS } from '../hypervisor/index.ts';
-import { Affinity, Cap, DomainName, DomainRefParam, Domid, Nanoseconds, Nullable, ref, VcpuCount, Weight, Workload } from './common.ts';
+import { Affinity, Cap, DomainName, DomainRefParam, Domid, Nanoseconds, Nullable, pageOf, PageCursor, PageLimit, ref, VcpuCount, Weight, Workload } from './common.ts';
 
 export const DomainSched = Type.Object(
   { weight: Weight, cap: Cap },
@@ -30,6 +30,19 @@ export const Domain = Type.Object(
 export type Domain = Static<typeof Domain>;
 
 export const DomainList = Type.Array(ref(Domain), { $id: 'DomainList', description: 'Domain-0 first, then by domid.' });
+
+export const DomainPage = pageOf(ref(Domain), 'DomainPage', 'By domid.', 'domains');
+
+export const DomainListQuery = Type.Object(
+  {
+    limit: Type.Optional(PageLimit),
+    cursor: Type.Optional(PageCursor),
+    state: Type.Optional(Type.Union([Type.Literal('running'), Type.Literal('paused'), Type.Literal('halted')], { description: 'Only domains in this power state.' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only domains whose name starts with this.' })),
+    scheduling_domain: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^(?!\\.+$)[A-Za-z0-9._-]+$', description: 'Only the domains of this scheduling domain (its master and members): the master\'s domid or name.' })),
+  },
+  { additionalProperties: false },
+);
 
 const MemoryMb = Type.Integer({ minimum: 1, maximum: 1048576, description: 'Memory, MiB (default 256).' });
 

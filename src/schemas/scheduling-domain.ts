@@ -1,6 +1,6 @@
 /** Scheduling domains: a master and the members charged to it. */
 import { Type } from '@sinclair/typebox';
-import { DomainRef, DomainRefParam, Nanoseconds, ref, Share } from './common.ts';
+import { DomainRef, DomainRefParam, Nanoseconds, pageOf, PageCursor, PageLimit, ref, Share } from './common.ts';
 
 export const SchedulingDomain = Type.Object(
   {
@@ -26,6 +26,17 @@ export const SchedulingDomain = Type.Object(
 );
 
 export const SchedulingDomainList = Type.Array(ref(SchedulingDomain), { $id: 'SchedulingDomainList' });
+
+export const SchedulingDomainPage = pageOf(ref(SchedulingDomain), 'SchedulingDomainPage', 'By master domid.', 'scheduling domains');
+
+export const SchedulingDomainListQuery = Type.Object(
+  {
+    limit: Type.Optional(PageLimit),
+    cursor: Type.Optional(PageCursor),
+    active: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'Only groups in force (true) or not (false).' })),
+  },
+  { additionalProperties: false },
+);
 
 export const AddMemberRequest = Type.Object(
   { domain: ref(DomainRef), share: Type.Optional(Share) },

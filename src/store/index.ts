@@ -6,12 +6,16 @@ import { domainRepository, type DomainRepository } from './domain-repository.ts'
 import { groupRepository, type GroupRepository } from './group-repository.ts';
 import { hostRepository, type HostRepository } from './host-repository.ts';
 import { poolRepository, type PoolRepository } from './pool-repository.ts';
+import { idempotencyRepository, type IdempotencyRepository } from './idempotency-repository.ts';
 import type { MigrationReport } from './migrate.ts';
+import { versionRepository, type VersionRepository } from './version-repository.ts';
 import { WalSync } from './wal-sync.ts';
 
 export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PoolRecord, PowerState } from './records.ts';
 export { POWER_STATES } from './records.ts';
 export { isBusyError, StoreError, storeFault, type StoreFault } from './database.ts';
+export type { VersionRow } from './version-repository.ts';
+export type { KeptAnswerRecord } from './idempotency-repository.ts';
 
 export interface StoreHealth {
   /** The last write found the database locked by another process (and none has succeeded since). */
@@ -31,6 +35,8 @@ export interface Store {
   readonly groups: GroupRepository;
   readonly host: HostRepository;
   readonly pools: PoolRepository;
+  readonly versions: VersionRepository;
+  readonly idempotency: IdempotencyRepository;
   /** Run `work` in one transaction: all of it is written, or none of it (durable once `synced()` resolves). */
   transaction<T>(work: () => T): T;
   /** Resolves once every transaction committed so far is on disk (survives a power loss); rejects when the disk failed. */
@@ -99,6 +105,8 @@ function storeOver({ db, migrations }: OpenedStore, unlock: () => void = () => u
     groups: groupRepository(db),
     host: hostRepository(db),
     pools: poolRepository(db),
+    versions: versionRepository(db),
+    idempotency: idempotencyRepository(db),
     transaction(work) {
       try {
         const result = db.transaction(work)();

@@ -43,7 +43,7 @@ describe('restore repairs a stored configuration that could not be created today
     const kept = d.control.events.since(`${d.control.events.boot}-0`);
     assert.equal(kept.lost, false);
     const event = kept.lost ? undefined : kept.events.find((e) => e.type === 'domain.updated');
-    assert.deepEqual(event?.data, { domain: 1, name: 'tiny', repaired: d.control.restore.repaired[0]?.changes });
+    assert.deepEqual(event?.data, { domain: 1, name: 'tiny', version: d.control.state.versionOf('domain', 1), repaired: d.control.restore.repaired[0]?.changes });
     // One simulated second: 0.1 ms bursts every 0.2 ms on the only pCPU give half of it.
     assert.equal((await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 })).status, 200);
     const cpu_ns: number = (await d.request('GET', '/api/v1/domains/tiny')).body.cpu_time_ns;

@@ -23,6 +23,8 @@ it(`answer 10,000 generated requests over every operation without a 5xx, off-cat
   assert.deepEqual(missed, [], 'operations sent fewer than 100 requests');
   // Both sides of the schemas are reached: accepted requests and each kind of refusal.
   for (const status of [200, 201, 204, 400, 404, 409]) assert.ok((report.byStatus[status] ?? 0) > 20, `status ${status}: ${report.byStatus[status] ?? 0}`);
+  // And the conditional answers (If-None-Match that holds, If-Match that does not) and idempotency keys used for another request.
+  for (const status of [304, 412, 422]) assert.ok((report.byStatus[status] ?? 0) > 0, `status ${status}: ${report.byStatus[status] ?? 0}`);
 });
 
 it('see in its state snapshot a change on disk alone and a change in the views alone', async () => {

@@ -88,12 +88,39 @@ function paramValue(name: string, schema: JsonSchema, ctx: SchemaContext): fc.Ar
   return fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: invalid });
 }
 
+/** Cursors: ones the daemon gives (base64url of `after:N`) and ones it must refuse. */
+const CURSORS = ['YWZ0ZXI6MA', 'YWZ0ZXI6Mg', 'YWZ0ZXI6OTk', 'YWZ0ZXI6MDE', 'YWZ0ZXI6LTE', 'abc', '_', 'YWZ0ZXI6MA=='] as const;
+
+/** A query parameter's value: valid or broken by its schema, and cursors given and made up. */
+function queryValue(name: string, schema: JsonSchema, ctx: SchemaContext): fc.Arbitrary<string> {
+  // A domain ref's pattern has a lookahead, which fast-check cannot generate from: the refs' own pool.
+  const isRef = typeof schema['pattern'] === 'string' && schema['pattern'].includes('(?');
+  const valid = name === 'cursor'
+    ? fc.constantFrom(...CURSORS)
+    : isRef ? fc.constantFrom(...FIXTURE_REFS, ...ODD_REFS) : (validValue(schema, ctx).filter((v) => typeof v === 'string') as fc.Arbitrary<string>);
+  const invalid = fc.oneof(fc.constantFrom('', ' ', '0', '-1', '1001', 'x'.repeat(100), '%zz'), invalidValue(schema, ctx).filter((v) => typeof v === 'string') as fc.Arbitrary<string>);
+  return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: invalid });
+}
+
+/** Some of the operation's query parameters (none a third of the time, so the plain list is reached too). */
+function queryOf(operation: Operation, ctx: SchemaContext): fc.Arbitrary<string> {
+  const inQuery = operation.params.filter((p) => p.in === 'query');
+  if (inQuery.length === 0) return fc.constant('');
+  const some = fc.record(Object.fromEntries(inQuery.map((p) => [p.name, queryValue(p.name, p.schema, ctx)])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>>;
+  return fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 2, arbitrary: some.map((query) => {
+    const text = new URLSearchParams(query).toString();
+    return text === '' ? '' : `?${text}`;
+  }) });
+}
+
 function urlOf(operation: Operation, ctx: SchemaContext): fc.Arbitrary<string> {
   const inPath = operation.params.filter((p) => p.in === 'path');
-  if (inPath.length === 0) return fc.constant(operation.path);
-  return fc.tuple(...inPath.map((p) => paramValue(p.name, p.schema, ctx))).map((values) =>
-    inPath.reduce((url, p, i) => url.replace(`{${p.name}}`, encodeURIComponent(values[i] ?? '')), operation.path),
-  );
+  const path = inPath.length === 0
+    ? fc.constant(operation.path)
+    : fc.tuple(...inPath.map((p) => paramValue(p.name, p.schema, ctx))).map((values) =>
+      inPath.reduce((url, p, i) => url.replace(`{${p.name}}`, encodeURIComponent(values[i] ?? '')), operation.path),
+    );
+  return fc.tuple(path, queryOf(operation, ctx)).map(([url, query]) => `${url}${query}`);
 }
 
 const json = (value: unknown): Body => ({ kind: 'json', value });
@@ -128,11 +155,32 @@ function bodyOf(operation: Operation, ctx: SchemaContext): fc.Arbitrary<Body> {
   return fc.oneof({ weight: 3, arbitrary: fc.constant<Body>({ kind: 'none' }) }, fc.constant(json({})), unexpectedBody(fc.constant({ force: true })));
 }
 
+/** Entity tags for If-Match and If-None-Match: versions the fixture's resources are at or near, and malformed lists. */
+const ENTITY_TAGS = ['*', '"1"', '"2"', '"5"', '"9"', '"10"', 'W/"9"', '"9", "10"', 'W/"3", "12"', '"999999"', '""'] as const;
+const BAD_ENTITY_TAGS = ['9', 'abc', 'W/', '"unterminated', '"a" "b"', ',', '"1",,', 'W/ "1"', `"${'9'.repeat(2000)}"`] as const;
+
+/** A value for one header parameter, by its name. */
+function headerValue(name: string): fc.Arbitrary<string> {
+  if (name === 'last-event-id') return fc.constantFrom(...BAD_LAST_EVENT_IDS);
+  if (name === 'if-match' || name === 'if-none-match') {
+    return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ENTITY_TAGS) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_ENTITY_TAGS) });
+  }
+  // A few keys again and again (retries, and reuse with another request), and any others.
+  if (name === 'idempotency-key') return fc.oneof(fc.constantFrom('k1', 'k2', 'k3'), fc.stringMatching(/^[\x20-\x7e]{0,40}$/), fc.constant('k'.repeat(256)));
+  return fc.stringMatching(/^[\x21-\x7e]{0,40}$/);
+}
+
 function headersOf(operation: Operation): fc.Arbitrary<Record<string, string>> {
-  const header = operation.params.find((p) => p.in === 'header');
-  if (header === undefined) return fc.constant({});
-  // Only refused values: a stream that opens never ends under inject.
-  return fc.constantFrom(...BAD_LAST_EVENT_IDS).map((value) => ({ [header.name]: value }));
+  const headers = operation.params.filter((p) => p.in === 'header');
+  if (headers.length === 0) return fc.constant({});
+  // Last-Event-ID always, with only refused values, as a stream that opens never ends under inject. Others are sent in some requests.
+  const required = headers.filter((p) => p.name.toLowerCase() === 'last-event-id');
+  const optional = headers.filter((p) => p.name.toLowerCase() !== 'last-event-id');
+  const record = (names: readonly { name: string }[], requiredKeys: string[]) =>
+    fc.record(Object.fromEntries(names.map((p) => [p.name, headerValue(p.name.toLowerCase())])), { requiredKeys }) as fc.Arbitrary<Record<string, string>>;
+  if (optional.length === 0) return record(required, required.map((p) => p.name));
+  // Without them two times in three: a precondition that fails would otherwise keep most deletes from being reached.
+  return fc.oneof({ weight: 2, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: record(optional, []) });
 }
 
 export function requestFor(operation: Operation, ctx: SchemaContext): fc.Arbitrary<FuzzRequest> {

@@ -140,7 +140,8 @@ describe('/api/v1/events ids across restarts, and filters', () => {
     await d.request('PUT', '/api/v1/domains/a/sched', { cap: 50 });
     const events = await stream.take(3);
     assert.deepEqual(events.map((e) => e.event), ['domain.started', 'scheduling-domain.member-added', 'domain.sched']);
-    assert.deepEqual(events[1]?.data, { at_ns: 0, master: 1, member: 2, share: 256 });
+    // The group's version: Domain-0 2, a 3, b 4, a started 5, b's weight 6 (the clock's speed has no version), the group 7.
+    assert.deepEqual(events[1]?.data, { at_ns: 0, master: 1, member: 2, share: 256, version: 7 });
     stream.close();
 
     const badType = await d.request('GET', '/api/v1/events?types=domain.*,vm.*');

@@ -70,10 +70,11 @@ describe('/api/v1/events', () => {
       'scheduling-domain.share-changed',
     ]);
     assert.deepEqual(events.map((e) => e.id), [1, 2, 3, 4, 5, 6, 7, 8].map((seq) => `${d.control.events.boot}-${seq}`));
-    assert.deepEqual(events[5]?.data, { at_ns: 0, master: 1, member: 2, share: 256 });
-    assert.deepEqual(events[6]?.data, { at_ns: 0, master: 1, domain: 1, share: 768 });
-    assert.deepEqual(events[7]?.data, { at_ns: 0, master: 1, domain: 2, share: 128 });
-    assert.deepEqual(events[3]?.data, { at_ns: 0, domain: 1, name: 'a', weight: 256, cap: 10 });
+    // Versions count the host's changes: Domain-0 made at start is 2, then a 3, b 4, a's cap 5, the group 6, 7, 8.
+    assert.deepEqual(events[5]?.data, { at_ns: 0, master: 1, member: 2, share: 256, version: 6 });
+    assert.deepEqual(events[6]?.data, { at_ns: 0, master: 1, domain: 1, share: 768, version: 7 });
+    assert.deepEqual(events[7]?.data, { at_ns: 0, master: 1, domain: 2, share: 128, version: 8 });
+    assert.deepEqual(events[3]?.data, { at_ns: 0, domain: 1, name: 'a', weight: 256, cap: 10, version: 5 });
     // close() ends open streams, so shutdown does not wait for them.
     const ended = new Promise((resolve) => stream.once('close', resolve));
     await d.close();

@@ -23,7 +23,7 @@ describe('migrations', () => {
     assert.equal(db.pragma('synchronous', { simple: true }), 1, 'synchronous=NORMAL');
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
     const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    assert.deepEqual(tables.map((t) => t.name), ['cpupools', 'domains', 'host', 'sched_group_members', 'sched_groups']);
+    assert.deepEqual(tables.map((t) => t.name), ['cpupools', 'domains', 'host', 'idempotency_keys', 'sched_group_members', 'sched_groups', 'versions']);
     assert.deepEqual(db.prepare('SELECT next_domid, tslice_ms, ratelimit_us, accounting FROM host').get(), {
       next_domid: 1,
       tslice_ms: 30,

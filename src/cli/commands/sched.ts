@@ -1,7 +1,7 @@
 /** `sched-credit`: per-domain weight and cap, and the scheduler-wide parameters, like `xl sched-credit`. */
 import type { Command } from 'commander';
 import { integer } from '../arguments.ts';
-import { call } from '../client.ts';
+import { call, callVersioned, ifMatch } from '../client.ts';
 import { getDomain, listDomains, type Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
@@ -23,7 +23,11 @@ async function schedulerWide(ctx: Context, options: SchedOptions): Promise<void>
     ...(options.tslice === undefined ? {} : { tslice_ms: options.tslice }),
     ...(options.ratelimit === undefined ? {} : { ratelimit_us: options.ratelimit }),
   };
-  const scheduler = await call(ctx.connection, Object.keys(body).length === 0 ? api.GET('/api/v1/scheduler') : api.PUT('/api/v1/scheduler', { body }));
+  // Read, then write against the version read: a change another client made meanwhile is refused, not overwritten.
+  const read = await callVersioned(ctx.connection, api.GET('/api/v1/scheduler'));
+  const scheduler = Object.keys(body).length === 0
+    ? read.data
+    : await call(ctx.connection, api.PUT('/api/v1/scheduler', { params: { header: ifMatch(read.etag) }, body }));
   if (ctx.out.json) return printJson(ctx.out, scheduler);
   ctx.out.write(keyValues([
     ['scheduler', scheduler.name],
@@ -42,10 +46,10 @@ export async function oneDomain(ctx: Context, ref: string, options: Pick<SchedOp
   };
   const { api } = ctx.connection;
   const path = { params: { path: { ref } } };
-  const sched: { weight: number; cap: number; warnings?: string[] } =
-    Object.keys(body).length === 0
-      ? await call(ctx.connection, api.GET('/api/v1/domains/{ref}/sched', path))
-      : await call(ctx.connection, api.PUT('/api/v1/domains/{ref}/sched', { ...path, body }));
+  const read = await callVersioned(ctx.connection, api.GET('/api/v1/domains/{ref}/sched', path));
+  const sched: { weight: number; cap: number; warnings?: string[] } = Object.keys(body).length === 0
+    ? read.data
+    : await call(ctx.connection, api.PUT('/api/v1/domains/{ref}/sched', { params: { path: { ref }, header: ifMatch(read.etag) }, body }));
   if (ctx.out.json) return printJson(ctx.out, sched);
   // A member's weight or cap is stored but not in force: the daemon says so.
   for (const warning of sched.warnings ?? []) ctx.out.warn(warning);

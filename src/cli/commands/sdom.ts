@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { integer } from '../arguments.ts';
-import { call, type SchedulingDomain } from '../client.ts';
+import { call, callVersioned, ifMatch, type SchedulingDomain } from '../client.ts';
 import { getDomain, listGroups, nameOf, namesById, type Context } from '../context.ts';
 import { printJson, seconds, table } from '../output.ts';
 
@@ -40,11 +40,13 @@ const path = (master: string) => ({ params: { path: { master } } });
 
 async function share(ctx: Context, master: string, ref: string, value: number): Promise<SchedulingDomain> {
   const { api } = ctx.connection;
-  const [group, domain] = await Promise.all([call(ctx.connection, api.GET('/api/v1/scheduling-domains/{master}', path(master))), getDomain(ctx, ref)]);
-  if (domain.id === group.master) {
-    return call(ctx.connection, api.PATCH('/api/v1/scheduling-domains/{master}', { ...path(master), body: { master_share: value } }));
+  const [read, domain] = await Promise.all([callVersioned(ctx.connection, api.GET('/api/v1/scheduling-domains/{master}', path(master))), getDomain(ctx, ref)]);
+  // Written against the version read: if the group changed meanwhile, the daemon refuses rather than act on a stale view.
+  const header = ifMatch(read.etag);
+  if (domain.id === read.data.master) {
+    return call(ctx.connection, api.PATCH('/api/v1/scheduling-domains/{master}', { params: { path: { master }, header }, body: { master_share: value } }));
   }
-  const member = { params: { path: { master, domain: ref } }, body: { share: value } };
+  const member = { params: { path: { master, domain: ref }, header }, body: { share: value } };
   return call(ctx.connection, api.PUT('/api/v1/scheduling-domains/{master}/members/{domain}', member));
 }
 

@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * List domains
-         * @description Every domain, Domain-0 first.
+         * @description Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members). A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.
          */
         get: operations["listDomains"];
         put?: never;
@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * List scheduling domains
-         * @description Every scheduling domain, by master domid.
+         * @description Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`.
          */
         get: operations["listSchedulingDomains"];
         put?: never;
@@ -902,6 +902,13 @@ export interface components {
         };
         /** @description Domain-0 first, then by domid. */
         DomainList: components["schemas"]["Domain"][];
+        /** @description One page of domains (when `limit` is given). */
+        DomainPage: {
+            /** @description By domid. */
+            items: components["schemas"]["Domain"][];
+            /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
+            next: string | null;
+        };
         CreateDomainRequest: {
             name: components["schemas"]["DomainName"];
             /** @description vCPUs online (default 1). */
@@ -1117,6 +1124,13 @@ export interface components {
             cpu_time_ns: number;
         };
         SchedulingDomainList: components["schemas"]["SchedulingDomain"][];
+        /** @description One page of scheduling domains (when `limit` is given). */
+        SchedulingDomainPage: {
+            /** @description By master domid. */
+            items: components["schemas"]["SchedulingDomain"][];
+            /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
+            next: string | null;
+        };
         AddMemberRequest: {
             domain: components["schemas"]["DomainRef"];
             /** @description Share of its scheduling domain (default 256). */
@@ -2074,7 +2088,10 @@ export interface operations {
     advanceClock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2156,6 +2173,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
@@ -2206,7 +2232,10 @@ export interface operations {
     getScheduler: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2215,11 +2244,22 @@ export interface operations {
             /** @description The scheduler parameters. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Scheduler"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -2325,7 +2365,10 @@ export interface operations {
     setScheduler: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2338,6 +2381,8 @@ export interface operations {
             /** @description The scheduler parameters after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2373,6 +2418,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2456,20 +2510,34 @@ export interface operations {
     };
     listDomains: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many items (1..1000). With it, the answer is a page: `{items, next}`; without it, every item in a bare array, as before pages existed.
+                 * @example 100
+                 */
+                limit?: string;
+                /** @description Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once. */
+                cursor?: string;
+                /** @description Only domains in this power state. */
+                state?: "running" | "paused" | "halted";
+                /** @description Only domains whose name starts with this. */
+                name?: string;
+                /** @description Only the domains of this scheduling domain (its master and members): the master's domid or name. */
+                scheduling_domain?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every domain. */
+            /** @description Every domain that matches (a bare array), or one page of them (with `limit`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DomainList"];
+                    "application/json": components["schemas"]["DomainList"] | components["schemas"]["DomainPage"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
@@ -2492,6 +2560,15 @@ export interface operations {
             };
             /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, domain, vCPU, scheduling domain, member, cpupool or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_CPUPOOL`, `NO_SUCH_TRACE`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2576,7 +2653,10 @@ export interface operations {
     createDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2667,6 +2747,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
@@ -2717,7 +2806,10 @@ export interface operations {
     getDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -2729,11 +2821,22 @@ export interface operations {
             /** @description The domain. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Domain"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -2848,7 +2951,10 @@ export interface operations {
     deleteDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -2911,6 +3017,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2995,7 +3110,10 @@ export interface operations {
     updateDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3011,6 +3129,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3064,6 +3184,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3148,7 +3277,12 @@ export interface operations {
     startDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3160,6 +3294,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3220,6 +3356,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
@@ -3240,6 +3385,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3297,7 +3451,12 @@ export interface operations {
     pauseDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3309,6 +3468,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3369,6 +3530,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
@@ -3389,6 +3559,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3446,7 +3625,12 @@ export interface operations {
     unpauseDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3458,6 +3642,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3518,6 +3704,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
@@ -3538,6 +3733,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3595,7 +3799,12 @@ export interface operations {
     shutdownDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3607,6 +3816,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3667,6 +3878,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
@@ -3687,6 +3907,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3744,7 +3973,12 @@ export interface operations {
     destroyDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3756,6 +3990,8 @@ export interface operations {
             /** @description The domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3816,6 +4052,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
@@ -3836,6 +4081,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3893,7 +4147,10 @@ export interface operations {
     getDomainSched: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -3905,11 +4162,22 @@ export interface operations {
             /** @description Weight and cap. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DomainSched"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -4024,7 +4292,10 @@ export interface operations {
     setDomainSched: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -4040,6 +4311,8 @@ export interface operations {
             /** @description Weight and cap after the change; `warnings` when the change is not in force (a member of a scheduling domain). */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4093,6 +4366,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4177,7 +4459,10 @@ export interface operations {
     listDomainVcpus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -4189,11 +4474,22 @@ export interface operations {
             /** @description Every vCPU up to max_vcpus. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VcpuList"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -4308,7 +4604,10 @@ export interface operations {
     setDomainVcpus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -4324,6 +4623,8 @@ export interface operations {
             /** @description Every vCPU after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4377,6 +4678,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4461,7 +4771,10 @@ export interface operations {
     setVcpuAffinity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -4479,6 +4792,8 @@ export interface operations {
             /** @description The vCPU after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4532,6 +4847,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4615,20 +4939,30 @@ export interface operations {
     };
     listSchedulingDomains: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many items (1..1000). With it, the answer is a page: `{items, next}`; without it, every item in a bare array, as before pages existed.
+                 * @example 100
+                 */
+                limit?: string;
+                /** @description Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once. */
+                cursor?: string;
+                /** @description Only groups in force (true) or not (false). */
+                active?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every scheduling domain. */
+            /** @description Every scheduling domain that matches (a bare array), or one page of them (with `limit`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SchedulingDomainList"];
+                    "application/json": components["schemas"]["SchedulingDomainList"] | components["schemas"]["SchedulingDomainPage"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
@@ -4735,7 +5069,10 @@ export interface operations {
     createSchedulingDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4835,6 +5172,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
@@ -4885,7 +5231,10 @@ export interface operations {
     getSchedulingDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -4897,11 +5246,22 @@ export interface operations {
             /** @description The scheduling domain. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SchedulingDomain"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -5016,7 +5376,10 @@ export interface operations {
     deleteSchedulingDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -5070,6 +5433,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5154,7 +5526,10 @@ export interface operations {
     updateSchedulingDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -5170,6 +5545,8 @@ export interface operations {
             /** @description The scheduling domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5214,6 +5591,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5298,7 +5684,12 @@ export interface operations {
     addSchedulingDomainMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -5314,6 +5705,8 @@ export interface operations {
             /** @description Added: the scheduling domain after the change; `Location` names the membership. */
             201: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5374,6 +5767,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
             413: {
                 headers: {
@@ -5394,6 +5796,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5451,7 +5862,10 @@ export interface operations {
     setSchedulingDomainMemberShare: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -5469,6 +5883,8 @@ export interface operations {
             /** @description The scheduling domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5513,6 +5929,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5597,7 +6022,10 @@ export interface operations {
     removeSchedulingDomainMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The master domain: domid or name. */
                 master: string;
@@ -5611,6 +6039,8 @@ export interface operations {
             /** @description The scheduling domain after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5655,6 +6085,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5858,7 +6297,10 @@ export interface operations {
     createCpupool: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5942,6 +6384,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6277,7 +6728,10 @@ export interface operations {
     addCpupoolPcpu: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The cpupool: id (Pool-0 is 0) or name. */
                 ref: string;
@@ -6373,6 +6827,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7685,7 +8148,10 @@ export interface operations {
     whatIf: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7785,6 +8251,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
             429: {
                 headers: {
@@ -7835,7 +8310,10 @@ export interface operations {
     startTrace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7919,6 +8397,15 @@ export interface operations {
             };
             /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before for another request (another path or body): nothing was done. A new request needs a new key. Codes: `IDEMPOTENCY_KEY_REUSED`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,8 @@ import {
   CreateDomainRequest,
   Domain,
   DomainList,
+  DomainListQuery,
+  DomainPage,
   DomainParams,
   DomainSched,
   DomainSchedChange,
@@ -18,6 +20,8 @@ import {
   VcpuParams,
 } from '../../schemas/domain.ts';
 import { described, NoContent, responses } from '../../schemas/responses.ts';
+import { versioned } from '../conditional.ts';
+import { answerPage, decodeCursor, listOrPage } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 const POWER_DOCS: Record<PowerAction, { id: string; summary: string; description: string }> = {
@@ -33,10 +37,21 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/domains', {
     schema: {
-      ...doc('listDomains', 'domains', 'List domains', 'Every domain, Domain-0 first.'),
-      response: responses({ 200: described(ref(DomainList), 'Every domain.') }),
+      ...doc(
+        'listDomains',
+        'domains',
+        'List domains',
+        'Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members). A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.',
+      ),
+      querystring: DomainListQuery,
+      response: responses({ 200: listOrPage(ref(DomainList), ref(DomainPage), 'Every domain that matches (a bare array), or one page of them (with `limit`).') }, 404),
     },
-  }, async () => domains.list());
+  }, async (request, reply) => {
+    const { limit: limitText, cursor, ...filters } = request.query;
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit === undefined && cursor === undefined && Object.keys(filters).length === 0) return domains.list();
+    return answerPage(request, reply, domains.page({ ...filters, after: decodeCursor(cursor), limit }), limit);
+  });
 
   app.post('/domains', {
     schema: {
@@ -51,6 +66,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/domains/:ref', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('getDomain', 'domains', 'Get a domain', 'One domain, by domid or name.'),
       params: DomainParams,
@@ -59,6 +75,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.get(request.params.ref));
 
   app.patch('/domains/:ref', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('updateDomain', 'domains', 'Change a domain', 'Change name, vCPUs, memory, weight, cap or workload; live domains change at once.'),
       params: DomainParams,
@@ -68,6 +85,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.update(request.params.ref, request.body));
 
   app.delete('/domains/:ref', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('deleteDomain', 'domains', 'Delete a domain', 'Only when halted. Its membership goes; a group it is master of is dissolved.'),
       params: DomainParams,
@@ -80,6 +98,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   for (const [action, docs] of Object.entries(POWER_DOCS) as [PowerAction, (typeof POWER_DOCS)[PowerAction]][]) {
     app.post(`/domains/:ref/${action}`, {
+      config: versioned('domain', 'ref', 'weak'),
       schema: {
         ...doc(docs.id, 'domains', docs.summary, docs.description),
         params: DomainParams,
@@ -89,6 +108,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/domains/:ref/sched', {
+    config: versioned('domain', 'ref', 'strong'),
     schema: {
       ...doc('getDomainSched', 'domains', 'Get credit parameters', 'Weight and cap (xm sched-credit).'),
       params: DomainParams,
@@ -97,6 +117,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.getSched(request.params.ref));
 
   app.put('/domains/:ref/sched', {
+    config: versioned('domain', 'ref', 'strong'),
     schema: {
       ...doc('setDomainSched', 'domains', 'Set credit parameters', 'Weight and/or cap (xm sched-credit); a master\'s cap may cover its whole scheduling domain.'),
       params: DomainParams,
@@ -106,6 +127,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.setSched(request.params.ref, request.body));
 
   app.get('/domains/:ref/vcpus', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('listDomainVcpus', 'domains', 'List a domain\'s vCPUs', 'Per vCPU: state, pCPU, affinity, CPU time, credit, priority.'),
       params: DomainParams,
@@ -114,6 +136,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.listVcpus(request.params.ref));
 
   app.put('/domains/:ref/vcpus', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('setDomainVcpus', 'domains', 'Set the vCPUs online', 'Hot-plug up to max_vcpus (xm vcpu-set).'),
       params: DomainParams,
@@ -123,6 +146,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => domains.setOnlineVcpus(request.params.ref, request.body.online));
 
   app.put('/domains/:ref/vcpus/:n/affinity', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('setVcpuAffinity', 'domains', 'Pin a vCPU', 'Set a vCPU\'s hard affinity (xm vcpu-pin).'),
       params: VcpuParams,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.ts';
 import { AdvanceClockRequest, Clock, HostInfo, PcpuList, Scheduler, SetClockRequest, SetSchedulerRequest } from '../../schemas/host.ts';
 import { described, responses } from '../../schemas/responses.ts';
+import { versioned } from '../conditional.ts';
 import { doc } from './route-docs.ts';
 
 export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -39,6 +40,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => host.advance(request.body));
 
   app.get('/scheduler', {
+    config: versioned('scheduler', undefined, 'strong'),
     schema: {
       ...doc('getScheduler', 'scheduler', 'Get the scheduler parameters', "Pool-0's scheduler parameters: credit's (tick_ms is read-only) or credit2's, as the host booted (the same as /cpupools/0/scheduler)."),
       response: responses({ 200: described(ref(Scheduler), 'The scheduler parameters.') }),
@@ -46,6 +48,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => host.getScheduler());
 
   app.put('/scheduler', {
+    config: versioned('scheduler', undefined, 'strong'),
     schema: {
       ...doc('setScheduler', 'scheduler', 'Set the scheduler parameters', "Pool-0's: under credit any of tslice_ms, ratelimit_us and accounting, or all three with a profile (xen-3.1 or xen-4.x); under credit2 ratelimit_us and inflight_credit, or a profile (xen-4.21 or xen-4.14); persisted."),
       body: ref(SetSchedulerRequest),

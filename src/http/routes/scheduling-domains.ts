@@ -9,9 +9,13 @@ import {
   MemberParams,
   SchedulingDomain,
   SchedulingDomainList,
+  SchedulingDomainListQuery,
+  SchedulingDomainPage,
   SetMemberShareRequest,
   UpdateSchedulingDomainRequest,
 } from '../../schemas/scheduling-domain.ts';
+import { versioned } from '../conditional.ts';
+import { answerPage, decodeCursor, listOrPage } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,10 +23,21 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
 
   app.get('/scheduling-domains', {
     schema: {
-      ...doc('listSchedulingDomains', 'scheduling-domains', 'List scheduling domains', 'Every scheduling domain, by master domid.'),
-      response: responses({ 200: described(ref(SchedulingDomainList), 'Every scheduling domain.') }),
+      ...doc(
+        'listSchedulingDomains',
+        'scheduling-domains',
+        'List scheduling domains',
+        'Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`.',
+      ),
+      querystring: SchedulingDomainListQuery,
+      response: responses({ 200: listOrPage(ref(SchedulingDomainList), ref(SchedulingDomainPage), 'Every scheduling domain that matches (a bare array), or one page of them (with `limit`).') }),
     },
-  }, async () => groups.list());
+  }, async (request, reply) => {
+    const { limit: limitText, cursor, active } = request.query;
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit === undefined && cursor === undefined && active === undefined) return groups.list();
+    return answerPage(request, reply, groups.page({ active: active === undefined ? undefined : active === 'true', after: decodeCursor(cursor), limit }), limit);
+  });
 
   app.post('/scheduling-domains', {
     schema: {
@@ -37,6 +52,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   });
 
   app.get('/scheduling-domains/:master', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('getSchedulingDomain', 'scheduling-domains', 'Get a scheduling domain', 'One scheduling domain, named by its master.'),
       params: MasterParams,
@@ -45,6 +61,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   }, async (request) => groups.get(request.params.master));
 
   app.patch('/scheduling-domains/:master', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('updateSchedulingDomain', 'scheduling-domains', 'Change a scheduling domain', 'Change the master\'s share; a live group changes at once.'),
       params: MasterParams,
@@ -54,6 +71,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   }, async (request) => groups.update(request.params.master, request.body));
 
   app.delete('/scheduling-domains/:master', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('deleteSchedulingDomain', 'scheduling-domains', 'Dissolve a scheduling domain', 'Members return to their own weight and cap.'),
       params: MasterParams,
@@ -65,6 +83,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   });
 
   app.post('/scheduling-domains/:master/members', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('addSchedulingDomainMember', 'scheduling-domains', 'Add a member', 'Charge a domain to the master\'s scheduling domain (created if needed).'),
       params: MasterParams,
@@ -78,6 +97,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   });
 
   app.put('/scheduling-domains/:master/members/:domain', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('setSchedulingDomainMemberShare', 'scheduling-domains', 'Set a member\'s share', 'The member\'s share of the scheduling domain\'s credit; a live member changes at once.'),
       params: MemberParams,
@@ -87,6 +107,7 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
   }, async (request) => groups.setMemberShare(request.params.master, request.params.domain, request.body));
 
   app.delete('/scheduling-domains/:master/members/:domain', {
+    config: versioned('scheduling-domain', 'master', 'weak'),
     schema: {
       ...doc('removeSchedulingDomainMember', 'scheduling-domains', 'Remove a member', 'The domain returns to its own weight and cap. The scheduling domain stays, empty, until dissolved.'),
       params: MemberParams,

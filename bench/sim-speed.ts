@@ -1,14 +1,16 @@
 /**
  * How fast the simulated host runs: simulated seconds per wall second, events
- * per second and peak memory, for hosts of pCPUs × CPU-bound 1-vCPU domains.
+ * per second and peak memory, for hosts of pCPUs × CPU-bound 1-vCPU domains,
+ * under credit and then credit2 (one socket: runqueues of 16 pCPUs).
  * Each size runs in its own child process, so its peak RSS is its own.
  *
- *   npm run bench:sim            all sizes
- *   npm run bench:sim -- 64x1024 one size
+ *   npm run bench:sim                    all sizes, both policies
+ *   npm run bench:sim -- 64x1024         one size under credit
+ *   npm run bench:sim -- credit2:64x1024 one size under credit2
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Host, NS_PER_S } from '../src/hypervisor/index.ts';
+import { Host, NS_PER_S, SCHED_NAMES, type SchedName } from '../src/hypervisor/index.ts';
 
 const SIZES = ['1x2', '4x16', '16x128', '64x1024', '256x10000', '256x100000'] as const;
 const SUMMARY_SIZES = ['4x16', '64x1024', '256x10000'] as const;
@@ -16,6 +18,7 @@ const MEASURE_WALL_MS = 3000;
 const WARMUP_SIM_S = 1;
 
 interface Figures {
+  readonly sched: SchedName;
   readonly size: string;
   readonly setup_ms: number;
   readonly sim_s: number;
@@ -25,10 +28,10 @@ interface Figures {
   readonly peak_rss_mb: number;
 }
 
-function measure(size: string): Figures {
+function measure(sched: SchedName, size: string): Figures {
   const [pcpus, domains] = size.split('x').map(Number) as [number, number];
   const setupStart = performance.now();
-  const host = new Host({ pcpus, seed: 42 });
+  const host = new Host({ pcpus, seed: 42, sched });
   for (let domid = 1; domid <= domains; domid++) {
     const created = host.domctl({ op: 'createdomain', domid, max_vcpus: 1, vcpus: 1, workload: { type: 'cpu' } });
     if (!created.ok) throw new Error(created.error.message);
@@ -44,6 +47,7 @@ function measure(size: string): Figures {
   const wall_s = (performance.now() - start) / 1000;
   const sim_s = (host.now_ns - startSim) / NS_PER_S;
   return {
+    sched,
     size,
     setup_ms: Math.round(setup_ms),
     sim_s,
@@ -54,8 +58,8 @@ function measure(size: string): Figures {
   };
 }
 
-function runChild(size: string): Figures {
-  const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', size], {
+function runChild(sched: SchedName, size: string): Figures {
+  const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', sched, size], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -67,21 +71,30 @@ const format = (ratio: number): string => (ratio >= 100 ? ratio.toFixed(0) : rat
 function main(): void {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    process.stdout.write(JSON.stringify(measure(args[1]!)));
+    process.stdout.write(JSON.stringify(measure(args[1] as SchedName, args[2]!)));
     return;
   }
-  const sizes = args.length > 0 ? args : SIZES;
+  // "credit2:64x1024" names the policy; a bare size is credit's.
+  const runs = args.length > 0 ? args.map(parseRun) : SCHED_NAMES.flatMap((sched) => SIZES.map((size) => ({ sched, size })));
   const results = new Map<string, Figures>();
-  console.log('size (pCPUs x domains)  setup_ms  sim_s/wall_s  events/s     peak_rss_MB');
-  for (const size of sizes) {
-    const f = runChild(size);
-    results.set(size, f);
+  console.log('policy   size (pCPUs x domains)  setup_ms  sim_s/wall_s  events/s     peak_rss_MB');
+  for (const { sched, size } of runs) {
+    const f = runChild(sched, size);
+    results.set(`${sched}:${size}`, f);
     console.log(
-      `${size.padEnd(24)}${String(f.setup_ms).padStart(8)}  ${(format(f.ratio) + 'x').padStart(12)}  ${Math.round(f.events_per_s).toString().padStart(10)}  ${f.peak_rss_mb.toFixed(0).padStart(12)}`,
+      `${sched.padEnd(9)}${size.padEnd(24)}${String(f.setup_ms).padStart(8)}  ${(format(f.ratio) + 'x').padStart(12)}  ${Math.round(f.events_per_s).toString().padStart(10)}  ${f.peak_rss_mb.toFixed(0).padStart(12)}`,
     );
   }
-  const summary = SUMMARY_SIZES.filter((s) => results.has(s)).map((s) => `${s}=${format(results.get(s)!.ratio)}x`);
-  console.log(`sim-speed ${summary.join(' ')}`);
+  for (const sched of SCHED_NAMES) {
+    const summary = SUMMARY_SIZES.filter((s) => results.has(`${sched}:${s}`)).map((s) => `${s}=${format(results.get(`${sched}:${s}`)!.ratio)}x`);
+    if (summary.length > 0) console.log(`${sched === 'credit' ? 'sim-speed' : `sim-speed-${sched}`} ${summary.join(' ')}`);
+  }
+}
+
+function parseRun(arg: string): { sched: SchedName; size: string } {
+  const [sched, size] = arg.includes(':') ? (arg.split(':') as [string, string]) : ['credit', arg];
+  if (!(SCHED_NAMES as readonly string[]).includes(sched)) throw new Error(`unknown policy ${sched} (${SCHED_NAMES.join(', ')})`);
+  return { sched: sched as SchedName, size };
 }
 
 main();

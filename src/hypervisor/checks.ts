@@ -5,11 +5,12 @@
  * runs it over a whole request, through a plan, before it persists anything.
  * Each of Xen's rules is written here once.
  */
-import { CAP_UNCHANGED, WEIGHT_UNCHANGED, type Affinity, type CreateDomain, type DomctlOp, type SchedGroupOp } from './domctl.ts';
-import { DomctlErrorCode, domctlError, invalid, type DomctlError } from './errors.ts';
-import { groupVcpus, type DomainFacts, type HostFacts, type PolicyRules } from './facts.ts';
-import { DEFAULT_SHARE, DOMAIN0_ID, MAX_DOMID, MAX_SHARE, maxCapFor, maxVcpusFor, MIN_SHARE } from './limits.ts';
-import type { DomainSchedParams } from './sched/scheduler.ts';
+import { CAP_UNCHANGED, WEIGHT_UNCHANGED, type Affinity, type CpupoolOp, type CreateDomain, type DomctlOp, type SchedGroupOp } from './domctl.ts';
+import { CpupoolRefusal, cpupoolError, DomctlErrorCode, domctlError, invalid, type DomctlError } from './errors.ts';
+import { groupVcpus, type DomainFacts, type HostFacts, type PolicyRules, type PoolFacts } from './facts.ts';
+import { DEFAULT_SHARE, DOMAIN0_ID, MAX_CPUPOOL_NAME, MAX_DOMID, MAX_POOL_ID, MAX_SHARE, maxCapFor, maxVcpusFor, MIN_SHARE, POOL0_ID } from './limits.ts';
+import { CREDIT2_RUNQUEUE_ARRANGEMENTS } from './sched/credit2.ts';
+import { SCHED_NAMES, type DomainSchedParams } from './sched/scheduler.ts';
 import { MAX_USAGE_STEPS, USAGE_HISTORY_NS } from './usage-history.ts';
 import { WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS, type Workload } from './workload.ts';
 
@@ -37,6 +38,15 @@ export function checkDomctl(facts: HostFacts, op: DomctlOp): Check {
       return withDomain(facts, op.domid, () => checkWorkload(op.workload));
     case 'scheduler_op':
       return withDomain(facts, op.domid, (d) => (op.cmd === 'getinfo' ? null : checkSchedParams(facts, d, resolveSched(d.sched, op.weight, op.cap))));
+    case 'cpupool_create':
+    case 'cpupool_destroy':
+    case 'cpupool_add_pcpu':
+    case 'cpupool_remove_pcpu':
+    case 'cpupool_move_domain':
+    case 'cpupool_info':
+    case 'cpupool_list':
+    case 'cpupool_sched':
+      return checkCpupool(facts, op);
     case 'sched_global':
       return op.cmd === 'getinfo' ? null : facts.policy.checkGlobalParams({ ...facts.global, ...op.params });
     case 'schedgroup':
@@ -49,6 +59,7 @@ export function checkDomctl(facts: HostFacts, op: DomctlOp): Check {
     case 'getcpuinfo':
     case 'physinfo':
     case 'schedstats':
+    case 'topologyinfo':
       return null;
   }
 }
@@ -116,8 +127,11 @@ function checkVcpu(domain: DomainFacts, id: number): Check {
   return domctlError(DomctlErrorCode.NO_SUCH_VCPU, `domain ${domain.domid} has no vCPU ${id} (it has 0..${domain.max_vcpus - 1})`, 'vcpu');
 }
 
+/** The policy of the pool a domain lives in: its weight and cap are that policy's. */
+const policyOf = (facts: HostFacts, domain: Pick<DomainFacts, 'pool'>): PolicyRules => facts.pool(domain.pool)?.policy ?? facts.policy;
+
 function checkSchedParams(facts: HostFacts, domain: DomainFacts, params: DomainSchedParams): Check {
-  return facts.policy.checkDomainParams(params, groupVcpus(facts, domain));
+  return policyOf(facts, domain).checkDomainParams(params, groupVcpus(facts, domain));
 }
 
 // --- lifecycle ---
@@ -136,7 +150,89 @@ function checkCreate(facts: HostFacts, op: CreateDomain): Check {
     const bad = checkAffinity(facts, pcpus);
     if (bad !== null) return bad;
   }
-  return facts.policy.checkDomainParams(initialSched(facts.policy, op), op.max_vcpus);
+  const pool = facts.pool(op.pool ?? POOL0_ID);
+  if (pool === undefined) return noPool(op.pool!);
+  if (pool.pcpus.length === 0) return cpupoolError(CpupoolRefusal.POOL_EMPTY, `cpupool ${pool.name} has no pCPU to run a domain on`, 'pool');
+  return pool.policy.checkDomainParams(initialSched(pool.policy, op), op.max_vcpus);
+}
+
+// --- cpupools ---
+
+const noPool = (id: number): DomctlError => cpupoolError(CpupoolRefusal.NO_SUCH_POOL, `no cpupool with id ${id}`, 'pool');
+
+function withPool(facts: HostFacts, id: number, check: (pool: PoolFacts) => Check): Check {
+  const pool = facts.pool(id);
+  return pool === undefined ? noPool(id) : check(pool);
+}
+
+/** Xen's cpupool rules (cpupool.c, xl's cpupool commands), each one a typed refusal that changes nothing. */
+function checkCpupool(facts: HostFacts, op: CpupoolOp): Check {
+  switch (op.op) {
+    case 'cpupool_create':
+      return checkPoolCreate(facts, op);
+    case 'cpupool_destroy':
+      return withPool(facts, op.pool, (pool) => {
+        if (pool.id === POOL0_ID) return cpupoolError(CpupoolRefusal.POOL0_PROTECTED, 'Pool-0 cannot be destroyed', 'pool');
+        if (pool.domains.length > 0) {
+          return cpupoolError(CpupoolRefusal.POOL_HAS_DOMAINS, `cpupool ${pool.name} still has domains (${pool.domains.join(', ')}); move or destroy them first`, 'pool');
+        }
+        return null;
+      });
+    case 'cpupool_add_pcpu':
+      return withPool(facts, op.pool, () => {
+        const bad = checkPcpu(facts, op.pcpu);
+        if (bad !== null) return bad;
+        const owner = facts.pcpuPoolId(op.pcpu);
+        if (owner === null) return null;
+        return cpupoolError(CpupoolRefusal.PCPU_NOT_FREE, `pCPU ${op.pcpu} belongs to cpupool ${facts.pool(owner)!.name}; remove it from there first`, 'pcpu');
+      });
+    case 'cpupool_remove_pcpu':
+      return withPool(facts, op.pool, (pool) => {
+        if (!pool.pcpus.includes(op.pcpu)) return cpupoolError(CpupoolRefusal.PCPU_NOT_IN_POOL, `pCPU ${op.pcpu} is not in cpupool ${pool.name}`, 'pcpu');
+        if (pool.pcpus.length > 1) return null;
+        if (pool.id === POOL0_ID) return cpupoolError(CpupoolRefusal.POOL0_PROTECTED, 'Pool-0 keeps at least one pCPU', 'pcpu');
+        if (pool.domains.length > 0) return cpupoolError(CpupoolRefusal.LAST_PCPU, `pCPU ${op.pcpu} is the last of cpupool ${pool.name}, where domains live`, 'pcpu');
+        return null;
+      });
+    case 'cpupool_move_domain':
+      return withDomain(facts, op.domid, (domain) =>
+        withPool(facts, op.pool, (pool) => {
+          if (domain.master !== null || domain.members !== null) {
+            const master = domain.master ?? domain.domid;
+            return cpupoolError(CpupoolRefusal.GROUPED_DOMAIN, `domain ${domain.domid} is in ${master}'s scheduling domain, which stays in one cpupool`, 'domid');
+          }
+          if (pool.pcpus.length === 0) return cpupoolError(CpupoolRefusal.POOL_EMPTY, `cpupool ${pool.name} has no pCPU to run a domain on`, 'pool');
+          return pool.policy.checkDomainParams(domain.sched, groupVcpus(facts, domain));
+        }),
+      );
+    case 'cpupool_info':
+      return withPool(facts, op.pool, () => null);
+    case 'cpupool_list':
+      return null;
+    case 'cpupool_sched':
+      return withPool(facts, op.pool, (pool) => (op.cmd === 'getinfo' ? null : pool.policy.checkGlobalParams({ ...pool.global, ...op.params })));
+  }
+}
+
+function checkPoolCreate(facts: HostFacts, op: Extract<CpupoolOp, { op: 'cpupool_create' }>): Check {
+  const bad = checkInteger('id', op.id, 0, MAX_POOL_ID);
+  if (bad !== null) return bad;
+  if (facts.pool(op.id) !== undefined) return cpupoolError(CpupoolRefusal.POOL_EXISTS, `cpupool id ${op.id} is in use`, 'id');
+  if (typeof op.name !== 'string' || op.name.length === 0 || op.name.length > MAX_CPUPOOL_NAME) {
+    return invalid('name', `must be a string of 1..${MAX_CPUPOOL_NAME} characters`);
+  }
+  const taken = facts.poolIds().find((id) => facts.pool(id)?.name === op.name);
+  if (taken !== undefined) return cpupoolError(CpupoolRefusal.NAME_TAKEN, `a cpupool named ${op.name} exists (id ${taken})`, 'name');
+  if (!SCHED_NAMES.includes(op.sched)) return invalid('sched', `must be one of ${SCHED_NAMES.join(', ')}`);
+  if (op.credit2_runqueue !== undefined && !CREDIT2_RUNQUEUE_ARRANGEMENTS.includes(op.credit2_runqueue)) {
+    return invalid('credit2_runqueue', `must be one of ${CREDIT2_RUNQUEUE_ARRANGEMENTS.join(', ')}`);
+  }
+  return null;
+}
+
+function checkPcpu(facts: HostFacts, pcpu: number): Check {
+  if (Number.isInteger(pcpu) && pcpu >= 0 && pcpu < facts.pcpuCount) return null;
+  return domctlError(DomctlErrorCode.BAD_AFFINITY, `pCPU ${pcpu} does not exist (host has pCPUs 0..${facts.pcpuCount - 1})`, 'pcpu');
 }
 
 function checkPause(domain: DomainFacts, pause: boolean): Check {
@@ -157,11 +253,10 @@ function checkMaxVcpus(facts: HostFacts, domain: DomainFacts, max: number): Chec
 // --- scheduling domains ---
 
 function checkSchedGroup(facts: HostFacts, op: SchedGroupOp): Check {
-  if (facts.policy.groupsChanged === undefined) {
-    return domctlError(DomctlErrorCode.NOT_SUPPORTED, `the ${facts.policy.name} scheduler has no scheduling domains`);
-  }
-  if (op.cmd === 'list') return null;
+  if (op.cmd === 'list') return facts.policy.groupsChanged === undefined ? noGroups(facts.policy) : null;
   return withDomain(facts, op.master, (master) => {
+    const policy = policyOf(facts, master);
+    if (policy.groupsChanged === undefined) return noGroups(policy);
     switch (op.cmd) {
       case 'create':
         if (master.members !== null) return domctlError(DomctlErrorCode.GROUP_EXISTS, `domain ${master.domid} is already the master of a scheduling domain`, 'master');
@@ -170,7 +265,7 @@ function checkSchedGroup(facts: HostFacts, op: SchedGroupOp): Check {
       case 'dissolve':
         return master.members === null ? noGroup(master) : null;
       case 'add_member':
-        return withDomain(facts, op.member, (member) => memberProblem(master, member) ?? checkShare('share', op.share ?? DEFAULT_SHARE));
+        return withDomain(facts, op.member, (member) => memberProblem(master, member) ?? samePool(facts, master, member) ?? checkShare('share', op.share ?? DEFAULT_SHARE));
       case 'remove_member':
         return withDomain(facts, op.member, (member) =>
           member.master === master.domid
@@ -181,6 +276,15 @@ function checkSchedGroup(facts: HostFacts, op: SchedGroupOp): Check {
         return withDomain(facts, op.domid, (domain) => shareProblem(master, domain, op.share));
     }
   });
+}
+
+const noGroups = (policy: PolicyRules): DomctlError => domctlError(DomctlErrorCode.NOT_SUPPORTED, `the ${policy.name} scheduler has no scheduling domains`);
+
+/** A scheduling domain is one pool's business: members join only a master in their own pool. */
+function samePool(facts: HostFacts, master: DomainFacts, member: DomainFacts): Check {
+  if (member.pool === master.pool) return null;
+  const name = (id: number): string => facts.pool(id)?.name ?? String(id);
+  return cpupoolError(CpupoolRefusal.MEMBER_POOL, `domain ${member.domid} lives in cpupool ${name(member.pool)}, its would-be master in ${name(master.pool)}`, 'member');
 }
 
 const noGroup = (master: DomainFacts): DomctlError =>

@@ -4,11 +4,11 @@
  * framework's state and the policy's per-vCPU view.
  */
 import { affinityMask, initialSched, resolveSched } from './checks.ts';
-import type { CreateDomain, DomainInfo, DomctlOp, PcpuInfo, SchedGroupInfo, SchedGroupOp, VcpuInfo } from './domctl.ts';
+import type { CpupoolInfo, CpupoolOp, CreateDomain, DomainInfo, DomctlOp, PcpuInfo, SchedGroupInfo, SchedGroupOp, VcpuInfo } from './domctl.ts';
 import type { Engine } from './engine.ts';
 import { invariant } from './invariant.ts';
 import { summarizeLatency } from './latency-histogram.ts';
-import { DEFAULT_SHARE } from './limits.ts';
+import { DEFAULT_SHARE, POOL0_ID } from './limits.ts';
 import { RUNSTATE_NAMES, Runstate, type Domain, type SchedulingGroup, type Vcpu } from './model.ts';
 import { schedStats } from './usage-domctls.ts';
 import { NS_PER_MS } from '../vocabulary/units.ts';
@@ -55,10 +55,11 @@ export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
     }
     case 'scheduler_op': {
       const domain = domainOf(engine, op.domid);
-      const current = engine.scheduler.getDomainParams(domain);
+      const scheduler = engine.schedulerOf(domain);
+      const current = scheduler.getDomainParams(domain);
       if (op.cmd === 'getinfo') return current;
       const params = resolveSched(current, op.weight, op.cap);
-      engine.scheduler.adjustDomain(domain, params);
+      scheduler.adjustDomain(domain, params);
       return params;
     }
     case 'sched_global':
@@ -83,7 +84,53 @@ export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
       return schedStats(engine);
     case 'schedgroup':
       return schedGroup(engine, op);
+    case 'topologyinfo':
+      return { ...engine.topology, free_pcpus: engine.pcpus.flatMap((p) => (engine.pcpuPool[p.id] === null ? [p.id] : [])) };
+    case 'cpupool_create':
+    case 'cpupool_destroy':
+    case 'cpupool_add_pcpu':
+    case 'cpupool_remove_pcpu':
+    case 'cpupool_move_domain':
+    case 'cpupool_info':
+    case 'cpupool_list':
+    case 'cpupool_sched':
+      return applyCpupool(engine, op);
   }
+}
+
+function applyCpupool(engine: Engine, op: CpupoolOp): unknown {
+  switch (op.op) {
+    case 'cpupool_create':
+      engine.createPool(op.id, op.name, op.sched, op.credit2_runqueue ?? 'socket');
+      return cpupoolInfo(engine, op.id);
+    case 'cpupool_destroy':
+      engine.destroyPool(op.pool);
+      return null;
+    case 'cpupool_add_pcpu':
+    case 'cpupool_remove_pcpu':
+      engine.setPoolPcpu(op.pool, op.pcpu, op.op === 'cpupool_add_pcpu');
+      return cpupoolInfo(engine, op.pool);
+    case 'cpupool_move_domain': {
+      const domain = domainOf(engine, op.domid);
+      if (domain.pool !== op.pool) engine.moveDomain(domain, op.pool);
+      return cpupoolInfo(engine, op.pool);
+    }
+    case 'cpupool_info':
+      return cpupoolInfo(engine, op.pool);
+    case 'cpupool_list':
+      return engine.poolIds().map((id) => cpupoolInfo(engine, id));
+    case 'cpupool_sched': {
+      const scheduler = engine.pools.get(op.pool)!.scheduler;
+      if (op.cmd === 'putinfo') engine.setPoolParams(op.pool, { ...scheduler.getGlobalParams(), ...op.params });
+      return scheduler.getGlobalParams();
+    }
+  }
+}
+
+function cpupoolInfo(engine: Engine, id: number): CpupoolInfo {
+  const pool = engine.pool(id)!;
+  const runqueues = engine.pools.get(id)!.scheduler.runqueuePcpus?.() ?? null;
+  return { id, name: pool.name, sched: pool.sched, pcpus: [...pool.pcpus], domains: [...pool.domains], params: pool.global, runqueues };
 }
 
 /** Whether applying `op` may change the host (reads never do). */
@@ -97,7 +144,12 @@ export const isMutating = (op: DomctlOp): boolean => {
     case 'getusage':
     case 'getusageseries':
     case 'schedstats':
+    case 'topologyinfo':
+    case 'cpupool_info':
+    case 'cpupool_list':
       return false;
+    case 'cpupool_sched':
+      return op.cmd === 'putinfo';
     case 'scheduler_op':
     case 'sched_global':
       return op.cmd === 'putinfo';
@@ -117,8 +169,9 @@ function domainOf(engine: Engine, domid: number): Domain {
 // --- lifecycle ---
 
 function createDomain(engine: Engine, op: CreateDomain): DomainInfo {
-  const domain = engine.createDomain(op.domid, op.max_vcpus, op.workload ?? { type: 'cpu' }, op.paused ?? false);
-  engine.scheduler.adjustDomain(domain, initialSched(engine.scheduler, op));
+  const domain = engine.createDomain(op.domid, op.max_vcpus, op.workload ?? { type: 'cpu' }, op.paused ?? false, op.pool ?? POOL0_ID);
+  const scheduler = engine.schedulerOf(domain);
+  scheduler.adjustDomain(domain, initialSched(scheduler, op));
   (op.affinity ?? []).forEach((pcpus, i) => engine.setAffinity(domain.vcpus[i]!, affinityMask(engine.pcpus.length, pcpus)));
   for (let i = 0; i < op.vcpus; i++) engine.setOnline(domain.vcpus[i]!, true);
   return domainInfo(engine, domain);
@@ -213,7 +266,7 @@ function domainInfo(engine: Engine, domain: Domain): DomainInfo {
     max_vcpus: domain.vcpus.length,
     online_vcpus: onlineCount(domain),
     workload: domain.workload,
-    sched: engine.scheduler.getDomainParams(domain),
+    sched: engine.schedulerOf(domain).getDomainParams(domain),
     scheduling_domain: domain.master === null ? null : domain.master.domid,
     share: domain.share,
     cpu_time_ns: engine.domainCpuTimeNs(domain),
@@ -221,7 +274,7 @@ function domainInfo(engine: Engine, domain: Domain): DomainInfo {
 }
 
 function vcpuInfo(engine: Engine, vcpu: Vcpu): VcpuInfo {
-  const sched = engine.scheduler.vcpuInfo(vcpu);
+  const sched = engine.schedulerOf(vcpu.domain).vcpuInfo(vcpu);
   const runstate_ns = Object.fromEntries(RUNSTATE_NAMES.map((name, i) => [name, engine.runstateNs(vcpu, i as Runstate)]));
   return {
     id: vcpu.id,

@@ -7,7 +7,8 @@ import type { DomctlError } from './errors.ts';
 import type { LatencySummary } from './latency-histogram.ts';
 import type { RunstateName } from './model.ts';
 import type { Result } from './result.ts';
-import type { DomainSchedParams, GlobalSchedParams, SchedCounters } from './sched/scheduler.ts';
+import type { RunqueueArrangement } from './sched/credit2.ts';
+import type { Credit2Params, DomainSchedParams, GlobalSchedParams, SchedCounters, SchedName, SchedParams } from './sched/scheduler.ts';
 import type { UsageWindow } from './usage-history.ts';
 import type { Workload } from './workload.ts';
 
@@ -31,6 +32,53 @@ export interface CreateDomain {
   readonly affinity?: readonly Affinity[];
   /** Created paused (Xen creates domains paused; the toolstack unpauses). */
   readonly paused?: boolean;
+  /** The cpupool it lives in (its id); Pool-0 when absent. */
+  readonly pool?: number;
+}
+
+/** Cpupools (Xen's XEN_SYSCTL_cpupool_op and `xl cpupool-*`); a pool is named by its id. */
+export type CpupoolOp =
+  | {
+      readonly op: 'cpupool_create';
+      /** An unused id (the caller chooses, so a restored configuration keeps its ids). */
+      readonly id: number;
+      readonly name: string;
+      readonly sched: SchedName;
+      /** credit2's runqueue arrangement (default socket). */
+      readonly credit2_runqueue?: RunqueueArrangement;
+    }
+  | { readonly op: 'cpupool_destroy'; readonly pool: number }
+  /** xl cpupool-cpu-add: a free pCPU joins the pool. */
+  | { readonly op: 'cpupool_add_pcpu'; readonly pool: number; readonly pcpu: number }
+  /** xl cpupool-cpu-remove: the pCPU leaves the pool and becomes free. */
+  | { readonly op: 'cpupool_remove_pcpu'; readonly pool: number; readonly pcpu: number }
+  /** xl cpupool-migrate. */
+  | { readonly op: 'cpupool_move_domain'; readonly domid: number; readonly pool: number }
+  | { readonly op: 'cpupool_info'; readonly pool: number }
+  | { readonly op: 'cpupool_list' }
+  | { readonly op: 'cpupool_sched'; readonly pool: number; readonly cmd: 'getinfo' }
+  | { readonly op: 'cpupool_sched'; readonly pool: number; readonly cmd: 'putinfo'; readonly params: Partial<GlobalSchedParams> | Partial<Credit2Params> };
+
+export interface CpupoolInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly sched: SchedName;
+  readonly pcpus: readonly number[];
+  /** The domains living in it (domids, in creation order). */
+  readonly domains: readonly number[];
+  /** Its policy's parameters. */
+  readonly params: SchedParams;
+  /** Under credit2: the pCPUs of each runqueue; null under credit (one queue per pCPU). */
+  readonly runqueues: readonly (readonly number[])[] | null;
+}
+
+/** The host's shape and its free pCPUs. */
+export interface TopologyInfo {
+  readonly sockets: number;
+  readonly cores: number;
+  readonly threads: number;
+  /** pCPUs in no cpupool. */
+  readonly free_pcpus: readonly number[];
 }
 
 export type DomctlOp =
@@ -56,7 +104,7 @@ export type DomctlOp =
       readonly cap: number;
     }
   | { readonly op: 'sched_global'; readonly cmd: 'getinfo' }
-  | { readonly op: 'sched_global'; readonly cmd: 'putinfo'; readonly params: Partial<GlobalSchedParams> }
+  | { readonly op: 'sched_global'; readonly cmd: 'putinfo'; readonly params: Partial<GlobalSchedParams> | Partial<Credit2Params> }
   | { readonly op: 'getcpuinfo' }
   | { readonly op: 'physinfo' }
   /** CPU used per domain and per pCPU over the last `window_ns` (0..USAGE_HISTORY_NS) of simulated time. */
@@ -64,7 +112,9 @@ export type DomctlOp =
   /** The same, cut into steps of `step_ns` back from now (at most MAX_USAGE_STEPS), oldest first. */
   | { readonly op: 'getusageseries'; readonly window_ns: number; readonly step_ns: number }
   | { readonly op: 'schedstats' }
-  | SchedGroupOp;
+  | { readonly op: 'topologyinfo' }
+  | SchedGroupOp
+  | CpupoolOp;
 
 /** The scheduling-domain ("nemesis") sub-operations. */
 export type SchedGroupOp =
@@ -165,13 +215,22 @@ export interface DomctlResults {
   getvcpuinfo: VcpuInfo[];
   setworkload: DomainInfo;
   scheduler_op: DomainSchedParams;
-  sched_global: GlobalSchedParams;
+  sched_global: SchedParams;
   getcpuinfo: PcpuInfo[];
   physinfo: PhysInfo;
   getusage: UsageWindow;
   getusageseries: UsageWindow[];
   schedstats: SchedStats;
   schedgroup: SchedGroupInfo;
+  topologyinfo: TopologyInfo;
+  cpupool_create: CpupoolInfo;
+  cpupool_destroy: null;
+  cpupool_add_pcpu: CpupoolInfo;
+  cpupool_remove_pcpu: CpupoolInfo;
+  cpupool_move_domain: CpupoolInfo;
+  cpupool_info: CpupoolInfo;
+  cpupool_list: CpupoolInfo[];
+  cpupool_sched: SchedParams;
 }
 
 /** The success value of one operation (schedgroup's depends on its sub-operation). */

@@ -10,12 +10,13 @@
 import { EventQueue } from './event-queue.ts';
 import { invariant } from './invariant.ts';
 import { newLatencyStats, recordLatency } from './latency-histogram.ts';
-import type { DomainFacts, HostFacts } from './facts.ts';
-import { DEFAULT_SEED, DEFAULT_SHARE, MAX_PCPUS } from './limits.ts';
+import { poolFacts, type DomainFacts, type HostFacts, type PoolFacts } from './facts.ts';
+import { DEFAULT_SEED, DEFAULT_SHARE, MAX_PCPUS, POOL0_ID, POOL0_NAME } from './limits.ts';
 import { allowedOn, Runstate, type Domain, type Pcpu, type Vcpu } from './model.ts';
 import { createRandom, type Random } from './random.ts';
-import { createCreditScheduler } from './sched/credit.ts';
-import type { GlobalSchedParams, Scheduler, SchedulerContext, SchedulerFactory, WakeCause } from './sched/scheduler.ts';
+import type { RunqueueArrangement } from './sched/credit2.ts';
+import { factoryFor } from './sched/policies.ts';
+import type { DomainSchedParams, SchedName, SchedParams, Scheduler, SchedulerContext, SchedulerFactory, Topology, WakeCause } from './sched/scheduler.ts';
 import type { SchedTraceSink, SwitchReason } from './sched-trace.ts';
 import { TraceHash } from './trace-hash.ts';
 import { USAGE_SAMPLE_NS, UsageHistory } from './usage-history.ts';
@@ -23,31 +24,61 @@ import { phaseNs, type Workload } from './workload.ts';
 
 export interface HostOptions {
   readonly pcpus: number;
+  /** sockets × cores × threads, whose product is `pcpus`; default one socket of `pcpus` single-thread cores. */
+  readonly topology?: Topology;
   /** Seeds the generator behind every random choice (duty workloads' start phase). */
   readonly seed?: number;
+  /** The boot scheduler, by name (Xen's `sched=`): credit (the default here) or credit2. */
+  readonly sched?: SchedName;
+  /** credit2's runqueue arrangement (Xen's `credit2_runqueue=`), default socket. */
+  readonly credit2_runqueue?: RunqueueArrangement;
+  /** A policy of one's own (tests); it overrides `sched`. */
   readonly scheduler?: SchedulerFactory;
 }
 
+/** A cpupool: named pCPUs with a scheduler instance of their own (Xen's struct cpupool). */
+export interface CpuPool {
+  readonly id: number;
+  readonly name: string;
+  readonly sched: SchedName;
+  /** credit2's runqueue arrangement for this pool. */
+  readonly runqueue: RunqueueArrangement;
+  /** Its pCPUs, ascending. */
+  readonly pcpus: number[];
+  scheduler: Scheduler;
+  /** What its policy reaches the framework through: kept, so a snapshot can rebind it to its copy (snapshot.ts). */
+  context: SchedulerContext;
+  /** Bumped to cancel its policy's pending timer (SchedulerContext.setTimer). */
+  timerGen: number;
+  /** Which pool of this id it is (ids are reused after a destroy): its accounting events name it. */
+  readonly serial: number;
+}
+
+
+/** Policies of one's own (tests) by engine: functions stay out of the engine, whose state must copy as data. */
+const customFactories = new WeakMap<Engine, SchedulerFactory>();
+
 
 /** Event kinds, in the order they are handled when they fall on the same ns (pCPU ticks, kept apart, come first). */
-const EventRank = { account: 1, wake: 2, pcpuTimer: 3, usageSample: 4 } as const;
+const EventRank = { account: 1, wake: 2, pcpuTimer: 3, usageSample: 4, policyTimer: 5 } as const;
 
 type HostEvent =
-  | { readonly kind: 'account' }
+  | { readonly kind: 'account'; readonly pool: number; readonly serial: number }
+  | { readonly kind: 'policyTimer'; readonly pool: number; readonly serial: number; readonly gen: number }
   | { readonly kind: 'wake'; readonly vcpu: Vcpu; readonly gen: number }
   | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number }
   | { readonly kind: 'usageSample' };
 
-const ACCOUNT_EVENT: HostEvent = { kind: 'account' };
 const USAGE_SAMPLE_EVENT: HostEvent = { kind: 'usageSample' };
 
 export class Engine implements HostFacts {
   readonly pcpus: readonly Pcpu[];
+  readonly topology: Topology;
   /** Live domains in creation order (Domain-0 first). */
   readonly domains = new Map<number, Domain>();
-  readonly scheduler: Scheduler;
-  /** What the policy reaches the framework through: kept, so a snapshot can rebind it to its copy (snapshot.ts). */
-  readonly schedulerContext: SchedulerContext;
+  /** Cpupools by id, Pool-0 first; and the pool of each pCPU, or null while it is free. */
+  readonly pools = new Map<number, CpuPool>();
+  readonly pcpuPool: (CpuPool | null)[];
   private readonly events = new EventQueue<HostEvent>();
   private readonly reschedQueue: Pcpu[] = [];
   private readonly random: Random;
@@ -65,6 +96,9 @@ export class Engine implements HostFacts {
   private tickPeriods = 1;
   /** The scheduler trace being recorded (sched-trace.ts), or null: every hook tests this first. */
   private sink: SchedTraceSink | null = null;
+  /** The tick period of the policies that tick (credit's 10 ms), whether or not one runs yet. */
+  private tickPeriod_ns = 0;
+  private poolsMade = 0;
   /** While tracing: vCPUs moved here by a migration and not yet run, to name why they run. */
   private readonly migrated = new Set<Vcpu>();
 
@@ -72,14 +106,62 @@ export class Engine implements HostFacts {
     if (!Number.isInteger(options.pcpus) || options.pcpus < 1 || options.pcpus > MAX_PCPUS) {
       throw new RangeError(`pcpus must be an integer in 1..${MAX_PCPUS}, got ${options.pcpus}`);
     }
+    this.topology = options.topology ?? { sockets: 1, cores: options.pcpus, threads: 1 };
+    const { sockets, cores, threads } = this.topology;
+    if (![sockets, cores, threads].every((n) => Number.isInteger(n) && n >= 1) || sockets * cores * threads !== options.pcpus) {
+      throw new RangeError(`topology ${sockets}x${cores}x${threads} does not make ${options.pcpus} pCPUs`);
+    }
     this.random = createRandom(options.seed ?? DEFAULT_SEED);
     this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
-    this.schedulerContext = this.makeSchedulerContext();
-    this.scheduler = (options.scheduler ?? createCreditScheduler)(this.schedulerContext);
+    if (options.scheduler !== undefined) customFactories.set(this, options.scheduler);
+    const pool0 = this.newPool(POOL0_ID, POOL0_NAME, options.sched ?? 'credit', options.credit2_runqueue ?? 'socket');
+    this.pcpuPool = this.pcpus.map(() => pool0);
+    pool0.pcpus.push(...this.pcpus.map((p) => p.id));
+    this.startScheduler(pool0);
     this.usage = new UsageHistory(options.pcpus);
     this.events.push(USAGE_SAMPLE_NS, EventRank.usageSample, USAGE_SAMPLE_EVENT);
-    this.nextTick_ns = this.tickAt(1, 0);
-    this.events.push(this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
+    this.nextTick_ns = Infinity;
+    this.startTicks(pool0.scheduler);
+    this.startAccounting(pool0);
+  }
+
+  /** Pool-0's scheduler: the boot scheduler (Xen's `sched=`). */
+  get scheduler(): Scheduler {
+    return this.pools.get(POOL0_ID)!.scheduler;
+  }
+
+  /** The scheduler of the pool a domain lives in. */
+  schedulerOf(domain: Domain): Scheduler {
+    return this.pools.get(domain.pool)!.scheduler;
+  }
+
+  private newPool(id: number, name: string, sched: SchedName, runqueue: RunqueueArrangement): CpuPool {
+    const pool: CpuPool = { id, name, sched, runqueue, pcpus: [], scheduler: null!, context: null!, timerGen: 0, serial: this.poolsMade++ };
+    this.pools.set(id, pool);
+    return pool;
+  }
+
+  /** A fresh policy instance over the pool's pCPUs as they are now. */
+  private startScheduler(pool: CpuPool): void {
+    pool.timerGen++;
+    pool.context = this.makeSchedulerContext(pool.id);
+    const custom = pool.id === POOL0_ID ? customFactories.get(this) : undefined;
+    pool.scheduler = (custom ?? factoryFor(pool.sched, pool.runqueue))(pool.context);
+    pool.context.traceSink = this.sink;
+  }
+
+  /** The first tick stream starts with the first policy that ticks: at t = 0 for a credit boot, as it always did. */
+  private startTicks(scheduler: Scheduler): void {
+    if (scheduler.tick === undefined || this.tickPeriod_ns !== 0) return;
+    this.tickPeriod_ns = scheduler.tick_ns;
+    this.tickPeriods = Math.floor(this.clock_ns / this.tickPeriod_ns) + 1;
+    this.nextTickPcpu = 0;
+    this.nextTick_ns = this.tickAt(this.tickPeriods, 0);
+  }
+
+  private startAccounting(pool: CpuPool): void {
+    const period_ns = pool.scheduler.accountingPeriodNs?.();
+    if (period_ns !== undefined) this.events.push(this.clock_ns + period_ns, EventRank.account, { kind: 'account', pool: pool.id, serial: pool.serial });
   }
 
   // --- the facts the checks read (facts.ts) ---
@@ -92,7 +174,26 @@ export class Engine implements HostFacts {
     return this.scheduler;
   }
 
-  get global(): GlobalSchedParams {
+  pool(id: number): PoolFacts | undefined {
+    const pool = this.pools.get(id);
+    if (pool === undefined) return undefined;
+    const { name, sched, pcpus, scheduler } = pool;
+    return poolFacts({ id, name, sched, pcpus, policy: scheduler, global: scheduler.getGlobalParams() }, () => {
+      const inPool: number[] = [];
+      for (const domain of this.domains.values()) if (domain.pool === id) inPool.push(domain.domid);
+      return inPool;
+    });
+  }
+
+  poolIds(): number[] {
+    return [...this.pools.keys()];
+  }
+
+  pcpuPoolId(pcpu: number): number | null {
+    return this.pcpuPool[pcpu]?.id ?? null;
+  }
+
+  get global(): SchedParams {
     return this.scheduler.getGlobalParams();
   }
 
@@ -110,7 +211,8 @@ export class Engine implements HostFacts {
       paused: domain.paused,
       max_vcpus: domain.vcpus.length,
       online_vcpus,
-      sched: this.scheduler.getDomainParams(domain),
+      sched: this.schedulerOf(domain).getDomainParams(domain),
+      pool: domain.pool,
       master: domain.master === null ? null : domain.master.domid,
       members: domain.group === null ? null : domain.group.members.map((m) => m.domid),
       share: domain.share,
@@ -136,7 +238,7 @@ export class Engine implements HostFacts {
   /** Attach a trace recorder, or detach it with null; the scheduler sees the same one. */
   setTraceSink(sink: SchedTraceSink | null): void {
     this.sink = sink;
-    this.schedulerContext.traceSink = sink;
+    for (const pool of this.pools.values()) pool.context.traceSink = sink;
     this.migrated.clear();
   }
 
@@ -166,10 +268,24 @@ export class Engine implements HostFacts {
 
   // --- domains and vCPUs (called by the domctl handlers, after the check phase) ---
 
-  createDomain(domid: number, maxVcpus: number, workload: Workload, paused: boolean): Domain {
-    const domain: Domain = { domid, vcpus: [], paused, dying: false, workload, master: null, group: null, share: DEFAULT_SHARE, usageMark: -1, usageCpu_ns: 0, priv: null };
+  createDomain(domid: number, maxVcpus: number, workload: Workload, paused: boolean, pool = POOL0_ID): Domain {
+    const domain: Domain = {
+      domid,
+      vcpus: [],
+      paused,
+      dying: false,
+      pool,
+      detached: false,
+      workload,
+      master: null,
+      group: null,
+      share: DEFAULT_SHARE,
+      usageMark: -1,
+      usageCpu_ns: 0,
+      priv: null,
+    };
     this.domains.set(domid, domain);
-    this.scheduler.insertDomain(domain);
+    this.schedulerOf(domain).insertDomain(domain);
     this.resizeVcpus(domain, maxVcpus);
     return domain;
   }
@@ -180,7 +296,7 @@ export class Engine implements HostFacts {
     while (domain.vcpus.length < count) {
       const vcpu = this.newVcpu(domain, domain.vcpus.length);
       domain.vcpus.push(vcpu);
-      this.scheduler.insertVcpu(vcpu);
+      this.schedulerOf(domain).insertVcpu(vcpu);
     }
   }
 
@@ -189,7 +305,7 @@ export class Engine implements HostFacts {
     for (const vcpu of domain.vcpus) this.refresh(vcpu, 'wake');
     this.flushReschedules();
     for (const vcpu of domain.vcpus) this.removeVcpu(vcpu);
-    this.scheduler.removeDomain(domain);
+    this.schedulerOf(domain).removeDomain(domain);
     this.domains.delete(domain.domid);
   }
 
@@ -197,7 +313,7 @@ export class Engine implements HostFacts {
   private removeVcpu(vcpu: Vcpu): void {
     invariant(this.pcpus[vcpu.processor]!.current !== vcpu, () => `${vcpuName(vcpu)} is removed while it runs`);
     vcpu.wakeGen++;
-    this.scheduler.removeVcpu(vcpu);
+    this.schedulerOf(vcpu.domain).removeVcpu(vcpu);
     this.pcpus[vcpu.processor]!.assigned--;
   }
 
@@ -225,23 +341,131 @@ export class Engine implements HostFacts {
   }
 
   setAffinity(vcpu: Vcpu, mask: Uint8Array | null): void {
-    vcpu.affinity = mask;
+    vcpu.hardAffinity = mask;
+    vcpu.affinity = this.effectiveAffinity(mask, this.pools.get(vcpu.domain.pool)!);
     if (allowedOn(vcpu, vcpu.processor)) return;
     const target = this.firstAllowed(vcpu, vcpu.processor);
+    const scheduler = this.schedulerOf(vcpu.domain);
     if (this.pcpus[vcpu.processor]!.current === vcpu) {
       this.migrate(vcpu, target);
     } else if (vcpu.runnable) {
-      this.scheduler.sleep(vcpu, this.clock_ns);
+      scheduler.sleep(vcpu, this.clock_ns);
       this.setProcessor(vcpu, target);
-      this.scheduler.wake(vcpu, this.clock_ns, 'migrate');
+      scheduler.wake(vcpu, this.clock_ns, 'migrate');
     } else {
       this.setProcessor(vcpu, target);
     }
   }
 
-  /** Membership or shares changed: the policy picks it up at its next accounting. */
+  /** Membership or shares changed: each pool's policy picks it up (credit at its next accounting). */
   groupsChanged(): void {
-    this.scheduler.groupsChanged?.();
+    for (const pool of this.pools.values()) pool.scheduler.groupsChanged?.();
+  }
+
+  /**
+   * The hard affinity that applies in a pool: the one asked for within the pool's pCPUs, or
+   * all of them when that leaves none (cpupool rules); null (every pCPU) only in a pool of all.
+   */
+  private effectiveAffinity(asked: Uint8Array | null, pool: CpuPool): Uint8Array | null {
+    const n = this.pcpus.length;
+    if (pool.pcpus.length === n) return asked;
+    const mask = new Uint8Array(n);
+    let any = false;
+    for (const pcpu of pool.pcpus) {
+      if (asked !== null && asked[pcpu] !== 1) continue;
+      mask[pcpu] = 1;
+      any = true;
+    }
+    if (!any) for (const pcpu of pool.pcpus) mask[pcpu] = 1;
+    return mask;
+  }
+
+  // --- cpupools (called by the domctl handlers, after the check phase) ---
+
+  createPool(id: number, name: string, sched: SchedName, runqueue: RunqueueArrangement): void {
+    const pool = this.newPool(id, name, sched, runqueue);
+    this.startScheduler(pool);
+    this.startTicks(pool.scheduler);
+    this.startAccounting(pool);
+  }
+
+  /** Only an empty pool (no domains) is destroyed; its pCPUs become free. */
+  destroyPool(id: number): void {
+    const pool = this.pools.get(id)!;
+    for (const pcpu of pool.pcpus) this.pcpuPool[pcpu] = null;
+    this.pools.delete(id);
+  }
+
+  /** Give a free pCPU to a pool, or take one from it (it becomes free): the pool's policy starts afresh over its new pCPUs. */
+  setPoolPcpu(id: number, pcpu: number, member: boolean): void {
+    const pool = this.pools.get(id)!;
+    this.rebuildPool(pool, () => {
+      if (member) {
+        pool.pcpus.push(pcpu);
+        pool.pcpus.sort((a, b) => a - b);
+        this.pcpuPool[pcpu] = pool;
+      } else {
+        pool.pcpus.splice(pool.pcpus.indexOf(pcpu), 1);
+        this.pcpuPool[pcpu] = null;
+      }
+    });
+  }
+
+  /** A pool's policy parameters (Xen's per-pool `xl sched-credit -p` / `sched-credit2 -p`). */
+  setPoolParams(id: number, params: SchedParams): void {
+    this.pools.get(id)!.scheduler.adjustGlobal(params);
+  }
+
+  /** xl cpupool-migrate: the domain leaves its pool's policy and joins the other's, keeping its weight and cap. */
+  moveDomain(domain: Domain, id: number): void {
+    const from = this.schedulerOf(domain);
+    const params = from.getDomainParams(domain);
+    this.detach(domain, from);
+    domain.pool = id;
+    this.attach(domain, this.pools.get(id)!, params);
+    this.groupsChanged();
+  }
+
+  /** Detach every domain of the pool, change its pCPUs, start a new policy instance, attach them again. */
+  private rebuildPool(pool: CpuPool, change: () => void): void {
+    const old = pool.scheduler;
+    const domains = [...this.domains.values()].filter((d) => d.pool === pool.id);
+    const params = domains.map((d) => old.getDomainParams(d));
+    const global = old.getGlobalParams();
+    for (const domain of domains) this.detach(domain, old);
+    change();
+    this.startScheduler(pool);
+    pool.scheduler.adjustGlobal(global);
+    domains.forEach((domain, i) => this.attach(domain, pool, params[i]!));
+    this.groupsChanged();
+  }
+
+  /** Take a domain off its policy: nothing of it runs or waits, and the policy forgets it. */
+  private detach(domain: Domain, scheduler: Scheduler): void {
+    domain.detached = true;
+    for (const vcpu of domain.vcpus) this.refresh(vcpu, 'wake');
+    this.flushReschedules();
+    for (const vcpu of domain.vcpus) {
+      scheduler.removeVcpu(vcpu);
+      vcpu.priv = null;
+      vcpu.parked = false;
+    }
+    scheduler.removeDomain(domain);
+    domain.priv = null;
+  }
+
+  /** Give a detached domain to a pool's policy: its vCPUs placed within the pool, then runnable again. */
+  private attach(domain: Domain, pool: CpuPool, params: DomainSchedParams): void {
+    const scheduler = pool.scheduler;
+    scheduler.insertDomain(domain);
+    for (const vcpu of domain.vcpus) {
+      vcpu.affinity = this.effectiveAffinity(vcpu.hardAffinity, pool);
+      if (this.pcpuPool[vcpu.processor] !== pool || !allowedOn(vcpu, vcpu.processor)) this.setProcessor(vcpu, this.firstAllowed(vcpu, this.leastLoaded(vcpu.processor, pool)));
+      scheduler.insertVcpu(vcpu);
+    }
+    scheduler.adjustDomain(domain, params);
+    domain.detached = false;
+    for (const vcpu of domain.vcpus) this.refresh(vcpu, 'migrate');
   }
 
   // --- reporting (computed from settled totals plus the open interval) ---
@@ -273,12 +497,13 @@ export class Engine implements HostFacts {
    * its tick's ns and handled after it, comes before the other pCPUs' ticks of that period.
    */
   private tickAt(period: number, id: number): number {
-    const tick_ns = this.scheduler.tick_ns;
+    const tick_ns = this.tickPeriod_ns;
     return period * tick_ns + Math.floor((id * tick_ns) / this.pcpus.length);
   }
 
   private tick(): void {
-    this.scheduler.tick(this.nextTickPcpu, this.clock_ns);
+    const scheduler = this.pcpuPool[this.nextTickPcpu]?.scheduler;
+    if (scheduler?.tick !== undefined) scheduler.tick(this.nextTickPcpu, this.clock_ns);
     this.nextTickPcpu++;
     if (this.nextTickPcpu === this.pcpus.length) {
       this.nextTickPcpu = 0;
@@ -289,10 +514,20 @@ export class Engine implements HostFacts {
 
   private handle(event: HostEvent): void {
     switch (event.kind) {
-      case 'account':
-        this.scheduler.account(this.clock_ns);
-        this.events.push(this.clock_ns + this.scheduler.accountingPeriodNs(), EventRank.account, ACCOUNT_EVENT);
+      case 'account': {
+        // A pool's accounting ends with the pool.
+        const pool = this.pools.get(event.pool);
+        if (pool === undefined || pool.serial !== event.serial) return;
+        const scheduler = pool.scheduler;
+        scheduler.account!(this.clock_ns);
+        this.events.push(this.clock_ns + scheduler.accountingPeriodNs!(), EventRank.account, event);
         return;
+      }
+      case 'policyTimer': {
+        const pool = this.pools.get(event.pool);
+        if (pool !== undefined && pool.serial === event.serial && event.gen === pool.timerGen) pool.scheduler.timer!(this.clock_ns);
+        return;
+      }
       case 'wake':
         if (event.gen === event.vcpu.wakeGen) this.endSleep(event.vcpu);
         return;
@@ -341,18 +576,24 @@ export class Engine implements HostFacts {
     const migrating = prev !== null && prev.migrateTo >= 0;
     const prevRunnable = prev !== null && prev.runnable && !migrating;
     const sink = this.sink;
-    const steals = sink === null ? 0 : this.stealCount();
-    const { vcpu: next, slice_ns } = this.scheduler.pick(pcpu.id, prev, prevRunnable, now);
+    // A free pCPU (in no pool) idles; a pool's last vCPUs left it before it was freed.
+    const scheduler = this.pcpuPool[pcpu.id]?.scheduler;
+    if (scheduler === undefined) {
+      invariant(prev === null, () => `free pCPU ${pcpu.id} runs ${vcpuName(prev!)}`);
+      return;
+    }
+    const steals = sink === null ? 0 : this.stealCount(scheduler);
+    const { vcpu: next, slice_ns } = scheduler.pick(pcpu.id, prev, prevRunnable, now);
     if (next !== prev) {
-      if (sink !== null) this.traceSwitch(sink, pcpu, prev, next, migrating, this.stealCount() !== steals);
+      if (sink !== null) this.traceSwitch(sink, pcpu, prev, next, migrating, this.stealCount(scheduler) !== steals);
       this.switchTo(pcpu, next);
     }
     if (prev !== null && migrating) this.finishMigration(prev);
     this.armTimer(pcpu, next, slice_ns);
   }
 
-  private stealCount(): number {
-    return this.scheduler.counters?.().steals ?? 0;
+  private stealCount(scheduler: Scheduler): number {
+    return scheduler.counters?.().steals ?? 0;
   }
 
   /** Tell the trace what `pcpu` switches to, and why (sched-trace.ts names the reasons). */
@@ -405,7 +646,7 @@ export class Engine implements HostFacts {
     vcpu.migrateTo = -1;
     this.setProcessor(vcpu, target);
     if (this.sink !== null) this.migrated.add(vcpu);
-    if (vcpu.runnable) this.scheduler.wake(vcpu, this.clock_ns, 'migrate');
+    if (vcpu.runnable) this.schedulerOf(vcpu.domain).wake(vcpu, this.clock_ns, 'migrate');
   }
 
   private migrate(vcpu: Vcpu, pcpu: number): void {
@@ -425,7 +666,7 @@ export class Engine implements HostFacts {
   /** Recompute whether the vCPU may run and tell the policy when that changed. */
   private refresh(vcpu: Vcpu, cause: WakeCause): void {
     const domain = vcpu.domain;
-    const runnable = vcpu.online && !domain.paused && !domain.dying && !vcpu.parked && !vcpu.blocked;
+    const runnable = vcpu.online && !domain.paused && !domain.dying && !domain.detached && !vcpu.parked && !vcpu.blocked;
     if (runnable !== vcpu.runnable) {
       vcpu.runnable = runnable;
       if (runnable) {
@@ -433,11 +674,11 @@ export class Engine implements HostFacts {
           vcpu.wakeups++;
           vcpu.wokeAt_ns = this.clock_ns;
         }
-        this.scheduler.wake(vcpu, this.clock_ns, cause);
+        this.schedulerOf(domain).wake(vcpu, this.clock_ns, cause);
       } else {
         // A wake that never reached a pCPU (paused, parked, unplugged first) has no latency.
         vcpu.wokeAt_ns = -1;
-        this.scheduler.sleep(vcpu, this.clock_ns);
+        this.schedulerOf(domain).sleep(vcpu, this.clock_ns);
       }
     }
     this.updateRunstate(vcpu);
@@ -455,7 +696,7 @@ export class Engine implements HostFacts {
     if (this.pcpus[vcpu.processor]!.current === vcpu) return Runstate.running;
     if (vcpu.runnable) return Runstate.runnable;
     const domain = vcpu.domain;
-    const held = !vcpu.online || domain.paused || domain.dying || vcpu.parked;
+    const held = !vcpu.online || domain.paused || domain.dying || domain.detached || vcpu.parked;
     return vcpu.blocked && !held ? Runstate.blocked : Runstate.offline;
   }
 
@@ -509,14 +750,16 @@ export class Engine implements HostFacts {
 
   private newVcpu(domain: Domain, id: number): Vcpu {
     const previous = domain.vcpus[id - 1];
-    const processor = this.leastLoaded(previous === undefined ? 0 : previous.processor + 1);
+    const pool = this.pools.get(domain.pool)!;
+    const processor = this.leastLoaded(previous === undefined ? 0 : previous.processor + 1, pool);
     this.pcpus[processor]!.assigned++;
     const vcpu: Vcpu = {
       domain,
       id,
       online: false,
       processor,
-      affinity: null,
+      affinity: this.effectiveAffinity(null, pool),
+      hardAffinity: null,
       blocked: false,
       parked: false,
       runnable: false,
@@ -535,14 +778,16 @@ export class Engine implements HostFacts {
     return vcpu;
   }
 
-  /** The pCPU with the fewest vCPUs, ties going to the first from `from` on. */
-  private leastLoaded(from: number): number {
+  /** The pool's pCPU with the fewest vCPUs, ties going to the first from `from` on. */
+  private leastLoaded(from: number, pool: CpuPool): number {
     const n = this.pcpus.length;
-    let best = from % n;
-    for (let i = 1; i < n; i++) {
+    let best = -1;
+    for (let i = 0; i < n; i++) {
       const id = (from + i) % n;
-      if (this.pcpus[id]!.assigned < this.pcpus[best]!.assigned) best = id;
+      if (this.pcpuPool[id] !== pool) continue;
+      if (best === -1 || this.pcpus[id]!.assigned < this.pcpus[best]!.assigned) best = id;
     }
+    invariant(best !== -1, () => `cpupool ${pool.name} has no pCPU to place a vCPU on`);
     return best;
   }
 
@@ -555,13 +800,26 @@ export class Engine implements HostFacts {
     throw new Error(`vCPU ${vcpu.domain.domid}.${vcpu.id} has an empty affinity`);
   }
 
-  /** Closures over this engine (a snapshot's copy makes its own: snapshot.ts). */
-  makeSchedulerContext(): SchedulerContext {
+  /** The domains a pool's policy holds. */
+  private *poolDomains(id: number): Generator<Domain> {
+    for (const domain of this.domains.values()) if (domain.pool === id && !domain.detached) yield domain;
+  }
+
+  /** Closures over this engine for pool `id`'s policy (a snapshot's copy makes its own: snapshot.ts). */
+  makeSchedulerContext(id: number): SchedulerContext {
+    const pool = this.pools.get(id)!;
     return {
       // A plain property the engine sets (setTraceSink): an accessor here would slow every other call on this object.
-      traceSink: null,
+      traceSink: this.sink ?? null,
       pcpuCount: this.pcpus.length,
-      domains: () => this.domains.values(),
+      pcpus: [...pool.pcpus],
+      topology: this.topology,
+      now_ns: () => this.clock_ns,
+      setTimer: (at_ns) => {
+        pool.timerGen++;
+        if (Number.isFinite(at_ns)) this.events.push(Math.max(at_ns, this.clock_ns), EventRank.policyTimer, { kind: 'policyTimer', pool: id, serial: pool.serial, gen: pool.timerGen });
+      },
+      domains: () => this.poolDomains(id),
       current: (pcpu) => this.pcpus[pcpu]!.current,
       requestReschedule: (pcpu) => this.requestReschedule(pcpu),
       setProcessor: (vcpu, pcpu) => this.setProcessor(vcpu, pcpu),

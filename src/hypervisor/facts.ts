@@ -4,7 +4,7 @@
  * offers them (engine.ts), and so does a plan of operations not yet applied
  * (plan.ts), so a whole request is checked before anything changes.
  */
-import type { DomainSchedParams, GlobalSchedParams, Scheduler } from './sched/scheduler.ts';
+import type { DomainSchedParams, SchedName, SchedParams, Scheduler } from './sched/scheduler.ts';
 
 export interface DomainFacts {
   readonly domid: number;
@@ -17,6 +17,19 @@ export interface DomainFacts {
   /** Its members' domids when it is the master of a scheduling domain, else null. */
   readonly members: readonly number[] | null;
   readonly share: number;
+  /** The cpupool it lives in. */
+  readonly pool: number;
+}
+
+export interface PoolFacts {
+  readonly id: number;
+  readonly name: string;
+  readonly sched: SchedName;
+  readonly pcpus: readonly number[];
+  /** The domains living in it (domids). */
+  readonly domains: readonly number[];
+  readonly policy: PolicyRules;
+  readonly global: SchedParams;
 }
 
 /** The policy's own rules: its name, ranges and defaults. */
@@ -24,8 +37,13 @@ export type PolicyRules = Pick<Scheduler, 'name' | 'defaultDomainParams' | 'chec
 
 export interface HostFacts {
   readonly pcpuCount: number;
+  /** Pool-0's policy and parameters (the boot scheduler's). */
   readonly policy: PolicyRules;
-  readonly global: GlobalSchedParams;
+  readonly global: SchedParams;
+  pool(id: number): PoolFacts | undefined;
+  poolIds(): readonly number[];
+  /** The pool a pCPU belongs to, or null when it is free. */
+  pcpuPoolId(pcpu: number): number | null;
   has(domid: number): boolean;
   domain(domid: number): DomainFacts | undefined;
 }
@@ -35,4 +53,23 @@ export function groupVcpus(facts: HostFacts, domain: DomainFacts): number {
   let count = domain.max_vcpus;
   for (const member of domain.members ?? []) count += facts.domain(member)?.max_vcpus ?? 0;
   return count;
+}
+
+/**
+ * A pool's facts whose domains are listed only when read: few checks read them (destroying
+ * a pool, freeing its last pCPU), so creating a domain need not list a pool's domains.
+ */
+export function poolFacts(pool: Omit<PoolFacts, 'domains'>, domainsOf: () => readonly number[]): PoolFacts {
+  const { id, name, sched, pcpus, policy, global } = pool;
+  return {
+    id,
+    name,
+    sched,
+    pcpus,
+    get domains(): readonly number[] {
+      return domainsOf();
+    },
+    policy,
+    global,
+  };
 }

@@ -18,6 +18,9 @@ import { DomctlPlan } from './plan.ts';
 import { fail, ok } from './result.ts';
 import { decodeEngine, encodeEngine, REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
 import type { Vcpu } from './model.ts';
+import { NS_PER_MS } from '../vocabulary/units.ts';
+import { SCHED_NAMES } from './sched/scheduler.ts';
+import { CREDIT2_MAX_TIMER_MS } from './sched/credit2.ts';
 import { estimateTraceEvents, TraceRecorder, type TracedVcpu } from './sched-trace.ts';
 
 export type { HostOptions };
@@ -45,7 +48,7 @@ export class Host {
 
   constructor(options: HostOptions, restored?: Restored) {
     this.#engine = restored?.engine ?? new Engine(options);
-    this.#origin = { pcpus: options.pcpus, seed: options.seed ?? DEFAULT_SEED, scheduler: this.#engine.scheduler.name };
+    this.#origin = originOf(options, this.#engine);
     if (restored === undefined) {
       const domain0 = this.domctl({ op: 'createdomain', domid: DOMAIN0_ID, max_vcpus: options.pcpus, vcpus: options.pcpus, workload: { type: 'idle' } });
       invariant(domain0.ok, () => 'cannot create Domain-0');
@@ -62,8 +65,11 @@ export class Host {
    */
   static fromSnapshot(snapshot: HostSnapshot, options: Pick<HostOptions, 'scheduler'> = {}): Host {
     if (snapshot.format !== SNAPSHOT_FORMAT) throw new TypeError(`not a host snapshot (format ${String(snapshot.format)}, expected ${SNAPSHOT_FORMAT})`);
-    const made = { pcpus: snapshot.origin.pcpus, seed: snapshot.origin.seed, ...options };
-    const engine = decodeEngine(snapshot.engine, new Host(made).#engine);
+    const { pcpus, seed, scheduler, topology, credit2_runqueue } = snapshot.origin;
+    const made: HostOptions = { pcpus, seed, ...(topology === undefined ? {} : { topology }), ...(scheduler === 'credit2' ? { sched: 'credit2', credit2_runqueue } : {}), ...options };
+    // Fresh hosts of each policy teach the decoder their classes (a pool may run either).
+    const others = SCHED_NAMES.map((sched) => new Host({ pcpus, seed, sched }).#engine);
+    const engine = decodeEngine(snapshot.engine, [new Host(made).#engine, ...others]);
     invariant(engine.scheduler.name === snapshot.origin.scheduler, () => `a ${snapshot.origin.scheduler} snapshot restored under ${engine.scheduler.name}`);
     return new Host(made, { engine, version: snapshot.version, entries: snapshot.entries });
   }
@@ -132,7 +138,8 @@ export class Host {
     const engine = this.#engine;
     let online_vcpus = 0;
     for (const domain of engine.domains.values()) for (const vcpu of domain.vcpus) if (vcpu.online) online_vcpus++;
-    const facts = { pcpus: engine.pcpuCount, online_vcpus, tick_ns: engine.scheduler.tick_ns, tslice_ms: engine.global.tslice_ms };
+    // A policy without a tick (credit2) decides about once a ratelimit (1 ms) per pCPU at most, and hands out at most 10 ms.
+    const facts = { pcpus: engine.pcpuCount, online_vcpus, tick_ns: engine.scheduler.tick_ns || NS_PER_MS, tslice_ms: tsliceMs(engine) };
     return estimateTraceEvents(facts, duration_ns);
   }
 
@@ -145,14 +152,14 @@ export class Host {
     const engine = this.#engine;
     invariant(engine.traceSink === null, () => 'a trace is already being recorded on this host');
     const credits = new Map<Vcpu, number>();
-    for (const domain of engine.domains.values()) for (const vcpu of domain.vcpus) credits.set(vcpu, engine.scheduler.vcpuInfo(vcpu).credit);
+    for (const domain of engine.domains.values()) for (const vcpu of domain.vcpus) credits.set(vcpu, engine.schedulerOf(domain).vcpuInfo(vcpu).credit);
     const initial = engine.pcpus.map((pcpu): TracedVcpu | null => (pcpu.current === null ? null : { domid: pcpu.current.domain.domid, vcpu: pcpu.current.id }));
     const recorder: TraceRecorder = new TraceRecorder({
       start_ns: engine.now_ns,
       duration_ns,
       max_events,
       pcpus: engine.pcpuCount,
-      tslice_ms: engine.global.tslice_ms,
+      tslice_ms: tsliceMs(engine),
       initial,
       credits,
       detach: () => {
@@ -187,4 +194,23 @@ export class Host {
     this.#engine.flushReschedules();
     return value;
   }
+}
+
+/** The longest a vCPU runs before its pCPU decides again: credit's timeslice, credit2's 10 ms maximum runtime. */
+function tsliceMs(engine: Engine): number {
+  const params = engine.global;
+  return 'tslice_ms' in params ? params.tslice_ms : CREDIT2_MAX_TIMER_MS;
+}
+
+/** How a host was made, with the default topology and policy options left out (so a credit host's origin is as it always was). */
+function originOf(options: HostOptions, engine: Engine): HostOrigin {
+  const { sockets, cores, threads } = engine.topology;
+  const scheduler = engine.scheduler.name;
+  return {
+    pcpus: options.pcpus,
+    seed: options.seed ?? DEFAULT_SEED,
+    scheduler,
+    ...(sockets === 1 && threads === 1 ? {} : { topology: { sockets, cores, threads } }),
+    ...(scheduler === 'credit2' ? { credit2_runqueue: options.credit2_runqueue ?? 'socket' } : {}),
+  };
 }

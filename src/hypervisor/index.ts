@@ -6,8 +6,8 @@
 export { Host, type HostOptions } from './host.ts';
 export { REPLAY_LOG_FORMAT, SNAPSHOT_FORMAT, type HostOrigin, type HostSnapshot, type ReplayEntry, type ReplayLog } from './snapshot.ts';
 export type { DomctlPlan } from './plan.ts';
-export { groupVcpus, type DomainFacts } from './facts.ts';
-export type { HostInspection, InspectedDomain, InspectedPcpu, InspectedQueueEntry, InspectedVcpu, VcpuRef } from './inspect.ts';
+export { groupVcpus, type DomainFacts, type PoolFacts } from './facts.ts';
+export type { HostInspection, InspectedDomain, InspectedPcpu, InspectedPool, InspectedQueueEntry, InspectedVcpu, VcpuRef } from './inspect.ts';
 export * from './domctl.ts';
 export * from './errors.ts';
 export { InvariantError } from './invariant.ts';
@@ -28,9 +28,20 @@ export * from './limits.ts';
 export type { Result } from './result.ts';
 export type { Workload } from './workload.ts';
 export { clampWorkload, WORKLOAD_MAX_PHASE_MS, WORKLOAD_MIN_PHASE_MS } from './workload.ts';
-export { ACCOUNTING_MODES, type AccountingMode, type DomainSchedParams, type GlobalSchedParams } from './sched/scheduler.ts';
+export {
+  ACCOUNTING_MODES,
+  SCHED_NAMES,
+  type AccountingMode,
+  type Credit2Params,
+  type DomainSchedParams,
+  type GlobalSchedParams,
+  type SchedName,
+  type SchedParams,
+  type Topology,
+} from './sched/scheduler.ts';
 export * as credit from './sched/credit.ts';
-export { profileOf, SCHED_PROFILE_NAMES, SCHED_PROFILES, type SchedProfile } from './sched/profiles.ts';
+export * as credit2 from './sched/credit2.ts';
+export { POLICY_PROFILES, policyProfileOf, profileOf, SCHED_PROFILE_NAMES, SCHED_PROFILES, type SchedProfile } from './sched/profiles.ts';
 export { NS_PER_MS, NS_PER_S, NS_PER_US } from '../vocabulary/units.ts';
 export { MAX_USAGE_STEPS, USAGE_HISTORY_NS, USAGE_SAMPLE_NS, type UsageWindow } from './usage-history.ts';
 export type { SchedCounters } from './sched/scheduler.ts';

@@ -31,3 +31,9 @@ export const REPLAY_LOG_MAX_ENTRIES = 100_000;
 /** The seed when none is given; seeds are 32-bit (the generator keeps 32 bits of state). */
 export const DEFAULT_SEED = 1;
 export const MAX_SEED = 0xffffffff;
+
+/** Pool-0: made at boot with every pCPU and the boot scheduler; never destroyed. */
+export const POOL0_ID = 0;
+export const POOL0_NAME = 'Pool-0';
+export const MAX_POOL_ID = 0x7fffffff;
+export const MAX_CPUPOOL_NAME = 64;

@@ -23,8 +23,10 @@ export interface Vcpu {
   online: boolean;
   /** The pCPU it runs on, is queued on or last ran on (Xen's v->processor). */
   processor: number;
-  /** Hard affinity (xm vcpu-pin): a mask over pCPUs, or null for all of them. */
+  /** Hard affinity as it applies: the one asked for within its domain's cpupool (null: every pCPU). */
   affinity: Uint8Array | null;
+  /** Hard affinity as asked for (xm vcpu-pin): a mask over pCPUs, or null for all of them. */
+  hardAffinity: Uint8Array | null;
   /** Set while its workload waits (I/O): not runnable until woken. */
   blocked: boolean;
   /** Set while the scheduler holds it off the pCPUs (a parked, capped-out vCPU). */
@@ -63,6 +65,9 @@ export interface Domain {
   paused: boolean;
   /** Set once destruction begins: nothing of it may run again. */
   dying: boolean;
+  /** The cpupool it lives in (its id), and whether it is between two (or its pool's scheduler is being rebuilt). */
+  pool: number;
+  detached: boolean;
   workload: Workload;
   /** The scheduling domain this domain is a member of (its master), or null. */
   master: Domain | null;

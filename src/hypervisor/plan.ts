@@ -5,14 +5,17 @@
  * it (`Host.apply`), where every operation is known to pass its check.
  */
 import { checkDomctl, initialSched, resolveSched } from './checks.ts';
-import type { DomctlOp, SchedGroupOp } from './domctl.ts';
+import type { CpupoolOp, DomctlOp, SchedGroupOp } from './domctl.ts';
 import type { DomctlError } from './errors.ts';
-import type { DomainFacts, HostFacts, PolicyRules } from './facts.ts';
-import { DEFAULT_SHARE } from './limits.ts';
-import type { GlobalSchedParams } from './sched/scheduler.ts';
+import { poolFacts, type DomainFacts, type HostFacts, type PolicyRules, type PoolFacts } from './facts.ts';
+import { DEFAULT_SHARE, POOL0_ID } from './limits.ts';
+import { policyRulesFor } from './sched/policies.ts';
+import type { SchedParams } from './sched/scheduler.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Facts = Mutable<Omit<DomainFacts, 'members'>> & { members: number[] | null };
+/** A pool as the plan will leave it; its domains are worked out from the domains' facts when asked. */
+type Pool = Mutable<Omit<PoolFacts, 'pcpus' | 'domains'>> & { pcpus: number[]; readonly baseDomains: () => readonly number[] };
 
 export class DomctlPlan implements HostFacts {
   /** The checked operations, in order. */
@@ -21,10 +24,12 @@ export class DomctlPlan implements HostFacts {
   readonly version: number;
   readonly pcpuCount: number;
   readonly policy: PolicyRules;
-  global: GlobalSchedParams;
+  global: SchedParams;
   private readonly base: HostFacts;
   /** Domains the plan changes: their facts as they will be, or null once destroyed. */
   private readonly changed = new Map<number, Facts | null>();
+  /** Every cpupool as it will be, copied from the host at the plan's first change to one. */
+  private pools: Map<number, Pool> | null = null;
 
   constructor(base: HostFacts, version: number) {
     this.base = base;
@@ -42,6 +47,50 @@ export class DomctlPlan implements HostFacts {
   domain(domid: number): DomainFacts | undefined {
     const changed = this.changed.get(domid);
     return changed === undefined ? this.base.domain(domid) : (changed ?? undefined);
+  }
+
+  pool(id: number): PoolFacts | undefined {
+    const pool = this.pools === null ? this.copyPool(id) : this.pools.get(id);
+    if (pool === undefined) return undefined;
+    return poolFacts(pool, () => this.domainsOf(pool));
+  }
+
+  /** The host's domains of the pool that the plan leaves there, then those it creates or moves there. */
+  private domainsOf(pool: Pool): number[] {
+    const domains = pool.baseDomains().filter((domid) => {
+      const changed = this.changed.get(domid);
+      return changed === undefined || (changed !== null && changed.pool === pool.id);
+    });
+    for (const [domid, changed] of this.changed) if (changed !== null && changed.pool === pool.id && !domains.includes(domid)) domains.push(domid);
+    return domains;
+  }
+
+  poolIds(): readonly number[] {
+    return this.pools === null ? this.base.poolIds() : [...this.pools.keys()];
+  }
+
+  pcpuPoolId(pcpu: number): number | null {
+    if (this.pools === null) return this.base.pcpuPoolId(pcpu);
+    for (const pool of this.pools.values()) if (pool.pcpus.includes(pcpu)) return pool.id;
+    return null;
+  }
+
+  /** The host's pool, copied. */
+  private copyPool(id: number): Pool | undefined {
+    const pool = this.base.pool(id);
+    if (pool === undefined) return undefined;
+    return { id, name: pool.name, sched: pool.sched, pcpus: [...pool.pcpus], policy: pool.policy, global: pool.global, baseDomains: () => pool.domains };
+  }
+
+  /** The pools, copied for changing. */
+  private editPools(): Map<number, Pool> {
+    if (this.pools !== null) return this.pools;
+    const pools = new Map<number, Pool>();
+    for (const id of this.base.poolIds()) pools.set(id, this.copyPool(id)!);
+    // Pool-0's parameters as the plan has them (a sched_global before this copy).
+    pools.get(POOL0_ID)!.global = this.global;
+    this.pools = pools;
+    return pools;
   }
 
   /** Check `op` against the facts so far; when allowed, add it to the plan. Changes nothing in the host. */
@@ -64,18 +113,21 @@ export class DomctlPlan implements HostFacts {
   /** What an allowed operation does to the facts. */
   private follow(op: DomctlOp): void {
     switch (op.op) {
-      case 'createdomain':
+      case 'createdomain': {
+        const pool = op.pool ?? POOL0_ID;
         this.changed.set(op.domid, {
           domid: op.domid,
           paused: op.paused ?? false,
           max_vcpus: op.max_vcpus,
           online_vcpus: op.vcpus,
-          sched: initialSched(this.policy, op),
+          sched: initialSched(this.pool(pool)!.policy, op),
           master: null,
           members: null,
           share: DEFAULT_SHARE,
+          pool,
         });
         return;
+      }
       case 'destroydomain': {
         const domain = this.domain(op.domid)!;
         if (domain.master !== null) this.leave(op.domid);
@@ -100,11 +152,25 @@ export class DomctlPlan implements HostFacts {
         }
         return;
       case 'sched_global':
-        if (op.cmd === 'putinfo') this.global = { ...this.global, ...op.params };
+        if (op.cmd === 'putinfo') {
+          this.global = { ...this.global, ...op.params };
+          if (this.pools !== null) this.pools.get(POOL0_ID)!.global = this.global;
+        }
         return;
       case 'schedgroup':
         this.followGroup(op);
         return;
+      case 'cpupool_create':
+      case 'cpupool_destroy':
+      case 'cpupool_add_pcpu':
+      case 'cpupool_remove_pcpu':
+      case 'cpupool_move_domain':
+      case 'cpupool_sched':
+        this.followPool(op);
+        return;
+      case 'cpupool_info':
+      case 'cpupool_list':
+      case 'topologyinfo':
       case 'setvcpuaffinity':
       case 'setworkload':
       case 'getdomaininfo':
@@ -115,6 +181,41 @@ export class DomctlPlan implements HostFacts {
       case 'getusage':
       case 'getusageseries':
       case 'schedstats':
+        return;
+    }
+  }
+
+  private followPool(op: CpupoolOp): void {
+    const pools = this.editPools();
+    switch (op.op) {
+      case 'cpupool_create': {
+        const policy = policyRulesFor(op.sched);
+        pools.set(op.id, { id: op.id, name: op.name, sched: op.sched, pcpus: [], policy, global: policy.getGlobalParams(), baseDomains: () => [] });
+        return;
+      }
+      case 'cpupool_destroy':
+        pools.delete(op.pool);
+        return;
+      case 'cpupool_add_pcpu':
+        pools.get(op.pool)!.pcpus.push(op.pcpu);
+        return;
+      case 'cpupool_remove_pcpu': {
+        const pool = pools.get(op.pool)!;
+        pool.pcpus = pool.pcpus.filter((p) => p !== op.pcpu);
+        return;
+      }
+      case 'cpupool_move_domain': {
+        this.edit(op.domid).pool = op.pool;
+        return;
+      }
+      case 'cpupool_sched': {
+        const pool = pools.get(op.pool)!;
+        if (op.cmd === 'putinfo') pool.global = { ...pool.global, ...op.params };
+        if (op.cmd === 'putinfo' && op.pool === POOL0_ID) this.global = pool.global;
+        return;
+      }
+      case 'cpupool_info':
+      case 'cpupool_list':
         return;
     }
   }

@@ -9,6 +9,8 @@
  */
 import type { DomctlOp } from './domctl.ts';
 import type { Engine } from './engine.ts';
+import type { RunqueueArrangement } from './sched/credit2.ts';
+import type { Topology } from './sched/scheduler.ts';
 import { classesOf, decodeGraph, encodeGraph, type EncodedGraph } from './object-graph.ts';
 
 export const SNAPSHOT_FORMAT = 'nemesis-host-snapshot/1';
@@ -19,6 +21,10 @@ export interface HostOrigin {
   readonly pcpus: number;
   readonly seed: number;
   readonly scheduler: string;
+  /** Absent: one socket of single-thread cores. */
+  readonly topology?: Topology;
+  /** credit2's runqueue arrangement, when the scheduler is credit2. */
+  readonly credit2_runqueue?: RunqueueArrangement;
 }
 
 /** A mutating domctl and the simulated time it was applied at. */
@@ -45,24 +51,27 @@ export interface HostSnapshot {
   readonly engine: EncodedGraph;
 }
 
-const CONTEXT = 'schedulerContext';
+/** Each cpupool's scheduler context, by pool id. */
+const CONTEXT = 'schedulerContext:';
 /** A scheduler trace being recorded belongs to the live host: the copy starts with none. */
 const TRACE = 'traceSink';
 
 export function encodeEngine(engine: Engine): EncodedGraph {
-  const rebuilt = new Map<object, string>([[engine.schedulerContext, CONTEXT]]);
+  const rebuilt = new Map<object, string>();
+  for (const pool of engine.pools.values()) rebuilt.set(pool.context, `${CONTEXT}${pool.id}`);
   if (engine.traceSink !== null) rebuilt.set(engine.traceSink, TRACE);
   return encodeGraph(engine, rebuilt);
 }
 
 /**
- * A running engine from its encoded graph. `fresh` is an engine made the same
- * way (same policy): the classes to rebuild are learnt from it.
+ * A running engine from its encoded graph. `fresh` are engines made the same
+ * way, one per policy its pools may run: the classes to rebuild are learnt from them.
  */
-export function decodeEngine(graph: EncodedGraph, fresh: Engine): Engine {
-  return decodeGraph<Engine>(graph, classesOf(fresh), (name, root) => {
+export function decodeEngine(graph: EncodedGraph, fresh: readonly Engine[]): Engine {
+  const classes = new Map(fresh.flatMap((engine) => [...classesOf(engine)]));
+  return decodeGraph<Engine>(graph, classes, (name, root) => {
     if (name === TRACE) return null;
-    if (name !== CONTEXT) throw new TypeError(`a snapshot asks to rebuild ${name}, which this build does not know`);
-    return root.makeSchedulerContext();
+    if (!name.startsWith(CONTEXT)) throw new TypeError(`a snapshot asks to rebuild ${name}, which this build does not know`);
+    return root.makeSchedulerContext(Number(name.slice(CONTEXT.length)));
   });
 }

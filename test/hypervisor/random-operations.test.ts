@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SHARE, DOMAIN0_ID, Host, MAX_SHARE, MIN_SHARE, type DomctlOp, type InspectedDomain, type Workload } from '../../src/hypervisor/index.ts';
+import { DEFAULT_SHARE, DOMAIN0_ID, Host, MAX_SHARE, MIN_SHARE, type DomctlOp, type InspectedDomain, type SchedName, type Workload } from '../../src/hypervisor/index.ts';
 import { createRandom, type Random } from '../../src/hypervisor/random.ts';
 import { NS_PER_MS } from './helpers.ts';
 
@@ -31,8 +31,22 @@ function randomAffinity(random: Random): readonly number[] | 'all' {
   return pcpus.length === 0 ? [between(random, 0, PCPUS - 1)] : pcpus;
 }
 
+/** A random cpupool operation, on pools 0..3 (often refused: pools that do not exist, pCPUs in use, domains inside). */
+function randomPoolOperation(random: Random, domids: () => number[]): DomctlOp {
+  const pool = between(random, 0, 3);
+  const roll = random.next();
+  if (roll < 0.2) return { op: 'cpupool_create', id: pool, name: `pool${pool}`, sched: pick(random, ['credit', 'credit2'] as const) };
+  if (roll < 0.3) return { op: 'cpupool_destroy', pool };
+  if (roll < 0.5) return { op: 'cpupool_add_pcpu', pool, pcpu: between(random, 0, PCPUS - 1) };
+  if (roll < 0.7) return { op: 'cpupool_remove_pcpu', pool, pcpu: between(random, 0, PCPUS - 1) };
+  if (roll < 0.9) return { op: 'cpupool_move_domain', domid: pick(random, domids()), pool };
+  const params = random.next() < 0.5 ? { ratelimit_us: pick(random, [0, 100, 1000]) } : { tslice_ms: between(random, 1, 60), ratelimit_us: 0 };
+  return { op: 'cpupool_sched', pool, cmd: 'putinfo', params };
+}
+
 /** One random operation; many are refused, which is part of the test. */
-function randomOperation(random: Random, nextDomid: () => number, domids: () => number[]): DomctlOp {
+function randomOperation(random: Random, nextDomid: () => number, domids: () => number[], sched: SchedName, withPools: boolean): DomctlOp {
+  if (withPools && random.next() < 0.15) return randomPoolOperation(random, domids);
   const domid = (): number => (random.next() < 0.05 ? 999 : pick(random, domids()));
   const roll = random.next();
   if (roll < 0.12) {
@@ -46,6 +60,7 @@ function randomOperation(random: Random, nextDomid: () => number, domids: () => 
       cap: random.next() < 0.5 ? 0 : between(random, 1, 100 * max_vcpus),
       workload: randomWorkload(random),
       affinity: Array.from({ length: max_vcpus }, () => randomAffinity(random)),
+      ...(withPools ? { pool: between(random, 0, 3) } : {}),
     };
   }
   if (roll < 0.17) return { op: 'destroydomain', domid: domid() };
@@ -54,6 +69,9 @@ function randomOperation(random: Random, nextDomid: () => number, domids: () => 
   if (roll < 0.42) return { op: 'setvcpuaffinity', domid: domid(), vcpu: between(random, 0, 3), pcpus: randomAffinity(random) };
   if (roll < 0.5) return { op: 'setworkload', domid: domid(), workload: randomWorkload(random) };
   if (roll < 0.58) return { op: 'scheduler_op', domid: domid(), cmd: 'putinfo', weight: between(random, 0, 2000), cap: between(random, 0, 500) };
+  if (roll < 0.63 && sched === 'credit2') {
+    return { op: 'sched_global', cmd: 'putinfo', params: { ratelimit_us: pick(random, [0, 50, 100, 1000, 5000]), inflight_credit: random.next() < 0.5 } };
+  }
   if (roll < 0.63) {
     const tslice_ms = between(random, 1, 60);
     return { op: 'sched_global', cmd: 'putinfo', params: { tslice_ms, ratelimit_us: pick(random, [0, 100, 1000, 5000]), accounting: pick(random, ['exact', 'sampled'] as const) } };
@@ -67,29 +85,46 @@ function randomOperation(random: Random, nextDomid: () => number, domids: () => 
 
 const name = (domid: number, vcpu: number): string => `d${domid}v${vcpu}`;
 
+/**
+ * The framework's invariants (the policy checks its own when inspected). credit's queues are per
+ * pCPU, in priority order, and never wait beside an idle pCPU; credit2's are shared per runqueue
+ * (inspect shows each pCPU the vCPUs that last ran there), in credit order, and a pCPU may idle
+ * beside a vCPU its affinity keeps away or another pCPU was tickled for.
+ */
 function checkInvariants(host: Host, createdAt: ReadonlyMap<number, number>): void {
-  const { now_ns: now, pcpus, domains } = host.inspect();
+  const { now_ns: now, pcpus, domains, pools } = host.inspect();
   const running = new Set<string>();
   const queued = new Map<string, number>();
+  const poolOf = new Map(pools.flatMap((pool) => pool.pcpus.map((pcpu) => [pcpu, pool] as const)));
+  for (const pool of pools) for (const pcpu of pool.pcpus) assert.equal(poolOf.get(pcpu), pool, `pCPU ${pcpu} is in two pools`);
   for (const pcpu of pcpus) {
     assert.equal(pcpu.busy_ns + pcpu.idle_ns, now, `pCPU ${pcpu.id}: busy + idle is not the time elapsed`);
-    if (pcpu.current === null) assert.equal(pcpu.runq.length, 0, `pCPU ${pcpu.id} idles with vCPUs queued`);
-    else {
+    const sched = poolOf.get(pcpu.id)?.sched;
+    if (sched === undefined) assert.ok(pcpu.current === null && pcpu.runq.length === 0, `free pCPU ${pcpu.id} runs or queues`);
+    if (pcpu.current === null) {
+      if (sched === 'credit') assert.equal(pcpu.runq.length, 0, `pCPU ${pcpu.id} idles with vCPUs queued`);
+    } else {
       const current = name(pcpu.current.domid, pcpu.current.vcpu);
       assert.ok(!running.has(current), `${current} runs on two pCPUs`);
       running.add(current);
     }
     pcpu.runq.forEach((entry, i) => {
+      const sched = poolOf.get(pcpu.id)!.sched;
       const queuedName = name(entry.domid, entry.vcpu);
       assert.ok(!queued.has(queuedName), `${queuedName} is queued twice`);
       queued.set(queuedName, pcpu.id);
-      if (i > 0) assert.ok(PRIORITY_ORDER[pcpu.runq[i - 1]!.priority]! >= PRIORITY_ORDER[entry.priority]!, `pCPU ${pcpu.id}'s queue is out of priority order`);
+      if (i > 0 && sched === 'credit2') assert.ok(pcpu.runq[i - 1]!.credit >= entry.credit, `pCPU ${pcpu.id}'s queue is out of credit order`);
+      if (i > 0 && sched === 'credit') assert.ok(PRIORITY_ORDER[pcpu.runq[i - 1]!.priority]! >= PRIORITY_ORDER[entry.priority]!, `pCPU ${pcpu.id}'s queue is out of priority order`);
     });
   }
   const byDomid = new Map(domains.map((d) => [d.domid, d]));
   for (const domain of domains) {
     checkGroup(domain, byDomid);
+    const pool = pools.find((p) => p.id === domain.pool);
+    assert.ok(pool !== undefined, `domain ${domain.domid} lives in pool ${domain.pool}, which does not exist`);
+    for (const member of domain.members ?? []) assert.equal(byDomid.get(member)?.pool, domain.pool, `member ${member} of ${domain.domid} lives in another pool`);
     for (const vcpu of domain.vcpus) {
+      assert.ok(pool.pcpus.includes(vcpu.processor), `d${domain.domid}v${vcpu.id} is on pCPU ${vcpu.processor}, outside pool ${pool.name}`);
       const vcpuName = name(domain.domid, vcpu.id);
       const allowed = (pcpu: number): boolean => vcpu.affinity === 'all' || vcpu.affinity.includes(pcpu);
       const isRunning = running.has(vcpuName);
@@ -128,23 +163,24 @@ function checkGroup(domain: InspectedDomain, byDomid: ReadonlyMap<number, Inspec
 }
 
 /** Run `steps` random steps from `seed`, checking every step; returns the trace hash. */
-function randomRun(seed: number, steps: number): string {
+function randomRun(seed: number, steps: number, sched: SchedName = 'credit', withPools = false): string {
   const random = createRandom(seed);
-  const host = new Host({ pcpus: PCPUS, seed });
+  // credit2 alternates one runqueue per pCPU (balancing between them) and one for all.
+  const host = sched === 'credit' ? new Host({ pcpus: PCPUS, seed }) : new Host({ pcpus: PCPUS, seed, sched, credit2_runqueue: seed % 2 === 1 ? 'cpu' : 'all' });
   const createdAt = new Map<number, number>([[0, 0]]);
   let next = 1;
   for (let step = 0; step < steps; step++) {
     if (random.next() < 0.4) {
       host.advanceTo(host.now_ns + (random.next() < 0.1 ? 1000 : between(random, 0, 40)) * NS_PER_MS + between(random, 0, 999));
     } else {
-      const op = randomOperation(random, () => next++, () => host.inspect().domains.map((d) => d.domid));
+      const op = randomOperation(random, () => next++, () => host.inspect().domains.map((d) => d.domid), sched, withPools);
       const result = host.domctl(op);
       if (result.ok && op.op === 'createdomain') createdAt.set(op.domid, host.now_ns);
     }
     try {
       checkInvariants(host, createdAt);
     } catch (error) {
-      assert.fail(`seed ${seed}, step ${step} (replay with NEMESIS_SEED=${seed} NEMESIS_SEEDS=1 NEMESIS_STEPS=${steps}): ${(error as Error).message}`);
+      assert.fail(`${sched}${withPools ? ' with pools' : ''}: seed ${seed}, step ${step} (replay with NEMESIS_SEED=${seed} NEMESIS_SEEDS=1 NEMESIS_STEPS=${steps}): ${(error as Error).message}`);
     }
   }
   return host.trace_hash;
@@ -167,6 +203,25 @@ describe('random operations', () => {
   it(`seeds ${first}..${first + count - 1}, ${steps} steps: every step leaves the host consistent, and each run replays exactly`, () => {
     for (let seed = first; seed < first + count; seed++) {
       assert.equal(randomRun(seed, steps), randomRun(seed, steps), `seed ${seed} did not replay (NEMESIS_SEED=${seed} NEMESIS_SEEDS=1)`);
+    }
+  });
+});
+
+describe('random operations under credit2', () => {
+  const { first, count, steps } = seedsFromEnv();
+  it(`seeds ${first}..${first + count - 1}, ${steps} steps: the framework's and credit2's invariants hold after every step, and each run replays exactly`, () => {
+    for (let seed = first; seed < first + count; seed++) {
+      assert.equal(randomRun(seed, steps, 'credit2'), randomRun(seed, steps, 'credit2'), `seed ${seed} did not replay under credit2 (NEMESIS_SEED=${seed} NEMESIS_SEEDS=1)`);
+    }
+  });
+});
+
+describe('random operations with cpupools', () => {
+  const { first, count, steps } = seedsFromEnv();
+  it(`seeds ${first}..${first + count - 1}, ${steps} steps: pools of both policies come and go, pCPUs and domains move, and every step stays consistent`, () => {
+    for (let seed = first; seed < first + count; seed++) {
+      const boot = seed % 2 === 0 ? 'credit' : 'credit2';
+      assert.equal(randomRun(seed, steps, boot, true), randomRun(seed, steps, boot, true), `seed ${seed} did not replay with pools (NEMESIS_SEED=${seed} NEMESIS_SEEDS=1)`);
     }
   });
 });

@@ -135,11 +135,15 @@ class CreditScheduler implements Scheduler {
   private accountings = 0;
   private readonly counts = { boost_wakes: 0, parks: 0, unparks: 0, steals: 0, migrations: 0 };
   private groupsDirty = false;
+  /** 1 for the pCPUs of its cpupool: it steals and migrates only among them. */
+  private readonly inPool: Uint8Array;
 
   private readonly ctx: SchedulerContext;
 
   constructor(ctx: SchedulerContext) {
     this.ctx = ctx;
+    this.inPool = new Uint8Array(ctx.pcpuCount);
+    for (const pcpu of ctx.pcpus) this.inPool[pcpu] = 1;
     this.runqs = Array.from({ length: ctx.pcpuCount }, () => []);
     this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
     this.migrationTargetAt_ns = new Float64Array(ctx.pcpuCount).fill(-1);
@@ -228,7 +232,7 @@ class CreditScheduler implements Scheduler {
     const n = this.ctx.pcpuCount;
     for (let i = 1; i < n; i++) {
       const pcpu = (from + i) % n;
-      if (this.ctx.current(pcpu) !== null || !allowedOn(vcpu, pcpu)) continue;
+      if (this.inPool[pcpu] === 0 || this.ctx.current(pcpu) !== null || !allowedOn(vcpu, pcpu)) continue;
       if (this.migrationTargetAt_ns[pcpu] !== claimedAt_ns) return pcpu;
     }
     return -1;
@@ -302,7 +306,7 @@ class CreditScheduler implements Scheduler {
     }
     const C = this.creditsPerTslice;
     const oldBalance = this.creditBalance;
-    let creditTotal = C * this.ctx.pcpuCount + (oldBalance < 0 ? -oldBalance : 0);
+    let creditTotal = C * this.ctx.pcpus.length + (oldBalance < 0 ? -oldBalance : 0);
     let weightLeft = weightTotal;
     let balance = 0;
     let someoneWantsMore = false;
@@ -469,6 +473,7 @@ class CreditScheduler implements Scheduler {
     const n = this.ctx.pcpuCount;
     for (let i = 1; i < n; i++) {
       const peer = (pcpu + i) % n;
+      if (this.inPool[peer] === 0) continue;
       const runq = this.runqs[peer]!;
       for (const sv of runq) {
         if (sv.pri <= localPri) break;

@@ -7,6 +7,10 @@ import type { DomctlError } from '../errors.ts';
 import type { Domain, Vcpu } from '../model.ts';
 import type { SchedTraceSink } from '../sched-trace.ts';
 
+/** The policies a host or pool can run. */
+export const SCHED_NAMES = ['credit', 'credit2'] as const;
+export type SchedName = (typeof SCHED_NAMES)[number];
+
 /** Why a vCPU is put (back) on a run queue: only a real wake may be boosted. */
 export type WakeCause = 'wake' | 'unpark' | 'migrate';
 
@@ -18,10 +22,28 @@ export interface DomainSchedParams {
 export const ACCOUNTING_MODES = ['exact', 'sampled'] as const;
 export type AccountingMode = (typeof ACCOUNTING_MODES)[number];
 
+/** The credit scheduler's host-wide (per-pool) parameters. */
 export interface GlobalSchedParams {
   readonly tslice_ms: number;
   readonly ratelimit_us: number;
   readonly accounting: AccountingMode;
+}
+
+/** The credit2 scheduler's per-pool parameters (credit2.ts). */
+export interface Credit2Params {
+  readonly ratelimit_us: number;
+  /** Xen 4.21's csched2_runtime() counts the just-descheduled vCPU's credit; 4.14-4.20 did not. */
+  readonly inflight_credit: boolean;
+}
+
+/** Any policy's pool-wide parameters. */
+export type SchedParams = GlobalSchedParams | Credit2Params;
+
+/** The host's shape: pCPU id = (socket × cores + core) × threads + thread. */
+export interface Topology {
+  readonly sockets: number;
+  readonly cores: number;
+  readonly threads: number;
 }
 
 export interface VcpuSchedInfo {
@@ -51,7 +73,13 @@ export interface PickResult {
 
 /** What the framework offers a policy. */
 export interface SchedulerContext {
+  /** pCPUs on the host (ids run 0..pcpuCount-1). */
   readonly pcpuCount: number;
+  /** The pCPUs of this policy's cpupool, ascending: the only ones it schedules. */
+  readonly pcpus: readonly number[];
+  readonly topology: Topology;
+  /** The simulated time now. */
+  now_ns(): number;
   domains(): Iterable<Domain>;
   /** The vCPU running on a pCPU, or null when it idles. */
   current(pcpu: number): Vcpu | null;
@@ -64,16 +92,18 @@ export interface SchedulerContext {
   /** Park (pause) or unpark a vCPU on the scheduler's own account. */
   park(vcpu: Vcpu): void;
   unpark(vcpu: Vcpu): void;
+  /** Call the policy's `timer` at `at_ns` (one pending time per policy: a later call replaces it). */
+  setTimer(at_ns: number): void;
   /** The trace being recorded, or null (the usual case: test it before building anything for it); set by the framework. */
   traceSink: SchedTraceSink | null;
 }
 
 export interface Scheduler {
   readonly name: string;
-  /** Period of the per-pCPU tick. */
+  /** Period of the per-pCPU tick; 0 for a policy that decides at arbitrary times and has no tick. */
   readonly tick_ns: number;
-  /** Period of the next accounting. */
-  accountingPeriodNs(): number;
+  /** Period of the next accounting; absent for a policy without periodic accounting. */
+  accountingPeriodNs?(): number;
 
   insertDomain(domain: Domain): void;
   removeDomain(domain: Domain): void;
@@ -83,8 +113,10 @@ export interface Scheduler {
   wake(vcpu: Vcpu, now_ns: number, cause: WakeCause): void;
   /** The vCPU stopped being runnable: dequeue it, or deschedule it if running. */
   sleep(vcpu: Vcpu, now_ns: number): void;
-  tick(pcpu: number, now_ns: number): void;
-  account(now_ns: number): void;
+  tick?(pcpu: number, now_ns: number): void;
+  account?(now_ns: number): void;
+  /** The policy's own timer fired (see SchedulerContext.setTimer). */
+  timer?(now_ns: number): void;
   /** Choose what `pcpu` runs next; `prev` is what ran there, requeued by the policy when still runnable. */
   pick(pcpu: number, prev: Vcpu | null, prevRunnable: boolean, now_ns: number): PickResult;
 
@@ -92,20 +124,24 @@ export interface Scheduler {
   readonly defaultDomainParams: DomainSchedParams;
   /** The policy's ranges, checked before anything changes; `groupVcpus` are the vCPUs the cap covers. */
   checkDomainParams(params: DomainSchedParams, groupVcpus: number): DomctlError | null;
-  checkGlobalParams(params: GlobalSchedParams): DomctlError | null;
+  checkGlobalParams(params: SchedParams): DomctlError | null;
   getDomainParams(domain: Domain): DomainSchedParams;
   /** Only with parameters that passed `checkDomainParams`. */
   adjustDomain(domain: Domain, params: DomainSchedParams): void;
-  getGlobalParams(): GlobalSchedParams;
+  getGlobalParams(): SchedParams;
   /** Only with parameters that passed `checkGlobalParams`. */
-  adjustGlobal(params: GlobalSchedParams): void;
+  adjustGlobal(params: SchedParams): void;
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo;
   /** The vCPUs waiting on a pCPU, in the order they would be picked. */
   runQueue(pcpu: number): readonly Vcpu[];
+  /** The pCPUs of each runqueue shared by several pCPUs; absent for a policy with one queue per pCPU. */
+  runqueuePcpus?(): number[][];
   dump(): unknown;
 
   /** Its counters; absent when the policy keeps none. */
   counters?(): SchedCounters;
+  /** Check the policy's own bookkeeping (Xen's ASSERTs); absent when it has none beyond its inline checks. */
+  checkInvariants?(now_ns: number): void;
   /** Scheduling domains changed (membership or shares); absent when the policy has no groups. */
   groupsChanged?(): void;
 }

@@ -87,6 +87,8 @@ export class Engine implements HostFacts {
   readonly usage: UsageHistory;
   private clock_ns = 0;
   private eventsProcessed = 0;
+  /** pCPUs whose `current` is null (context.idlePcpus). */
+  private idleCount: number;
   /**
    * The pCPU ticks, outside the event queue (one per pCPU per 10 ms would be most
    * of its traffic on a large host): their times are fixed, so the next is known.
@@ -113,6 +115,7 @@ export class Engine implements HostFacts {
     }
     this.random = createRandom(options.seed ?? DEFAULT_SEED);
     this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
+    this.idleCount = options.pcpus;
     if (options.scheduler !== undefined) customFactories.set(this, options.scheduler);
     const pool0 = this.newPool(POOL0_ID, POOL0_NAME, options.sched ?? 'credit', options.credit2_runqueue ?? 'socket');
     this.pcpuPool = this.pcpus.map(() => pool0);
@@ -619,6 +622,8 @@ export class Engine implements HostFacts {
     else pcpu.busy_ns += now - pcpu.since_ns;
     pcpu.since_ns = now;
     pcpu.current = next;
+    if (prev === null) this.idleCount--;
+    if (next === null) this.idleCount++;
     this.usage.switched(prev === null ? null : prev.domain);
     if (prev !== null) this.updateRunstate(prev);
     if (next !== null) {
@@ -821,6 +826,7 @@ export class Engine implements HostFacts {
       },
       domains: () => this.poolDomains(id),
       current: (pcpu) => this.pcpus[pcpu]!.current,
+      idlePcpus: () => this.idleCount,
       requestReschedule: (pcpu) => this.requestReschedule(pcpu),
       setProcessor: (vcpu, pcpu) => this.setProcessor(vcpu, pcpu),
       migrate: (vcpu, pcpu) => this.migrate(vcpu, pcpu),

@@ -92,6 +92,9 @@ interface ShareSplit {
 }
 
 function shareSplit(vcpus: readonly CreditVcpu[]): ShareSplit | null {
+  // One domain's vCPUs (every entity outside a scheduling domain) split evenly: no map to build.
+  const only = vcpus[0]!.dom;
+  if (vcpus.every((sv) => sv.dom === only)) return null;
   const perDomain = new Map<CreditDomain, number>();
   for (const sv of vcpus) perDomain.set(sv.dom, (perDomain.get(sv.dom) ?? 0) + 1);
   const first = vcpus[0]!;
@@ -229,6 +232,7 @@ class CreditScheduler implements Scheduler {
 
   /** The first idle pCPU after `from` that `vcpu` may use, passing over those a tick migration claimed at `claimedAt_ns`. */
   private idlePcpuFor(vcpu: Vcpu, from: number, claimedAt_ns?: number): number {
+    if (this.ctx.idlePcpus() === 0) return -1;
     const n = this.ctx.pcpuCount;
     for (let i = 1; i < n; i++) {
       const pcpu = (from + i) % n;
@@ -350,7 +354,7 @@ class CreditScheduler implements Scheduler {
     const n = vcpus.length;
     let idle: CreditVcpu[] | null = null;
     const even = ceilDiv(fair, n);
-    const weights = shareSplit(vcpus);
+    const weights = n === 1 ? null : shareSplit(vcpus);
     const split = weights === null ? null : splitByDomain(even * n, vcpus);
     let balance = 0;
     for (let i = 0; i < n; i++) {
@@ -384,7 +388,7 @@ class CreditScheduler implements Scheduler {
       // The one pushed onto `idle` just now leaves the active list after this loop.
       if (sink !== null) sink.ledger(now_ns, this.accountings, sv.vcpu, creditNow, handed, sv.credit, PRIORITY_NAMES[sv.pri], idle?.at(-1) !== sv);
     }
-    for (const sv of idle ?? []) this.deactivate(sv);
+    if (idle !== null) for (const sv of idle) this.deactivate(sv);
     return balance;
   }
 

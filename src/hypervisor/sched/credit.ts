@@ -301,9 +301,8 @@ class CreditScheduler implements Scheduler {
 
   account(now_ns: number): void {
     if (this.groupsDirty) this.regroup();
-    const entities = this.orderActiveEntities();
-    let weightTotal = 0;
-    for (const entity of entities) weightTotal += entity.weight;
+    const weightTotal = this.orderActiveEntities();
+    const entities = this.activeEntities;
     if (weightTotal === 0) {
       this.creditBalance = 0;
       return;
@@ -392,19 +391,28 @@ class CreditScheduler implements Scheduler {
     return balance;
   }
 
-  /** The active list as Xen keeps it: entities activated since the last accounting go to its head. */
-  private orderActiveEntities(): CreditDomain[] {
+  /**
+   * The active list as Xen keeps it: entities activated since the last accounting go to its
+   * head, newest first. Returns its total weight (summed in the same pass over the list).
+   */
+  private orderActiveEntities(): number {
     const stamp = ++this.accountings;
     const ordered: CreditDomain[] = [];
-    const candidates = this.newlyActive.reverse().concat(this.activeEntities);
-    for (const entity of candidates) {
-      if (!entity.listed || entity.listStamp === stamp) continue;
-      entity.listStamp = stamp;
-      ordered.push(entity);
-    }
+    let weightTotal = 0;
+    const fresh = this.newlyActive;
+    for (let i = fresh.length - 1; i >= 0; i--) weightTotal += this.relist(fresh[i]!, stamp, ordered);
+    for (const entity of this.activeEntities) weightTotal += this.relist(entity, stamp, ordered);
     this.newlyActive = [];
     this.activeEntities = ordered;
-    return ordered;
+    return weightTotal;
+  }
+
+  /** Put a listed entity on `ordered` once per accounting; its weight, or 0 when it was not put there. */
+  private relist(entity: CreditDomain, stamp: number, ordered: CreditDomain[]): number {
+    if (!entity.listed || entity.listStamp === stamp) return 0;
+    entity.listStamp = stamp;
+    ordered.push(entity);
+    return entity.weight;
   }
 
   /** Membership changed: rebuild which entity every active vCPU earns for, keeping the list order. */

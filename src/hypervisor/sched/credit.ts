@@ -58,6 +58,9 @@ interface CreditVcpu {
   charged_ns: number;
   /** ns run but not yet worth a whole credit. */
   residual_ns: number;
+  /** Its priority before the accounting numbered `changedIn` changed it while it was queued. */
+  oldPri: Priority;
+  changedIn: number;
 }
 
 interface CreditDomain {
@@ -129,6 +132,10 @@ class CreditScheduler implements Scheduler {
   private params: GlobalSchedParams = { tslice_ms: DEFAULT_TSLICE_MS, ratelimit_us: DEFAULT_RATELIMIT_US, accounting: 'exact' };
   private readonly runqs: CreditVcpu[][];
   private readonly runqUnsorted: boolean[];
+  /** Per pCPU, during an accounting: its queued vCPUs whose priority changed, and 1 once a vCPU joined or left its queue. */
+  private readonly runqChanged: CreditVcpu[][];
+  private readonly runqReshaped: Uint8Array;
+  private accounting = false;
   /** When each pCPU was last chosen as a tick migration's target. */
   private readonly migrationTargetAt_ns: Float64Array;
   /** Accounting entities in accounting order, and those activated since the last accounting. */
@@ -149,6 +156,8 @@ class CreditScheduler implements Scheduler {
     for (const pcpu of ctx.pcpus) this.inPool[pcpu] = 1;
     this.runqs = Array.from({ length: ctx.pcpuCount }, () => []);
     this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
+    this.runqChanged = Array.from({ length: ctx.pcpuCount }, () => []);
+    this.runqReshaped = new Uint8Array(ctx.pcpuCount);
     this.migrationTargetAt_ns = new Float64Array(ctx.pcpuCount).fill(-1);
   }
 
@@ -186,6 +195,8 @@ class CreditScheduler implements Scheduler {
       start_ns: 0,
       charged_ns: 0,
       residual_ns: 0,
+      oldPri: Priority.UNDER,
+      changedIn: -1,
     };
     vcpu.priv = sv;
   }
@@ -314,6 +325,7 @@ class CreditScheduler implements Scheduler {
     let balance = 0;
     let someoneWantsMore = false;
     const movedToHead: CreditDomain[] = [];
+    this.accounting = true;
     for (const entity of entities) {
       const n = entity.activeVcpus.length;
       weightLeft -= entity.weight;
@@ -332,6 +344,7 @@ class CreditScheduler implements Scheduler {
       }
       balance += this.distribute(entity, fair, capCredits, now_ns);
     }
+    this.accounting = false;
     this.creditBalance = balance;
     if (movedToHead.length > 0) {
       const moved = new Set(movedToHead);
@@ -511,6 +524,7 @@ class CreditScheduler implements Scheduler {
     if (at === runq.length) runq.push(sv);
     else runq.splice(at, 0, sv);
     sv.queued = true;
+    if (this.accounting) this.runqReshaped[pcpu] = 1;
   }
 
   private dequeue(sv: CreditVcpu): void {
@@ -522,33 +536,73 @@ class CreditScheduler implements Scheduler {
       runq.splice(at, 1);
     }
     sv.queued = false;
+    if (this.accounting) this.runqReshaped[sv.vcpu.processor] = 1;
   }
 
   private setPriority(sv: CreditVcpu, pri: Priority): void {
     if (sv.pri === pri) return;
+    if (sv.queued) {
+      const pcpu = sv.vcpu.processor;
+      this.runqUnsorted[pcpu] = true;
+      sv.oldPri = sv.pri;
+      sv.changedIn = this.accountings;
+      this.runqChanged[pcpu]!.push(sv);
+    }
     sv.pri = pri;
-    if (sv.queued) this.runqUnsorted[sv.vcpu.processor] = true;
   }
 
-  /** After accounting changed priorities: BOOST, UNDER, then OVER again, each keeping its order. */
+  /**
+   * After accounting changed priorities: BOOST, UNDER, then OVER again, each keeping its order
+   * (a stable partition). A queue that only saw priorities change is rearranged around the
+   * vCPUs that changed, without reading the others: on a large host they are most of it.
+   */
   private sortRunqueues(): void {
-    const under: CreditVcpu[] = [];
-    const over: CreditVcpu[] = [];
     for (let pcpu = 0; pcpu < this.runqs.length; pcpu++) {
-      if (!this.runqUnsorted[pcpu]) continue;
-      this.runqUnsorted[pcpu] = false;
-      const runq = this.runqs[pcpu]!;
-      under.length = 0;
-      over.length = 0;
-      let at = 0;
-      for (const sv of runq) {
-        if (sv.pri === Priority.BOOST) runq[at++] = sv;
-        else if (sv.pri === Priority.UNDER) under.push(sv);
-        else over.push(sv);
+      const changed = this.runqChanged[pcpu]!;
+      if (this.runqUnsorted[pcpu]) {
+        this.runqUnsorted[pcpu] = false;
+        if (this.runqReshaped[pcpu] === 1) partitionByPriority(this.runqs[pcpu]!);
+        else this.repartition(this.runqs[pcpu]!, changed);
       }
-      for (const sv of under) runq[at++] = sv;
-      for (const sv of over) runq[at++] = sv;
+      changed.length = 0;
     }
+    this.runqReshaped.fill(0);
+  }
+
+  /**
+   * The stable partition of a queue that was in priority order before `changed` (its
+   * members, none added or removed since) changed priority: the unchanged keep their old
+   * segment's place, and the changed join their new segment's run from their old one.
+   */
+  private repartition(runq: CreditVcpu[], changed: CreditVcpu[]): void {
+    const stamp = this.accountings;
+    const oldPri = (sv: CreditVcpu): Priority => (sv.changedIn === stamp ? sv.oldPri : sv.pri);
+    const n = runq.length;
+    const at = changed.map((sv) => runq.indexOf(sv)).sort((a, b) => a - b);
+    // Where the old BOOST, UNDER and OVER segments start and end.
+    const bounds = [0, firstBelow(runq, Priority.BOOST, oldPri), firstBelow(runq, Priority.UNDER, oldPri), n];
+    const order = [Priority.BOOST, Priority.UNDER, Priority.OVER];
+    const out: CreditVcpu[] = [];
+    for (const pri of order) {
+      for (let seg = 0; seg < 3; seg++) {
+        const from = bounds[seg]!;
+        const to = bounds[seg + 1]!;
+        if (order[seg] === pri) {
+          // The segment's unchanged members, in order: runs between the changed ones.
+          let i = from;
+          for (const c of at) {
+            if (c < from || c >= to) continue;
+            while (i < c) out.push(runq[i++]!);
+            i = c + 1;
+          }
+          while (i < to) out.push(runq[i++]!);
+        } else {
+          for (const c of at) if (c >= from && c < to && runq[c]!.pri === pri) out.push(runq[c]!);
+        }
+      }
+    }
+    invariant(out.length === n, () => `a run queue of ${n} came out of its re-sort with ${out.length}`);
+    for (let i = 0; i < n; i++) runq[i] = out[i]!;
   }
 
   // --- parameters ---
@@ -608,6 +662,32 @@ class CreditScheduler implements Scheduler {
       runqueues: this.runqs.map((runq) => runq.map(name)),
     };
   }
+}
+
+/** Rearrange a run queue into BOOST, UNDER, then OVER, each keeping its order. */
+function partitionByPriority(runq: CreditVcpu[]): void {
+  const under: CreditVcpu[] = [];
+  const over: CreditVcpu[] = [];
+  let at = 0;
+  for (const sv of runq) {
+    if (sv.pri === Priority.BOOST) runq[at++] = sv;
+    else if (sv.pri === Priority.UNDER) under.push(sv);
+    else over.push(sv);
+  }
+  for (const sv of under) runq[at++] = sv;
+  for (const sv of over) runq[at++] = sv;
+}
+
+/** The first index whose priority (by `priOf`) is below `pri`, in a queue in descending order of it. */
+function firstBelow(runq: readonly CreditVcpu[], pri: Priority, priOf: (sv: CreditVcpu) => Priority): number {
+  let lo = 0;
+  let hi = runq.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (priOf(runq[mid]!) < pri) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /**

@@ -136,10 +136,15 @@ class CreditScheduler implements Scheduler {
   private readonly runqChanged: CreditVcpu[][];
   private readonly runqReshaped: Uint8Array;
   private accounting = false;
+  /** Scratch for re-sorting a run queue: the changed vCPUs' positions, the queue rebuilt. */
+  private changedAt = new Int32Array(16);
+  private readonly rebuilt: CreditVcpu[] = [];
   /** When each pCPU was last chosen as a tick migration's target. */
   private readonly migrationTargetAt_ns: Float64Array;
   /** Accounting entities in accounting order, and those activated since the last accounting. */
   private activeEntities: CreditDomain[] = [];
+  /** The list before the last reordering, emptied: the next one is built in it. */
+  private spareEntities: CreditDomain[] = [];
   private newlyActive: CreditDomain[] = [];
   private creditBalance = 0;
   private accountings = 0;
@@ -410,23 +415,29 @@ class CreditScheduler implements Scheduler {
    */
   private orderActiveEntities(): number {
     const stamp = ++this.accountings;
-    const ordered: CreditDomain[] = [];
+    const ordered = this.spareEntities;
+    // Written by index and cut once at the end: emptying an array gives its storage back, and refilling it would allocate again.
+    let count = 0;
     let weightTotal = 0;
     const fresh = this.newlyActive;
-    for (let i = fresh.length - 1; i >= 0; i--) weightTotal += this.relist(fresh[i]!, stamp, ordered);
-    for (const entity of this.activeEntities) weightTotal += this.relist(entity, stamp, ordered);
-    this.newlyActive = [];
+    const previous = this.activeEntities;
+    const candidates = fresh.length + previous.length;
+    for (let j = 0; j < candidates; j++) {
+      // The newly active, newest first, then the list as it was.
+      const entity = j < fresh.length ? fresh[fresh.length - 1 - j]! : previous[j - fresh.length]!;
+      if (!entity.listed || entity.listStamp === stamp) continue;
+      entity.listStamp = stamp;
+      ordered[count++] = entity;
+      weightTotal += entity.weight;
+    }
+    ordered.length = count;
+    fresh.length = 0;
+    previous.fill(null!);
+    this.spareEntities = previous;
     this.activeEntities = ordered;
     return weightTotal;
   }
 
-  /** Put a listed entity on `ordered` once per accounting; its weight, or 0 when it was not put there. */
-  private relist(entity: CreditDomain, stamp: number, ordered: CreditDomain[]): number {
-    if (!entity.listed || entity.listStamp === stamp) return 0;
-    entity.listStamp = stamp;
-    ordered.push(entity);
-    return entity.weight;
-  }
 
   /** Membership changed: rebuild which entity every active vCPU earns for, keeping the list order. */
   private regroup(): void {
@@ -578,31 +589,49 @@ class CreditScheduler implements Scheduler {
     const stamp = this.accountings;
     const oldPri = (sv: CreditVcpu): Priority => (sv.changedIn === stamp ? sv.oldPri : sv.pri);
     const n = runq.length;
-    const at = changed.map((sv) => runq.indexOf(sv)).sort((a, b) => a - b);
-    // Where the old BOOST, UNDER and OVER segments start and end.
-    const bounds = [0, firstBelow(runq, Priority.BOOST, oldPri), firstBelow(runq, Priority.UNDER, oldPri), n];
-    const order = [Priority.BOOST, Priority.UNDER, Priority.OVER];
-    const out: CreditVcpu[] = [];
-    for (const pri of order) {
-      for (let seg = 0; seg < 3; seg++) {
-        const from = bounds[seg]!;
-        const to = bounds[seg + 1]!;
-        if (order[seg] === pri) {
+    const k = changed.length;
+    if (this.changedAt.length < k) this.changedAt = new Int32Array(2 * k);
+    const at = this.changedAt;
+    // Their positions in queue order (an insertion sort: few change per queue).
+    for (let j = 0; j < k; j++) {
+      const position = runq.indexOf(changed[j]!);
+      let i = j;
+      for (; i > 0 && at[i - 1]! > position; i--) at[i] = at[i - 1]!;
+      at[i] = position;
+    }
+    // Where the old BOOST, UNDER and OVER segments end.
+    const boostEnd = firstBelow(runq, Priority.BOOST, oldPri);
+    const underEnd = firstBelow(runq, Priority.UNDER, oldPri);
+    const out = this.rebuilt;
+    let length = 0;
+    for (let p = 0; p < SEGMENT_ORDER.length; p++) {
+      const pri = SEGMENT_ORDER[p]!;
+      for (let q = 0; q < SEGMENT_ORDER.length; q++) {
+        const seg = SEGMENT_ORDER[q]!;
+        const from = seg === Priority.BOOST ? 0 : seg === Priority.UNDER ? boostEnd : underEnd;
+        const to = seg === Priority.BOOST ? boostEnd : seg === Priority.UNDER ? underEnd : n;
+        if (seg === pri) {
           // The segment's unchanged members, in order: runs between the changed ones.
           let i = from;
-          for (const c of at) {
+          for (let j = 0; j < k; j++) {
+            const c = at[j]!;
             if (c < from || c >= to) continue;
-            while (i < c) out.push(runq[i++]!);
+            while (i < c) out[length++] = runq[i++]!;
             i = c + 1;
           }
-          while (i < to) out.push(runq[i++]!);
+          while (i < to) out[length++] = runq[i++]!;
         } else {
-          for (const c of at) if (c >= from && c < to && runq[c]!.pri === pri) out.push(runq[c]!);
+          for (let j = 0; j < k; j++) {
+            const c = at[j]!;
+            if (c >= from && c < to && runq[c]!.pri === pri) out[length++] = runq[c]!;
+          }
         }
       }
     }
-    invariant(out.length === n, () => `a run queue of ${n} came out of its re-sort with ${out.length}`);
+    invariant(length === n, () => `a run queue of ${n} came out of its re-sort with ${length}`);
     for (let i = 0; i < n; i++) runq[i] = out[i]!;
+    // The scratch keeps its storage, not the vCPUs.
+    out.fill(null!, 0, n);
   }
 
   // --- parameters ---
@@ -663,6 +692,9 @@ class CreditScheduler implements Scheduler {
     };
   }
 }
+
+/** The run queue's order of priorities. */
+const SEGMENT_ORDER = [Priority.BOOST, Priority.UNDER, Priority.OVER] as const;
 
 /** Rearrange a run queue into BOOST, UNDER, then OVER, each keeping its order. */
 function partitionByPriority(runq: CreditVcpu[]): void {

@@ -572,7 +572,8 @@ class CreditScheduler implements Scheduler {
       const changed = this.runqChanged[pcpu]!;
       if (this.runqUnsorted[pcpu]) {
         this.runqUnsorted[pcpu] = false;
-        if (this.runqReshaped[pcpu] === 1) partitionByPriority(this.runqs[pcpu]!);
+        // Finding many changed vCPUs' places costs more than reading the queue once.
+        if (this.runqReshaped[pcpu] === 1 || changed.length > REPARTITION_MAX_CHANGED) partitionByPriority(this.runqs[pcpu]!);
         else this.repartition(this.runqs[pcpu]!, changed);
       }
       changed.length = 0;
@@ -692,6 +693,9 @@ class CreditScheduler implements Scheduler {
     };
   }
 }
+
+/** Above this many changed vCPUs in one queue, the re-sort reads the whole queue. */
+const REPARTITION_MAX_CHANGED = 16;
 
 /** The run queue's order of priorities. */
 const SEGMENT_ORDER = [Priority.BOOST, Priority.UNDER, Priority.OVER] as const;

@@ -47,6 +47,12 @@ export function rssMb(pid: number): number {
   return Number(kb) / 1024;
 }
 
+/** A process's CPU time so far (user + system), seconds (Linux, /proc/<pid>/stat; clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The p quantile (0..1) of the samples, by nearest rank; NaN for none. */
 export function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);

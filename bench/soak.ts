@@ -31,7 +31,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { createRandom } from '../src/hypervisor/random.ts';
 import { programNodeFlags } from '../scripts/program-node-flags.ts';
-import { percentile, rssMb, spawnDaemon } from './processes.ts';
+import { cpuSeconds, percentile, rssMb, spawnDaemon } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,12 +64,6 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const generator = createRandom(Number(values.seed));
 const random = (): number => generator.next();
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-
-/** The daemon's CPU time so far (user + system), seconds: with the machine's load, it tells starvation from cost. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const DAEMON = new URL('../dist/bin/nemesisd.js', import.meta.url).pathname;
 /** The daemon runs as it ships: with the node flags of its program's first line. */

@@ -62,11 +62,12 @@ const customFactories = new WeakMap<Engine, SchedulerFactory>();
 /** Event kinds, in the order they are handled when they fall on the same ns (pCPU ticks, kept apart, come first). */
 const EventRank = { account: 1, wake: 2, pcpuTimer: 3, usageSample: 4, policyTimer: 5 } as const;
 
+/** The queue carries each event's generation beside it (its tag), so a pCPU's or vCPU's events can share one payload. */
 type HostEvent =
   | { readonly kind: 'account'; readonly pool: number; readonly serial: number }
-  | { readonly kind: 'policyTimer'; readonly pool: number; readonly serial: number; readonly gen: number }
-  | { readonly kind: 'wake'; readonly vcpu: Vcpu; readonly gen: number }
-  | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu; readonly gen: number }
+  | { readonly kind: 'policyTimer'; readonly pool: number; readonly serial: number }
+  | { readonly kind: 'wake'; readonly vcpu: Vcpu }
+  | { readonly kind: 'pcpuTimer'; readonly pcpu: Pcpu }
   | { readonly kind: 'usageSample' };
 
 const USAGE_SAMPLE_EVENT: HostEvent = { kind: 'usageSample' };
@@ -80,6 +81,8 @@ export class Engine implements HostFacts {
   readonly pools = new Map<number, CpuPool>();
   readonly pcpuPool: (CpuPool | null)[];
   private readonly events = new EventQueue<HostEvent>();
+  /** Each pCPU's timer event, made once: its generation travels as the tag. */
+  private readonly pcpuTimerEvents: HostEvent[];
   private readonly reschedQueue: Pcpu[] = [];
   private readonly random: Random;
   private readonly trace = new TraceHash();
@@ -87,6 +90,8 @@ export class Engine implements HostFacts {
   readonly usage: UsageHistory;
   private clock_ns = 0;
   private eventsProcessed = 0;
+  /** pCPUs whose `current` is null (context.idlePcpus). */
+  private idleCount: number;
   /**
    * The pCPU ticks, outside the event queue (one per pCPU per 10 ms would be most
    * of its traffic on a large host): their times are fixed, so the next is known.
@@ -113,6 +118,8 @@ export class Engine implements HostFacts {
     }
     this.random = createRandom(options.seed ?? DEFAULT_SEED);
     this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
+    this.idleCount = options.pcpus;
+    this.pcpuTimerEvents = this.pcpus.map((pcpu) => ({ kind: 'pcpuTimer', pcpu }));
     if (options.scheduler !== undefined) customFactories.set(this, options.scheduler);
     const pool0 = this.newPool(POOL0_ID, POOL0_NAME, options.sched ?? 'credit', options.credit2_runqueue ?? 'socket');
     this.pcpuPool = this.pcpus.map(() => pool0);
@@ -249,19 +256,19 @@ export class Engine implements HostFacts {
     }
     const events = this.events;
     for (;;) {
-      const next = events.peek();
-      if (this.nextTick_ns <= t_ns && (next === undefined || this.nextTick_ns <= next.at_ns)) {
+      const next_ns = events.nextAt();
+      if (this.nextTick_ns <= t_ns && this.nextTick_ns <= next_ns) {
         this.clock_ns = this.nextTick_ns;
         this.tick();
-      } else if (next !== undefined && next.at_ns <= t_ns) {
-        events.pop();
-        invariant(next.at_ns >= this.clock_ns, () => `an event at ${next.at_ns} ns is in the past (now ${this.clock_ns} ns)`);
-        this.clock_ns = next.at_ns;
-        this.handle(next.payload);
+      } else if (next_ns <= t_ns) {
+        invariant(next_ns >= this.clock_ns, () => `an event at ${next_ns} ns is in the past (now ${this.clock_ns} ns)`);
+        const gen = events.nextTag();
+        const payload = events.pop();
+        this.clock_ns = next_ns;
+        this.handle(payload, gen);
       } else break;
       this.eventsProcessed++;
-      const following = events.peek();
-      if (this.nextTick_ns !== this.clock_ns && (following === undefined || following.at_ns !== this.clock_ns)) this.flushReschedules();
+      if (this.nextTick_ns !== this.clock_ns && events.nextAt() !== this.clock_ns) this.flushReschedules();
     }
     this.clock_ns = Math.floor(t_ns);
   }
@@ -512,7 +519,8 @@ export class Engine implements HostFacts {
     this.nextTick_ns = this.tickAt(this.tickPeriods, this.nextTickPcpu);
   }
 
-  private handle(event: HostEvent): void {
+  /** `gen`: the generation the event was queued with (timers and wakes). */
+  private handle(event: HostEvent, gen: number): void {
     switch (event.kind) {
       case 'account': {
         // A pool's accounting ends with the pool.
@@ -525,14 +533,14 @@ export class Engine implements HostFacts {
       }
       case 'policyTimer': {
         const pool = this.pools.get(event.pool);
-        if (pool !== undefined && pool.serial === event.serial && event.gen === pool.timerGen) pool.scheduler.timer!(this.clock_ns);
+        if (pool !== undefined && pool.serial === event.serial && gen === pool.timerGen) pool.scheduler.timer!(this.clock_ns);
         return;
       }
       case 'wake':
-        if (event.gen === event.vcpu.wakeGen) this.endSleep(event.vcpu);
+        if (gen === event.vcpu.wakeGen) this.endSleep(event.vcpu);
         return;
       case 'pcpuTimer':
-        if (event.gen === event.pcpu.timerGen) this.pcpuTimer(event.pcpu);
+        if (gen === event.pcpu.timerGen) this.pcpuTimer(event.pcpu);
         return;
       case 'usageSample':
         this.usage.sample(this.clock_ns, this);
@@ -619,6 +627,8 @@ export class Engine implements HostFacts {
     else pcpu.busy_ns += now - pcpu.since_ns;
     pcpu.since_ns = now;
     pcpu.current = next;
+    if (prev === null) this.idleCount--;
+    if (next === null) this.idleCount++;
     this.usage.switched(prev === null ? null : prev.domain);
     if (prev !== null) this.updateRunstate(prev);
     if (next !== null) {
@@ -638,7 +648,7 @@ export class Engine implements HostFacts {
     if (running === null) return;
     pcpu.sliceEnd_ns = this.clock_ns + slice_ns;
     const at_ns = Math.min(pcpu.sliceEnd_ns, this.clock_ns + running.burstLeft_ns);
-    this.events.push(at_ns, EventRank.pcpuTimer, { kind: 'pcpuTimer', pcpu, gen: pcpu.timerGen });
+    this.events.push(at_ns, EventRank.pcpuTimer, this.pcpuTimerEvents[pcpu.id]!, pcpu.timerGen);
   }
 
   private finishMigration(vcpu: Vcpu): void {
@@ -721,7 +731,7 @@ export class Engine implements HostFacts {
     } else {
       vcpu.blocked = true;
       vcpu.burstLeft_ns = run_ns;
-      this.events.push(this.clock_ns + period_ns - phase_ns, EventRank.wake, { kind: 'wake', vcpu, gen: vcpu.wakeGen });
+      this.events.push(this.clock_ns + period_ns - phase_ns, EventRank.wake, { kind: 'wake', vcpu }, vcpu.wakeGen);
     }
   }
 
@@ -737,7 +747,7 @@ export class Engine implements HostFacts {
     vcpu.blocked = true;
     vcpu.burstLeft_ns = phaseNs(workload.run_ms);
     vcpu.wakeGen++;
-    this.events.push(this.clock_ns + phaseNs(workload.sleep_ms), EventRank.wake, { kind: 'wake', vcpu, gen: vcpu.wakeGen });
+    this.events.push(this.clock_ns + phaseNs(workload.sleep_ms), EventRank.wake, { kind: 'wake', vcpu }, vcpu.wakeGen);
     this.refresh(vcpu, 'wake');
   }
 
@@ -817,10 +827,11 @@ export class Engine implements HostFacts {
       now_ns: () => this.clock_ns,
       setTimer: (at_ns) => {
         pool.timerGen++;
-        if (Number.isFinite(at_ns)) this.events.push(Math.max(at_ns, this.clock_ns), EventRank.policyTimer, { kind: 'policyTimer', pool: id, serial: pool.serial, gen: pool.timerGen });
+        if (Number.isFinite(at_ns)) this.events.push(Math.max(at_ns, this.clock_ns), EventRank.policyTimer, { kind: 'policyTimer', pool: id, serial: pool.serial }, pool.timerGen);
       },
       domains: () => this.poolDomains(id),
       current: (pcpu) => this.pcpus[pcpu]!.current,
+      idlePcpus: () => this.idleCount,
       requestReschedule: (pcpu) => this.requestReschedule(pcpu),
       setProcessor: (vcpu, pcpu) => this.setProcessor(vcpu, pcpu),
       migrate: (vcpu, pcpu) => this.migrate(vcpu, pcpu),

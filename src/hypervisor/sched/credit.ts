@@ -58,6 +58,9 @@ interface CreditVcpu {
   charged_ns: number;
   /** ns run but not yet worth a whole credit. */
   residual_ns: number;
+  /** Its priority before the accounting numbered `changedIn` changed it while it was queued. */
+  oldPri: Priority;
+  changedIn: number;
 }
 
 interface CreditDomain {
@@ -92,6 +95,9 @@ interface ShareSplit {
 }
 
 function shareSplit(vcpus: readonly CreditVcpu[]): ShareSplit | null {
+  // One domain's vCPUs (every entity outside a scheduling domain) split evenly: no map to build.
+  const only = vcpus[0]!.dom;
+  if (vcpus.every((sv) => sv.dom === only)) return null;
   const perDomain = new Map<CreditDomain, number>();
   for (const sv of vcpus) perDomain.set(sv.dom, (perDomain.get(sv.dom) ?? 0) + 1);
   const first = vcpus[0]!;
@@ -126,10 +132,19 @@ class CreditScheduler implements Scheduler {
   private params: GlobalSchedParams = { tslice_ms: DEFAULT_TSLICE_MS, ratelimit_us: DEFAULT_RATELIMIT_US, accounting: 'exact' };
   private readonly runqs: CreditVcpu[][];
   private readonly runqUnsorted: boolean[];
+  /** Per pCPU, during an accounting: its queued vCPUs whose priority changed, and 1 once a vCPU joined or left its queue. */
+  private readonly runqChanged: CreditVcpu[][];
+  private readonly runqReshaped: Uint8Array;
+  private accounting = false;
+  /** Scratch for re-sorting a run queue: the changed vCPUs' positions, the queue rebuilt. */
+  private changedAt = new Int32Array(16);
+  private readonly rebuilt: CreditVcpu[] = [];
   /** When each pCPU was last chosen as a tick migration's target. */
   private readonly migrationTargetAt_ns: Float64Array;
   /** Accounting entities in accounting order, and those activated since the last accounting. */
   private activeEntities: CreditDomain[] = [];
+  /** The list before the last reordering, emptied: the next one is built in it. */
+  private spareEntities: CreditDomain[] = [];
   private newlyActive: CreditDomain[] = [];
   private creditBalance = 0;
   private accountings = 0;
@@ -146,6 +161,8 @@ class CreditScheduler implements Scheduler {
     for (const pcpu of ctx.pcpus) this.inPool[pcpu] = 1;
     this.runqs = Array.from({ length: ctx.pcpuCount }, () => []);
     this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
+    this.runqChanged = Array.from({ length: ctx.pcpuCount }, () => []);
+    this.runqReshaped = new Uint8Array(ctx.pcpuCount);
     this.migrationTargetAt_ns = new Float64Array(ctx.pcpuCount).fill(-1);
   }
 
@@ -183,6 +200,8 @@ class CreditScheduler implements Scheduler {
       start_ns: 0,
       charged_ns: 0,
       residual_ns: 0,
+      oldPri: Priority.UNDER,
+      changedIn: -1,
     };
     vcpu.priv = sv;
   }
@@ -229,6 +248,7 @@ class CreditScheduler implements Scheduler {
 
   /** The first idle pCPU after `from` that `vcpu` may use, passing over those a tick migration claimed at `claimedAt_ns`. */
   private idlePcpuFor(vcpu: Vcpu, from: number, claimedAt_ns?: number): number {
+    if (this.ctx.idlePcpus() === 0) return -1;
     const n = this.ctx.pcpuCount;
     for (let i = 1; i < n; i++) {
       const pcpu = (from + i) % n;
@@ -297,9 +317,8 @@ class CreditScheduler implements Scheduler {
 
   account(now_ns: number): void {
     if (this.groupsDirty) this.regroup();
-    const entities = this.orderActiveEntities();
-    let weightTotal = 0;
-    for (const entity of entities) weightTotal += entity.weight;
+    const weightTotal = this.orderActiveEntities();
+    const entities = this.activeEntities;
     if (weightTotal === 0) {
       this.creditBalance = 0;
       return;
@@ -311,6 +330,7 @@ class CreditScheduler implements Scheduler {
     let balance = 0;
     let someoneWantsMore = false;
     const movedToHead: CreditDomain[] = [];
+    this.accounting = true;
     for (const entity of entities) {
       const n = entity.activeVcpus.length;
       weightLeft -= entity.weight;
@@ -329,6 +349,7 @@ class CreditScheduler implements Scheduler {
       }
       balance += this.distribute(entity, fair, capCredits, now_ns);
     }
+    this.accounting = false;
     this.creditBalance = balance;
     if (movedToHead.length > 0) {
       const moved = new Set(movedToHead);
@@ -350,7 +371,7 @@ class CreditScheduler implements Scheduler {
     const n = vcpus.length;
     let idle: CreditVcpu[] | null = null;
     const even = ceilDiv(fair, n);
-    const weights = shareSplit(vcpus);
+    const weights = n === 1 ? null : shareSplit(vcpus);
     const split = weights === null ? null : splitByDomain(even * n, vcpus);
     let balance = 0;
     for (let i = 0; i < n; i++) {
@@ -384,24 +405,39 @@ class CreditScheduler implements Scheduler {
       // The one pushed onto `idle` just now leaves the active list after this loop.
       if (sink !== null) sink.ledger(now_ns, this.accountings, sv.vcpu, creditNow, handed, sv.credit, PRIORITY_NAMES[sv.pri], idle?.at(-1) !== sv);
     }
-    for (const sv of idle ?? []) this.deactivate(sv);
+    if (idle !== null) for (const sv of idle) this.deactivate(sv);
     return balance;
   }
 
-  /** The active list as Xen keeps it: entities activated since the last accounting go to its head. */
-  private orderActiveEntities(): CreditDomain[] {
+  /**
+   * The active list as Xen keeps it: entities activated since the last accounting go to its
+   * head, newest first. Returns its total weight (summed in the same pass over the list).
+   */
+  private orderActiveEntities(): number {
     const stamp = ++this.accountings;
-    const ordered: CreditDomain[] = [];
-    const candidates = this.newlyActive.reverse().concat(this.activeEntities);
-    for (const entity of candidates) {
+    const ordered = this.spareEntities;
+    // Written by index and cut once at the end: emptying an array gives its storage back, and refilling it would allocate again.
+    let count = 0;
+    let weightTotal = 0;
+    const fresh = this.newlyActive;
+    const previous = this.activeEntities;
+    const candidates = fresh.length + previous.length;
+    for (let j = 0; j < candidates; j++) {
+      // The newly active, newest first, then the list as it was.
+      const entity = j < fresh.length ? fresh[fresh.length - 1 - j]! : previous[j - fresh.length]!;
       if (!entity.listed || entity.listStamp === stamp) continue;
       entity.listStamp = stamp;
-      ordered.push(entity);
+      ordered[count++] = entity;
+      weightTotal += entity.weight;
     }
-    this.newlyActive = [];
+    ordered.length = count;
+    fresh.length = 0;
+    previous.fill(null!);
+    this.spareEntities = previous;
     this.activeEntities = ordered;
-    return ordered;
+    return weightTotal;
   }
+
 
   /** Membership changed: rebuild which entity every active vCPU earns for, keeping the list order. */
   private regroup(): void {
@@ -499,6 +535,7 @@ class CreditScheduler implements Scheduler {
     if (at === runq.length) runq.push(sv);
     else runq.splice(at, 0, sv);
     sv.queued = true;
+    if (this.accounting) this.runqReshaped[pcpu] = 1;
   }
 
   private dequeue(sv: CreditVcpu): void {
@@ -510,33 +547,92 @@ class CreditScheduler implements Scheduler {
       runq.splice(at, 1);
     }
     sv.queued = false;
+    if (this.accounting) this.runqReshaped[sv.vcpu.processor] = 1;
   }
 
   private setPriority(sv: CreditVcpu, pri: Priority): void {
     if (sv.pri === pri) return;
+    if (sv.queued) {
+      const pcpu = sv.vcpu.processor;
+      this.runqUnsorted[pcpu] = true;
+      sv.oldPri = sv.pri;
+      sv.changedIn = this.accountings;
+      this.runqChanged[pcpu]!.push(sv);
+    }
     sv.pri = pri;
-    if (sv.queued) this.runqUnsorted[sv.vcpu.processor] = true;
   }
 
-  /** After accounting changed priorities: BOOST, UNDER, then OVER again, each keeping its order. */
+  /**
+   * After accounting changed priorities: BOOST, UNDER, then OVER again, each keeping its order
+   * (a stable partition). A queue that only saw priorities change is rearranged around the
+   * vCPUs that changed, without reading the others: on a large host they are most of it.
+   */
   private sortRunqueues(): void {
-    const under: CreditVcpu[] = [];
-    const over: CreditVcpu[] = [];
     for (let pcpu = 0; pcpu < this.runqs.length; pcpu++) {
-      if (!this.runqUnsorted[pcpu]) continue;
-      this.runqUnsorted[pcpu] = false;
-      const runq = this.runqs[pcpu]!;
-      under.length = 0;
-      over.length = 0;
-      let at = 0;
-      for (const sv of runq) {
-        if (sv.pri === Priority.BOOST) runq[at++] = sv;
-        else if (sv.pri === Priority.UNDER) under.push(sv);
-        else over.push(sv);
+      const changed = this.runqChanged[pcpu]!;
+      if (this.runqUnsorted[pcpu]) {
+        this.runqUnsorted[pcpu] = false;
+        // Finding many changed vCPUs' places costs more than reading the queue once.
+        if (this.runqReshaped[pcpu] === 1 || changed.length > REPARTITION_MAX_CHANGED) partitionByPriority(this.runqs[pcpu]!);
+        else this.repartition(this.runqs[pcpu]!, changed);
       }
-      for (const sv of under) runq[at++] = sv;
-      for (const sv of over) runq[at++] = sv;
+      changed.length = 0;
     }
+    this.runqReshaped.fill(0);
+  }
+
+  /**
+   * The stable partition of a queue that was in priority order before `changed` (its
+   * members, none added or removed since) changed priority: the unchanged keep their old
+   * segment's place, and the changed join their new segment's run from their old one.
+   */
+  private repartition(runq: CreditVcpu[], changed: CreditVcpu[]): void {
+    const stamp = this.accountings;
+    const oldPri = (sv: CreditVcpu): Priority => (sv.changedIn === stamp ? sv.oldPri : sv.pri);
+    const n = runq.length;
+    const k = changed.length;
+    if (this.changedAt.length < k) this.changedAt = new Int32Array(2 * k);
+    const at = this.changedAt;
+    // Their positions in queue order (an insertion sort: few change per queue).
+    for (let j = 0; j < k; j++) {
+      const position = runq.indexOf(changed[j]!);
+      let i = j;
+      for (; i > 0 && at[i - 1]! > position; i--) at[i] = at[i - 1]!;
+      at[i] = position;
+    }
+    // Where the old BOOST, UNDER and OVER segments end.
+    const boostEnd = firstBelow(runq, Priority.BOOST, oldPri);
+    const underEnd = firstBelow(runq, Priority.UNDER, oldPri);
+    const out = this.rebuilt;
+    let length = 0;
+    for (let p = 0; p < SEGMENT_ORDER.length; p++) {
+      const pri = SEGMENT_ORDER[p]!;
+      for (let q = 0; q < SEGMENT_ORDER.length; q++) {
+        const seg = SEGMENT_ORDER[q]!;
+        const from = seg === Priority.BOOST ? 0 : seg === Priority.UNDER ? boostEnd : underEnd;
+        const to = seg === Priority.BOOST ? boostEnd : seg === Priority.UNDER ? underEnd : n;
+        if (seg === pri) {
+          // The segment's unchanged members, in order: runs between the changed ones.
+          let i = from;
+          for (let j = 0; j < k; j++) {
+            const c = at[j]!;
+            if (c < from || c >= to) continue;
+            while (i < c) out[length++] = runq[i++]!;
+            i = c + 1;
+          }
+          while (i < to) out[length++] = runq[i++]!;
+        } else {
+          for (let j = 0; j < k; j++) {
+            const c = at[j]!;
+            if (c >= from && c < to && runq[c]!.pri === pri) out[length++] = runq[c]!;
+          }
+        }
+      }
+    }
+    invariant(length === n, () => `a run queue of ${n} came out of its re-sort with ${length}`);
+    for (let i = 0; i < n; i++) runq[i] = out[i]!;
+    // The scratch keeps its storage, not the vCPUs.
+    out.fill(null!, 0, n);
   }
 
   // --- parameters ---
@@ -596,6 +692,38 @@ class CreditScheduler implements Scheduler {
       runqueues: this.runqs.map((runq) => runq.map(name)),
     };
   }
+}
+
+/** Above this many changed vCPUs in one queue, the re-sort reads the whole queue. */
+const REPARTITION_MAX_CHANGED = 16;
+
+/** The run queue's order of priorities. */
+const SEGMENT_ORDER = [Priority.BOOST, Priority.UNDER, Priority.OVER] as const;
+
+/** Rearrange a run queue into BOOST, UNDER, then OVER, each keeping its order. */
+function partitionByPriority(runq: CreditVcpu[]): void {
+  const under: CreditVcpu[] = [];
+  const over: CreditVcpu[] = [];
+  let at = 0;
+  for (const sv of runq) {
+    if (sv.pri === Priority.BOOST) runq[at++] = sv;
+    else if (sv.pri === Priority.UNDER) under.push(sv);
+    else over.push(sv);
+  }
+  for (const sv of under) runq[at++] = sv;
+  for (const sv of over) runq[at++] = sv;
+}
+
+/** The first index whose priority (by `priOf`) is below `pri`, in a queue in descending order of it. */
+function firstBelow(runq: readonly CreditVcpu[], pri: Priority, priOf: (sv: CreditVcpu) => Priority): number {
+  let lo = 0;
+  let hi = runq.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (priOf(runq[mid]!) < pri) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /**

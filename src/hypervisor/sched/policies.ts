@@ -22,6 +22,7 @@ function rulesInstance(sched: SchedName): Scheduler {
     setTimer: () => undefined,
     domains: () => [],
     current: () => null,
+    idlePcpus: () => 1,
     requestReschedule: () => undefined,
     setProcessor: () => undefined,
     migrate: () => undefined,

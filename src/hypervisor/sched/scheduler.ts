@@ -83,6 +83,8 @@ export interface SchedulerContext {
   domains(): Iterable<Domain>;
   /** The vCPU running on a pCPU, or null when it idles. */
   current(pcpu: number): Vcpu | null;
+  /** How many pCPUs of the host idle now (free ones too): 0 spares a search for an idle one. */
+  idlePcpus(): number;
   /** Raise SCHEDULE_SOFTIRQ: the pCPU picks again before time moves on. */
   requestReschedule(pcpu: number): void;
   /** Move a not-running vCPU's home to another pCPU (run-queue bookkeeping stays the policy's). */

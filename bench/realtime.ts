@@ -1,0 +1,118 @@
+/**
+ * What the daemon costs at clock speed 1: its CPU time as a share of one core,
+ * over a window of wall time after a warm-up that grows with the host, with
+ * P pCPUs × N CPU-bound 1-vCPU domains running.
+ * The domains are created through the API on a daemon started frozen and with
+ * its rate limit off; it is then stopped and started again at speed 1 with the
+ * rate limit as it ships, on the same database, and left alone while measured.
+ *
+ *   npm run bench:realtime                              64x10000 and 256x100000
+ *   npm run bench:realtime -- 64x1024 --seconds 10      one size, a shorter window
+ *   npm run bench:realtime -- --baseline OTHER/dist/bin/nemesisd.js --rounds 3
+ *       alternates another build with this one on the same database, round by round
+ *
+ * Builds first (`npm run bench:realtime` does). The last line is
+ * `realtime 64x10000_pct=<n> 256x100000_pct=<n>` (medians over the rounds).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { programNodeFlags } from '../scripts/program-node-flags.ts';
+import { cpuSeconds, median, rssMb, spawnDaemon } from './processes.ts';
+
+const { values, positionals } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    'warm-up-seconds': { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    baseline: { type: 'string' },
+  },
+  allowPositionals: true,
+});
+const SIZES = positionals.length > 0 ? positionals : ['64x10000', '256x100000'];
+const MEASURE_S = Number(values.seconds);
+/** Restoring a large host outlasts the first seconds after listening: by default 5 s plus 1 s per 5000 domains. */
+const warmUpSeconds = (domains: number): number => (values['warm-up-seconds'] === undefined ? 5 + domains / 5000 : Number(values['warm-up-seconds']));
+const ROUNDS = Number(values.rounds);
+const DAEMON = new URL('../dist/bin/nemesisd.js', import.meta.url).pathname;
+const SETUP_CONCURRENCY = 32;
+
+/** Start `program` as it ships (its first line's node flags) on `db`. */
+async function start(program: string, db: string, pcpus: number, env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof spawnDaemon>>> {
+  return spawnDaemon([...programNodeFlags(program), program], { NEMESIS_DB: db, NEMESIS_PCPUS: String(pcpus), ...env });
+}
+
+/** N running CPU-bound domains, created through the API on a frozen daemon with no rate limit. */
+async function setUp(db: string, pcpus: number, domains: number): Promise<void> {
+  const daemon = await start(DAEMON, db, pcpus, { NEMESIS_RATE_LIMIT: '0', NEMESIS_CLOCK_SPEED: '0' });
+  try {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < domains) {
+        const i = next++;
+        const reply = await fetch(`${daemon.url}/api/v1/domains`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: `hog-${i}`, start: true, workload: { type: 'cpu' } }),
+        });
+        if (reply.status !== 201) throw new Error(`POST /api/v1/domains → ${reply.status} ${await reply.text()}`);
+      }
+    };
+    await Promise.all(Array.from({ length: SETUP_CONCURRENCY }, worker));
+  } finally {
+    await daemon.stop();
+  }
+}
+
+/** The daemon's CPU share of one core, percent, over MEASURE_S at speed 1 with the shipped rate limit. */
+async function measure(program: string, db: string, pcpus: number, domains: number): Promise<{ pct: number; rss_mb: number }> {
+  const daemon = await start(program, db, pcpus, { NEMESIS_CLOCK_SPEED: '1' });
+  try {
+    await sleep(warmUpSeconds(domains) * 1000);
+    const cpuStart = cpuSeconds(daemon.pid);
+    const wallStart = performance.now();
+    await sleep(MEASURE_S * 1000);
+    const cpu_s = cpuSeconds(daemon.pid) - cpuStart;
+    const wall_s = (performance.now() - wallStart) / 1000;
+    return { pct: (100 * cpu_s) / wall_s, rss_mb: rssMb(daemon.pid) };
+  } finally {
+    await daemon.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const programs: [string, string][] = values.baseline === undefined ? [['this', DAEMON]] : [['baseline', values.baseline], ['this', DAEMON]];
+  const summary: string[] = [];
+  for (const size of SIZES) {
+    const [pcpus, domains] = size.split('x').map(Number) as [number, number];
+    const dir = mkdtempSync(join(tmpdir(), 'nemesis-realtime-'));
+    try {
+      const db = join(dir, 'nemesis.db');
+      const setupStart = performance.now();
+      await setUp(db, pcpus, domains);
+      console.log(`${size}: ${domains} domains created through the API in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+      const pcts = new Map<string, number[]>(programs.map(([name]) => [name, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate which build goes first, so the machine's drift hits both alike.
+        for (const [name, program] of round % 2 === 0 ? programs : [...programs].reverse()) {
+          const { pct, rss_mb } = await measure(program, db, pcpus, domains);
+          pcts.get(name)!.push(pct);
+          console.log(`${size} round ${round + 1} ${name.padEnd(8)} cpu ${pct.toFixed(1)}% of one core, rss ${rss_mb.toFixed(0)} MB`);
+        }
+      }
+      const ours = median(pcts.get('this')!);
+      if (values.baseline !== undefined) {
+        const theirs = median(pcts.get('baseline')!);
+        console.log(`${size} median baseline ${theirs.toFixed(1)}% this ${ours.toFixed(1)}% ratio ${(ours / theirs).toFixed(2)}`);
+      }
+      summary.push(`${size}_pct=${ours.toFixed(1)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  console.log(`realtime ${summary.join(' ')}`);
+}
+
+await main();

@@ -22,7 +22,7 @@
  * SCHED_IDLE with chrt (Linux, 2 CPUs or more), so that the figures are the
  * daemon's own, as under clients on other machines. On a 2-core machine a busy
  * load generator otherwise takes turns on the daemon's core, and keeps the
- * other core taken: when a kernel thread holds the daemon's core (on this VM,
+ * other core taken: when a kernel thread holds the daemon's core (on a VM with
  * kdamond, DAMON's memory reclaim, 5 to 14 ms every 500 ms, not preemptible
  * under PREEMPT_NONE), the daemon has nowhere else to run. The kernel counts a
  * CPU that runs only SCHED_IDLE tasks as free: it wakes the daemon there, and

@@ -18,7 +18,7 @@ function inTerminal(args: string[], env: Record<string, string>, until: (output:
     until(output, (text) => child.stdin.write(text));
   });
   return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    child.on('error', reject); // no `script` (util-linux) on this machine
+    child.on('error', reject); // no `script` (util-linux) installed
     child.on('close', (code) => resolve({ code, output }));
   });
 }

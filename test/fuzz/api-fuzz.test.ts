@@ -10,7 +10,7 @@ import { DEFAULT_SEED, fixtureDaemon, runCampaign, snapshotter } from './campaig
 const seed = Number(process.env['FUZZ_SEED'] ?? DEFAULT_SEED);
 
 /**
- * About 17 s of CPU (on this machine): under `--test-concurrency=2` on a shared
+ * About 17 s of CPU (on a 2-core VM): under `--test-concurrency=2` on a shared
  * 2-core machine the suite's 120 s default is too little when others load it.
  */
 const TIMEOUT_MS = 600_000;

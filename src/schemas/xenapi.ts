@@ -72,5 +72,7 @@ export const XenApiVmRecord = Type.Object({
   other_config: StringMap,
   scheduling_domain: Ref,
   scheduling_domain_share: Type.Integer(),
+  /** The pool it lives in: XenAPI's set of one ref. */
+  cpu_pool: Type.Array(Ref),
 });
 export type XenApiVmRecord = Static<typeof XenApiVmRecord>;

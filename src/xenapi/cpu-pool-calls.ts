@@ -1,31 +1,28 @@
 /**
- * The `cpu_pool` class (XenAPI 1.0.10's cpupools), `VM.get_cpu_pool` and
- * `VM.cpu_pool_migrate`: over the control layer's cpupools. A pool's ref is
- * derived from its id and name, so it is stable across restarts and a new pool
- * that reuses a destroyed one's id has a new ref.
+ * The `cpu_pool` class (XenAPI 1.0.10's cpupools) and `VM.cpu_pool_migrate`,
+ * over the control layer's cpupools (a VM's `cpu_pool` field, and so its
+ * getter, is in its record). A pool's ref comes from its id and name (values.ts).
  */
 import type { CpupoolView } from '../control/index.ts';
 import type { XenApiContext } from './context.ts';
 import type { Args, Param } from './dispatcher.ts';
 import { failure } from './failure.ts';
 import type { VmHandle } from './objects.ts';
-import { refOf, stableUuid } from './values.ts';
+import { cpuPoolRef, cpuPoolUuid } from './values.ts';
 
 const POOL: Param = { name: 'self', type: { ref: 'cpu_pool' } };
 const CPU: Param = { name: 'host_cpu', type: { ref: 'host_cpu' } };
 
-const poolUuid = (pool: Pick<CpupoolView, 'id' | 'name'>): string => stableUuid(`cpu_pool/${pool.id}/${pool.name}`);
-export const poolRef = (pool: Pick<CpupoolView, 'id' | 'name'>): string => refOf(poolUuid(pool));
 
 export function cpuPoolCalls(api: XenApiContext): void {
   const { dispatcher, objects, control } = api;
   const { cpupools } = control;
-  dispatcher.resolver('cpu_pool', (ref) => cpupools.list().find((pool) => poolRef(pool) === ref));
+  dispatcher.resolver('cpu_pool', (ref) => cpupools.list().find((pool) => cpuPoolRef(pool) === ref));
 
   const record = (pool: CpupoolView): Record<string, unknown> => {
     const live = new Set(control.domains.list().filter((d) => d.state !== 'halted').map((d) => d.id));
     return {
-      uuid: poolUuid(pool),
+      uuid: cpuPoolUuid(pool),
       name_label: pool.name,
       name_description: '',
       resident_on: objects.hostRef,
@@ -41,12 +38,12 @@ export function cpuPoolCalls(api: XenApiContext): void {
   };
   const pool = (args: Args): CpupoolView => args.ref<CpupoolView>(0);
 
-  dispatcher.add('cpu_pool.get_all', { params: [], handler: () => cpupools.list().map(poolRef) });
-  dispatcher.add('cpu_pool.get_all_records', { params: [], handler: () => Object.fromEntries(cpupools.list().map((p) => [poolRef(p), record(p)])) });
+  dispatcher.add('cpu_pool.get_all', { params: [], handler: () => cpupools.list().map(cpuPoolRef) });
+  dispatcher.add('cpu_pool.get_all_records', { params: [], handler: () => Object.fromEntries(cpupools.list().map((p) => [cpuPoolRef(p), record(p)])) });
   dispatcher.add('cpu_pool.get_record', { params: [POOL], handler: (args) => record(pool(args)) });
   dispatcher.add('cpu_pool.get_by_name_label', {
     params: [{ name: 'label', type: 'string' }],
-    handler: (args) => cpupools.list().filter((p) => p.name === args.str(0)).map(poolRef),
+    handler: (args) => cpupools.list().filter((p) => p.name === args.str(0)).map(cpuPoolRef),
   });
   for (const field of ['uuid', 'name_label', 'host_CPUs', 'started_VMs', 'sched_policy', 'ncpu', 'resident_on'] as const) {
     dispatcher.add(`cpu_pool.get_${field}`, { params: [POOL], handler: (args) => record(pool(args))[field] });
@@ -61,7 +58,7 @@ export function cpuPoolCalls(api: XenApiContext): void {
       if (typeof name !== 'string') throw failure('FIELD_TYPE_ERROR', 'name_label');
       const sched = given['sched_policy'];
       if (sched !== undefined && sched !== '' && sched !== 'credit' && sched !== 'credit2') throw failure('INVALID_VALUE', 'sched_policy', `credit or credit2, got ${String(sched)}`);
-      return poolRef(cpupools.create({ name, ...(sched === 'credit' || sched === 'credit2' ? { sched } : {}) }));
+      return cpuPoolRef(cpupools.create({ name, ...(sched === 'credit' || sched === 'credit2' ? { sched } : {}) }));
     },
   });
   dispatcher.add('cpu_pool.destroy', { params: [POOL], handler: (args) => void cpupools.destroy(String(pool(args).id)) });
@@ -74,13 +71,6 @@ export function cpuPoolCalls(api: XenApiContext): void {
     handler: (args) => void cpupools.removePcpu(String(pool(args).id), args.ref<number>(1)),
   });
 
-  dispatcher.add('VM.get_cpu_pool', {
-    params: [{ name: 'self', type: { ref: 'VM' } }],
-    handler: (args) => {
-      const name = control.domains.get(String(args.ref<VmHandle>(0).domid)).cpupool;
-      return cpupools.list().filter((p) => p.name === name).map(poolRef);
-    },
-  });
   dispatcher.add('VM.cpu_pool_migrate', {
     params: [{ name: 'self', type: { ref: 'VM' } }, { name: 'cpu_pool', type: { ref: 'cpu_pool' } }],
     handler: (args) => void cpupools.moveDomain(String(args.ref<VmHandle>(0).domid), String(args.ref<CpupoolView>(1).id)),

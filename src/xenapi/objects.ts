@@ -8,7 +8,7 @@ import type { Control, ControlEvent, DomainView } from '../control/index.ts';
 import type { XenApiVmRecord } from '../schemas/xenapi.ts';
 import { DEFAULT_SHARE, DOMAIN0_ID } from '../vocabulary/domains.ts';
 import { BYTES_PER_MB } from '../vocabulary/units.ts';
-import { NULL_REF, refOf, simulatedDate, stableUuid, XenFloat, type XenDateTime } from './values.ts';
+import { cpuPoolRef, NULL_REF, refOf, simulatedDate, stableUuid, XenFloat, type XenDateTime } from './values.ts';
 
 /** XenAPI 2.21 (the API level whose classes this subset follows). */
 const API_VERSION = { major: 2, minor: 21 };
@@ -124,7 +124,12 @@ export class XenObjects {
     return map;
   }
 
-  vmRecord(domain: DomainView, memberships: ReadonlyMap<number, Membership>): XenApiVmRecord {
+  /** Each cpupool's ref by its name (a domain's view names its pool). */
+  cpuPoolRefs(): Map<string, string> {
+    return new Map(this.control.cpupools.list().map((pool) => [pool.name, cpuPoolRef(pool)]));
+  }
+
+  vmRecord(domain: DomainView, memberships: ReadonlyMap<number, Membership>, cpuPoolRefs: ReadonlyMap<string, string>): XenApiVmRecord {
     const live = domain.state !== 'halted';
     const membership = memberships.get(domain.id);
     const memory = domain.memory_mb * BYTES_PER_MB;
@@ -152,6 +157,7 @@ export class XenObjects {
       other_config: {},
       scheduling_domain: membership === undefined ? NULL_REF : (this.byDomid.get(membership.master)?.ref ?? NULL_REF),
       scheduling_domain_share: membership?.share ?? DEFAULT_SHARE,
+      cpu_pool: [cpuPoolRefs.get(domain.cpupool) ?? NULL_REF],
     };
   }
 

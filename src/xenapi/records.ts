@@ -25,6 +25,7 @@ export class RecordReader {
   private readonly tasks: TaskTable;
   private domainsCache: Map<number, DomainView> | undefined;
   private membershipsCache: Map<number, Membership> | undefined;
+  private cpuPoolRefsCache: Map<string, string> | undefined;
   private usageCache: { domains: Map<number, number>; pcpus: number[] } | undefined;
 
   constructor(objects: XenObjects, tasks: TaskTable) {
@@ -35,6 +36,11 @@ export class RecordReader {
   private get domains(): Map<number, DomainView> {
     this.domainsCache ??= new Map(this.objects.control.domains.list().map((d) => [d.id, d]));
     return this.domainsCache;
+  }
+
+  private get cpuPoolRefs(): Map<string, string> {
+    this.cpuPoolRefsCache ??= this.objects.cpuPoolRefs();
+    return this.cpuPoolRefsCache;
   }
 
   private get memberships(): Map<number, Membership> {
@@ -58,7 +64,7 @@ export class RecordReader {
 
   vm(domid: number): XenRecord | undefined {
     const domain = this.domain(domid);
-    return domain === undefined ? undefined : this.objects.vmRecord(domain, this.memberships);
+    return domain === undefined ? undefined : this.objects.vmRecord(domain, this.memberships, this.cpuPoolRefs);
   }
 
   metrics(domid: number): XenRecord | undefined {
@@ -112,7 +118,7 @@ export class RecordReader {
       case 'vm':
         for (const domain of this.domains.values()) {
           const vm = objects.vmByDomid(domain.id);
-          if (vm !== undefined) out[vm.ref] = objects.vmRecord(domain, this.memberships);
+          if (vm !== undefined) out[vm.ref] = objects.vmRecord(domain, this.memberships, this.cpuPoolRefs);
         }
         break;
       case 'vm_metrics':

@@ -11,6 +11,10 @@ export const NULL_REF = 'OpaqueRef:NULL';
 
 export const refOf = (uuid: string): string => `${REF_PREFIX}${uuid}`;
 
+/** A cpupool's uuid, from its id and name: stable across restarts, new for a pool that reuses a destroyed one's id. */
+export const cpuPoolUuid = (pool: { readonly id: number; readonly name: string }): string => stableUuid(`cpu_pool/${pool.id}/${pool.name}`);
+export const cpuPoolRef = (pool: { readonly id: number; readonly name: string }): string => refOf(cpuPoolUuid(pool));
+
 /**
  * A float field (utilisation, progress): a JSON number, and an XML-RPC
  * `<double>` even when whole (ints go out as strings there, as XenAPI does).

@@ -300,7 +300,7 @@ describe('the daemon process', () => {
     try {
       const pretty = stripVTControlCharacters(await firstLines({}));
       assert.match(pretty, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Server listening at http:\/\/127\.0\.0\.1:\d+\r?$/m);
-      assert.match(pretty, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: nemesisd ready \{"db":"[^"]+","pcpus":1,"seed":1,"speed":1,"auth":"off","restored":0\}\r?$/m);
+      assert.match(pretty, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: nemesisd ready \{"db":"[^"]+","pcpus":1,"sched":"credit","seed":1,"speed":1,"auth":"off","restored":0\}\r?$/m);
       assert.doesNotMatch(pretty, /"level":30/);
       const image = await firstLines({ NODE_ENV: 'production' });
       assert.match(image, /^\{"level":30,"time":\d+,"pid":\d+,"hostname":"[^"]*",.*"msg":"nemesisd ready"\}\r?$/m);

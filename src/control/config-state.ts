@@ -3,7 +3,7 @@
  * for lookups. It changes only through `commit`, after the store has the
  * change on disk, so memory and disk never disagree.
  */
-import type { GlobalSchedParams } from '../hypervisor/index.ts';
+import { POOL0_ID, type GlobalSchedParams } from '../hypervisor/index.ts';
 import { storeFault, type DomainRecord, type GroupRecord, type PoolRecord, type Store } from '../store/index.ts';
 import { changedResources, type VersionedKind } from './versions.ts';
 import { apiError, type ApiError } from '../vocabulary/errors.ts';
@@ -22,6 +22,8 @@ export interface Change {
 }
 
 const DOMID_PATTERN = /^[0-9]+$/;
+
+const poolOfDomain = (domain: DomainRecord | undefined): number | undefined => (domain === undefined ? undefined : (domain.cpupool ?? POOL0_ID));
 
 /** A failed write in the catalogue's terms: nothing was changed, and the message says what to do. */
 function storeError(cause: unknown): ApiError {
@@ -116,7 +118,7 @@ export class ConfigState {
    * Every resource the change touches takes the next revision as its version.
    */
   commit(change: Change): void {
-    const resources = changedResources(change, { domain: (domid) => this.domains.has(domid), group: (master) => this.groups.get(master) });
+    const resources = changedResources(change, { domain: (domid) => this.domains.has(domid), group: (master) => this.groups.get(master), poolOf: (domid) => poolOfDomain(this.domains.get(domid)) });
     const revision = resources.changed.length + resources.deleted.length === 0 ? this.revision : this.revision + 1;
     try {
       this.store.transaction(() => {

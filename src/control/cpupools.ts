@@ -90,7 +90,7 @@ export function setPoolScheduler(ctx: ControlContext, id: number, spec: PoolSche
   } else {
     const stored = state.pools.get(id);
     commit(ctx, steps, { savePools: [{ id, name: info.name, sched: info.sched, pcpus: stored?.pcpus ?? [...info.pcpus], params }] });
-    ctx.events.publish('cpupool.scheduler', host.now_ns, { cpupool: id, name: info.name, sched: info.sched, ...params });
+    ctx.events.publish('cpupool.scheduler', host.now_ns, { cpupool: id, name: info.name, sched: info.sched, ...params, version: state.versionOf('cpupool', id) });
   }
   return schedulerView(info.sched, params, tickMs(ctx));
 }
@@ -120,7 +120,13 @@ export function createCpupoolManager(ctx: ControlContext): CpupoolManager {
   });
 
   const publishPool = (type: 'cpupool.created' | 'cpupool.destroyed' | 'cpupool.pcpu-added' | 'cpupool.pcpu-removed', info: CpupoolInfo, pcpu?: number): void =>
-    ctx.events.publish(type, host.now_ns, { cpupool: info.id, name: info.name, pcpus: [...info.pcpus], ...(pcpu === undefined ? {} : { pcpu }) });
+    ctx.events.publish(type, host.now_ns, {
+      cpupool: info.id,
+      name: info.name,
+      pcpus: [...info.pcpus],
+      ...(pcpu === undefined ? {} : { pcpu }),
+      ...(type === 'cpupool.destroyed' ? {} : { version: state.versionOf('cpupool', info.id) }),
+    });
 
   /** The smallest unused id above Pool-0's (Xen's cpupool_create() without an id). */
   const freeId = (): number => {

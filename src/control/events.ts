@@ -52,6 +52,8 @@ interface AboutPool {
   readonly cpupool: number;
   readonly name: string;
   readonly pcpus: readonly number[];
+  /** The pool's version after the change (the ETag of its GET); none once destroyed. */
+  readonly version?: number;
 }
 
 /** Each event type's details (its JSON is the `data` of the event stream, with `at_ns`). */
@@ -84,7 +86,7 @@ export interface EventPayloads {
   /** `pcpu`: the one added or removed; `pcpus`: the pool's after the change. */
   'cpupool.pcpu-added': AboutPool & { readonly pcpu: number };
   'cpupool.pcpu-removed': AboutPool & { readonly pcpu: number };
-  'cpupool.scheduler': { readonly cpupool: number; readonly name: string; readonly sched: SchedName } & SchedParams;
+  'cpupool.scheduler': { readonly cpupool: number; readonly name: string; readonly sched: SchedName; readonly version: number } & SchedParams;
   'clock.updated': { readonly speed: number } | { readonly advanced_ms: number } | { readonly advanced_ns: number };
 }
 

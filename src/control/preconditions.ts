@@ -5,6 +5,7 @@
  * read. The check and the change run in one turn of the event loop, so no
  * other change can come between them.
  */
+import { POOL0_ID, POOL0_NAME } from '../hypervisor/index.ts';
 import { apiError } from '../vocabulary/errors.ts';
 import type { ConfigState } from './config-state.ts';
 import { SCHEDULER_KEY, type VersionedKind } from './versions.ts';
@@ -17,13 +18,23 @@ const LOCATE: Record<VersionedKind, (state: ConfigState, ref: string) => number 
     return state.group(master.domid) === undefined ? undefined : master.domid;
   },
   scheduler: () => SCHEDULER_KEY,
+  cpupool: (state, ref) => poolId(state, ref),
 };
 
 const DESCRIBE: Record<VersionedKind, (state: ConfigState, key: number) => string> = {
   domain: (state, key) => `domain ${state.get(key).name}`,
   'scheduling-domain': (state, key) => `the scheduling domain of ${state.get(key).name}`,
   scheduler: () => 'the scheduler',
+  cpupool: (state, key) => `cpupool ${key === POOL0_ID ? POOL0_NAME : (state.pools.get(key)?.name ?? key)}`,
 };
+
+/** A cpupool by id or name as the configuration holds it (every pool but Pool-0 is stored); one that is not there throws its 404. */
+function poolId(state: ConfigState, ref: string): number {
+  if (ref === String(POOL0_ID) || ref === POOL0_NAME) return POOL0_ID;
+  const found = [...state.pools.values()].find((pool) => String(pool.id) === ref || pool.name === ref);
+  if (found === undefined) throw apiError('NO_SUCH_CPUPOOL', `no cpupool has id or name "${ref}"`, { field: 'ref' });
+  return found.id;
+}
 
 /** The versions a client read (the entity tags of If-Match, without quotes), or any version at all (`*`). */
 export type ExpectedVersions = '*' | readonly string[];

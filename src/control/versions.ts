@@ -14,7 +14,7 @@
 import { POOL0_ID } from '../hypervisor/index.ts';
 import type { GroupRecord } from '../store/index.ts';
 
-export const VERSIONED_KINDS = ['domain', 'scheduling-domain', 'scheduler'] as const;
+export const VERSIONED_KINDS = ['domain', 'scheduling-domain', 'scheduler', 'cpupool'] as const;
 export type VersionedKind = (typeof VERSIONED_KINDS)[number];
 
 /** The scheduler is one resource: its key is 0. */
@@ -27,25 +27,31 @@ export interface ResourceKey {
 
 /** What `changedResources` reads of a change (config-state.ts's `Change`). */
 export interface ResourceChange {
-  readonly upsertDomains?: readonly { readonly domid: number }[];
+  readonly upsertDomains?: readonly { readonly domid: number; readonly cpupool?: number }[];
   readonly deleteDomain?: number;
   readonly saveGroups?: readonly GroupRecord[];
   readonly deleteGroups?: readonly number[];
   readonly sched?: unknown;
   /** Cpupools whose rows change (Pool-0's holds its credit2 parameters). */
   readonly savePools?: readonly { readonly id: number }[];
+  readonly deletePool?: number;
 }
 
 /** What the configuration holds before the change. */
 export interface Before {
   domain(domid: number): boolean;
   group(master: number): GroupRecord | undefined;
+  /** The cpupool a domain is in (undefined: no such domain). */
+  poolOf(domid: number): number | undefined;
 }
 
 /**
  * The resources `change` changes or deletes. A domain's scheduling domain is
  * part of it, so a domain joining or leaving a group (or a group made or
- * dissolved under its master) changes the domain too.
+ * dissolved under its master) changes the domain too. A cpupool's version
+ * counts its row (name, pCPUs, scheduler and parameters) and which domains
+ * live in it; Pool-0's credit parameters live in the host row, so a change to
+ * them changes Pool-0 too.
  */
 export function changedResources(change: ResourceChange, before: Before): { changed: ResourceKey[]; deleted: ResourceKey[] } {
   const domains = new Set<number>((change.upsertDomains ?? []).map((d) => d.domid));
@@ -71,10 +77,31 @@ export function changedResources(change: ResourceChange, before: Before): { chan
     ...[...groups].filter((master) => !deletedGroups.has(master)).map((key) => ({ kind: 'scheduling-domain' as const, key })),
     // Pool-0's parameters: credit's in the host row, credit2's in Pool-0's cpupool row.
     ...(change.sched === undefined && !(change.savePools ?? []).some((pool) => pool.id === POOL0_ID) ? [] : [{ kind: 'scheduler' as const, key: SCHEDULER_KEY }]),
+    ...[...changedPools(change, before)].map((key) => ({ kind: 'cpupool' as const, key })),
   ];
   const deleted: ResourceKey[] = [
     ...(deletedDomain === undefined ? [] : [{ kind: 'domain' as const, key: deletedDomain }]),
     ...[...deletedGroups].map((key) => ({ kind: 'scheduling-domain' as const, key })),
+    ...(change.deletePool === undefined ? [] : [{ kind: 'cpupool' as const, key: change.deletePool }]),
   ];
   return { changed, deleted };
+}
+
+/** The cpupools whose configuration or domains `change` changes (not the one it deletes). */
+function changedPools(change: ResourceChange, before: Before): Set<number> {
+  const pools = new Set<number>((change.savePools ?? []).map((pool) => pool.id));
+  if (change.sched !== undefined) pools.add(POOL0_ID);
+  for (const domain of change.upsertDomains ?? []) {
+    const was = before.poolOf(domain.domid);
+    const now = domain.cpupool ?? POOL0_ID;
+    if (was === now) continue;
+    pools.add(now);
+    if (was !== undefined) pools.add(was);
+  }
+  if (change.deleteDomain !== undefined) {
+    const was = before.poolOf(change.deleteDomain);
+    if (was !== undefined) pools.add(was);
+  }
+  if (change.deletePool !== undefined) pools.delete(change.deletePool);
+  return pools;
 }

@@ -55,9 +55,11 @@ describe('/api/v1/cpupools', () => {
     await refused(d, 'POST', '/api/v1/cpupools/batch/pcpus', { pcpu: 3 }, 409, 'PCPU_NOT_FREE', /pCPU 3 belongs to cpupool Pool-0/);
     await refused(d, 'DELETE', '/api/v1/cpupools/batch/pcpus/3', undefined, 409, 'PCPU_NOT_IN_CPUPOOL', /pCPU 3 is not in cpupool batch/);
     assert.deepEqual((await d.request('DELETE', '/api/v1/cpupools/Pool-0/pcpus/3')).body.pcpus, [0, 1]);
-    assert.deepEqual((await d.request('POST', '/api/v1/cpupools/1/pcpus', { pcpu: 3 })).body.runqueues, [[2, 3]]);
+    const added = await d.request('POST', '/api/v1/cpupools/1/pcpus', { pcpu: 3 });
+    assert.deepEqual(added.body.runqueues, [[2, 3]]);
     assert.deepEqual(events.map((e) => e.type), ['cpupool.pcpu-removed', 'cpupool.created', 'cpupool.pcpu-removed', 'cpupool.pcpu-added']);
-    assert.deepEqual(events[3]!.data, { cpupool: 1, name: 'batch', pcpus: [2, 3], pcpu: 3 });
+    // `version`: the pool's after the change, the same number as the answer's ETag.
+    assert.deepEqual(events[3]!.data, { cpupool: 1, name: 'batch', pcpus: [2, 3], pcpu: 3, version: Number(/^"([0-9]+)"$/.exec(String(added.headers['etag']))![1]) });
   });
 
   it("Xen's rules: Pool-0 is never destroyed and keeps a pCPU; a pool with domains stays; its last pCPU stays while domains live there", async (t) => {

@@ -6450,7 +6450,10 @@ export interface operations {
     getCpupool: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 with no body while the resource is at this version (the `ETag` of an earlier GET). */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The cpupool: id (Pool-0 is 0) or name. */
                 ref: string;
@@ -6462,11 +6465,22 @@ export interface operations {
             /** @description The cpupool. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Cpupool"];
                 };
+            };
+            /** @description Not Modified: the resource is still at the version `If-None-Match` names. No body. */
+            304: {
+                headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
             400: {
@@ -6581,7 +6595,10 @@ export interface operations {
     deleteCpupool: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The cpupool: id (Pool-0 is 0) or name. */
                 ref: string;
@@ -6644,6 +6661,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6729,6 +6755,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
                 /** @description A key of the client's choosing (a UUID, say), new for each new request: a retry with the same key gets the first successful answer again (with `Idempotent-Replayed: true`) and nothing is done twice. Kept 24 h; the same key with another path or body is 422. */
                 "idempotency-key"?: string;
             };
@@ -6747,6 +6775,8 @@ export interface operations {
             /** @description The cpupool after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6800,6 +6830,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6893,7 +6932,10 @@ export interface operations {
     removeCpupoolPcpu: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The cpupool: id (Pool-0 is 0) or name. */
                 ref: string;
@@ -6907,6 +6949,8 @@ export interface operations {
             /** @description The cpupool after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6960,6 +7004,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7175,7 +7228,10 @@ export interface operations {
     setCpupoolScheduler: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The cpupool: id (Pool-0 is 0) or name. */
                 ref: string;
@@ -7191,6 +7247,8 @@ export interface operations {
             /** @description The parameters after the change. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7235,6 +7293,15 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,7 @@ import { AddCpupoolPcpuRequest, Cpupool, CpupoolList, CpupoolRefParam, CreateCpu
 import { Domain } from '../../schemas/domain.ts';
 import { Scheduler, SetSchedulerRequest } from '../../schemas/host.ts';
 import { described, NoContent, responses } from '../../schemas/responses.ts';
+import { versioned } from '../conditional.ts';
 import { doc } from './route-docs.ts';
 
 const PoolParams = Type.Object({ ref: CpupoolRefParam('The cpupool: id (Pool-0 is 0) or name.') });
@@ -37,6 +38,7 @@ export const cpupoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/cpupools/:ref', {
+    config: versioned('cpupool', 'ref', 'strong'),
     schema: {
       ...doc('getCpupool', 'cpupools', 'Get a cpupool', 'Its pCPUs, scheduler, domains and, under credit2, its runqueues.'),
       params: PoolParams,
@@ -45,6 +47,7 @@ export const cpupoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => pools.get(request.params.ref));
 
   app.delete('/cpupools/:ref', {
+    config: versioned('cpupool', 'ref', 'strong'),
     schema: {
       ...doc('deleteCpupool', 'cpupools', 'Destroy a cpupool', 'Its pCPUs become free (xl cpupool-destroy); not Pool-0, and not while domains live in it.'),
       params: PoolParams,
@@ -56,6 +59,7 @@ export const cpupoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/cpupools/:ref/pcpus', {
+    config: versioned('cpupool', 'ref', 'strong'),
     schema: {
       ...doc('addCpupoolPcpu', 'cpupools', 'Add a pCPU to a cpupool', 'A free pCPU joins the pool (xl cpupool-cpu-add).'),
       params: PoolParams,
@@ -65,6 +69,7 @@ export const cpupoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => pools.addPcpu(request.params.ref, request.body.pcpu));
 
   app.delete('/cpupools/:ref/pcpus/:pcpu', {
+    config: versioned('cpupool', 'ref', 'strong'),
     schema: {
       ...doc('removeCpupoolPcpu', 'cpupools', 'Remove a pCPU from a cpupool', 'The pCPU becomes free (xl cpupool-cpu-remove); Pool-0 keeps one, and a pool keeps its last while domains live in it.'),
       params: PoolPcpuParams,
@@ -81,6 +86,7 @@ export const cpupoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => pools.getScheduler(request.params.ref));
 
   app.put('/cpupools/:ref/scheduler', {
+    config: versioned('cpupool', 'ref', 'strong'),
     schema: {
       ...doc('setCpupoolScheduler', 'cpupools', "Set a cpupool's scheduler parameters", "Only its policy's parameters, or one of its profiles; persisted."),
       params: PoolParams,

@@ -12,6 +12,7 @@ import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDo
 import { DEFAULT_WINDOW_MS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
 import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
+import { poolName } from './cpupool-facts.ts';
 import { fromDomctl } from './domctl-errors.ts';
 import { apiError, invalidArgument } from '../vocabulary/errors.ts';
 import { DEFAULT_SHARE } from '../vocabulary/domains.ts';
@@ -228,7 +229,7 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       const own = observed(d.domid);
       const want = expected.domains.get(d.domid) ?? 0;
       const capped = hasCap(claimantOf(d.domid));
-      return { id: d.domid, name: d.name, state: d.state, ...row(own, want, reasonFor(own - want, window_ns, knownFor([d], capped), [d])) };
+      return { id: d.domid, name: d.name, state: d.state, cpupool: poolName(state, d.cpupool), ...row(own, want, reasonFor(own - want, window_ns, knownFor([d], capped), [d])) };
     };
     const groupRow = (group: GroupRecord): GroupRow => {
       const domains = members(group);

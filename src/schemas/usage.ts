@@ -54,7 +54,13 @@ const shares = {
 };
 
 export const DomainUsage = Type.Object(
-  { id: Domid, name: Type.String(), state: Type.String({ description: 'running, paused or halted.' }), ...shares },
+  {
+    id: Domid,
+    name: Type.String(),
+    state: Type.String({ description: 'running, paused or halted.' }),
+    cpupool: Type.String({ description: "The name of the cpupool the domain is in: its expected share is a part of that pool's pCPUs only." }),
+    ...shares,
+  },
   { $id: 'DomainUsage', additionalProperties: false },
 );
 

@@ -95,3 +95,25 @@ describe('/api/v1/host/usage: the fairness report', () => {
     assert.equal(early.body.window_ns, 100_000_000);
   });
 });
+
+describe('/api/v1/host/usage names each domain\'s cpupool', () => {
+  it('two pools: each row names its pool, and a domain moved to another pool is named by the new one', async (t) => {
+    const d = await build(t, { pcpus: 4 });
+    for (const pcpu of [2, 3]) assert.equal((await d.request('DELETE', `/api/v1/cpupools/Pool-0/pcpus/${pcpu}`)).status, 200);
+    assert.equal((await d.request('POST', '/api/v1/cpupools', { name: 'batch', sched: 'credit2', pcpus: [2, 3] })).status, 201);
+    const web = await make(d, 'web');
+    const job = await make(d, 'job', { cpupool: 'batch' });
+    const idle = await make(d, 'idle', { start: false });
+    await d.request('POST', '/api/v1/host/clock/advance', { ms: 2000 });
+    const poolOf = async (): Promise<Map<number, string>> => {
+      const report = await d.request('GET', '/api/v1/host/usage?window_ms=1000');
+      assert.equal(report.status, 200, JSON.stringify(report.body));
+      return new Map((report.body.domains as { id: number; cpupool: string }[]).map((row) => [row.id, row.cpupool]));
+    };
+    assert.deepEqual([...(await poolOf())], [[0, 'Pool-0'], [web, 'Pool-0'], [job, 'batch'], [idle, 'Pool-0']]);
+    assert.equal((await d.request('PUT', '/api/v1/domains/idle/cpupool', { cpupool: 'batch' })).status, 200);
+    assert.deepEqual([...(await poolOf())], [[0, 'Pool-0'], [web, 'Pool-0'], [job, 'batch'], [idle, 'batch']]);
+    const one = await d.request('GET', '/api/v1/domains/job/usage?window_ms=1000');
+    assert.equal(one.body.domain.cpupool, 'batch');
+  });
+});

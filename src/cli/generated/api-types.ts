@@ -1198,6 +1198,8 @@ export interface components {
             name: string;
             /** @description running, paused or halted. */
             state: string;
+            /** @description The name of the cpupool the domain is in: its expected share is a part of that pool's pCPUs only. */
+            cpupool: string;
             /** @description CPU used over the window, percent of one pCPU (100 = one whole pCPU, like xentop CPU(%)). */
             observed_pct: number;
             /** @description What weights, caps, shares, affinity and demand give it in the steady state (weighted max-min fairness). */

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_VERSION } from '../helpers.ts';
-import { cells, startCliDaemon, type CliDaemon } from './helpers.ts';
+import { startCliDaemon, succeeded, type CliDaemon } from './helpers.ts';
 
 describe('nemesis commands', () => {
   let d: CliDaemon;
@@ -18,12 +18,7 @@ describe('nemesis commands', () => {
   });
   after(() => d.close());
 
-  const ok = async (...args: string[]) => {
-    const result = await d.run(...args);
-    assert.equal(result.stderr, '', args.join(' '));
-    assert.equal(result.code, 0, args.join(' '));
-    return cells(result.stdout);
-  };
+  const ok = (...args: string[]): Promise<string[][]> => succeeded(d, ...args);
   const LIST_HEAD = ['Name', 'ID', 'Mem', 'VCPUs', 'State', 'Time(s)', 'Weight', 'Cap', 'Group'];
 
   it('create starts a domain with the flags given (and --json gives the API object)', async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { cells, startCliDaemon, type CliDaemon } from './helpers.ts';
+import { startCliDaemon, succeeded, type CliDaemon } from './helpers.ts';
 
 const BATCH_CFG = fileURLToPath(new URL('./fixtures/batch.cpupool.cfg', import.meta.url));
 
@@ -17,12 +17,7 @@ describe('nemesis cpupool commands', () => {
   });
   after(() => d.close());
 
-  const ok = async (...args: string[]) => {
-    const result = await d.run(...args);
-    assert.equal(result.stderr, '', args.join(' '));
-    assert.equal(result.code, 0, args.join(' '));
-    return cells(result.stdout);
-  };
+  const ok = (...args: string[]): Promise<string[][]> => succeeded(d, ...args);
   const POOL_HEAD = ['Name', 'CPUs', 'Sched', 'Active', 'Domain', 'count'];
 
   it('cpupool-list shows Pool-0 with every CPU; -c its CPU list', async () => {

@@ -1,4 +1,5 @@
 /** The real `nemesis` tool (with the node flags of its first line) run as a child process against a daemon listening on a free port (frozen clock). */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -72,3 +73,11 @@ export async function startCliDaemon(options: BuildOptions = {}): Promise<CliDae
 
 /** The whitespace-separated cells of each line of a table (header included). */
 export const cells = (table: string): string[][] => table.trimEnd().split('\n').map((line) => line.trim().split(/\s+/));
+
+/** Runs the tool against `d` and checks it succeeded with nothing on stderr; its table's cells. */
+export async function succeeded(d: CliDaemon, ...args: string[]): Promise<string[][]> {
+  const result = await d.run(...args);
+  assert.equal(result.stderr, '', args.join(' '));
+  assert.equal(result.code, 0, args.join(' '));
+  return cells(result.stdout);
+}

@@ -21,6 +21,7 @@ import { loggerOptions, logRequests } from './http/logging.ts';
 import { drainRefusedBodies } from './http/refused-bodies.ts';
 import { countRequests, createMetrics } from './http/metrics.ts';
 import { swaggerOptions } from './http/openapi.ts';
+import { buildSerializerOncePerProcess } from './http/serializers.ts';
 import { cpupoolRoutes } from './http/routes/cpupools.ts';
 import { domainRoutes } from './http/routes/domains.ts';
 import { eventRoutes } from './http/routes/events.ts';
@@ -80,6 +81,7 @@ export function serverOptions(logLevel: string, logStream?: NodeJS.WritableStrea
     // One line per request at info would cost a fifth of the throughput; reads are logged at debug, changes at info.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { ...AJV_OPTIONS } },
+    schemaController: { compilersFactory: { buildSerializer: buildSerializerOncePerProcess } },
     // Shutdown answers 503 SHUTTING_DOWN from the app (Fastify's own 503 has no catalogue code).
     return503OnClosing: false,
     frameworkErrors,

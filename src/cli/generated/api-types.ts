@@ -645,7 +645,7 @@ export interface paths {
         };
         /**
          * Who gets the CPU
-         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (`series`). `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
+         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (`series`); with domains, only those domains' rows. `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
          */
         get: operations["getHostUsage"];
         put?: never;
@@ -7585,6 +7585,11 @@ export interface operations {
                  * @example 1000
                  */
                 step_ms?: string;
+                /**
+                 * @description Only these domains (domids, comma-separated, at most 1000) in `domains` and in each step of `series`, so that a client showing some of a large host's domains reads only theirs; the shares are worked out over the whole host as always. Scheduling domains and pCPUs are all given.
+                 * @example 1,2,7
+                 */
+                domains?: string;
             };
             header?: never;
             path?: never;

@@ -331,9 +331,16 @@ function onSample(sample, from) {
   showShares();
 }
 
-/** The chart's last minutes at once, from the daemon's usage history, before anything live. */
+/** The usage report's rows the page shows: its page of domains and the scheduling domains' (at most the 1000 the API takes). */
+function shownDomains() {
+  const ids = new Set(state.domains.keys());
+  for (const group of state.groups.values()) for (const id of [group.master, ...group.members.map((member) => member.domain)]) ids.add(id);
+  return `domains=${[...ids].slice(0, 1000).join(',')}`;
+}
+
+/** The chart's last minutes at once, from the daemon's usage history, before anything live: the shown domains' rows only. */
 async function loadHistory() {
-  const report = await call('GET', `/host/usage?window_ms=${HISTORY_LOAD_MS}&step_ms=${HISTORY_STEP_MS}`);
+  const report = await call('GET', `/host/usage?window_ms=${HISTORY_LOAD_MS}&step_ms=${HISTORY_STEP_MS}&${shownDomains()}`);
   for (const step of report.series ?? []) samples.add(sampleFromStep(step));
   showShares();
 }
@@ -352,7 +359,7 @@ async function refreshExpected() {
       byId('expected-toggle').hidden = !state.hasUsageReport;
     }
     if (!state.hasUsageReport) return;
-    const report = await call('GET', `/host/usage?window_ms=${EXPECTED_WINDOW_MS}`);
+    const report = await call('GET', `/host/usage?window_ms=${EXPECTED_WINDOW_MS}&${shownDomains()}`);
     const expected = new Map();
     for (const item of report.domains) expected.set(item.id, { expected_pct: item.expected_pct, ...(item.reason ? { reason: item.reason } : {}) });
     state.expected = expected;
@@ -522,11 +529,11 @@ function wireControls() {
 
 onTokenNeeded(askTokenWithDialog);
 wireControls();
-void refreshExpected();
-// State and history together, awaited here so that the page's load event
-// (and a screenshot taken at it) comes with them, unless a token must be
-// typed first; live samples only after the history, which they continue.
-const firstData = Promise.all([refreshState().catch(showLoadError), loadHistory().catch(showLoadError)]);
+// State, then the history and expected shares of the domains it shows, awaited
+// here so that the page's load event (and a screenshot taken at it) comes with
+// them, unless a token must be typed first; live samples only after the
+// history, which they continue.
+const firstData = refreshState().catch(showLoadError).then(() => Promise.all([loadHistory().catch(showLoadError), refreshExpected()]));
 void firstData.then(() => {
   usage.start();
   connectStream();

@@ -24,6 +24,8 @@ let base: string;
 const problems: string[] = [];
 /** Every /api/v1/domains request the page made, as path and query. */
 const domainRequests: string[] = [];
+/** The domains each /api/v1/host/usage request asked for (null: all). */
+const usageRequests: (string | null)[] = [];
 
 const name = (i: number): string => `vm-${String(i).padStart(4, '0')}`;
 
@@ -41,6 +43,7 @@ before(async () => {
   page.on('request', (request) => {
     const url = new URL(request.url());
     if (url.pathname === '/api/v1/domains') domainRequests.push(`${url.pathname}${url.search}`);
+    if (url.pathname === '/api/v1/host/usage') usageRequests.push(url.searchParams.get('domains'));
   });
 });
 
@@ -60,6 +63,9 @@ test(`on a host of ${GUESTS + 1} domains the first paint asks for the first page
   }
   const names = await rowNames();
   assert.deepEqual(names, ['Domain-0', ...Array.from({ length: PAGE_LIMIT - 1 }, (_, i) => name(i + 1))]);
+  // The usage history and the expected shares: the rows of the page's domains only.
+  assert.ok(usageRequests.length >= 2, `history and expected shares: ${usageRequests.length}`);
+  for (const domains of usageRequests) assert.equal(domains, Array.from({ length: PAGE_LIMIT }, (_, i) => i).join(','));
   assert.equal(await page.locator('#page-previous').isDisabled(), true);
   // The pool panel counts the domains of each pool rather than listing thousands.
   assert.match(await page.locator('[data-cpupool="Pool-0"] .pool-domains').innerText(), new RegExp(`^${GUESTS - 1} domains: Domain-0, vm-0001, .*, and ${GUESTS - 1 - 12} more`));

@@ -25,7 +25,7 @@ const EXPECTED_WINDOW_MS = 5000;
 /** In stream mode the table's cumulative CPU time is re-read this often. */
 const STATE_EVERY_MS = 5000;
 /** Domains a page of the table shows: the page asks for no more, however big the host. */
-export const PAGE_LIMIT = 50;
+const PAGE_LIMIT = 50;
 
 const state = {
   /** The table's page of domains. @type {Map<number, Domain>} */ domains: new Map(),
@@ -257,13 +257,13 @@ async function refreshState() {
 
 /** "Domains 51–100 of 3,002", and which way the table can page. */
 function renderPager() {
-  const { index, next, total, cursors } = state.page;
+  const { index, next, total } = state.page;
   const first = index * PAGE_LIMIT + 1;
   const shown = state.domains.size;
   const of = total === undefined ? '' : ` of ${total.toLocaleString('en')}`;
-  byId('page-status').textContent = shown === 0 ? `No domain matches${of === '' ? '' : ` (0${of})`}.` : `Domains ${first.toLocaleString('en')}–${(first + shown - 1).toLocaleString('en')}${of}, page ${index + 1}${total === undefined ? '' : ` of ${Math.max(1, Math.ceil(total / PAGE_LIMIT))}`}`;
+  byId('page-status').textContent = shown === 0 ? 'No domain matches.' : `Domains ${first.toLocaleString('en')}–${(first + shown - 1).toLocaleString('en')}${of}, page ${index + 1}${total === undefined ? '' : ` of ${Math.max(1, Math.ceil(total / PAGE_LIMIT))}`}`;
   byId('page-previous').disabled = index === 0;
-  byId('page-next').disabled = next === null && cursors[index + 1] === undefined;
+  byId('page-next').disabled = next === null;
 }
 
 /** @param {number} step +1: the next page, -1: the one before */

@@ -56,17 +56,22 @@ async function errorOf(response) {
 }
 
 /**
- * One request; JSON in and out. A mutation without a body sends no content type.
+ * One request; JSON in and out, with the answer's ETag (the version of what
+ * it names). A mutation without a body sends no content type. `ifMatch` is the
+ * version the user saw: the change is made only if nobody changed it since,
+ * else the daemon answers 412 (an ApiError with code PRECONDITION_FAILED).
  * @param {'GET'|'POST'|'PUT'|'PATCH'|'DELETE'} method
  * @param {string} path under /api/v1
  * @param {unknown} [body]
- * @returns {Promise<any>}
+ * @param {{ ifMatch?: number }} [options]
+ * @returns {Promise<{ body: any, etag: string | null }>}
  */
-export async function call(method, path, body) {
+export async function request(method, path, body, options = {}) {
   for (;;) {
     /** @type {Record<string, string>} */
     const headers = { accept: 'application/json', ...authHeaders() };
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
     let response;
     try {
       response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -78,6 +83,27 @@ export async function call(method, path, body) {
       continue;
     }
     if (!response.ok) throw await errorOf(response);
-    return response.status === 204 ? undefined : response.json();
+    return { body: response.status === 204 ? undefined : await response.json(), etag: response.headers.get('etag') };
   }
 }
+
+/**
+ * `request`'s body alone.
+ * @param {'GET'|'POST'|'PUT'|'PATCH'|'DELETE'} method
+ * @param {string} path under /api/v1
+ * @param {unknown} [body]
+ * @param {{ ifMatch?: number }} [options]
+ * @returns {Promise<any>}
+ */
+export async function call(method, path, body, options) {
+  return (await request(method, path, body, options)).body;
+}
+
+/** @param {string | null} etag `"7"` or `W/"7"` @returns {number | undefined} the version it names */
+export function versionOf(etag) {
+  const match = /"([0-9]+)"/.exec(etag ?? '');
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** @param {unknown} error @returns {boolean} whether it is a 412: someone else changed what the user saw */
+export const isConflict = (error) => error instanceof ApiError && error.status === 412;

@@ -234,7 +234,7 @@ export function createCpupoolManager(ctx: ControlContext): CpupoolManager {
       const steps = host.plan();
       if (isLive(domain)) plan(steps, { op: 'cpupool_move_domain', domid: domain.domid, pool: id });
       commit(ctx, steps, { upsertDomains: [next] });
-      ctx.events.publish('domain.cpupool', host.now_ns, { domain: domain.domid, name: domain.name, cpupool: info.name });
+      ctx.events.publish('domain.cpupool', host.now_ns, { domain: domain.domid, name: domain.name, version: state.versionOf('domain', domain.domid), cpupool: info.name });
       return next;
     },
   };

@@ -47,8 +47,12 @@ export interface DomainQuery {
   readonly name?: string | undefined;
   /** The master (domid or name) whose scheduling domain's domains, master included, are wanted. */
   readonly scheduling_domain?: string | undefined;
+  /** The cpupool (id or name) whose domains are wanted. */
+  readonly cpupool?: string | undefined;
   readonly after?: number | undefined;
   readonly limit?: number | undefined;
+  /** Whether to count every match (the page's `total`). */
+  readonly total?: boolean | undefined;
 }
 
 export interface DomainManager {
@@ -162,14 +166,16 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       if (groupOf !== undefined && state.group(groupOf.domid) === undefined) {
         throw apiError('NO_SUCH_SCHEDULING_DOMAIN', `domain ${groupOf.name} is not the master of a scheduling domain`, { field: 'scheduling_domain' });
       }
+      const pool = query.cpupool === undefined ? undefined : resolvePool(ctx, query.cpupool, 'cpupool');
       const matches = (d: DomainRecord): boolean =>
         (query.state === undefined || d.state === query.state) &&
         (query.name === undefined || d.name.startsWith(query.name)) &&
-        (groupOf === undefined || d.domid === groupOf.domid || state.masterOfMember(d.domid) === groupOf.domid);
+        (groupOf === undefined || d.domid === groupOf.domid || state.masterOfMember(d.domid) === groupOf.domid) &&
+        (pool === undefined || (d.cpupool ?? POOL0_ID) === pool);
       clock.sync();
       // The configuration holds domains in domid order (loaded sorted; new domids are always higher).
-      const page = keysetPage(state.domains.values(), (d) => d.domid, matches, query.after, query.limit);
-      return { items: page.items.map(view), next_after: page.next_after };
+      const page = keysetPage(state.domains.values(), (d) => d.domid, matches, query.after, query.limit, query.total === true);
+      return { ...page, items: page.items.map(view) };
     },
 
     create(spec) {

@@ -4,6 +4,8 @@
 export interface Page<T> {
   readonly items: T[];
   readonly next_after: number | null;
+  /** How many items match in all pages, when asked for. */
+  readonly total?: number;
 }
 
 /**
@@ -12,12 +14,21 @@ export interface Page<T> {
  * that exists throughout a walk is seen exactly once, whatever is made or
  * deleted meanwhile (keys are never reused, and new ones are higher).
  */
-export function keysetPage<R>(keyed: Iterable<R>, keyOf: (item: R) => number, matches: (item: R) => boolean, after = -1, limit = Number.POSITIVE_INFINITY): Page<R> {
+export function keysetPage<R>(keyed: Iterable<R>, keyOf: (item: R) => number, matches: (item: R) => boolean, after = -1, limit = Number.POSITIVE_INFINITY, count = false): Page<R> {
   const items: R[] = [];
+  let next_after: number | null = null;
+  let total = 0;
   for (const item of keyed) {
-    if (keyOf(item) <= after || !matches(item)) continue;
-    if (items.length === limit) return { items, next_after: keyOf(items[items.length - 1]!) };
+    if (!matches(item)) continue;
+    total += 1;
+    if (keyOf(item) <= after || next_after !== null) continue;
+    if (items.length === limit) {
+      next_after = keyOf(items[items.length - 1]!);
+      // Counting reads on to the end; a page alone stops here.
+      if (!count) return { items, next_after };
+      continue;
+    }
     items.push(item);
   }
-  return { items, next_after: null };
+  return count ? { items, next_after, total } : { items, next_after };
 }

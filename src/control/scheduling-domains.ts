@@ -39,7 +39,7 @@ export type MemberShareSpec = Static<typeof SetMemberShareRequest>;
 export interface SchedulingDomainManager {
   list(): GroupView[];
   /** Filtered by whether the group is in force, and paged by master domid when `limit` is given. */
-  page(query: { readonly active?: boolean | undefined; readonly after?: number | undefined; readonly limit?: number | undefined }): Page<GroupView>;
+  page(query: { readonly active?: boolean | undefined; readonly after?: number | undefined; readonly limit?: number | undefined; readonly total?: boolean | undefined }): Page<GroupView>;
   get(masterRef: string): GroupView;
   create(spec: CreateGroupSpec): GroupView;
   /** Change the master's share. */
@@ -125,11 +125,10 @@ export function createSchedulingDomainManager(ctx: ControlContext): SchedulingDo
       return state.allGroups().map(view);
     },
 
-    page({ active, after, limit }) {
+    page({ active, after, limit, total }) {
       clock.sync();
       const views = state.allGroups().map(view);
-      const page = keysetPage(views, (g) => g.master, (g) => active === undefined || g.active === active, after, limit);
-      return page;
+      return keysetPage(views, (g) => g.master, (g) => active === undefined || g.active === active, after, limit, total === true);
     },
 
     get(masterRef) {

@@ -29,8 +29,19 @@ export function decodeCursor(cursor: string | undefined): number | undefined {
 export const listOrPage = <L, P>(list: TUnsafe<L>, page: TUnsafe<P>, description: string): TUnsafe<L | P> =>
   Type.Unsafe<L | P>({ anyOf: [list, page], description });
 
-/** The answer for a list: every item as before when `limit` is absent, else the page, with its `Link` to the next. */
-export function answerPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>, limit: number | undefined): T[] | { items: T[]; next: string | null } {
+/** What a list's `include` asks for. */
+export interface ListInclude {
+  readonly version: boolean;
+  readonly total: boolean;
+}
+
+export function parseInclude(include: string | undefined): ListInclude {
+  const asked = new Set(include?.split(','));
+  return { version: asked.has('version'), total: asked.has('total') };
+}
+
+/** The answer for a list: every item as before when `limit` is absent, else the page (with its `total` when counted), with its `Link` to the next. */
+export function answerPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>, limit: number | undefined): T[] | { items: T[]; next: string | null; total?: number } {
   if (limit === undefined) return page.items;
   const next = page.next_after === null ? null : encodeCursor(page.next_after);
   if (next !== null) {
@@ -39,5 +50,5 @@ export function answerPage<T>(request: FastifyRequest, reply: FastifyReply, page
     const path = request.url.split('?')[0] ?? request.url;
     void reply.header('link', `<${path}?${query.toString()}>; rel="next"`);
   }
-  return { items: page.items, next };
+  return page.total === undefined ? { items: page.items, next } : { items: page.items, next, total: page.total };
 }

@@ -121,12 +121,21 @@ export const PageCursor = Type.String({
   description: 'Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once.',
 });
 
+/** `include`: what a list adds on request, so that its default answer keeps its shape. */
+export const ListInclude = Type.String({
+  pattern: '^(version|total)(,(version|total))*$',
+  examples: ['version,total'],
+  description: 'Comma-separated: `version` gives each item its version (the number in its `ETag`, for `If-Match`); `total` gives a page (with `limit`) the number of items that match in all pages.',
+});
+export const ItemVersion = Type.Optional(Type.Integer({ minimum: 0, description: 'Its version, the number in its `ETag` (only in a list asked for it with `include=version`).' }));
+
 /** One page of a list: its items and the cursor of the next (null on the last page). */
 export const pageOf = <T extends TSchema>(item: TUnsafe<Static<T>>, $id: string, order: string, what: string) =>
   Type.Object(
     {
       items: Type.Array(item, { description: order }),
       next: Nullable(Type.String({ description: 'The cursor of the next page (also in the `Link` header, rel="next"); null on the last page.' })),
+      total: Type.Optional(Type.Integer({ minimum: 0, description: 'How many items match the filters in all pages (only with `include=total`).' })),
     },
     { $id, additionalProperties: false, description: `One page of ${what} (when \`limit\` is given).` },
   );

@@ -1,7 +1,7 @@
 /** The domain object and the requests that create and change domains. */
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_GUEST_VCPUS } from '../hypervisor/index.ts';
-import { Affinity, Cap, DomainName, DomainRefParam, Domid, Nanoseconds, Nullable, pageOf, PageCursor, PageLimit, ref, VcpuCount, Weight, Workload } from './common.ts';
+import { Affinity, Cap, DomainName, DomainRefParam, Domid, ItemVersion, ListInclude, Nanoseconds, Nullable, pageOf, PageCursor, PageLimit, ref, VcpuCount, Weight, Workload } from './common.ts';
 
 export const DomainSched = Type.Object(
   { weight: Weight, cap: Cap },
@@ -24,6 +24,7 @@ export const Domain = Type.Object(
     ),
     cpu_time_ns: Nanoseconds('Simulated CPU time consumed, cumulative, all vCPUs (0 while halted).'),
     cpupool: Type.String({ description: 'The name of the cpupool it lives in (Pool-0 unless created in or moved to another).' }),
+    version: ItemVersion,
   },
   { $id: 'Domain', additionalProperties: false },
 );
@@ -40,6 +41,8 @@ export const DomainListQuery = Type.Object(
     state: Type.Optional(Type.Union([Type.Literal('running'), Type.Literal('paused'), Type.Literal('halted')], { description: 'Only domains in this power state.' })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only domains whose name starts with this.' })),
     scheduling_domain: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^(?!\\.+$)[A-Za-z0-9._-]+$', description: 'Only the domains of this scheduling domain (its master and members): the master\'s domid or name.' })),
+    cpupool: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', description: 'Only the domains that live in this cpupool: its id or name.' })),
+    include: Type.Optional(ListInclude),
   },
   { additionalProperties: false },
 );

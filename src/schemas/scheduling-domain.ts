@@ -1,6 +1,6 @@
 /** Scheduling domains: a master and the members charged to it. */
 import { Type } from '@sinclair/typebox';
-import { DomainRef, DomainRefParam, Nanoseconds, pageOf, PageCursor, PageLimit, ref, Share } from './common.ts';
+import { DomainRef, DomainRefParam, ItemVersion, ListInclude, Nanoseconds, pageOf, PageCursor, PageLimit, ref, Share } from './common.ts';
 
 export const SchedulingDomain = Type.Object(
   {
@@ -21,6 +21,7 @@ export const SchedulingDomain = Type.Object(
     cpu_time_ns: Nanoseconds(
       'CPU time its domains used while in force in it (master, and members while they were members), cumulative: it never decreases while the daemon runs (it starts afresh at a restart, like all CPU time).',
     ),
+    version: ItemVersion,
   },
   { $id: 'SchedulingDomain', additionalProperties: false },
 );
@@ -34,6 +35,7 @@ export const SchedulingDomainListQuery = Type.Object(
     limit: Type.Optional(PageLimit),
     cursor: Type.Optional(PageCursor),
     active: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'Only groups in force (true) or not (false).' })),
+    include: Type.Optional(ListInclude),
   },
   { additionalProperties: false },
 );

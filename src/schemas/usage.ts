@@ -29,6 +29,11 @@ export const HostUsageQuery = Type.Object(
       description: `With it, the answer has \`series\`: the window cut into steps of step_ms of simulated time (at most ${MAX_USAGE_STEPS} steps), each step's shares, oldest first.`,
       examples: ['1000'],
     })),
+    domains: Type.Optional(Type.String({
+      pattern: '^[0-9]{1,10}(,[0-9]{1,10}){0,999}$',
+      description: 'Only these domains (domids, comma-separated, at most 1000) in `domains` and in each step of `series`, so that a client showing some of a large host\'s domains reads only theirs; the shares are worked out over the whole host as always. Scheduling domains and pCPUs are all given.',
+      examples: ['1,2,7'],
+    })),
   },
   { additionalProperties: false },
 );

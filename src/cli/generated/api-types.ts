@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * List domains
-         * @description Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members). A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.
+         * @description Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members), `cpupool`. `include=version` gives each domain its version (for `If-Match`), `include=total` a page the count of every match. A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.
          */
         get: operations["listDomains"];
         put?: never;
@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * List scheduling domains
-         * @description Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`.
+         * @description Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`. `include=version` gives each its version (for `If-Match`), `include=total` a page the count of every match.
          */
         get: operations["listSchedulingDomains"];
         put?: never;
@@ -645,7 +645,7 @@ export interface paths {
         };
         /**
          * Who gets the CPU
-         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (`series`). `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
+         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (`series`); with domains, only those domains' rows. `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
          */
         get: operations["getHostUsage"];
         put?: never;
@@ -899,6 +899,8 @@ export interface components {
             cpu_time_ns: number;
             /** @description The name of the cpupool it lives in (Pool-0 unless created in or moved to another). */
             cpupool: string;
+            /** @description Its version, the number in its `ETag` (only in a list asked for it with `include=version`). */
+            version?: number;
         };
         /** @description Domain-0 first, then by domid. */
         DomainList: components["schemas"]["Domain"][];
@@ -908,6 +910,8 @@ export interface components {
             items: components["schemas"]["Domain"][];
             /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
             next: string | null;
+            /** @description How many items match the filters in all pages (only with `include=total`). */
+            total?: number;
         };
         CreateDomainRequest: {
             name: components["schemas"]["DomainName"];
@@ -1122,6 +1126,8 @@ export interface components {
             }[];
             /** @description CPU time its domains used while in force in it (master, and members while they were members), cumulative: it never decreases while the daemon runs (it starts afresh at a restart, like all CPU time). */
             cpu_time_ns: number;
+            /** @description Its version, the number in its `ETag` (only in a list asked for it with `include=version`). */
+            version?: number;
         };
         SchedulingDomainList: components["schemas"]["SchedulingDomain"][];
         /** @description One page of scheduling domains (when `limit` is given). */
@@ -1130,6 +1136,8 @@ export interface components {
             items: components["schemas"]["SchedulingDomain"][];
             /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
             next: string | null;
+            /** @description How many items match the filters in all pages (only with `include=total`). */
+            total?: number;
         };
         AddMemberRequest: {
             domain: components["schemas"]["DomainRef"];
@@ -2526,6 +2534,13 @@ export interface operations {
                 name?: string;
                 /** @description Only the domains of this scheduling domain (its master and members): the master's domid or name. */
                 scheduling_domain?: string;
+                /** @description Only the domains that live in this cpupool: its id or name. */
+                cpupool?: string;
+                /**
+                 * @description Comma-separated: `version` gives each item its version (the number in its `ETag`, for `If-Match`); `total` gives a page (with `limit`) the number of items that match in all pages.
+                 * @example version,total
+                 */
+                include?: string;
             };
             header?: never;
             path?: never;
@@ -4951,6 +4966,11 @@ export interface operations {
                 cursor?: string;
                 /** @description Only groups in force (true) or not (false). */
                 active?: "true" | "false";
+                /**
+                 * @description Comma-separated: `version` gives each item its version (the number in its `ETag`, for `If-Match`); `total` gives a page (with `limit`) the number of items that match in all pages.
+                 * @example version,total
+                 */
+                include?: string;
             };
             header?: never;
             path?: never;
@@ -7388,7 +7408,10 @@ export interface operations {
     moveDomainToCpupool: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -7404,6 +7427,8 @@ export interface operations {
             /** @description The domain after the move. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7457,6 +7482,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7551,6 +7585,11 @@ export interface operations {
                  * @example 1000
                  */
                 step_ms?: string;
+                /**
+                 * @description Only these domains (domids, comma-separated, at most 1000) in `domains` and in each step of `series`, so that a client showing some of a large host's domains reads only theirs; the shares are worked out over the whole host as always. Scheduling domains and pCPUs are all given.
+                 * @example 1,2,7
+                 */
+                domains?: string;
             };
             header?: never;
             path?: never;

@@ -96,6 +96,7 @@ export const cpupoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => pools.setScheduler(request.params.ref, request.body));
 
   app.put('/domains/:ref/cpupool', {
+    config: versioned('domain', 'ref', 'weak'),
     schema: {
       ...doc('moveDomainToCpupool', 'domains', 'Move a domain to another cpupool', "xl cpupool-migrate: its vCPUs run on the new pool's pCPUs under its policy, weight and cap kept; not a domain in a scheduling domain."),
       params: Type.Object({ ref: DomainRefParam('The domain: domid or name.') }),

@@ -21,7 +21,7 @@ import {
 } from '../../schemas/domain.ts';
 import { described, NoContent, responses } from '../../schemas/responses.ts';
 import { versioned } from '../conditional.ts';
-import { answerPage, decodeCursor, listOrPage } from '../pages.ts';
+import { answerPage, decodeCursor, listOrPage, parseInclude } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 const POWER_DOCS: Record<PowerAction, { id: string; summary: string; description: string }> = {
@@ -41,16 +41,19 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'listDomains',
         'domains',
         'List domains',
-        'Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members). A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.',
+        'Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members), `cpupool`. `include=version` gives each domain its version (for `If-Match`), `include=total` a page the count of every match. A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.',
       ),
       querystring: DomainListQuery,
       response: responses({ 200: listOrPage(ref(DomainList), ref(DomainPage), 'Every domain that matches (a bare array), or one page of them (with `limit`).') }, 404),
     },
   }, async (request, reply) => {
-    const { limit: limitText, cursor, ...filters } = request.query;
+    const { limit: limitText, cursor, include: includeText, ...filters } = request.query;
     const limit = limitText === undefined ? undefined : Number(limitText);
-    if (limit === undefined && cursor === undefined && Object.keys(filters).length === 0) return domains.list();
-    return answerPage(request, reply, domains.page({ ...filters, after: decodeCursor(cursor), limit }), limit);
+    const include = parseInclude(includeText);
+    if (limit === undefined && cursor === undefined && includeText === undefined && Object.keys(filters).length === 0) return domains.list();
+    const page = domains.page({ ...filters, after: decodeCursor(cursor), limit, total: include.total });
+    const versioned = include.version ? { ...page, items: page.items.map((d) => ({ ...d, version: app.control.versions.current('domain', String(d.id))!.version })) } : page;
+    return answerPage(request, reply, versioned, limit);
   });
 
   app.post('/domains', {

@@ -15,7 +15,7 @@ import {
   UpdateSchedulingDomainRequest,
 } from '../../schemas/scheduling-domain.ts';
 import { versioned } from '../conditional.ts';
-import { answerPage, decodeCursor, listOrPage } from '../pages.ts';
+import { answerPage, decodeCursor, listOrPage, parseInclude } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -27,16 +27,19 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
         'listSchedulingDomains',
         'scheduling-domains',
         'List scheduling domains',
-        'Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`.',
+        'Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`. `include=version` gives each its version (for `If-Match`), `include=total` a page the count of every match.',
       ),
       querystring: SchedulingDomainListQuery,
       response: responses({ 200: listOrPage(ref(SchedulingDomainList), ref(SchedulingDomainPage), 'Every scheduling domain that matches (a bare array), or one page of them (with `limit`).') }),
     },
   }, async (request, reply) => {
-    const { limit: limitText, cursor, active } = request.query;
+    const { limit: limitText, cursor, active, include: includeText } = request.query;
     const limit = limitText === undefined ? undefined : Number(limitText);
-    if (limit === undefined && cursor === undefined && active === undefined) return groups.list();
-    return answerPage(request, reply, groups.page({ active: active === undefined ? undefined : active === 'true', after: decodeCursor(cursor), limit }), limit);
+    const include = parseInclude(includeText);
+    if (limit === undefined && cursor === undefined && active === undefined && includeText === undefined) return groups.list();
+    const page = groups.page({ active: active === undefined ? undefined : active === 'true', after: decodeCursor(cursor), limit, total: include.total });
+    const versioned = include.version ? { ...page, items: page.items.map((g) => ({ ...g, version: app.control.versions.current('scheduling-domain', String(g.master))!.version })) } : page;
+    return answerPage(request, reply, versioned, limit);
   });
 
   app.post('/scheduling-domains', {

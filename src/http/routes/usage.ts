@@ -20,16 +20,19 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/host/usage', {
     schema: {
-      ...doc('getHostUsage', 'host', 'Who gets the CPU', `Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (\`series\`). ${EXPECTED}`),
+      ...doc('getHostUsage', 'host', 'Who gets the CPU', `Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (\`series\`); with domains, only those domains' rows. ${EXPECTED}`),
       querystring: HostUsageQuery,
       response: responses({ 200: described(ref(HostUsage), 'The fairness report.') }),
     },
   }, async (request) => {
-    const { step_ms } = request.query;
+    const { step_ms, domains } = request.query;
     const window_ms = windowMs(request.query);
-    if (step_ms === undefined) return usage.host(window_ms);
-    const series = usage.series(window_ms ?? DEFAULT_WINDOW_MS, Number(step_ms));
-    return { ...usage.host(window_ms), series };
+    const wanted = domains === undefined ? undefined : new Set(domains.split(',').map(Number));
+    const only = <T extends { id: number }>(rows: readonly T[]): T[] => (wanted === undefined ? [...rows] : rows.filter((row) => wanted.has(row.id)));
+    const report = usage.host(window_ms);
+    if (step_ms === undefined) return { ...report, domains: only(report.domains) };
+    const series = usage.series(window_ms ?? DEFAULT_WINDOW_MS, Number(step_ms)).map((step) => ({ ...step, domains: only(step.domains) }));
+    return { ...report, domains: only(report.domains), series };
   });
 
   app.get('/domains/:ref/usage', {

@@ -41,6 +41,23 @@ export async function spawnDaemon(args: readonly string[], env: NodeJS.ProcessEn
   };
 }
 
+/** `count` running CPU-bound 1-vCPU domains named hog-<i>, created through the API `concurrency` at a time (the daemon's rate limit off). */
+export async function createCpuBoundDomains(url: string, count: number, concurrency = 32): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const reply = await fetch(`${url}/api/v1/domains`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `hog-${i}`, start: true, workload: { type: 'cpu' } }),
+      });
+      if (reply.status !== 201) throw new Error(`POST /api/v1/domains → ${reply.status} ${await reply.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
 /** A process's resident memory, MB (Linux). */
 export function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { programNodeFlags } from '../scripts/program-node-flags.ts';
-import { cpuSeconds, median, rssMb, spawnDaemon } from './processes.ts';
+import { cpuSeconds, createCpuBoundDomains, median, rssMb, spawnDaemon } from './processes.ts';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -37,7 +37,6 @@ const MEASURE_S = Number(values.seconds);
 const warmUpSeconds = (domains: number): number => (values['warm-up-seconds'] === undefined ? 5 + domains / 5000 : Number(values['warm-up-seconds']));
 const ROUNDS = Number(values.rounds);
 const DAEMON = new URL('../dist/bin/nemesisd.js', import.meta.url).pathname;
-const SETUP_CONCURRENCY = 32;
 
 /** Start `program` as it ships (its first line's node flags) on `db`. */
 async function start(program: string, db: string, pcpus: number, env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof spawnDaemon>>> {
@@ -48,19 +47,7 @@ async function start(program: string, db: string, pcpus: number, env: NodeJS.Pro
 async function setUp(db: string, pcpus: number, domains: number): Promise<void> {
   const daemon = await start(DAEMON, db, pcpus, { NEMESIS_RATE_LIMIT: '0', NEMESIS_CLOCK_SPEED: '0' });
   try {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < domains) {
-        const i = next++;
-        const reply = await fetch(`${daemon.url}/api/v1/domains`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ name: `hog-${i}`, start: true, workload: { type: 'cpu' } }),
-        });
-        if (reply.status !== 201) throw new Error(`POST /api/v1/domains → ${reply.status} ${await reply.text()}`);
-      }
-    };
-    await Promise.all(Array.from({ length: SETUP_CONCURRENCY }, worker));
+    await createCpuBoundDomains(daemon.url, domains);
   } finally {
     await daemon.stop();
   }

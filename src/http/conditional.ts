@@ -98,18 +98,25 @@ export function installConditionalRequests(app: FastifyInstance, control: Pick<C
         return undefined;
       }
     };
+    const refOf = (request: FastifyRequest): string => (target.param === undefined ? '' : ((request.params as Record<string, string>)[target.param] ?? ''));
     // Each branch checks and calls the handler in one synchronous run: no other request can change the resource between them.
-    route.handler = async function conditional(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-      const ref = target.param === undefined ? '' : ((request.params as Record<string, string>)[target.param] ?? '');
-      if (!write) {
-        const now = current(ref);
+    if (!write) {
+      // Not async: a read answers the handler's own promise, with no second one around it (Fastify catches what this throws).
+      route.handler = function conditionalRead(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): unknown {
+        const now = current(refOf(request));
         if (now === undefined) return handler.call(this, request, reply);
         void reply.header('etag', entityTag(now.version, target.etag));
         const ifNoneMatch = request.headers['if-none-match'];
-        const expected = ifNoneMatch === undefined ? [] : parseEntityTags(ifNoneMatch, 'If-None-Match');
-        if (expected === '*' || expected.includes(String(now.version))) return reply.code(304).send();
+        if (ifNoneMatch !== undefined) {
+          const expected = parseEntityTags(ifNoneMatch, 'If-None-Match');
+          if (expected === '*' || expected.includes(String(now.version))) return reply.code(304).send();
+        }
         return handler.call(this, request, reply);
-      }
+      };
+      return;
+    }
+    route.handler = async function conditional(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+      const ref = refOf(request);
       const ifMatch = request.headers['if-match'];
       if (ifMatch !== undefined) control.versions.require(target.kind, ref, parseEntityTags(ifMatch, 'If-Match'));
       const stable = current(ref)?.ref ?? ref;

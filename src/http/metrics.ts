@@ -133,14 +133,21 @@ function domainMetrics(registry: Registry, control: Control): void {
  */
 export function countRequests(app: FastifyInstance, registry: Registry): void {
   const durations = new Map<string, BucketCounts>();
-  const observe = (key: string, elapsed_ms: number): void => {
+  const bucketsOf = (key: string): BucketCounts => {
     let buckets = durations.get(key);
     if (buckets === undefined) durations.set(key, (buckets = new BucketCounts(HTTP_DURATION_BOUNDS_S)));
-    buckets.observe(elapsed_ms / MS_PER_S);
+    return buckets;
   };
+  const observe = (key: string, elapsed_ms: number): void => bucketsOf(key).observe(elapsed_ms / MS_PER_S);
   app.addHook('onRoute', (route) => {
+    // The route's own buckets by method and status: a request looks them up by number, with no key to build.
+    const byMethod = new Map<string, Map<number, BucketCounts>>();
     const hook: onResponseHookHandler = (request, reply, done) => {
-      observe(`${request.method} ${route.url} ${reply.statusCode}`, reply.elapsedTime);
+      let byStatus = byMethod.get(request.method);
+      if (byStatus === undefined) byMethod.set(request.method, (byStatus = new Map()));
+      let buckets = byStatus.get(reply.statusCode);
+      if (buckets === undefined) byStatus.set(reply.statusCode, (buckets = bucketsOf(`${request.method} ${route.url} ${reply.statusCode}`)));
+      buckets.observe(reply.elapsedTime / MS_PER_S);
       done();
     };
     route.onResponse = [...[route.onResponse ?? []].flat(), hook];

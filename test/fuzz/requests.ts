@@ -103,13 +103,18 @@ const CURSORS = [
 export const withEventCursors = (url: string, boot: string): string =>
   url.replace(/this-boot-event\.([0-9]+)/g, (_, seq: string) => encodeEventCursor(`${boot}-${seq}`));
 
+/** Event type filters: types and prefixes the daemon has, and ones that match none (strings from the schema's pattern rarely name one). */
+const EVENT_TYPE_FILTERS = ['domain.*', 'cpupool.*,domain.cpupool', 'domain.started,scheduler.updated', 'scheduling-domain.*', '*', 'clock.updated', 'domain', 'nothing.*'] as const;
+
 /** A query parameter's value: valid or broken by its schema, and cursors given and made up. */
 function queryValue(name: string, schema: JsonSchema, ctx: SchemaContext): fc.Arbitrary<string> {
   // A domain ref's pattern has a lookahead, which fast-check cannot generate from: the refs' own pool.
   const isRef = typeof schema['pattern'] === 'string' && schema['pattern'].includes('(?');
+  const fromSchema = (): fc.Arbitrary<string> => validValue(schema, ctx).filter((v) => typeof v === 'string') as fc.Arbitrary<string>;
   const valid = name === 'cursor'
     ? fc.constantFrom(...CURSORS)
-    : isRef ? fc.constantFrom(...FIXTURE_REFS, ...ODD_REFS) : (validValue(schema, ctx).filter((v) => typeof v === 'string') as fc.Arbitrary<string>);
+    : name === 'types' ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...EVENT_TYPE_FILTERS) }, fromSchema())
+    : isRef ? fc.constantFrom(...FIXTURE_REFS, ...ODD_REFS) : fromSchema();
   const invalid = fc.oneof(fc.constantFrom('', ' ', '0', '-1', '1001', 'x'.repeat(100), '%zz'), invalidValue(schema, ctx).filter((v) => typeof v === 'string') as fc.Arbitrary<string>);
   return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: invalid });
 }

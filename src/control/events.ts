@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Affinity, GlobalSchedParams, SchedName, SchedParams } from '../hypervisor/index.ts';
 import type { PowerState } from '../store/index.ts';
+import { keysetPage, type Page } from './pages.ts';
 
 export const EVENT_TYPES = [
   'domain.created',
@@ -122,12 +123,21 @@ export type LostReason = 'other-boot' | 'too-old';
 /** The kept events after a client's last id, or why they cannot be known. */
 export type Since = { readonly lost: false; readonly events: readonly ControlEvent[] } | { readonly lost: true; readonly reason: LostReason };
 
+/** One page of the kept events (keyed by `seq`), or why the events after its cursor cannot be known. */
+export type HistoryPage = { readonly lost: false; readonly page: Page<ControlEvent> } | { readonly lost: true; readonly reason: LostReason };
+
 export interface EventBus {
   /** This daemon life's id, the prefix of every event id. */
   readonly boot: string;
   publish<T extends EventType>(type: T, at_ns: number, data: EventPayloads[T]): void;
   /** The kept events after `lastId` (an id this bus or an earlier daemon gave), oldest first. */
   since(lastId: string): Since;
+  /**
+   * The first `limit` kept events that `filter` keeps, after the event `afterId`
+   * (from the oldest kept when undefined), oldest first. Lost, as `since`, when
+   * some events after `afterId` are no longer kept: a walk never skips one silently.
+   */
+  page(afterId: string | undefined, filter: EventFilter, limit?: number): HistoryPage;
   /** The id of the latest event (`<boot>-0` before any). */
   readonly lastId: string;
   /** Returns the unsubscribe function. */
@@ -169,6 +179,11 @@ export function createEventBus(boot: string = newBoot()): EventBus {
       const oldest = history[0]?.seq ?? seq + 1;
       if (after < oldest - 1) return { lost: true, reason: 'too-old' };
       return { lost: false, events: history.filter((event) => event.seq > after) };
+    },
+    page(afterId, filter, limit) {
+      const after = afterId === undefined ? { lost: false as const, events: history } : this.since(afterId);
+      if (after.lost) return after;
+      return { lost: false, page: keysetPage(after.events, (event) => event.seq, (event) => matchesFilter(event, filter), -1, limit) };
     },
     get lastId() {
       return `${boot}-${seq}`;

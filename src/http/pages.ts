@@ -3,7 +3,7 @@
  * item in a bare JSON array, exactly as before pages existed. With `limit`, it
  * answers one page, `{items, next}`, and a `Link: <…>; rel="next"` header
  * (RFC 8288) while more follow. The cursor is opaque to clients; inside it is
- * the key (domid) the next page goes on after.
+ * the key (a domid) or the event id the next page goes on after.
  */
 import { Type, type TUnsafe } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,19 +11,30 @@ import type { Page } from '../control/index.ts';
 import { invalidArgument } from '../vocabulary/errors.ts';
 
 const CURSOR_PREFIX = 'after:';
+const EVENT_CURSOR_PREFIX = 'event:';
+
+/** What a cursor holds after `prefix`, when it is one this daemon wrote (canonical, `pattern`); a 400 otherwise. */
+function cursorContent(cursor: string, prefix: string, pattern: RegExp): string {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const content = text.slice(prefix.length);
+  if (!text.startsWith(prefix) || !pattern.test(content) || Buffer.from(text).toString('base64url') !== cursor) {
+    throw invalidArgument('cursor', 'is not a cursor this daemon gave: use the `next` of the page before');
+  }
+  return content;
+}
 
 export const encodeCursor = (after: number): string => Buffer.from(`${CURSOR_PREFIX}${after}`).toString('base64url');
 
-/** The key a cursor goes on after; a cursor this daemon did not give is a 400. */
-export function decodeCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const after = Number(text.slice(CURSOR_PREFIX.length));
-  if (!text.startsWith(CURSOR_PREFIX) || !/^[0-9]{1,10}$/.test(text.slice(CURSOR_PREFIX.length)) || encodeCursor(after) !== cursor) {
-    throw invalidArgument('cursor', 'is not a cursor this daemon gave: use the `next` of the page before');
-  }
-  return after;
-}
+/** The key a cursor goes on after. */
+export const decodeCursor = (cursor: string | undefined): number | undefined =>
+  cursor === undefined ? undefined : Number(cursorContent(cursor, CURSOR_PREFIX, /^(0|[1-9][0-9]{0,9})$/));
+
+/** The cursor of a list of events: the id of the event to go on after, whose boot part tells a cursor from another daemon life. */
+export const encodeEventCursor = (id: string): string => Buffer.from(`${EVENT_CURSOR_PREFIX}${id}`).toString('base64url');
+
+/** The event id (`<boot>-<seq>`) a cursor goes on after. */
+export const decodeEventCursor = (cursor: string | undefined): string | undefined =>
+  cursor === undefined ? undefined : cursorContent(cursor, EVENT_CURSOR_PREFIX, /^[0-9a-f]{1,16}-(0|[1-9][0-9]{0,14})$/);
 
 /** A list's 200: the bare array (no `limit`) or one page (with `limit`). */
 export const listOrPage = <L, P>(list: TUnsafe<L>, page: TUnsafe<P>, description: string): TUnsafe<L | P> =>
@@ -40,10 +51,20 @@ export function parseInclude(include: string | undefined): ListInclude {
   return { version: asked.has('version'), total: asked.has('total') };
 }
 
-/** The answer for a list: every item as before when `limit` is absent, else the page (with its `total` when counted), with its `Link` to the next. */
-export function answerPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>, limit: number | undefined): T[] | { items: T[]; next: string | null; total?: number } {
+/**
+ * The answer for a list: every item as before when `limit` is absent, else the
+ * page (with its `total` when counted), with its `Link` to the next.
+ * `cursorOf` writes the cursor of a key.
+ */
+export function answerPage<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: Page<T>,
+  limit: number | undefined,
+  cursorOf: (after: number) => string = encodeCursor,
+): T[] | { items: T[]; next: string | null; total?: number } {
   if (limit === undefined) return page.items;
-  const next = page.next_after === null ? null : encodeCursor(page.next_after);
+  const next = page.next_after === null ? null : cursorOf(page.next_after);
   if (next !== null) {
     const query = new URLSearchParams(request.query as Record<string, string>);
     query.set('cursor', next);

@@ -26,6 +26,7 @@ import {
   UpdateSchedulingDomainRequest,
 } from './scheduling-domain.ts';
 import { CPUPOOL_SCHEMAS } from './cpupool.ts';
+import { EVENT_SCHEMAS } from './event.ts';
 import { LAB_SCHEMAS } from './lab.ts';
 import { TRACE_SCHEMAS } from './trace.ts';
 import { USAGE_SCHEMAS } from './usage.ts';
@@ -71,4 +72,5 @@ export const NAMED_SCHEMAS: readonly TSchema[] = [
   ...USAGE_SCHEMAS,
   ...LAB_SCHEMAS,
   ...TRACE_SCHEMAS,
+  ...EVENT_SCHEMAS,
 ];

@@ -11,6 +11,7 @@ const ERROR_DESCRIPTIONS = {
   408: 'The request was not received in time.',
   409: 'The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support.',
   412: 'A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry.',
+  410: 'Gone: what the cursor goes on from is no longer kept, so a page after it would silently skip some; start again without a cursor.',
   413: 'The body is too large, or a what-if asks for more simulation than one request may.',
   414: 'A path parameter is too long.',
   415: 'The body is not JSON.',

@@ -45,6 +45,10 @@ export const ERROR_CATALOGUE = {
     status: 412,
     description: 'If-Match names a version the resource is no longer at (another client changed it); the message names the current version. Nothing was changed: read it again and retry.',
   },
+  EVENTS_LOST: {
+    status: 410,
+    description: 'Some events after the cursor are no longer kept (the daemon keeps the last 1024, and none from before a restart): a walk would skip them. Start again without a cursor, and re-read the state you follow.',
+  },
   REQUEST_TIMEOUT: { status: 408, description: 'The request (headers or body) was not received in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the daemon accepts.' },
   WHAT_IF_TOO_LARGE: { status: 413, description: 'A what-if asks for more simulation (vCPUs × simulated ms) than the daemon runs for one request; the message names the limit.' },

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { domidsOf, type ControlEvent } from '../control/index.ts';
 import type { VmHandle } from './objects.ts';
 import type { EventClass } from './records.ts';
+import { cpuPoolRef } from './values.ts';
 
 /** Log entries kept (older tokens are EVENTS_LOST). */
 export const EVENT_LOG_SIZE = 4096;
@@ -95,17 +96,42 @@ export class EventLog {
 
 const POWER_EVENTS = new Set(['domain.started', 'domain.paused', 'domain.unpaused', 'domain.shutdown', 'domain.destroyed']);
 
+/** What changesOf needs to know of the objects: called before `forget` of the event, so a moved VM's pool is still its old one. */
+export interface ChangedObjects {
+  readonly hostRef: string;
+  readonly pool0Ref: string;
+  vmByDomid(domid: number): VmHandle | undefined;
+  cpuPoolRefNamed(name: string): string;
+  cpuPoolRefOfVm(domid: number): string | undefined;
+}
+
 /** The XenAPI objects a control-layer event changed. */
-export function changesOf(event: ControlEvent, vm: (domid: number) => VmHandle | undefined, hostRef: string): Change[] {
+export function changesOf(event: ControlEvent, objects: ChangedObjects): Change[] {
   const { type } = event;
-  if (type === 'scheduler.updated') return [{ cls: 'host', operation: 'mod', ref: hostRef }];
-  const vms = domidsOf(event).flatMap((id) => vm(id) ?? []);
+  const host: Change = { cls: 'host', operation: 'mod', ref: objects.hostRef };
+  const pool = (ref: string | undefined, operation: Operation = 'mod'): Change[] => (ref === undefined ? [] : [{ cls: 'cpu_pool', operation, ref }]);
+  switch (type) {
+    case 'scheduler.updated':
+      return [host, ...pool(objects.pool0Ref)];
+    case 'cpupool.created':
+    case 'cpupool.destroyed':
+    case 'cpupool.pcpu-added':
+    case 'cpupool.pcpu-removed':
+    case 'cpupool.scheduler':
+      return pool(cpuPoolRef({ id: event.data.cpupool, name: event.data.name }), type === 'cpupool.created' ? 'add' : type === 'cpupool.destroyed' ? 'del' : 'mod');
+    default:
+      break;
+  }
+  const vms = domidsOf(event).flatMap((id) => objects.vmByDomid(id) ?? []);
   const operation: Operation = type === 'domain.created' ? 'add' : type === 'domain.deleted' ? 'del' : 'mod';
   const changes: Change[] = [];
   for (const v of new Set(vms)) {
     changes.push({ cls: 'vm', operation, ref: v.ref });
     if (type.startsWith('domain.')) changes.push({ cls: 'vm_metrics', operation, ref: v.metrics });
   }
-  if (POWER_EVENTS.has(type)) changes.push({ cls: 'host', operation: 'mod', ref: hostRef });
+  if (POWER_EVENTS.has(type)) changes.push(host);
+  // A pool's started_VMs: the VM's pool when it starts or stops, both pools when it moves.
+  if (event.type === 'domain.started' || event.type === 'domain.shutdown' || event.type === 'domain.destroyed') changes.push(...pool(objects.cpuPoolRefOfVm(event.data.domain)));
+  if (event.type === 'domain.cpupool') changes.push(...pool(objects.cpuPoolRefOfVm(event.data.domain)), ...pool(objects.cpuPoolRefNamed(event.data.cpupool)));
   return changes;
 }

@@ -34,7 +34,7 @@ export function createXenApi(control: Control, options: XenApiOptions): XenApi {
   const dispatcher = new Dispatcher(sessions);
   const unfollow = control.events.follow((event) => {
     objects.learn(event);
-    log.append(changesOf(event, (domid) => objects.vmByDomid(domid), objects.hostRef));
+    log.append(changesOf(event, objects));
     objects.forget(event);
   });
   const api: XenApi = {

@@ -4,11 +4,11 @@
  * are derived, so stable across restarts) and records in XenAPI's field
  * names and types.
  */
-import type { Control, ControlEvent, DomainView } from '../control/index.ts';
+import type { Control, ControlEvent, CpupoolView, DomainView } from '../control/index.ts';
 import type { XenApiVmRecord } from '../schemas/xenapi.ts';
 import { DEFAULT_SHARE, DOMAIN0_ID } from '../vocabulary/domains.ts';
 import { BYTES_PER_MB } from '../vocabulary/units.ts';
-import { cpuPoolRef, NULL_REF, refOf, simulatedDate, stableUuid, XenFloat, type XenDateTime } from './values.ts';
+import { cpuPoolRef, cpuPoolUuid, NULL_REF, refOf, simulatedDate, stableUuid, XenFloat, type XenDateTime } from './values.ts';
 
 /** XenAPI 2.21 (the API level whose classes this subset follows). */
 const API_VERSION = { major: 2, minor: 21 };
@@ -48,11 +48,19 @@ export class XenObjects {
   private readonly cpuRefs: string[];
   /** When each live domain last started, simulated ns (0: before this daemon's life). */
   private readonly startedAt = new Map<number, number>();
+  /** Each cpupool's ref by name, and the ref of the pool each domain lives in: what a pool's or a VM's event changes (a moved VM's old pool too). */
+  private readonly poolRefByName = new Map<string, string>();
+  private readonly poolRefByDomid = new Map<number, string>();
+  /** Pool-0's ref (listed first; never destroyed nor renamed). */
+  readonly pool0Ref: string;
 
   constructor(control: Control, identity: HostIdentity) {
     this.control = control;
     this.identity = identity;
-    for (const domain of control.domains.list()) this.index(domain.id, domain.uuid);
+    const pools = control.cpupools.list();
+    for (const pool of pools) this.poolRefByName.set(pool.name, cpuPoolRef(pool));
+    this.pool0Ref = cpuPoolRef(pools[0]!);
+    for (const domain of control.domains.list()) this.index(domain.id, domain.uuid, domain.cpupool);
     this.cpuRefs = control.host.listPcpus().map((p) => refOf(stableUuid(`host_cpu/${p.id}`)));
   }
 
@@ -61,13 +69,23 @@ export class XenObjects {
     return simulatedDate(this.control.host.info().clock.now_ns);
   }
 
-  /** Keep the index in step with the control layer: call before translating `event` (created) and after (deleted). */
+  /**
+   * Keep the index in step with the control layer: call `learn` before
+   * translating `event` (what it made) and `forget` after (what it ended: a
+   * deleted domain or pool, a moved VM's old pool).
+   */
   learn(event: ControlEvent): void {
-    if (event.type === 'domain.created') this.index(event.data.domain, this.control.domains.get(String(event.data.domain)).uuid);
+    if (event.type === 'domain.created') {
+      const domain = this.control.domains.get(String(event.data.domain));
+      this.index(domain.id, domain.uuid, domain.cpupool);
+    }
     if (event.type === 'domain.started') this.startedAt.set(event.data.domain, event.at_ns);
+    if (event.type === 'cpupool.created') this.poolRefByName.set(event.data.name, cpuPoolRef({ id: event.data.cpupool, name: event.data.name }));
   }
 
   forget(event: ControlEvent): void {
+    if (event.type === 'cpupool.destroyed') this.poolRefByName.delete(event.data.name);
+    if (event.type === 'domain.cpupool') this.poolRefByDomid.set(event.data.domain, this.cpuPoolRefNamed(event.data.cpupool));
     if (event.type !== 'domain.deleted') return;
     const domid = event.data.domain;
     const vm = this.byDomid.get(domid);
@@ -76,13 +94,25 @@ export class XenObjects {
     this.byMetrics.delete(vm.metrics);
     this.byDomid.delete(domid);
     this.startedAt.delete(domid);
+    this.poolRefByDomid.delete(domid);
   }
 
-  private index(domid: number, uuid: string): void {
+  private index(domid: number, uuid: string, cpupool: string): void {
     const vm: VmHandle = { ref: refOf(uuid), uuid, domid, metrics: refOf(stableUuid(`VM_metrics/${uuid}`)) };
     this.byRef.set(vm.ref, vm);
     this.byDomid.set(domid, vm);
     this.byMetrics.set(vm.metrics, vm);
+    this.poolRefByDomid.set(domid, this.cpuPoolRefNamed(cpupool));
+  }
+
+  /** The ref of the cpupool named `name` (NULL for a name no pool has). */
+  cpuPoolRefNamed(name: string): string {
+    return this.poolRefByName.get(name) ?? NULL_REF;
+  }
+
+  /** The ref of the cpupool a VM lives in, as the events so far left it. */
+  cpuPoolRefOfVm(domid: number): string | undefined {
+    return this.poolRefByDomid.get(domid);
   }
 
   vm(ref: string): VmHandle | undefined {
@@ -234,6 +264,29 @@ export class XenObjects {
       tags: [],
       allowed_operations: [],
       current_operations: {},
+    };
+  }
+
+  /**
+   * A cpupool's record, with xend's cpu_pool fields (XenAPI 1.0.10; XAPI has no
+   * cpupools). A pool exists in the hypervisor from its creation, so it is
+   * always `activated`; `ncpu` is how many pCPUs it has. `running` says which
+   * domains run (started_VMs).
+   */
+  cpuPoolRecord(pool: CpupoolView, running: (domid: number) => boolean): Record<string, unknown> {
+    return {
+      uuid: cpuPoolUuid(pool),
+      name_label: pool.name,
+      name_description: '',
+      resident_on: this.hostRef,
+      auto_power_on: false,
+      started_VMs: pool.domains.filter((d) => running(d.id)).flatMap((d) => this.byDomid.get(d.id)?.ref ?? []),
+      ncpu: String(pool.pcpus.length),
+      sched_policy: pool.sched,
+      proposed_CPUs: [],
+      host_CPUs: pool.pcpus.map((n) => this.cpuRefs[n]!),
+      activated: true,
+      other_config: {},
     };
   }
 

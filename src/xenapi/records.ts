@@ -3,12 +3,13 @@
  * memberships and usage per batch (a `get_all_records` or an `event.from`
  * answer), however many records it holds.
  */
-import type { DomainView } from '../control/index.ts';
+import type { CpupoolView, DomainView } from '../control/index.ts';
 import type { Membership, XenObjects } from './objects.ts';
 import type { TaskTable } from './tasks.ts';
+import { cpuPoolRef } from './values.ts';
 
 /** The classes that have records, as event records name them (lower case). */
-export const EVENT_CLASSES = ['pool', 'host', 'host_cpu', 'vm', 'vm_metrics', 'task'] as const;
+export const EVENT_CLASSES = ['pool', 'host', 'host_cpu', 'vm', 'vm_metrics', 'task', 'cpu_pool'] as const;
 export type EventClass = (typeof EVENT_CLASSES)[number];
 
 export type XenRecord = Record<string, unknown>;
@@ -26,6 +27,7 @@ export class RecordReader {
   private domainsCache: Map<number, DomainView> | undefined;
   private membershipsCache: Map<number, Membership> | undefined;
   private cpuPoolRefsCache: Map<string, string> | undefined;
+  private poolsCache: Map<string, CpupoolView> | undefined;
   private usageCache: { domains: Map<number, number>; pcpus: number[] } | undefined;
 
   constructor(objects: XenObjects, tasks: TaskTable) {
@@ -41,6 +43,12 @@ export class RecordReader {
   private get cpuPoolRefs(): Map<string, string> {
     this.cpuPoolRefsCache ??= this.objects.cpuPoolRefs();
     return this.cpuPoolRefsCache;
+  }
+
+  /** Every cpupool by ref. */
+  private get pools(): Map<string, CpupoolView> {
+    this.poolsCache ??= new Map(this.objects.control.cpupools.list().map((pool) => [cpuPoolRef(pool), pool]));
+    return this.poolsCache;
   }
 
   private get memberships(): Map<number, Membership> {
@@ -76,6 +84,14 @@ export class RecordReader {
     return this.objects.hostCpuRecord(n, this.usage.pcpus[n] ?? 0);
   }
 
+  /** A pool's record; its started VMs from the batch's list of domains (the pool's view already read them all). */
+  cpuPool(pool: CpupoolView): XenRecord {
+    return this.objects.cpuPoolRecord(pool, (domid) => {
+      const state = this.domains.get(domid)?.state;
+      return state !== undefined && state !== 'halted';
+    });
+  }
+
   /** One object's record, or undefined when `ref` names none of `cls`. */
   get(cls: EventClass, ref: string): XenRecord | undefined {
     const { objects } = this;
@@ -98,6 +114,10 @@ export class RecordReader {
       }
       case 'task':
         return this.tasks.record(ref);
+      case 'cpu_pool': {
+        const pool = this.pools.get(ref);
+        return pool === undefined ? undefined : this.cpuPool(pool);
+      }
     }
   }
 
@@ -130,6 +150,9 @@ export class RecordReader {
       case 'task':
         for (const ref of this.tasks.refs()) out[ref] = this.tasks.record(ref)!;
         break;
+      case 'cpu_pool':
+        for (const [ref, pool] of this.pools) out[ref] = this.cpuPool(pool);
+        break;
     }
     return out;
   }
@@ -148,6 +171,8 @@ export class RecordReader {
         return this.objects.metricsRefs().length;
       case 'task':
         return this.tasks.refs().length;
+      case 'cpu_pool':
+        return this.pools.size;
     }
   }
 }

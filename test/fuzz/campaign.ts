@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { ERROR_CATALOGUE } from '../../src/vocabulary/errors.ts';
 import { startDaemon, type TestDaemon } from '../helpers.ts';
-import { describeRequest, namedValues, operationName, operationsOf, OVERSIZE_BYTES, requestFor, type FuzzRequest, type Operation } from './requests.ts';
+import { describeRequest, namedValues, operationName, operationsOf, OVERSIZE_BYTES, requestFor, withEventCursors, type FuzzRequest, type Operation } from './requests.ts';
 import type { SchemaContext } from './schema-arbitraries.ts';
 
 export const DEFAULT_SEED = 20261127;
@@ -86,8 +86,8 @@ export function snapshotter(daemon: TestDaemon): () => Promise<string> {
   };
 }
 
-function injectOptions(request: FuzzRequest): InjectOptions {
-  const options: InjectOptions = { method: request.method as 'GET', url: request.url, headers: { ...request.headers } };
+function injectOptions(request: FuzzRequest, boot: string): InjectOptions {
+  const options: InjectOptions = { method: request.method as 'GET', url: withEventCursors(request.url, boot), headers: { ...request.headers } };
   const body = request.body;
   const headers = options.headers as Record<string, string>;
   if (body.kind === 'json') {
@@ -132,7 +132,7 @@ interface Outcome {
 }
 
 async function check(daemon: TestDaemon, snapshot: () => Promise<string>, before: string, request: FuzzRequest): Promise<Outcome & { after: string }> {
-  const response = await daemon.app.inject(injectOptions(request));
+  const response = await daemon.app.inject(injectOptions(request, daemon.control.events.boot));
   const status = response.statusCode;
   const answer = `${status} ${response.body.slice(0, 240)}`;
   let problem = problemWith(status, response.body, String(response.headers['content-type']), request.method);

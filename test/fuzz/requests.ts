@@ -4,6 +4,7 @@
  * describes: malformed JSON, other content types, empty and oversize bodies.
  */
 import fc from 'fast-check';
+import { encodeEventCursor } from '../../src/http/pages.ts';
 import { HUGE_STRING, ODD_STRINGS, invalidValue, validValue, type JsonSchema, type SchemaContext } from './schema-arbitraries.ts';
 
 export interface Operation {
@@ -88,16 +89,32 @@ function paramValue(name: string, schema: JsonSchema, ctx: SchemaContext): fc.Ar
   return fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: invalid });
 }
 
-/** Cursors: ones the daemon gives (base64url of `after:N`) and ones it must refuse. */
-const CURSORS = ['YWZ0ZXI6MA', 'YWZ0ZXI6Mg', 'YWZ0ZXI6OTk', 'YWZ0ZXI6MDE', 'YWZ0ZXI6LTE', 'abc', '_', 'YWZ0ZXI6MA=='] as const;
+/**
+ * Cursors: ones the daemon gives (base64url of `after:N`, or of an event id of
+ * its own boot: see withEventCursors) and ones it must refuse (another boot's
+ * event `ZXZlbnQ6MGJhZDAwMDAtMw`, and malformed ones).
+ */
+const CURSORS = [
+  'YWZ0ZXI6MA', 'YWZ0ZXI6Mg', 'YWZ0ZXI6OTk', 'YWZ0ZXI6MDE', 'YWZ0ZXI6LTE', 'abc', '_', 'YWZ0ZXI6MA==',
+  'this-boot-event.0', 'this-boot-event.3', 'this-boot-event.9', 'this-boot-event.999', 'ZXZlbnQ6MGJhZDAwMDAtMw',
+] as const;
+
+/** The cursor of event N of the daemon a request goes to, whose boot id is known only then. */
+export const withEventCursors = (url: string, boot: string): string =>
+  url.replace(/this-boot-event\.([0-9]+)/g, (_, seq: string) => encodeEventCursor(`${boot}-${seq}`));
+
+/** Event type filters: types and prefixes the daemon has, and ones that match none (strings from the schema's pattern rarely name one). */
+const EVENT_TYPE_FILTERS = ['domain.*', 'cpupool.*,domain.cpupool', 'domain.started,scheduler.updated', 'scheduling-domain.*', '*', 'clock.updated', 'domain', 'nothing.*'] as const;
 
 /** A query parameter's value: valid or broken by its schema, and cursors given and made up. */
 function queryValue(name: string, schema: JsonSchema, ctx: SchemaContext): fc.Arbitrary<string> {
   // A domain ref's pattern has a lookahead, which fast-check cannot generate from: the refs' own pool.
   const isRef = typeof schema['pattern'] === 'string' && schema['pattern'].includes('(?');
+  const fromSchema = (): fc.Arbitrary<string> => validValue(schema, ctx).filter((v) => typeof v === 'string') as fc.Arbitrary<string>;
   const valid = name === 'cursor'
     ? fc.constantFrom(...CURSORS)
-    : isRef ? fc.constantFrom(...FIXTURE_REFS, ...ODD_REFS) : (validValue(schema, ctx).filter((v) => typeof v === 'string') as fc.Arbitrary<string>);
+    : name === 'types' ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...EVENT_TYPE_FILTERS) }, fromSchema())
+    : isRef ? fc.constantFrom(...FIXTURE_REFS, ...ODD_REFS) : fromSchema();
   const invalid = fc.oneof(fc.constantFrom('', ' ', '0', '-1', '1001', 'x'.repeat(100), '%zz'), invalidValue(schema, ctx).filter((v) => typeof v === 'string') as fc.Arbitrary<string>);
   return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: invalid });
 }

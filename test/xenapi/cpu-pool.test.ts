@@ -46,4 +46,27 @@ describe('XenAPI cpu_pool', () => {
     assert.equal((await call('cpu_pool.destroy', batch)).error, undefined);
     assert.deepEqual((await call('cpu_pool.get_all')).result, [pool0]);
   });
+
+  it('answers the reads every class answers: a getter per record field, get_by_uuid, get_all_records_where', async (t) => {
+    const daemon = await build(t, { pcpus: 4 });
+    const session = (await jsonRpc(daemon, 'session.login_with_password', ['root', ''])).result;
+    const call = async (method: string, ...params: unknown[]) => jsonRpc(daemon, method, [session, ...params]);
+    await daemon.request('POST', '/api/v1/cpupools', { name: 'batch', sched: 'credit2' });
+    const records = (await call('cpu_pool.get_all_records')).result as Record<string, Record<string, unknown>>;
+    const [pool0, batch] = Object.keys(records);
+    const [host] = (await call('host.get_all')).result as string[];
+    // xend's cpu_pool record, field for field.
+    assert.deepEqual(records[batch!], {
+      uuid: batch!.slice('OpaqueRef:'.length), name_label: 'batch', name_description: '', resident_on: host, auto_power_on: false,
+      started_VMs: [], ncpu: '0', sched_policy: 'credit2', proposed_CPUs: [], host_CPUs: [], activated: true, other_config: {},
+    });
+    for (const [field, value] of Object.entries(records[pool0!]!)) assert.deepEqual((await call(`cpu_pool.get_${field}`, pool0)).result, value, field);
+    assert.equal((await call('cpu_pool.get_by_uuid', records[batch!]!['uuid'])).result, batch);
+    assert.deepEqual((await call('cpu_pool.get_by_uuid', '00000000-0000-0000-0000-00000000000f')).error?.data, ['cpu_pool', '00000000-0000-0000-0000-00000000000f']);
+    assert.deepEqual(Object.keys((await call('cpu_pool.get_all_records_where', 'field "sched_policy" = "credit2"')).result as object), [batch]);
+    assert.deepEqual(Object.keys((await call('cpu_pool.get_all_records_where', 'not (field "ncpu" = "0")')).result as object), [pool0]);
+    assert.equal((await call('cpu_pool.get_all_records_where', 'field "colour" = "red"')).error?.message, 'INVALID_VALUE');
+    const methods = (await jsonRpc(daemon, 'system.listMethods', [])).result as string[];
+    assert.deepEqual(methods.filter((m) => m.startsWith('cpu_pool.') && !m.startsWith('cpu_pool.get_')), ['cpu_pool.add_host_CPU_live', 'cpu_pool.create', 'cpu_pool.destroy', 'cpu_pool.remove_host_CPU_live']);
+  });
 });

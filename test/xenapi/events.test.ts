@@ -7,19 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { EVENT_LOG_SIZE, EventLog } from '../../src/xenapi/event-log.ts';
 import { build, type TestDaemon } from '../helpers.ts';
-import { jsonRpc } from './helpers.ts';
+import { jsonRpc, type EventRecord, type From } from './helpers.ts';
 
-interface EventRecord {
-  class: string;
-  operation: string;
-  ref: string;
-  snapshot?: Record<string, unknown>;
-}
-interface From {
-  events: EventRecord[];
-  valid_ref_counts: Record<string, number>;
-  token: string;
-}
 
 async function session(t: TestContext): Promise<{ daemon: TestDaemon; call: (method: string, ...params: unknown[]) => Promise<unknown> }> {
   const daemon = await build(t);

@@ -14,3 +14,17 @@ export async function jsonRpc(daemon: TestDaemon, method: string, params: unknow
   const reply = await daemon.request('POST', '/jsonrpc', JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }), { 'content-type': 'application/json' });
   return reply.body;
 }
+
+/** One record of an event.from or event.next answer. */
+export interface EventRecord {
+  class: string;
+  operation: string;
+  ref: string;
+  snapshot?: Record<string, unknown>;
+}
+/** An event.from answer (valid_ref_counts are strings over XML-RPC). */
+export interface From {
+  events: EventRecord[];
+  valid_ref_counts: Record<string, number | string>;
+  token: string;
+}

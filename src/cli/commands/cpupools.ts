@@ -11,7 +11,7 @@ import { pcpuCount, type Context } from '../context.ts';
 import { formatCpuList, parseCpuList, resolveCpuList } from '../cpu-list.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
-import { everyDomain, oneDomain } from './sched.ts';
+import { everyDomain, runSched, withDomainSchedOptions, type DomainSchedOptions } from './sched.ts';
 import { parseXlConfig, type XlValue } from '../xl-config.ts';
 
 type Cpupool = Schemas['Cpupool'];
@@ -101,11 +101,7 @@ async function changeCpus(ctx: Context, pool: string, cpus: string, add: boolean
   if (last !== undefined) await printPool(ctx, last);
 }
 
-interface Credit2Options {
-  domain?: string;
-  weight?: number;
-  cap?: number;
-  schedule?: boolean;
+interface Credit2Options extends DomainSchedOptions {
   ratelimit?: number;
   cpupool?: string;
 }
@@ -113,9 +109,7 @@ interface Credit2Options {
 /** xl sched-credit2: a pool's parameters (-s, -p), one domain's weight and cap (-d), or every domain of a pool (-p) or of the host. */
 async function schedCredit2(ctx: Context, options: Credit2Options): Promise<void> {
   const { api } = ctx.connection;
-  const perDomain = options.weight !== undefined || options.cap !== undefined;
-  if (options.schedule === true) {
-    if (options.domain !== undefined || perDomain) throw new UsageError('-s does not go with -d, -w or -c');
+  const showPool = async (): Promise<void> => {
     const pool = options.cpupool ?? 'Pool-0';
     const scheduler = await call(
       ctx.connection,
@@ -125,12 +119,12 @@ async function schedCredit2(ctx: Context, options: Credit2Options): Promise<void
     );
     if (ctx.out.json) return printJson(ctx.out, scheduler);
     return ctx.out.write(keyValues([['cpupool', pool], ['scheduler', scheduler.name], ['profile', scheduler.profile], ['ratelimit_us', scheduler.ratelimit_us], ['inflight_credit', scheduler.inflight_credit]]));
-  }
-  if (options.ratelimit !== undefined) throw new UsageError('-r needs -s');
-  if (options.domain !== undefined) return oneDomain(ctx, options.domain, options);
-  if (perDomain) throw new UsageError('-w and -c need -d DOM');
-  const pool = options.cpupool === undefined ? undefined : await call(ctx.connection, api.GET('/api/v1/cpupools/{ref}', poolPath(options.cpupool)));
-  return everyDomain(ctx, pool?.name);
+  };
+  const everyInPool = async (): Promise<void> => {
+    const pool = options.cpupool === undefined ? undefined : await call(ctx.connection, api.GET('/api/v1/cpupools/{ref}', poolPath(options.cpupool)));
+    return everyDomain(ctx, pool?.name);
+  };
+  return runSched(ctx, options, { given: options.ratelimit !== undefined, withoutSchedule: '-r needs -s', show: showPool }, everyInPool);
 }
 
 export function cpupoolCommands(program: Command, ctx: () => Context): void {
@@ -183,14 +177,13 @@ export function cpupoolCommands(program: Command, ctx: () => Context): void {
       await call(c.connection, c.connection.api.PUT('/api/v1/domains/{ref}/cpupool', { params: { path: { ref: domain } }, body: { cpupool } }));
     });
 
-  program
-    .command('sched-credit2')
-    .description('Show or set credit2 parameters: domains\' weight and cap (all, -p POOL\'s or -d DOM\'s), or a pool\'s (-s [-p POOL])')
-    .option('-d, --domain <DOM>', 'the domain: name or domid')
-    .option('-w, --weight <W>', 'set its weight (1..65535)', integer(1))
-    .option('-c, --cap <C>', 'set its cap, % of one pCPU (0 = none)', integer())
+  withDomainSchedOptions(
+    program
+      .command('sched-credit2')
+      .description('Show or set credit2 parameters: domains\' weight and cap (all, -p POOL\'s or -d DOM\'s), or a pool\'s (-s [-p POOL])'),
+    'the pool\'s parameters',
+  )
     .option('-p, --cpupool <POOL>', 'the cpupool (default Pool-0 with -s)')
-    .option('-s, --schedule', 'the pool\'s parameters')
     .option('-r, --ratelimit <RATELIMIT_US>', 'with -s: set the rate limit, us (100..500000)', integer())
     .action((options: Credit2Options) => schedCredit2(ctx(), options));
 }

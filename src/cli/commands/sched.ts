@@ -6,13 +6,45 @@ import { getDomain, listDomains, type Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
 
-interface SchedOptions {
+/** The options sched-credit and sched-credit2 share, as xl's: a domain (-d) and its weight and cap (-w, -c), or the scheduler's own (-s). */
+export interface DomainSchedOptions {
   domain?: string;
   weight?: number;
   cap?: number;
   schedule?: boolean;
+}
+
+interface SchedOptions extends DomainSchedOptions {
   tslice?: number;
   ratelimit?: number;
+}
+
+/** Add the shared options; `schedule` says what -s shows. */
+export const withDomainSchedOptions = (command: Command, schedule: string): Command =>
+  command
+    .option('-d, --domain <DOM>', 'the domain: name or domid')
+    .option('-w, --weight <W>', 'set its weight (1..65535)', integer(1))
+    .option('-c, --cap <C>', 'set its cap, % of one pCPU (0 = none)', integer())
+    .option('-s, --schedule', schedule);
+
+/** The scheduler's side of a sched command: whether any of its flags (which need -s) was given, the refusal if so without -s, and what -s does. */
+export interface SchedulerSide {
+  readonly given: boolean;
+  readonly withoutSchedule: string;
+  readonly show: () => Promise<void>;
+}
+
+/** What both sched commands do with the shared options: -s the scheduler's parameters, -d one domain's weight and cap, neither `every` domain's. */
+export function runSched(ctx: Context, options: DomainSchedOptions, scheduler: SchedulerSide, every: () => Promise<void>): Promise<void> {
+  const perDomain = options.weight !== undefined || options.cap !== undefined;
+  if (options.schedule === true) {
+    if (options.domain !== undefined || perDomain) throw new UsageError('-s does not go with -d, -w or -c');
+    return scheduler.show();
+  }
+  if (scheduler.given) throw new UsageError(scheduler.withoutSchedule);
+  if (options.domain !== undefined) return oneDomain(ctx, options.domain, options);
+  if (perDomain) throw new UsageError('-w and -c need -d DOM');
+  return every();
 }
 
 export const SCHED_COLUMNS = [{ title: 'Name' }, { title: 'ID', align: 'right' }, { title: 'Weight', align: 'right' }, { title: 'Cap', align: 'right' }] as const;
@@ -39,7 +71,7 @@ async function schedulerWide(ctx: Context, options: SchedOptions): Promise<void>
 }
 
 /** One domain's weight and cap, set first when -w or -c are given. */
-export async function oneDomain(ctx: Context, ref: string, options: Pick<SchedOptions, 'weight' | 'cap'>): Promise<void> {
+async function oneDomain(ctx: Context, ref: string, options: Pick<SchedOptions, 'weight' | 'cap'>): Promise<void> {
   const body = {
     ...(options.weight === undefined ? {} : { weight: options.weight }),
     ...(options.cap === undefined ? {} : { cap: options.cap }),
@@ -65,26 +97,21 @@ export async function everyDomain(ctx: Context, pool?: string): Promise<void> {
 }
 
 function sched(ctx: Context, options: SchedOptions): Promise<void> {
-  const perDomain = options.weight !== undefined || options.cap !== undefined;
-  const global = options.tslice !== undefined || options.ratelimit !== undefined;
-  if (options.schedule === true) {
-    if (options.domain !== undefined || perDomain) throw new UsageError('-s does not go with -d, -w or -c');
-    return schedulerWide(ctx, options);
-  }
-  if (global) throw new UsageError('-t and -r need -s');
-  if (options.domain !== undefined) return oneDomain(ctx, options.domain, options);
-  if (perDomain) throw new UsageError('-w and -c need -d DOM');
-  return everyDomain(ctx);
+  const scheduler: SchedulerSide = {
+    given: options.tslice !== undefined || options.ratelimit !== undefined,
+    withoutSchedule: '-t and -r need -s',
+    show: () => schedulerWide(ctx, options),
+  };
+  return runSched(ctx, options, scheduler, () => everyDomain(ctx));
 }
 
 export function schedCommands(program: Command, ctx: () => Context): void {
-  program
-    .command('sched-credit')
-    .description('Show or set credit-scheduler parameters: every domain\'s weight and cap, one domain\'s (-d), or the scheduler\'s (-s)')
-    .option('-d, --domain <DOM>', 'the domain: name or domid')
-    .option('-w, --weight <W>', 'set its weight (1..65535)', integer(1))
-    .option('-c, --cap <C>', 'set its cap, % of one pCPU (0 = none)', integer())
-    .option('-s, --schedule', 'the scheduler-wide parameters')
+  withDomainSchedOptions(
+    program
+      .command('sched-credit')
+      .description('Show or set credit-scheduler parameters: every domain\'s weight and cap, one domain\'s (-d), or the scheduler\'s (-s)'),
+    'the scheduler-wide parameters',
+  )
     .option('-t, --tslice <TSLICE_MS>', 'with -s: set the timeslice, ms', integer(1))
     .option('-r, --ratelimit <RATELIMIT_US>', 'with -s: set the rate limit, us (0 = off)', integer())
     .action((options: SchedOptions) => sched(ctx(), options));

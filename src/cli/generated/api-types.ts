@@ -696,6 +696,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the kept events
+         * @description The kept events (the last 1024, the ones `Last-Event-ID` replays), oldest first, as the stream sends them: `id`, `type` (the stream's `event`) and `data`. The same filters as the stream (`types`, `domain`). In a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. A walk from page to page sees every event after its cursor exactly once and in order, new ones included, until a page says `next: null`; when some events after the cursor are no longer kept (the daemon keeps the last 1024, and none from before a restart), the answer is `410 EVENTS_LOST` rather than a page with a gap: start again without a cursor. To go on live, open `GET /events` with the last item's `id` as `Last-Event-ID`: the stream starts right after it.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -1413,6 +1433,35 @@ export interface components {
             otherData: {
                 [key: string]: unknown;
             };
+        };
+        /** @description One change, as `GET /events` streams it. */
+        ChangeEvent: {
+            /**
+             * @description `<boot>-<seq>`, the stream's `id`. As `Last-Event-ID` on `GET /events`, the stream goes on right after this event.
+             * @example 3f9a0c1d-42
+             */
+            id: string;
+            /**
+             * @description The stream's `event`: the event type.
+             * @example domain.started
+             */
+            type: string;
+            /** @description The stream's `data`: `at_ns` and the details of its type. */
+            data: {
+                /** @description Simulated time of the change. */
+                at_ns: number;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description Oldest first. */
+        ChangeEventList: components["schemas"]["ChangeEvent"][];
+        /** @description One page of the kept events (when `limit` is given). */
+        ChangeEventPage: {
+            /** @description Oldest first. */
+            items: components["schemas"]["ChangeEvent"][];
+            /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
+            next: string | null;
         };
     };
     responses: never;
@@ -7909,6 +7958,158 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only these event types: a comma-separated list of types or prefixes ending in `*` (e.g. `domain.*,scheduling-domain.*`).
+                 * @example domain.*,scheduling-domain.*
+                 */
+                types?: string;
+                /** @description Only events about this domain (domid or name): as the domain, a scheduling domain's master or a member. */
+                domain?: string;
+                /**
+                 * @description At most this many items (1..1000). With it, the answer is a page: `{items, next}`; without it, every item in a bare array, as before pages existed.
+                 * @example 100
+                 */
+                limit?: string;
+                /** @description Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kept events that match (a bare array), or one page of them (with `limit`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeEventList"] | components["schemas"]["ChangeEventPage"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, domain, vCPU, scheduling domain, member, cpupool or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_CPUPOOL`, `NO_SUCH_TRACE`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: what the cursor goes on from is no longer kept, so a page after it would silently skip some; start again without a cursor. Codes: `EVENTS_LOST`. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,14 +4,17 @@
  * the hub (`../sse.ts`): bounded per-client queues and stream limits. Each
  * source of messages is one small block in the handler (the change feed
  * today), so another periodic source is one more block.
+ * GET /api/v1/events/history: the same kept events as a JSON list, in pages.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { apiError } from '../../vocabulary/errors.ts';
 import { EVENT_ID_PATTERN, matchesFilter, parseTypePatterns, type EventFilter, type LostReason } from '../../control/events.ts';
 import type { ControlEvent } from '../../control/index.ts';
-import { DomainRefParam } from '../../schemas/common.ts';
+import { DomainRefParam, PageCursor, PageLimit, ref } from '../../schemas/common.ts';
+import { ChangeEventList, ChangeEventPage } from '../../schemas/event.ts';
 import { responses } from '../../schemas/responses.ts';
+import { answerPage, decodeEventCursor, encodeEventCursor, listOrPage } from '../pages.ts';
 import type { SseMessage, StreamHub } from '../sse.ts';
 import { usageFeed, usageStreamQuery } from '../usage-stream.ts';
 import { doc } from './route-docs.ts';
@@ -20,8 +23,9 @@ import { clientOf } from '../local-requests.ts';
 const HEARTBEAT_MS = 15_000;
 
 const changeMessage = (event: ControlEvent): SseMessage => ({ id: event.id, event: event.type, data: { at_ns: event.at_ns, ...event.data } });
+const changeItem = (event: ControlEvent) => ({ id: event.id, type: event.type, data: { at_ns: event.at_ns, ...event.data } });
 
-const EventsQuery = Type.Object({
+const eventFilterQuery = {
   types: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 1024,
@@ -30,8 +34,11 @@ const EventsQuery = Type.Object({
     examples: ['domain.*,scheduling-domain.*'],
   })),
   domain: Type.Optional(DomainRefParam('Only events about this domain (domid or name): as the domain, a scheduling domain\'s master or a member.')),
-  ...usageStreamQuery,
-}, { additionalProperties: false });
+};
+
+const EventsQuery = Type.Object({ ...eventFilterQuery, ...usageStreamQuery }, { additionalProperties: false });
+
+const HistoryQuery = Type.Object({ ...eventFilterQuery, limit: Type.Optional(PageLimit), cursor: Type.Optional(PageCursor) }, { additionalProperties: false });
 
 const DESCRIPTION =
   'Server-sent events: one per lifecycle, parameter or membership change. `event` is the type ' +
@@ -42,6 +49,18 @@ const DESCRIPTION =
   'and then the changes from now on. A client that does not read is sent `events-lost` (`slow-client`) and disconnected once ' +
   'about 1 MiB waits for it. At most NEMESIS_MAX_STREAMS streams are open in all and NEMESIS_MAX_STREAMS_PER_CLIENT per client ' +
   'address (503 `TOO_MANY_STREAMS` past them). HEAD answers the headers at once and opens no stream.';
+
+const HISTORY_DESCRIPTION =
+  'The kept events (the last 1024, the ones `Last-Event-ID` replays), oldest first, as the stream sends them: `id`, `type` (the stream\'s `event`) and `data`. ' +
+  'The same filters as the stream (`types`, `domain`). In a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. ' +
+  'A walk from page to page sees every event after its cursor exactly once and in order, new ones included, until a page says `next: null`; ' +
+  'when some events after the cursor are no longer kept (the daemon keeps the last 1024, and none from before a restart), the answer is `410 EVENTS_LOST` rather than a page with a gap: start again without a cursor. ' +
+  'To go on live, open `GET /events` with the last item\'s `id` as `Last-Event-ID`: the stream starts right after it.';
+
+const LOST_MESSAGES: Record<LostReason, string> = {
+  'other-boot': 'the cursor is from before the daemon restarted, whose events are not kept: start again without a cursor, and re-read the state you follow',
+  'too-old': 'some events after the cursor are no longer kept (the last 1024 are), so a page after it would skip them: start again without a cursor, and re-read the state you follow',
+};
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ streams: StreamHub }> = async (app, { streams }) => {
   const { events } = app.control;
@@ -63,6 +82,21 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ streams: StreamHub }> = as
     if (query.domain !== undefined) filter = { ...filter, domid: app.control.domains.get(query.domain).id };
     return filter;
   }
+
+  app.get('/events/history', {
+    schema: {
+      ...doc('listEvents', 'events', 'List the kept events', HISTORY_DESCRIPTION),
+      querystring: HistoryQuery,
+      response: responses({ 200: listOrPage(ref(ChangeEventList), ref(ChangeEventPage), 'The kept events that match (a bare array), or one page of them (with `limit`).') }, 404, 410),
+    },
+  }, async (request, reply) => {
+    const { limit: limitText, cursor, ...filters } = request.query;
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    const kept = events.page(decodeEventCursor(cursor), filterOf(filters), limit);
+    if (kept.lost) throw apiError('EVENTS_LOST', LOST_MESSAGES[kept.reason], { field: 'cursor' });
+    const page = { items: kept.page.items.map(changeItem), next_after: kept.page.next_after };
+    return answerPage(request, reply, page, limit, (seq) => encodeEventCursor(`${events.boot}-${seq}`));
+  });
 
   app.get('/events', {
     schema: {

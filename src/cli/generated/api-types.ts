@@ -1462,6 +1462,8 @@ export interface components {
             items: components["schemas"]["ChangeEvent"][];
             /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
             next: string | null;
+            /** @description How many items match the filters in all pages (only with `include=total`). */
+            total?: number;
         };
     };
     responses: never;

@@ -645,7 +645,7 @@ export interface paths {
         };
         /**
          * Who gets the CPU
-         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (`series`). `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
+         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain, per pCPU and per cpupool (its totals against its capacity); with step_ms, also the window step by step (`series`). `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
          */
         get: operations["getHostUsage"];
         put?: never;
@@ -1236,6 +1236,29 @@ export interface components {
             /** @description Percent of the window a guest vCPU ran there. */
             busy_pct: number;
         };
+        /** @description The report summed over one cpupool: its domains as they live now (a domain moved within the window counts all its CPU in its pool now), against its capacity. */
+        CpupoolUsage: {
+            /** @description The pool's id (Pool-0 is 0). */
+            id: number;
+            /** @description The pool's name, as the domain rows' `cpupool` gives it. */
+            name: string;
+            /** @description Its scheduler: the policy its expected shares follow. */
+            sched: "credit" | "credit2";
+            /** @description Its pCPUs now. */
+            pcpus: number[];
+            /** @description What its pCPUs can give, percent of one pCPU: 100 × its pCPUs. Its domains share this and nothing more. */
+            capacity_pct: number;
+            /** @description How many domains live in it (halted ones included). */
+            domains: number;
+            /** @description Its domains' observed_pct together. */
+            observed_pct: number;
+            /** @description Its domains' expected_pct together (at most capacity_pct). */
+            expected_pct: number;
+            /** @description observed_pct − expected_pct. */
+            diff_pct: number;
+            /** @description Its pCPUs' busy_pct together. */
+            busy_pct: number;
+        };
         /** @description Observed shares over one step of a series; the same fields as a `usage` event of the stream. */
         UsageStep: {
             /** @description Simulated time the step ends at (a 30 ms sample instant, or now for the last step). */
@@ -1263,6 +1286,8 @@ export interface components {
             domains: components["schemas"]["DomainUsage"][];
             scheduling_domains: components["schemas"]["SchedulingDomainUsage"][];
             pcpus: components["schemas"]["PcpuUsage"][];
+            /** @description Each cpupool, by id: what its domains get together, against what its pCPUs can give. */
+            cpupools: components["schemas"]["CpupoolUsage"][];
             /** @description Only with step_ms: the window in steps, oldest first; steps before the history kept are left out. */
             series?: components["schemas"]["UsageStep"][];
         };

@@ -747,7 +747,7 @@ export interface paths {
         put?: never;
         /**
          * Preview changes on a copy of the host
-         * @description Copies the host as it is now, applies `changes` (requests of this API, in order) to the copy, runs it and an unchanged copy `ms` ahead, and reports each domain's and scheduling domain's share with and without the changes. The host itself is untouched. A change that fails fails the what-if with its own error and `change_index`. One at a time per client.
+         * @description Copies the host as it is now, applies `changes` (requests of this API, in order) to the copy, runs it and an unchanged copy `ms` ahead, and reports each domain's and scheduling domain's share with and without the changes. The host itself is untouched. A change that fails fails the what-if with its own error and `change_index`. One at a time per client. With `policies`, the same once per policy, side by side (a WhatIfComparison).
          */
         post: operations["whatIf"];
         delete?: never;
@@ -1355,8 +1355,10 @@ export interface components {
             ms: number;
             /** @description Requests of this API, applied in order to a copy of the host. */
             changes: components["schemas"]["WhatIfChange"][];
-            /** @description Also record a scheduler trace of the changed copy over the look-ahead, kept like a live trace: `GET /host/trace/{trace_id}`. */
+            /** @description Also record a scheduler trace of the changed copy over the look-ahead, kept like a live trace: `GET /host/trace/{trace_id}`. Not with `policies`. */
             trace?: boolean;
+            /** @description Run the same what-if once per policy, side by side: the answer is then a WhatIfComparison, one result per policy in this order. Under a policy that every pool of the host already runs, the copy is the exact one; under another, every pool switches to it: the copy is the host's configuration (pools, domains, groups, weights, caps) restarted under that policy, its pools' parameters that policy's defaults. */
+            policies?: ("credit" | "credit2")[];
         };
         WhatIfDomain: {
             /** @description Domain id (Domain-0 is 0; never reused). */
@@ -1392,6 +1394,29 @@ export interface components {
             scheduling_domains: components["schemas"]["WhatIfSchedulingDomain"][];
             /** @description With `trace`: the id of the changed copy's scheduler trace (`GET /host/trace/{trace_id}`). */
             trace_id?: number;
+        };
+        /** @description A what-if under one policy: with and without the changes, and the fairness model's share under that policy. */
+        WhatIfPolicyResult: {
+            /** @description A scheduling policy. */
+            policy: "credit" | "credit2";
+            /** @description exact: every pool already ran this policy, so the copy is the live host as it is (the same result as a what-if without `policies`); restarted: the configuration restarted under this policy from simulated time 0 (a policy's credits and run queues do not translate to another's). */
+            copy: "exact" | "restarted";
+            /** @description The pools that ran another policy and run this one in the copy, by name (Pool-0 first). */
+            switched_pools: string[];
+            /** @description The changed copy's trace hash at the end. */
+            trace_hash: string;
+            /** @description The unchanged copy's trace hash at the end. */
+            baseline_trace_hash: string;
+            domains: components["schemas"]["WhatIfDomain"][];
+            scheduling_domains: components["schemas"]["WhatIfSchedulingDomain"][];
+        };
+        WhatIfComparison: {
+            /** @description Simulated time of the live host when copied. */
+            from_ns: number;
+            /** @description The look-ahead measured under each policy: `ms` of simulated time after the changes. */
+            window_ns: number;
+            /** @description One result per policy asked for, in the order asked. */
+            policies: components["schemas"]["WhatIfPolicyResult"][];
         };
         StartTraceRequest: {
             /** @description Simulated ms to record, from now. */
@@ -8255,13 +8280,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The prediction. */
+            /** @description The prediction: a WhatIf, or with `policies` a WhatIfComparison. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WhatIf"];
+                    "application/json": components["schemas"]["WhatIf"] | components["schemas"]["WhatIfComparison"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */

@@ -88,6 +88,35 @@ timeline:
     assert.ok(Math.abs(last.get('m')! + last.get('s')! - 100) < 1, JSON.stringify([...last]));
   });
 
+  it('a domain moved to another cpupool (cpupool-migrate): the same host as PUT /domains/{ref}/cpupool', async (t) => {
+    const result = runScenario(parseScenario(`
+host: { pcpus: 2 }
+seconds: 4
+cpupools: [{ name: batch, sched: credit2, pcpus: [1] }]
+domains:
+  - { name: a }
+  - { name: b, vcpus: 2 }
+  - { name: c, cpupool: batch }
+timeline:
+  - { at_ms: 2000, op: cpupool-migrate, domain: b, cpupool: batch }
+`, 'migrate.yaml'));
+
+    const d = await build(t, { pcpus: 2 });
+    const api = await throughApi(d, [
+      { at_ms: 0, requests: [
+        ['DELETE', '/cpupools/0/pcpus/1'],
+        ['POST', '/cpupools', { name: 'batch', sched: 'credit2', pcpus: [1] }],
+        ['POST', '/domains', { name: 'a', start: true }],
+        ['POST', '/domains', { name: 'b', vcpus: 2, start: true }],
+        ['POST', '/domains', { name: 'c', cpupool: 'batch', start: true }],
+      ] },
+      { at_ms: 2000, requests: [['PUT', '/domains/b/cpupool', { cpupool: 'batch' }]] },
+    ], 4000);
+    assert.equal((await d.request('GET', '/api/v1/domains/b')).body.cpupool, 'batch');
+    assert.equal((await d.request('GET', '/api/v1/host')).body.trace_hash, result.trace_hash);
+    assert.deepEqual(scenarioShares(result), api);
+  });
+
   it('a halted domain joins a group, and is in it once started', async (t) => {
     const result = runScenario(parseScenario(`
 host: { pcpus: 1 }

@@ -4,6 +4,7 @@
  * host (the same trace_hash), the same groups in force and the same shares.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseScenario } from '../../src/lab/scenario-file.ts';
 import { runScenario } from '../../src/lab/scenario.ts';
@@ -89,17 +90,9 @@ timeline:
   });
 
   it('a domain moved to another cpupool (cpupool-migrate): the same host as PUT /domains/{ref}/cpupool', async (t) => {
-    const result = runScenario(parseScenario(`
-host: { pcpus: 2 }
-seconds: 4
-cpupools: [{ name: batch, sched: credit2, pcpus: [1] }]
-domains:
-  - { name: a }
-  - { name: b, vcpus: 2 }
-  - { name: c, cpupool: batch }
-timeline:
-  - { at_ms: 2000, op: cpupool-migrate, domain: b, cpupool: batch }
-`, 'migrate.yaml'));
+    // examples/cpupool-migrate.yaml, for 4 s with the move at 2 s.
+    const file = parseScenario(readFileSync(new URL('../../examples/cpupool-migrate.yaml', import.meta.url), 'utf8'), 'cpupool-migrate.yaml');
+    const result = runScenario({ ...file, timeline: file.timeline!.map((change) => ({ ...change, at_ms: 2000 })) }, { seconds: 4 });
 
     const d = await build(t, { pcpus: 2 });
     const api = await throughApi(d, [

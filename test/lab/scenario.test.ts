@@ -141,19 +141,7 @@ describe('cpupool-migrate in a timeline', () => {
     // Before: a (1 vCPU) and b (2 vCPUs) share pCPU 0 by domain under credit, 50 and 50; c has pCPU 1, 100.
     // After b moves to batch: a alone on pCPU 0, 100; on pCPU 1 credit2 gives each vCPU the weight,
     // so b claims 2 × 256 against c's 256: 100 × 2/3 and 100 × 1/3.
-    const result = runScenario(
-      scenario(`
-host: { pcpus: 2 }
-seconds: 20
-cpupools: [{ name: batch, sched: credit2, pcpus: [1] }]
-domains:
-  - { name: a }
-  - { name: b, vcpus: 2 }
-  - { name: c, cpupool: batch }
-timeline:
-  - { at_ms: 10000, op: cpupool-migrate, domain: b, cpupool: batch }
-`),
-    );
+    const result = runScenario(parseScenario(readFileSync(new URL('cpupool-migrate.yaml', EXAMPLES), 'utf8'), 'cpupool-migrate.yaml'));
     assert.deepEqual(result.phases[1]!.changes, ['move b to batch']);
     assertTable(result, { a: [50, 100], b: [50, 200 / 3], c: [100, 100 / 3] });
   });

@@ -137,23 +137,30 @@ function makeCopy(job: WhatIfJob): Copy {
  * under another, every pool switches to it: the configuration restarted under it.
  */
 async function runPolicies(job: WhatIfJob, policies: readonly SchedName[], runOn: (copy: Copy, job: WhatIfJob) => Promise<WhatIfOutcome>): Promise<WhatIfOutcome> {
+  // One exact copy tells the instant and each pool's policy; the first policy they all run uses it.
+  let exact: Copy | null = makeCopy(job);
+  const from_ns = exact.host.now_ns;
+  const pools = exact.control.cpupools.list();
   const results: WhatIfPolicyResultView[] = [];
-  let from_ns = 0;
-  for (const policy of policies) {
-    const exact = makeCopy(job);
-    from_ns = exact.host.now_ns;
-    const switched = exact.control.cpupools.list().filter((pool) => pool.sched !== policy).map((pool) => pool.name);
-    let copy = exact;
-    if (switched.length > 0) {
-      exact.close();
-      const restarted = restartedCopy(job, policy);
-      if ('failure' in restarted) return { ok: false, change_index: null, policy, error: restarted.failure };
-      copy = restarted;
+  try {
+    for (const policy of policies) {
+      const switched = pools.filter((pool) => pool.sched !== policy).map((pool) => pool.name);
+      let copy: Copy;
+      if (switched.length === 0) {
+        copy = exact ?? makeCopy(job);
+        exact = null;
+      } else {
+        const restarted = restartedCopy(job, policy);
+        if ('failure' in restarted) return { ok: false, change_index: null, policy, error: restarted.failure };
+        copy = restarted;
+      }
+      const outcome = await runOn(copy, job);
+      if (!outcome.ok) return { ...outcome, policy };
+      const { trace_hash, baseline_trace_hash, domains, scheduling_domains } = outcome.report as WhatIfView;
+      results.push({ policy, copy: switched.length > 0 ? 'restarted' : 'exact', switched_pools: switched, trace_hash, baseline_trace_hash, domains, scheduling_domains });
     }
-    const outcome = await runOn(copy, job);
-    if (!outcome.ok) return { ...outcome, policy };
-    const { trace_hash, baseline_trace_hash, domains, scheduling_domains } = outcome.report as WhatIfView;
-    results.push({ policy, copy: switched.length > 0 ? 'restarted' : 'exact', switched_pools: switched, trace_hash, baseline_trace_hash, domains, scheduling_domains });
+  } finally {
+    exact?.close();
   }
   return { ok: true, report: { from_ns, window_ns: job.ms * NS_PER_MS, policies: results } };
 }

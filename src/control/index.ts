@@ -135,7 +135,7 @@ export type { Page } from './pages.ts';
 export type { CurrentVersion, ExpectedVersions, Versions } from './preconditions.ts';
 export { VERSIONED_KINDS, type VersionedKind } from './versions.ts';
 export { checkUsageInterval, type UsageControl, type UsageSample } from './usage.ts';
-export type { LabControl, LabSource, ReplayLogView, SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfJob, WhatIfOutcome, WhatIfRunner, WhatIfSpec, WhatIfView } from './ports.ts';
+export type { LabControl, LabSource, ReplayLogView, SimulatedHost, SimulationClock, WhatIfChangeRequest, WhatIfComparisonView, WhatIfJob, WhatIfOutcome, WhatIfRunner, WhatIfSpec, WhatIfView } from './ports.ts';
 export { checkTraceSize } from './trace.ts';
 /** The replay log's bound (the lab refuses past it), for the API's documentation. */
 export { REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';

@@ -5,10 +5,10 @@
  * what-if jobs (the worker thread the daemon starts).
  */
 import type { Static } from '@sinclair/typebox';
-import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog, SchedTrace, TraceRecorder } from '../hypervisor/index.ts';
+import type { DomctlOp, DomctlPlan, DomctlResult, HostSnapshot, ReplayLog, SchedName, SchedTrace, TraceRecorder } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { ClockStatus } from '../runtime/tick-loop.ts';
-import type { ReplayLog as ReplayLogSchema, WhatIf, WhatIfRequest } from '../schemas/lab.ts';
+import type { ReplayLog as ReplayLogSchema, WhatIf, WhatIfComparison, WhatIfRequest } from '../schemas/lab.ts';
 import type { DomainRecord } from '../store/index.ts';
 
 export interface SimulatedHost {
@@ -53,6 +53,8 @@ export interface WhatIfJob {
   readonly changes: readonly WhatIfChangeRequest[];
   /** Record a scheduler trace of the changed copy over the look-ahead. */
   readonly trace: boolean;
+  /** Run it once per policy, side by side (a WhatIfComparison); absent: once, on the exact copy. */
+  readonly policies?: readonly SchedName[];
 }
 
 /** A trace recorded on a copy, with the copy's domain names. */
@@ -73,11 +75,12 @@ export interface WhatIfRunner {
 }
 
 export type WhatIfOutcome =
-  | { readonly ok: true; readonly report: Static<typeof WhatIf>; readonly trace?: CopyTrace }
+  | { readonly ok: true; readonly report: WhatIfView | WhatIfComparisonView; readonly trace?: CopyTrace }
   /** A change failed (its index), or the copy as changed is too large to run (null). */
-  | { readonly ok: false; readonly change_index: number | null; readonly error: { readonly statusCode: number; readonly code: string; readonly message: string; readonly field?: string; readonly expected?: readonly string[]; readonly actual?: string } };
+  | { readonly ok: false; readonly change_index: number | null; readonly policy?: SchedName; readonly error: { readonly statusCode: number; readonly code: string; readonly message: string; readonly field?: string; readonly expected?: readonly string[]; readonly actual?: string } };
 
 export type WhatIfView = Static<typeof WhatIf>;
+export type WhatIfComparisonView = Static<typeof WhatIfComparison>;
 export type ReplayLogView = Static<typeof ReplayLogSchema>;
 export type WhatIfSpec = Static<typeof WhatIfRequest>;
 
@@ -85,7 +88,7 @@ export type WhatIfSpec = Static<typeof WhatIfRequest>;
 export interface LabControl {
   replayLog(): ReplayLogView;
   /** `client` identifies who asks (its address): one what-if at a time each. */
-  whatIf(spec: WhatIfSpec, client: string): Promise<WhatIfView>;
+  whatIf(spec: WhatIfSpec, client: string): Promise<WhatIfView | WhatIfComparisonView>;
 }
 
 /** What the lab reads of the live control layer: enough to export its run or to copy it at one instant; it changes nothing. */

@@ -5,10 +5,10 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { expectedShares, type DomainDemand, type ExpectedShares } from '../fairness/expected-share.ts';
-import { MAX_USAGE_STEPS, NS_PER_MS, POOL0_ID, type Affinity, type SchedStats, type Workload } from '../hypervisor/index.ts';
+import { MAX_USAGE_STEPS, NS_PER_MS, POOL0_ID, type Affinity, type CpupoolInfo, type SchedStats, type Workload } from '../hypervisor/index.ts';
 import type { HistogramSnapshot } from '../runtime/histogram.ts';
 import type { Timers } from '../runtime/clock.ts';
-import type { DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS, UsageStep } from '../schemas/usage.ts';
+import type { CpupoolUsage, DomainUsage, DomainUsageReport, HostUsage, PcpuUsage, SchedulingDomainUsage, SchedulingDomainUsageReport, USAGE_REASONS, UsageStep } from '../schemas/usage.ts';
 import { DEFAULT_WINDOW_MS, MAX_USAGE_INTERVAL_MS, MAX_WINDOW_MS, MIN_USAGE_INTERVAL_MS } from '../schemas/usage.ts';
 import type { DomainRecord, GroupRecord } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
@@ -26,6 +26,7 @@ export type SchedulingDomainUsageView = Static<typeof SchedulingDomainUsageRepor
 type DomainRow = Static<typeof DomainUsage>;
 type GroupRow = Static<typeof SchedulingDomainUsage>;
 type PcpuRow = Static<typeof PcpuUsage>;
+type PoolRow = Static<typeof CpupoolUsage>;
 type Reason = (typeof USAGE_REASONS)[number];
 interface Known {
   readonly capped: boolean;
@@ -110,10 +111,13 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
    * intersected with them; none left means all of them), and under credit2 every vCPU
    * carries the domain's weight, so a domain (a group: its master) claims weight × online vCPUs.
    */
-  const demands = (): DomainDemand[] => {
+  const listPools = (): CpupoolInfo[] => {
     const listed = host.domctl({ op: 'cpupool_list' });
     if (!listed.ok) throw fromDomctl(listed.error);
-    const pools = new Map(listed.value.map((p) => [p.id, p]));
+    return listed.value;
+  };
+  const demands = (): DomainDemand[] => {
+    const pools = new Map(listPools().map((p) => [p.id, p]));
     return [...state.domains.values()].map((d) => {
       const pool = pools.get(d.cpupool ?? POOL0_ID);
       const inPool = (pcpus: Affinity): Affinity => {
@@ -240,8 +244,26 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
       return { master: group.master, members: group.members.map((m) => m.domid), active, ...row(own, want, reason) };
     };
     const pcpus = usage.pcpus.map((p) => ({ id: p.id, busy_pct: roundPct(pctOf(p.busy_ns, window_ns)) }));
+    /** A pool's domains as they live now, summed unrounded; its pCPUs' busy shares. */
+    const poolRow = (pool: CpupoolInfo): PoolRow => {
+      const domains = [...state.domains.values()].filter((d) => (d.cpupool ?? POOL0_ID) === pool.id);
+      const own = domains.reduce((sum, d) => sum + observed(d.domid), 0);
+      const want = domains.reduce((sum, d) => sum + (expected.domains.get(d.domid) ?? 0), 0);
+      return {
+        id: pool.id,
+        name: pool.name,
+        sched: pool.sched,
+        pcpus: [...pool.pcpus],
+        capacity_pct: pool.pcpus.length * PERCENT,
+        domains: domains.length,
+        observed_pct: roundPct(own),
+        expected_pct: roundPct(want),
+        diff_pct: roundPct(own - want),
+        busy_pct: roundPct(pool.pcpus.reduce((sum, id) => sum + pctOf(usage.pcpus[id]?.busy_ns ?? 0, window_ns), 0)),
+      };
+    };
     const header = { now_ns: usage.to_ns, window_ns, threshold_pct: DIFF_THRESHOLD_PCT };
-    return { header, domainRow, groupRow, pcpus };
+    return { header, domainRow, groupRow, pcpus, poolRow };
   };
 
   /** A group's expected share: its claimant's while in force, else what its live domains get on their own. */
@@ -296,13 +318,14 @@ export function createUsageControl(ctx: ControlContext, timers: Timers): UsageCo
 
   return {
     host(window_ms) {
-      const { header, domainRow, groupRow, pcpus } = measure(window_ms);
+      const { header, domainRow, groupRow, pcpus, poolRow } = measure(window_ms);
       return {
         ...header,
         busy_pct: roundPct(pcpus.reduce((sum, p) => sum + p.busy_pct, 0)),
         domains: [...state.domains.values()].map(domainRow),
         scheduling_domains: state.allGroups().map(groupRow),
         pcpus,
+        cpupools: listPools().map(poolRow),
       };
     },
 

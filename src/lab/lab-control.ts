@@ -8,18 +8,18 @@
 import type { LabControl, LabSource, WhatIfChangeRequest, WhatIfRunner } from '../control/index.ts';
 import { NS_PER_MS, REPLAY_LOG_MAX_ENTRIES } from '../hypervisor/index.ts';
 import { MAX_WHAT_IF_VCPU_MS } from '../schemas/lab.ts';
-import { apiError, ERROR_CATALOGUE, type ErrorCode } from '../vocabulary/errors.ts';
+import { apiError, ERROR_CATALOGUE, invalidArgument, type ErrorCode } from '../vocabulary/errors.ts';
 
 /** `runner` runs the copies; without one, a what-if answers NOT_SUPPORTED. */
 export function createLabControl(source: LabSource, runner: WhatIfRunner | undefined): LabControl {
   const { host, clock } = source;
   const running = new Set<string>();
 
-  /** Before copying: the live domains' vCPUs, for the look-ahead and any advance among the changes. */
-  const checkSize = (changes: readonly WhatIfChangeRequest[], ms: number): void => {
+  /** Before copying: the live domains' vCPUs, for the look-ahead and any advance among the changes, once per policy. */
+  const checkSize = (changes: readonly WhatIfChangeRequest[], ms: number, runs: number): void => {
     let vcpus = 0;
     for (const domain of source.domains()) if (domain.state !== 'halted') vcpus += domain.max_vcpus;
-    checkWhatIfSize(vcpus, ms + advancedMs(changes));
+    checkWhatIfSize(vcpus, ms + advancedMs(changes), runs);
   };
 
   return {
@@ -35,7 +35,10 @@ export function createLabControl(source: LabSource, runner: WhatIfRunner | undef
     async whatIf(spec, client) {
       if (runner === undefined) throw apiError('NOT_SUPPORTED', 'this daemon runs no what-if copies');
       if (running.has(client)) throw apiError('WHAT_IF_BUSY', `a what-if from ${client} is still running: one at a time per client`);
-      checkSize(spec.changes, spec.ms);
+      if (spec.policies !== undefined && spec.trace === true) {
+        throw invalidArgument('trace', 'a what-if under `policies` records no trace: ask for it on a what-if without `policies`');
+      }
+      checkSize(spec.changes, spec.ms, spec.policies?.length ?? 1);
       clock.sync();
       running.add(client);
       try {
@@ -49,13 +52,15 @@ export function createLabControl(source: LabSource, runner: WhatIfRunner | undef
           ms: spec.ms,
           changes: spec.changes,
           trace: spec.trace === true,
+          ...(spec.policies === undefined ? {} : { policies: spec.policies }),
         });
         if (outcome.ok) return outcome.trace === undefined ? outcome.report : { ...outcome.report, trace_id: source.keepTrace(outcome.trace.trace, outcome.trace.names) };
         const { change_index, error } = outcome;
         const code: ErrorCode = error.code in ERROR_CATALOGUE ? (error.code as ErrorCode) : 'INTERNAL';
-        if (change_index === null) throw apiError(code, error.message, error.field === undefined ? {} : { field: error.field });
+        const under = outcome.policy === undefined ? '' : `under ${outcome.policy}: `;
+        if (change_index === null) throw apiError(code, `${under}${error.message}`, error.field === undefined ? {} : { field: error.field });
         const change = spec.changes[change_index]!;
-        throw apiError(code, `changes[${change_index}] (${change.method} ${change.path}): ${error.message}`, {
+        throw apiError(code, `${under}changes[${change_index}] (${change.method} ${change.path}): ${error.message}`, {
           change_index,
           ...(error.field === undefined ? {} : { field: error.field }),
           ...(error.expected === undefined ? {} : { expected: error.expected }),
@@ -69,13 +74,15 @@ export function createLabControl(source: LabSource, runner: WhatIfRunner | undef
 }
 
 /**
- * The work a what-if may ask for: vCPUs × simulated ms over both copies. Checked
- * before copying (live vCPUs) and again on the copy once changed (its own vCPUs).
+ * The work a what-if may ask for: vCPUs × simulated ms over both copies, under each
+ * of `runs` policies. Checked before copying (live vCPUs) and again on the copy once
+ * changed (its own vCPUs).
  */
-export function checkWhatIfSize(vcpus: number, ms: number): void {
-  const work = 2 * vcpus * ms;
+export function checkWhatIfSize(vcpus: number, ms: number, runs = 1): void {
+  const work = 2 * runs * vcpus * ms;
   if (work > MAX_WHAT_IF_VCPU_MS) {
-    throw apiError('WHAT_IF_TOO_LARGE', `a what-if may simulate at most ${MAX_WHAT_IF_VCPU_MS} vCPU-ms (vCPUs of live domains × ms × 2 copies); ${vcpus} vCPUs for ${ms} ms is ${work}: ask for fewer ms`, { field: 'ms' });
+    const copies = runs === 1 ? '2 copies' : `2 copies × ${runs} policies`;
+    throw apiError('WHAT_IF_TOO_LARGE', `a what-if may simulate at most ${MAX_WHAT_IF_VCPU_MS} vCPU-ms (vCPUs of live domains × ms × ${copies}); ${vcpus} vCPUs for ${ms} ms is ${work}: ask for fewer ms`, { field: 'ms' });
   }
 }
 

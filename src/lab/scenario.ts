@@ -255,6 +255,11 @@ function applyChange(lab: Lab, change: ScenarioChangeSpec, where: string): void 
     case 'scheduler':
       lab.do(where, (control) => control.host.setScheduler(change.set));
       return;
+    case 'cpupool-migrate': {
+      const ref = lab.ref(change.domain, where);
+      lab.do(where, (control) => control.cpupools.moveDomain(ref, change.cpupool));
+      return;
+    }
   }
 }
 
@@ -275,5 +280,7 @@ function describeChange(change: ScenarioChangeSpec): string {
       return `dissolve ${change.group}`;
     case 'scheduler':
       return `scheduler ${JSON.stringify(change.set)}`;
+    case 'cpupool-migrate':
+      return `move ${change.domain} to ${change.cpupool}`;
   }
 }

@@ -10,16 +10,21 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlRoutes, serverOptions } from '../app.ts';
 import { checkTraceSize, type Control, type WhatIfJob, type WhatIfOutcome, type WhatIfView } from '../control/index.ts';
-import { isApiError } from '../vocabulary/errors.ts';
+import { ERROR_CATALOGUE, isApiError } from '../vocabulary/errors.ts';
 import { PERCENT, roundPct } from '../vocabulary/units.ts';
 import { installErrorHandlers, toErrorBody } from '../http/error-handler.ts';
-import { Host, NS_PER_MS } from '../hypervisor/index.ts';
+import { Host, NS_PER_MS, type SchedName } from '../hypervisor/index.ts';
+import type { Static } from '@sinclair/typebox';
 import { NAMED_SCHEMAS } from '../schemas/index.ts';
+import type { WhatIfPolicyResult } from '../schemas/lab.ts';
 import { MAX_TRACE_EVENTS } from '../schemas/trace.ts';
 import { copyStore, type GroupRecord } from '../store/index.ts';
 import { createHeadlessControl } from './headless-control.ts';
 import { checkWhatIfSize } from './lab-control.ts';
 
+
+type WhatIfPolicyResultView = Static<typeof WhatIfPolicyResult>;
+type WhatIfFailure = Extract<WhatIfOutcome, { ok: false }>['error'];
 
 /** The parts of a control layer the copy's routes (controlRoutes) call. */
 type ServedControl = Pick<Control, 'host' | 'domains' | 'schedulingDomains' | 'cpupools' | 'usage'>;
@@ -95,16 +100,16 @@ export async function createCopyApp(): Promise<CopyApp> {
   let busy = Promise.resolve();
   return {
     run(job) {
-      const result = busy.then(async () => {
-        const copy = makeCopy(job);
+      const runOn = async (copy: Copy, onJob: WhatIfJob): Promise<WhatIfOutcome> => {
         current = copy.control;
         try {
-          return await runJob(app, job, copy);
+          return await runJob(app, onJob, copy);
         } finally {
           current = null;
           copy.close();
         }
-      });
+      };
+      const result = busy.then(() => (job.policies === undefined ? runOn(makeCopy(job), job) : runPolicies(job, job.policies, runOn)));
       busy = result.then(() => undefined, () => undefined);
       return result;
     },
@@ -125,6 +130,69 @@ function makeCopy(job: WhatIfJob): Copy {
   const store = copyStore(job.database);
   const control = createHeadlessControl(host, store, { pcpus: job.pcpus, seed: job.seed, version: job.version, attach: { endedGroupCpuNs: job.endedGroupCpuNs } });
   return { host, baseline, control, close: () => store.close() };
+}
+
+/**
+ * The what-if once per policy. A policy every pool already runs gets the exact copy;
+ * under another, every pool switches to it: the configuration restarted under it.
+ */
+async function runPolicies(job: WhatIfJob, policies: readonly SchedName[], runOn: (copy: Copy, job: WhatIfJob) => Promise<WhatIfOutcome>): Promise<WhatIfOutcome> {
+  // One exact copy tells the instant and each pool's policy; the first policy they all run uses it.
+  let exact: Copy | null = makeCopy(job);
+  const from_ns = exact.host.now_ns;
+  const pools = exact.control.cpupools.list();
+  const results: WhatIfPolicyResultView[] = [];
+  try {
+    for (const policy of policies) {
+      const switched = pools.filter((pool) => pool.sched !== policy).map((pool) => pool.name);
+      let copy: Copy;
+      if (switched.length === 0) {
+        copy = exact ?? makeCopy(job);
+        exact = null;
+      } else {
+        const restarted = restartedCopy(job, policy);
+        if ('failure' in restarted) return { ok: false, change_index: null, policy, error: restarted.failure };
+        copy = restarted;
+      }
+      const outcome = await runOn(copy, job);
+      if (!outcome.ok) return { ...outcome, policy };
+      const { trace_hash, baseline_trace_hash, domains, scheduling_domains } = outcome.report as WhatIfView;
+      results.push({ policy, copy: switched.length > 0 ? 'restarted' : 'exact', switched_pools: switched, trace_hash, baseline_trace_hash, domains, scheduling_domains });
+    }
+  } finally {
+    exact?.close();
+  }
+  return { ok: true, report: { from_ns, window_ns: job.ms * NS_PER_MS, policies: results } };
+}
+
+/**
+ * The live configuration (its store) on a new host booted with `policy`, every pool
+ * switched to it (a switched pool's parameters are that policy's defaults), from time 0;
+ * its baseline a copy of it as restored. A domain it cannot bring back is a refusal.
+ */
+function restartedCopy(job: WhatIfJob, policy: SchedName): Copy | { failure: WhatIfFailure } {
+  const origin = job.snapshot.origin;
+  const host = Host.fromOrigin({ ...origin, scheduler: policy });
+  const store = copyStore(job.database);
+  try {
+    for (const pool of store.pools.list()) if (pool.sched !== policy) store.pools.save({ ...pool, sched: policy, params: null });
+    const control = createHeadlessControl(host, store, {
+      pcpus: job.pcpus,
+      seed: job.seed,
+      version: job.version,
+      ...(origin.credit2_runqueue === undefined ? {} : { credit2_runqueue: origin.credit2_runqueue }),
+    });
+    const failed = control.restore.failed.map(({ domid, reason }) => `${control.state.domains.get(domid)?.name ?? domid}: ${reason}`);
+    if (failed.length > 0) {
+      store.close();
+      const message = `the host's configuration cannot run under ${policy}: ${failed.join('; ')}`;
+      return { failure: { statusCode: ERROR_CATALOGUE.NOT_SUPPORTED.status, code: 'NOT_SUPPORTED', message } };
+    }
+    return { host, baseline: Host.fromSnapshot(host.snapshot()), control, close: () => store.close() };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }
 
 async function runJob(app: FastifyInstance, job: WhatIfJob, copy: Copy): Promise<WhatIfOutcome> {

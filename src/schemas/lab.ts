@@ -1,5 +1,6 @@
 /** The lab: replay logs of the run so far, and what-if previews of changes on a copy of the host. */
 import { Type } from '@sinclair/typebox';
+import { SCHED_NAMES } from '../hypervisor/index.ts';
 import { Domid, Nanoseconds, Nullable, ref } from './common.ts';
 
 export const MIN_WHAT_IF_MS = 1;
@@ -42,6 +43,8 @@ export const ReplayLog = Type.Object(
   { $id: 'ReplayLog', additionalProperties: false },
 );
 
+const Policy = Type.Union(SCHED_NAMES.map((name) => Type.Literal(name)), { description: 'A scheduling policy.' });
+
 export const WhatIfChange = Type.Object(
   {
     method: Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH'), Type.Literal('DELETE')], { description: 'A method that changes something.' }),
@@ -55,7 +58,18 @@ export const WhatIfRequest = Type.Object(
   {
     ms: Type.Integer({ minimum: MIN_WHAT_IF_MS, maximum: MAX_WHAT_IF_MS, description: 'Simulated ms to look ahead, after the changes.' }),
     changes: Type.Array(ref(WhatIfChange), { maxItems: MAX_WHAT_IF_CHANGES, description: 'Requests of this API, applied in order to a copy of the host.' }),
-    trace: Type.Optional(Type.Boolean({ description: 'Also record a scheduler trace of the changed copy over the look-ahead, kept like a live trace: `GET /host/trace/{trace_id}`.' })),
+    trace: Type.Optional(Type.Boolean({ description: 'Also record a scheduler trace of the changed copy over the look-ahead, kept like a live trace: `GET /host/trace/{trace_id}`. Not with `policies`.' })),
+    policies: Type.Optional(
+      Type.Array(Policy, {
+        minItems: 1,
+        maxItems: SCHED_NAMES.length,
+        uniqueItems: true,
+        description:
+          'Run the same what-if once per policy, side by side: the answer is then a WhatIfComparison, one result per policy in this order. ' +
+          'Under a policy that every pool of the host already runs, the copy is the exact one; under another, every pool switches to it: ' +
+          "the copy is the host's configuration (pools, domains, groups, weights, caps) restarted under that policy, its pools' parameters that policy's defaults.",
+      }),
+    ),
   },
   { $id: 'WhatIfRequest', additionalProperties: false },
 );
@@ -89,4 +103,30 @@ export const WhatIf = Type.Object(
   { $id: 'WhatIf', additionalProperties: false },
 );
 
-export const LAB_SCHEMAS = [ReplayEntry, ReplayLog, WhatIfChange, WhatIfRequest, WhatIfDomain, WhatIfSchedulingDomain, WhatIf];
+export const WhatIfPolicyResult = Type.Object(
+  {
+    policy: Policy,
+    copy: Type.Union([Type.Literal('exact'), Type.Literal('restarted')], {
+      description:
+        'exact: every pool already ran this policy, so the copy is the live host as it is (the same result as a what-if without `policies`); ' +
+        'restarted: the configuration restarted under this policy from simulated time 0 (a policy\'s credits and run queues do not translate to another\'s).',
+    }),
+    switched_pools: Type.Array(Type.String(), { description: 'The pools that ran another policy and run this one in the copy, by name (Pool-0 first).' }),
+    trace_hash: Type.String({ description: 'The changed copy\'s trace hash at the end.' }),
+    baseline_trace_hash: Type.String({ description: 'The unchanged copy\'s trace hash at the end.' }),
+    domains: Type.Array(ref(WhatIfDomain)),
+    scheduling_domains: Type.Array(ref(WhatIfSchedulingDomain)),
+  },
+  { $id: 'WhatIfPolicyResult', additionalProperties: false, description: 'A what-if under one policy: with and without the changes, and the fairness model\'s share under that policy.' },
+);
+
+export const WhatIfComparison = Type.Object(
+  {
+    from_ns: Nanoseconds('Simulated time of the live host when copied.'),
+    window_ns: Nanoseconds('The look-ahead measured under each policy: `ms` of simulated time after the changes.'),
+    policies: Type.Array(ref(WhatIfPolicyResult), { description: 'One result per policy asked for, in the order asked.' }),
+  },
+  { $id: 'WhatIfComparison', additionalProperties: false },
+);
+
+export const LAB_SCHEMAS = [ReplayEntry, ReplayLog, WhatIfChange, WhatIfRequest, WhatIfDomain, WhatIfSchedulingDomain, WhatIf, WhatIfPolicyResult, WhatIfComparison];

@@ -6,7 +6,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { credit2, MAX_PCPUS, MAX_SEED, SCHED_NAMES } from '../hypervisor/index.ts';
-import { CpupoolName, CreateCpupoolRequest } from './cpupool.ts';
+import { CpupoolName, CpupoolRef, CreateCpupoolRequest } from './cpupool.ts';
 import { Affinity, DOMAIN_NAME_PATTERN, DomainName, DomainRef, Share, Workload, WorkloadCpu, WorkloadDuty, WorkloadIdle, ref } from './common.ts';
 import { CreateDomainRequest, SetDomainSchedRequest, UpdateDomainRequest } from './domain.ts';
 import { SetSchedulerRequest } from './host.ts';
@@ -38,6 +38,10 @@ const CHANGES = [
   change('share', "Change the share of a scheduling domain's master or member.", { group, domain, share: Share }),
   change('dissolve', 'Dissolve a scheduling domain (DELETE /scheduling-domains/{master}).', { group }),
   change('scheduler', "Change the scheduler's host-wide parameters (PUT /scheduler).", { set: ref(SetSchedulerRequest) }),
+  change('cpupool-migrate', "Move a domain to another cpupool, keeping its weight and cap in the new pool's policy (PUT /domains/{ref}/cpupool; xl cpupool-migrate).", {
+    domain,
+    cpupool: ref(CpupoolRef),
+  }),
 ] as const;
 
 export const ScenarioChange = Type.Union([...CHANGES], { $id: 'ScenarioChange', description: 'One change of the timeline, tagged by `op`.' });
@@ -101,6 +105,7 @@ const DEFINITIONS: readonly TSchema[] = [
   AddMemberRequest,
   CreateSchedulingDomainRequest,
   CpupoolName,
+  CpupoolRef,
   CreateCpupoolRequest,
   ScenarioChange,
 ];

@@ -1,6 +1,6 @@
-/** The fairness report: observed against expected CPU shares, per domain, per scheduling domain and per pCPU. */
+/** The fairness report: observed against expected CPU shares, per domain, per scheduling domain, per pCPU and per cpupool. */
 import { Type } from '@sinclair/typebox';
-import { MAX_USAGE_STEPS, NS_PER_MS, USAGE_HISTORY_NS } from '../hypervisor/index.ts';
+import { MAX_USAGE_STEPS, NS_PER_MS, SCHED_NAMES, USAGE_HISTORY_NS } from '../hypervisor/index.ts';
 import { Domid, Nanoseconds, Nullable, ref } from './common.ts';
 
 export const MAX_WINDOW_MS = USAGE_HISTORY_NS / NS_PER_MS;
@@ -84,6 +84,26 @@ export const PcpuUsage = Type.Object(
   { $id: 'PcpuUsage', additionalProperties: false },
 );
 
+export const CpupoolUsage = Type.Object(
+  {
+    id: Type.Integer({ minimum: 0, description: 'The pool\'s id (Pool-0 is 0).' }),
+    name: Type.String({ description: 'The pool\'s name, as the domain rows\' `cpupool` gives it.' }),
+    sched: Type.Union(SCHED_NAMES.map((name) => Type.Literal(name)), { description: 'Its scheduler: the policy its expected shares follow.' }),
+    pcpus: Type.Array(Type.Integer({ minimum: 0 }), { description: 'Its pCPUs now.' }),
+    capacity_pct: Pct('What its pCPUs can give, percent of one pCPU: 100 × its pCPUs. Its domains share this and nothing more.'),
+    domains: Type.Integer({ minimum: 0, description: 'How many domains live in it (halted ones included).' }),
+    observed_pct: Pct('Its domains\' observed_pct together.'),
+    expected_pct: Pct('Its domains\' expected_pct together (at most capacity_pct).'),
+    diff_pct: Pct('observed_pct − expected_pct.'),
+    busy_pct: Pct('Its pCPUs\' busy_pct together.'),
+  },
+  {
+    $id: 'CpupoolUsage',
+    additionalProperties: false,
+    description: 'The report summed over one cpupool: its domains as they live now (a domain moved within the window counts all its CPU in its pool now), against its capacity.',
+  },
+);
+
 const window = {
   now_ns: Nanoseconds('Simulated time the window ends at.'),
   window_ns: Nanoseconds('The window actually covered: from a 30 ms sample instant at or before its requested start, shorter just after boot.'),
@@ -107,6 +127,7 @@ export const HostUsage = Type.Object(
     domains: Type.Array(ref(DomainUsage)),
     scheduling_domains: Type.Array(ref(SchedulingDomainUsage)),
     pcpus: Type.Array(ref(PcpuUsage)),
+    cpupools: Type.Array(ref(CpupoolUsage), { description: 'Each cpupool, by id: what its domains get together, against what its pCPUs can give.' }),
     series: Type.Optional(Type.Array(ref(UsageStep), { description: 'Only with step_ms: the window in steps, oldest first; steps before the history kept are left out.' })),
   },
   { $id: 'HostUsage', additionalProperties: false },
@@ -122,4 +143,4 @@ export const SchedulingDomainUsageReport = Type.Object(
   { $id: 'SchedulingDomainUsageReport', additionalProperties: false },
 );
 
-export const USAGE_SCHEMAS = [DomainUsage, SchedulingDomainUsage, PcpuUsage, UsageStep, HostUsage, DomainUsageReport, SchedulingDomainUsageReport];
+export const USAGE_SCHEMAS = [DomainUsage, SchedulingDomainUsage, PcpuUsage, CpupoolUsage, UsageStep, HostUsage, DomainUsageReport, SchedulingDomainUsageReport];

@@ -59,6 +59,25 @@ describe('nemesis cpupool commands', () => {
     assert.deepEqual((await d.request('GET', '/api/v1/domains/hog/sched')).body, { weight: 512, cap: 0 });
   });
 
+  it('usage: the fairness report, then each pool\'s totals against its capacity', async () => {
+    // Pool-0 (credit, pCPUs 0-1): web, one CPU-bound vCPU, gets one pCPU, 100 of 200; Domain-0 idles.
+    // batch (credit2, pCPUs 2-3): hog alone, one vCPU, 100 of 200.
+    await ok('create', 'web', '--workload', 'cpu');
+    await ok('clock', '--advance', '3000');
+    const rows = await ok('usage', '-w', '2000');
+    assert.match(rows[0]!.join(' '), /^over 2\.\d+ s of simulated time/);
+    const head = rows.findIndex((row) => row[0] === 'Pool' && row[1] === 'Sched');
+    assert.deepEqual(rows[head], ['Pool', 'Sched', 'CPUs', 'Capacity(%)', 'Domains', 'Observed(%)', 'Expected(%)', 'Diff', 'Busy(%)']);
+    const pools = rows.slice(head + 1).map(([name, sched, cpus, capacity, domains, observed, expected]) => [name, sched, cpus, capacity, domains, Math.round(Number(observed)), expected]);
+    assert.deepEqual(pools, [['Pool-0', 'credit', '0-1', '200.0', '2', 100, '100.0'], ['batch', 'credit2', '2-3', '200.0', '1', 100, '100.0']]);
+    const web = rows.find((row) => row[0] === 'web')!;
+    assert.deepEqual([web[2], web[4]], ['Pool-0', '100.0']);
+    const json = await d.json('usage', '-w', '2000');
+    assert.deepEqual(json.cpupools, (await d.request('GET', '/api/v1/host/usage?window_ms=2000')).body.cpupools);
+    await ok('destroy', 'web');
+    await ok('delete', 'web');
+  });
+
   it('xl\'s rules: a pool with domains stays, Pool-0 stays, the last CPU stays while domains live there', async () => {
     const busy = await d.run('cpupool-destroy', 'batch');
     assert.equal(busy.code, 1);

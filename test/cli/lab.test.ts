@@ -34,4 +34,25 @@ describe('nemesis what-if and replay', () => {
     assert.equal(differs.code, 1);
     assert.match(differs.stderr, /the replay reached trace_hash [0-9a-f]{16}, the log says/);
   });
+
+  it('what-if --compare credit,credit2: predicted, baseline and expected with the policies in adjacent columns', async (t) => {
+    // One pCPU, two (2 vCPUs) and one (1 vCPU) of equal weight: credit 50/50, credit2 claims 2 : 1, 66.7/33.3.
+    const d = await buildCli(t, { pcpus: 1 });
+    assert.equal((await d.run('create', 'two', '--vcpus', '2')).code, 0);
+    assert.equal((await d.run('create', 'one')).code, 0);
+    const shown = await d.run('what-if', '--ms', '5000', '--compare', 'credit,credit2');
+    assert.equal(shown.code, 0, shown.stderr);
+    const rows = cells(shown.stdout);
+    assert.equal(shown.stdout.split('\n')[0], 'credit: the exact copy; credit2: restarted under credit2 (switched: Pool-0)');
+    const head = rows.findIndex((row) => row[0] === 'Name');
+    assert.deepEqual(rows[head], ['Name', 'Predicted:credit', 'Predicted:credit2', 'Baseline:credit', 'Baseline:credit2', 'Expected:credit', 'Expected:credit2']);
+    const expected = (name: string) => rows.find((row) => row[0] === name)!.slice(5).map(Number);
+    assert.deepEqual(expected('two'), [50, 66.7]);
+    assert.deepEqual(expected('one'), [50, 33.3]);
+    const json = await d.json('what-if', '--ms', '5000', '--compare', 'credit,credit2');
+    assert.deepEqual(json.policies.map((p: { policy: string; copy: string }) => [p.policy, p.copy]), [['credit', 'exact'], ['credit2', 'restarted']]);
+    const bad = await d.run('what-if', '--ms', '1000', '--compare', 'credit,credit');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /two or more of credit, credit2, each once/);
+  });
 });

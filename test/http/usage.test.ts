@@ -117,3 +117,45 @@ describe('/api/v1/host/usage names each domain\'s cpupool', () => {
     assert.equal(one.body.domain.cpupool, 'batch');
   });
 });
+
+describe('/api/v1/host/usage per cpupool', () => {
+  it('two pools under different schedulers and an empty one: each pool\'s capacity, expected and observed totals', async (t) => {
+    // pCPU 0 stays in Pool-0 (credit): a (1 vCPU) and b (2 vCPUs) of equal weight, 50 and 50 (credit: by domain).
+    // pCPUs 1 and 2 make batch (credit2): c (1 vCPU) and d (3 vCPUs) of equal weight claim 1 : 3 (credit2: by vCPU),
+    // so 200 × 1/4 = 50 and 200 × 3/4 = 150. pCPU 3 makes spare (credit), with no domain.
+    const d = await build(t, { pcpus: 4 });
+    for (const pcpu of [1, 2, 3]) assert.equal((await d.request('DELETE', `/api/v1/cpupools/Pool-0/pcpus/${pcpu}`)).status, 200);
+    assert.equal((await d.request('POST', '/api/v1/cpupools', { name: 'batch', sched: 'credit2', pcpus: [1, 2] })).status, 201);
+    assert.equal((await d.request('POST', '/api/v1/cpupools', { name: 'spare', sched: 'credit', pcpus: [3] })).status, 201);
+    const ids = {
+      a: await make(d, 'a'),
+      b: await make(d, 'b', { vcpus: 2 }),
+      c: await make(d, 'c', { cpupool: 'batch' }),
+      d: await make(d, 'd', { vcpus: 3, cpupool: 'batch' }),
+    };
+    await d.request('POST', '/api/v1/host/clock/advance', { ms: 20_000 });
+    const report = await d.request('GET', '/api/v1/host/usage?window_ms=15000');
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+    type Pool = { id: number; name: string; sched: string; pcpus: number[]; capacity_pct: number; domains: number; observed_pct: number; expected_pct: number; diff_pct: number; busy_pct: number };
+    const pools = report.body.cpupools as Pool[];
+    assert.deepEqual(pools.map(({ id, name, sched, pcpus, capacity_pct, domains }) => ({ id, name, sched, pcpus, capacity_pct, domains })), [
+      { id: 0, name: 'Pool-0', sched: 'credit', pcpus: [0], capacity_pct: 100, domains: 3 },
+      { id: 1, name: 'batch', sched: 'credit2', pcpus: [1, 2], capacity_pct: 200, domains: 2 },
+      { id: 2, name: 'spare', sched: 'credit', pcpus: [3], capacity_pct: 100, domains: 0 },
+    ]);
+    const row = (id: number) => (report.body.domains as { id: number; expected_pct: number; observed_pct: number }[]).find((r) => r.id === id)!;
+    const want = { a: 50, b: 50, c: 50, d: 150 };
+    for (const [name, pct] of Object.entries(want)) near(row(ids[name as keyof typeof ids]).expected_pct, pct, 0.001, `${name} expected`);
+    const totals = [{ expected: 100, of: [ids.a, ids.b, 0] }, { expected: 200, of: [ids.c, ids.d] }, { expected: 0, of: [] }];
+    totals.forEach(({ expected, of }, i) => {
+      const pool = pools[i]!;
+      near(pool.expected_pct, expected, 0.001, `${pool.name} expected`);
+      near(pool.observed_pct, expected, 1, `${pool.name} observed`);
+      near(pool.busy_pct, expected, 1, `${pool.name} busy`);
+      near(pool.observed_pct, of.reduce((sum, id) => sum + row(id).observed_pct, 0), 0.01, `${pool.name}: the sum of its rows`);
+      near(pool.diff_pct, pool.observed_pct - pool.expected_pct, 0.002, `${pool.name} diff`);
+    });
+    // The domain rows are as they were, each naming its pool.
+    assert.deepEqual(Object.keys(report.body).sort(), ['busy_pct', 'cpupools', 'domains', 'now_ns', 'pcpus', 'scheduling_domains', 'threshold_pct', 'window_ns']);
+  });
+});

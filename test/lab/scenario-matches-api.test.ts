@@ -4,6 +4,7 @@
  * host (the same trace_hash), the same groups in force and the same shares.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseScenario } from '../../src/lab/scenario-file.ts';
 import { runScenario } from '../../src/lab/scenario.ts';
@@ -86,6 +87,27 @@ timeline:
     // In force again: m and s together have m's weight, as much as other (100 of 200 each), not two domains' 133.
     const last = api[2]!;
     assert.ok(Math.abs(last.get('m')! + last.get('s')! - 100) < 1, JSON.stringify([...last]));
+  });
+
+  it('a domain moved to another cpupool (cpupool-migrate): the same host as PUT /domains/{ref}/cpupool', async (t) => {
+    // examples/cpupool-migrate.yaml, for 4 s with the move at 2 s.
+    const file = parseScenario(readFileSync(new URL('../../examples/cpupool-migrate.yaml', import.meta.url), 'utf8'), 'cpupool-migrate.yaml');
+    const result = runScenario({ ...file, timeline: file.timeline!.map((change) => ({ ...change, at_ms: 2000 })) }, { seconds: 4 });
+
+    const d = await build(t, { pcpus: 2 });
+    const api = await throughApi(d, [
+      { at_ms: 0, requests: [
+        ['DELETE', '/cpupools/0/pcpus/1'],
+        ['POST', '/cpupools', { name: 'batch', sched: 'credit2', pcpus: [1] }],
+        ['POST', '/domains', { name: 'a', start: true }],
+        ['POST', '/domains', { name: 'b', vcpus: 2, start: true }],
+        ['POST', '/domains', { name: 'c', cpupool: 'batch', start: true }],
+      ] },
+      { at_ms: 2000, requests: [['PUT', '/domains/b/cpupool', { cpupool: 'batch' }]] },
+    ], 4000);
+    assert.equal((await d.request('GET', '/api/v1/domains/b')).body.cpupool, 'batch');
+    assert.equal((await d.request('GET', '/api/v1/host')).body.trace_hash, result.trace_hash);
+    assert.deepEqual(scenarioShares(result), api);
   });
 
   it('a halted domain joins a group, and is in it once started', async (t) => {

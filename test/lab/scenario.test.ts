@@ -135,6 +135,29 @@ timeline: [{ at_ms: 3000, op: sched, domain: a, set: { cap: 20 } }]
   });
 });
 
+describe('cpupool-migrate in a timeline', () => {
+  it("a domain moved to a credit2 pool claims per vCPU there, and leaves its old pool's pCPU to the one left", () => {
+    // pCPU 0 is Pool-0 (credit), pCPU 1 is batch (credit2); all CPU-bound, equal weights.
+    // Before: a (1 vCPU) and b (2 vCPUs) share pCPU 0 by domain under credit, 50 and 50; c has pCPU 1, 100.
+    // After b moves to batch: a alone on pCPU 0, 100; on pCPU 1 credit2 gives each vCPU the weight,
+    // so b claims 2 × 256 against c's 256: 100 × 2/3 and 100 × 1/3.
+    const result = runScenario(parseScenario(readFileSync(new URL('cpupool-migrate.yaml', EXAMPLES), 'utf8'), 'cpupool-migrate.yaml'));
+    assert.deepEqual(result.phases[1]!.changes, ['move b to batch']);
+    assertTable(result, { a: [50, 100], b: [50, 200 / 3], c: [100, 100 / 3] });
+  });
+
+  it('is the API request it stands for: a grouped domain stays in its pool, an unknown pool is named', () => {
+    const run = (timeline: string) => () =>
+      runScenario(scenario(`host: { pcpus: 2 }\ncpupools: [{ name: batch, pcpus: [1] }]\ndomains: [{ name: a }, { name: b }]\ngroups: [{ master: a, members: [{ domain: b }] }]\ntimeline: [${timeline}]`));
+    assert.throws(run('{ at_ms: 5, op: cpupool-migrate, domain: b, cpupool: batch }'), (error: unknown) => {
+      assert.ok(error instanceof ScenarioError);
+      assert.match(error.message, /^timeline\[0\] \(at 5 ms, cpupool-migrate\): domain b is a member of a's scheduling domain, which stays in one cpupool/);
+      return true;
+    });
+    assert.throws(run('{ at_ms: 5, op: cpupool-migrate, domain: a, cpupool: nowhere }'), /^Error: timeline\[0\] \(at 5 ms, cpupool-migrate\): .*nowhere/);
+  });
+});
+
 describe('examples/', () => {
   const run = (file: string) => runScenario(parseScenario(readFileSync(new URL(file, EXAMPLES), 'utf8'), file));
 

@@ -1,9 +1,10 @@
-/** `clock`, `info`, `pcpu-list`: the simulated host. */
+/** `clock`, `info`, `pcpu-list`, `usage`: the simulated host. */
 import { Option, type Command } from 'commander';
 import { integer, number } from '../arguments.ts';
 import { call, type Schemas } from '../client.ts';
 import { nameOf, namesById, type Context } from '../context.ts';
-import { keyValues, printJson, seconds, table } from '../output.ts';
+import { formatCpuList } from '../cpu-list.ts';
+import { keyValues, printJson, seconds, table, type Column } from '../output.ts';
 
 /** Simulated time as seconds with nanosecond digits: exact, as the clock is. */
 const exactSeconds = (ns: number): string => `${Math.floor(ns / 1e9)}.${String(ns % 1e9).padStart(9, '0')}`;
@@ -78,6 +79,31 @@ async function pcpuList(ctx: Context): Promise<void> {
   ctx.out.write(table(ctx.out, PCPU_COLUMNS, rows));
 }
 
+/** One decimal; a value that rounds to zero prints 0.0, not -0.0. */
+const pct = (value: number): string => (Math.round(value * 10) / 10 + 0).toFixed(1);
+const right = (title: string): Column => ({ title, align: 'right' });
+
+/** The fairness report: each domain, each scheduling domain, then each cpupool's totals against its capacity. */
+async function usage(ctx: Context, options: { window?: number }): Promise<void> {
+  const query = options.window === undefined ? {} : { window_ms: String(options.window) };
+  const report = await call(ctx.connection, ctx.connection.api.GET('/api/v1/host/usage', { params: { query } }));
+  if (ctx.out.json) return printJson(ctx.out, report);
+  const names = new Map(report.domains.map((d) => [d.id, d.name]));
+  const shares = [right('Observed(%)'), right('Expected(%)'), right('Diff')];
+  const parts = [
+    `over ${report.window_ns / 1e9} s of simulated time, to ${seconds(report.now_ns)} s; 100 = one pCPU\n`,
+    table(ctx.out, [{ title: 'Name' }, right('ID'), { title: 'Pool' }, ...shares, { title: 'Reason' }],
+      report.domains.map((d) => [d.name, d.id, d.cpupool, pct(d.observed_pct), pct(d.expected_pct), pct(d.diff_pct), d.reason ?? '-'])),
+  ];
+  if (report.scheduling_domains.length > 0) {
+    parts.push(table(ctx.out, [{ title: 'Group' }, ...shares, { title: 'Reason' }],
+      report.scheduling_domains.map((g) => [nameOf(names, g.master), pct(g.observed_pct), pct(g.expected_pct), pct(g.diff_pct), g.reason ?? '-'])));
+  }
+  parts.push(table(ctx.out, [{ title: 'Pool' }, { title: 'Sched' }, { title: 'CPUs' }, right('Capacity(%)'), right('Domains'), ...shares, right('Busy(%)')],
+    report.cpupools.map((p) => [p.name, p.sched, p.pcpus.length === 0 ? '-' : formatCpuList(p.pcpus), pct(p.capacity_pct), p.domains, pct(p.observed_pct), pct(p.expected_pct), pct(p.diff_pct), pct(p.busy_pct)])));
+  ctx.out.write(parts.join('\n'));
+}
+
 export function hostCommands(program: Command, ctx: () => Context): void {
   program
     .command('clock')
@@ -96,4 +122,10 @@ export function hostCommands(program: Command, ctx: () => Context): void {
     .command('pcpu-list')
     .description('Physical CPUs: what runs on each, busy and idle time')
     .action(() => pcpuList(ctx()));
+
+  program
+    .command('usage')
+    .description('The fairness report: CPU observed against expected per domain, scheduling domain and cpupool (100 = one pCPU)')
+    .option('-w, --window <MS>', 'simulated ms to look back (default: the API\'s, 1000)', integer(1))
+    .action((options: { window?: number }) => usage(ctx(), options));
 }

@@ -4,8 +4,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { integer } from '../arguments.ts';
 import { call, type Schemas } from '../client.ts';
 import type { Context } from '../context.ts';
-import { CliError } from '../errors.ts';
-import { keyValues, printJson, table } from '../output.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { keyValues, printJson, table, type Column } from '../output.ts';
 import type { ReplayLog } from '../../lab/replay.ts';
 
 type Change = Schemas['WhatIfChange'];
@@ -39,12 +39,27 @@ interface WhatIfOptions {
   set?: Change[];
   file?: string;
   trace?: string;
+  /** Policies to run the what-if under, side by side. */
+  compare?: Schemas['WhatIfPolicyResult']['policy'][];
+}
+
+const POLICIES = ['credit', 'credit2'] as const;
+
+/** `credit,credit2`: two or more distinct policies. */
+export function policyList(text: string): Schemas['WhatIfPolicyResult']['policy'][] {
+  const names = text.split(',').map((name) => name.trim());
+  const bad = names.find((name) => !(POLICIES as readonly string[]).includes(name));
+  if (bad !== undefined || names.length < 2 || new Set(names).size !== names.length) throw new InvalidArgumentError('expected two or more of credit, credit2, each once (e.g. credit,credit2)');
+  return names as Schemas['WhatIfPolicyResult']['policy'][];
 }
 
 async function whatIf(ctx: Context, options: WhatIfOptions): Promise<void> {
   const changes = [...(options.file === undefined ? [] : changesFile(options.file)), ...(options.set ?? [])];
+  if (options.compare !== undefined && options.trace !== undefined) throw new UsageError('--compare does not go with --trace');
   const { api } = ctx.connection;
-  const report = await call(ctx.connection, api.POST('/api/v1/host/what-if', { body: { ms: options.ms, changes, ...(options.trace === undefined ? {} : { trace: true }) } }));
+  const body = { ms: options.ms, changes, ...(options.trace === undefined ? {} : { trace: true }), ...(options.compare === undefined ? {} : { policies: options.compare }) };
+  const report = await call(ctx.connection, api.POST('/api/v1/host/what-if', { body }));
+  if ('policies' in report) return ctx.out.json ? printJson(ctx.out, report) : ctx.out.write(comparison(ctx, report));
   if (options.trace !== undefined && report.trace_id !== undefined) {
     const trace = await call(ctx.connection, api.GET('/api/v1/host/trace/{id}', { params: { path: { id: String(report.trace_id) } }, parseAs: 'text' }));
     writeFileSync(options.trace, trace);
@@ -58,6 +73,22 @@ async function whatIf(ctx: Context, options: WhatIfOptions): Promise<void> {
     const groupColumns = [{ title: 'Group' }, { title: 'Predicted(%)', align: 'right' }, { title: 'Baseline(%)', align: 'right' }, { title: 'Expected(%)', align: 'right' }] as const;
     ctx.out.write(`\n${table(ctx.out, groupColumns, report.scheduling_domains.map((g) => [names.get(g.master) ?? String(g.master), pct(g.predicted_pct), pct(g.baseline_pct), pct(g.expected_pct)]))}`);
   }
+}
+
+type Shares = Pick<Schemas['WhatIfDomain'], 'predicted_pct' | 'baseline_pct' | 'expected_pct'>;
+
+/** Each policy's copy, then predicted, baseline and expected shares with the policies in adjacent columns. */
+function comparison(ctx: Context, report: Schemas['WhatIfComparison']): string {
+  const results = report.policies;
+  const copies = results.map((r) => `${r.policy}: ${r.copy === 'exact' ? 'the exact copy' : `restarted under ${r.policy} (switched: ${r.switched_pools.join(', ')})`}`);
+  const measures = [['Predicted', 'predicted_pct'], ['Baseline', 'baseline_pct'], ['Expected', 'expected_pct']] as const;
+  const columns = (first: string): Column[] => [{ title: first }, ...measures.flatMap(([title]) => results.map((r) => ({ title: `${title}:${r.policy}`, align: 'right' as const })))];
+  const cells = (find: (r: Schemas['WhatIfPolicyResult']) => Shares | undefined) => measures.flatMap(([, key]) => results.map((r) => pct(find(r)?.[key] ?? null)));
+  const names = new Map(results.flatMap((r) => r.domains.map((d) => [d.id, d.name] as const)));
+  const parts = [`${copies.join('; ')}\n`, table(ctx.out, columns('Name'), [...names].map(([id, name]) => [name, ...cells((r) => r.domains.find((d) => d.id === id))]))];
+  const masters = [...new Set(results.flatMap((r) => r.scheduling_domains.map((g) => g.master)))];
+  if (masters.length > 0) parts.push(table(ctx.out, columns('Group'), masters.map((master) => [names.get(master) ?? String(master), ...cells((r) => r.scheduling_domains.find((g) => g.master === master))])));
+  return parts.join('\n');
 }
 
 async function replayLog(ctx: Context, path: string): Promise<void> {
@@ -89,6 +120,7 @@ export function labCommands(program: Command, ctx: () => Context): void {
     .option('--set <DOM.KEY=VALUE>', 'a domain\'s weight or cap, e.g. web.cap=10 (repeatable)', setChange)
     .option('-f, --file <FILE>', 'changes as JSON: [{"method","path","body"}] (paths under /api/v1; - reads stdin)')
     .option('--trace <FILE>', 'also write the changed copy\'s scheduler trace over the look-ahead (Chrome Trace Event JSON)')
+    .option('--compare <POLICIES>', 'run it under each policy, e.g. credit,credit2: the shares side by side', policyList)
     .action((options: WhatIfOptions) => whatIf(ctx(), options));
 
   program

@@ -7,6 +7,14 @@ import { CliError, UsageError } from '../errors.ts';
 import { printJson, table, type Column } from '../output.ts';
 import type { ScenarioResult } from '../../lab/scenario.ts';
 import type { TraceFormat } from '../../vocabulary/trace-formats.ts';
+import type { WakeLatency } from '../../lab/wake-latency.ts';
+
+/** One policy's run of a compared scenario, with its wake latencies per phase. */
+interface PolicyRun {
+  readonly policy: string;
+  readonly result: ScenarioResult;
+  readonly latencies: readonly ReadonlyMap<string, WakeLatency>[];
+}
 
 interface RunOptions {
   seconds?: number;
@@ -26,10 +34,11 @@ const s = (ms: number): string => String(ms / 1000);
 
 async function run(ctx: Context, file: string, options: RunOptions): Promise<void> {
   // The simulator and the scenario parser load for this command only: the others start without them.
-  const [{ runScenario, ScenarioError }, { parseScenario }, { formatTrace }] = await Promise.all([
+  const [{ runScenario, ScenarioError }, { parseScenario }, { formatTrace }, { phaseWakeLatencies, WAKE_TRACE_MAX_EVENTS }] = await Promise.all([
     import('../../lab/scenario.ts'),
     import('../../lab/scenario-file.ts'),
     import('../../lab/trace-format.ts'),
+    import('../../lab/wake-latency.ts'),
   ]);
   let text: string;
   try {
@@ -42,7 +51,7 @@ async function run(ctx: Context, file: string, options: RunOptions): Promise<voi
     const policies = options.compare.split(',').map((name) => name.trim());
     const bad = policies.find((name) => name !== 'credit' && name !== 'credit2');
     if (bad !== undefined || policies.length < 2) throw new UsageError(`--compare takes two or more of credit, credit2 (e.g. credit,credit2), got "${options.compare}"`);
-    const results: { policy: string; result: ScenarioResult }[] = [];
+    const results: PolicyRun[] = [];
     try {
       const spec = parseScenario(text, file);
       for (const policy of policies as ('credit' | 'credit2')[]) {
@@ -51,13 +60,15 @@ async function run(ctx: Context, file: string, options: RunOptions): Promise<voi
         if (!own && spec.scheduler !== undefined) ctx.out.warn(`scheduler: the scenario's parameters are ${spec.host.sched ?? 'credit'}'s; ${policy} runs with its defaults`);
         const { scheduler, ...rest } = spec;
         const variant = { ...rest, ...(own && scheduler !== undefined ? { scheduler } : {}), host: { ...spec.host, sched: policy } };
-        results.push({ policy, result: runScenario(variant, { seconds: options.seconds }) });
+        // Traced for the wake latencies: recording changes nothing of the run (its trace_hash is the same).
+        const result = runScenario(variant, { seconds: options.seconds, traceMaxEvents: WAKE_TRACE_MAX_EVENTS });
+        results.push({ policy, result, latencies: phaseWakeLatencies(result) });
       }
     } catch (error) {
       if (error instanceof ScenarioError) throw new CliError(error.message);
       throw error;
     }
-    if (ctx.out.json) return printJson(ctx.out, Object.fromEntries(results.map(({ policy, result: { seconds, pcpus, phases, trace_hash } }) => [policy, { seconds, pcpus, phases, trace_hash }])));
+    if (ctx.out.json) return printJson(ctx.out, Object.fromEntries(results.map((run) => [run.policy, compareJson(run)])));
     return ctx.out.write(compareReport(ctx, results));
   }
   let result: ScenarioResult;
@@ -111,11 +122,14 @@ const phasesTable = (ctx: Context, result: ScenarioResult): string =>
     result.phases.map((phase, i) => [i + 1, s(phase.from_ms), s(phase.to_ms), phase.changes.join('; ') || '-']),
   );
 
-/** The same rows, one column per phase and policy side by side (`1:credit`, `1:credit2`, ...). */
-function compareReport(ctx: Context, results: readonly { policy: string; result: ScenarioResult }[]): string {
+/**
+ * The same rows, one column per phase and policy side by side (`1:credit`, `1:credit2`, ...);
+ * then, for the domains that woke, how many times, and their mean and 99th-percentile wait from waking to running, µs.
+ */
+function compareReport(ctx: Context, results: readonly PolicyRun[]): string {
   const first = results[0]!.result;
-  const columns: Column[] = [
-    { title: 'CPU(%)' },
+  const columns = (title: string): Column[] => [
+    { title },
     ...first.phases.flatMap((_, i) => results.map(({ policy }) => ({ title: `${i + 1}:${policy}`, align: 'right' as const }))),
   ];
   const cell = (i: number, pick: (phase: ScenarioResult['phases'][number]) => number | null) => results.map(({ result }) => pct(result.phases[i] === undefined ? null : pick(result.phases[i]!)));
@@ -124,7 +138,32 @@ function compareReport(ctx: Context, results: readonly { policy: string; result:
   for (const master of masters) {
     rows.push([`group ${master}`, ...first.phases.flatMap((_, i) => cell(i, (phase) => phase.groups.find((g) => g.master === master)?.pct ?? null))]);
   }
-  return `${phasesTable(ctx, first)}\n${table(ctx.out, columns, rows)}`;
+  const shares = `${phasesTable(ctx, first)}\n${table(ctx.out, columns('CPU(%)'), rows)}`;
+  const waking = first.phases[0]!.domains.map((d) => d.name).filter((name) => results.some(({ latencies }) => latencies.some((phase) => phase.has(name))));
+  if (waking.length === 0) return shares;
+  const wait = (name: string, stat: keyof WakeLatency) =>
+    first.phases.flatMap((_, i) => results.map(({ latencies }) => {
+      const latency = latencies[i]?.get(name);
+      return latency === undefined ? '-' : stat === 'count' ? String(latency.count) : latency[stat].toFixed(1);
+    }));
+  const waits = waking.flatMap((name) => [[`${name} wakes`, ...wait(name, 'count')], [`${name} mean`, ...wait(name, 'mean_us')], [`${name} p99`, ...wait(name, 'p99_us')]]);
+  return `${shares}\n${table(ctx.out, columns('Wake(us)'), waits)}`;
+}
+
+/** One policy's report as JSON: each domain row carries `wake_latency` in the phases it woke in. */
+function compareJson({ result: { seconds, pcpus, phases, trace_hash }, latencies }: PolicyRun) {
+  return {
+    seconds,
+    pcpus,
+    phases: phases.map((phase, i) => ({
+      ...phase,
+      domains: phase.domains.map((d) => {
+        const latency = latencies[i]?.get(d.name);
+        return latency === undefined ? d : { ...d, wake_latency: latency };
+      }),
+    })),
+    trace_hash,
+  };
 }
 
 /** One line per phase and domain or group, for plotting. */

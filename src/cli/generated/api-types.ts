@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * List domains
-         * @description Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members), `cpupool`. `include=version` gives each domain its version (for `If-Match`), `include=total` a page the count of every match. A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.
+         * @description Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members). A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.
          */
         get: operations["listDomains"];
         put?: never;
@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * List scheduling domains
-         * @description Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`. `include=version` gives each its version (for `If-Match`), `include=total` a page the count of every match.
+         * @description Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`.
          */
         get: operations["listSchedulingDomains"];
         put?: never;
@@ -645,7 +645,7 @@ export interface paths {
         };
         /**
          * Who gets the CPU
-         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (`series`); with domains, only those domains' rows. `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
+         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain, per pCPU and per cpupool (its totals against its capacity); with step_ms, also the window step by step (`series`). `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
          */
         get: operations["getHostUsage"];
         put?: never;
@@ -688,26 +688,6 @@ export interface paths {
          * @description Observed against expected CPU share of a scheduling domain and of each of its domains. `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
          */
         get: operations["getSchedulingDomainUsage"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/events/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List the kept events
-         * @description The kept events (the last 1024, the ones `Last-Event-ID` replays), oldest first, as the stream sends them: `id`, `type` (the stream's `event`) and `data`. The same filters as the stream (`types`, `domain`). In a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. A walk from page to page sees every event after its cursor exactly once and in order, new ones included, until a page says `next: null`; when some events after the cursor are no longer kept (the daemon keeps the last 1024, and none from before a restart), the answer is `410 EVENTS_LOST` rather than a page with a gap: start again without a cursor. To go on live, open `GET /events` with the last item's `id` as `Last-Event-ID`: the stream starts right after it.
-         */
-        get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -767,7 +747,7 @@ export interface paths {
         put?: never;
         /**
          * Preview changes on a copy of the host
-         * @description Copies the host as it is now, applies `changes` (requests of this API, in order) to the copy, runs it and an unchanged copy `ms` ahead, and reports each domain's and scheduling domain's share with and without the changes. The host itself is untouched. A change that fails fails the what-if with its own error and `change_index`. One at a time per client.
+         * @description Copies the host as it is now, applies `changes` (requests of this API, in order) to the copy, runs it and an unchanged copy `ms` ahead, and reports each domain's and scheduling domain's share with and without the changes. The host itself is untouched. A change that fails fails the what-if with its own error and `change_index`. One at a time per client. With `policies`, the same once per policy, side by side (a WhatIfComparison).
          */
         post: operations["whatIf"];
         delete?: never;
@@ -919,8 +899,6 @@ export interface components {
             cpu_time_ns: number;
             /** @description The name of the cpupool it lives in (Pool-0 unless created in or moved to another). */
             cpupool: string;
-            /** @description Its version, the number in its `ETag` (only in a list asked for it with `include=version`). */
-            version?: number;
         };
         /** @description Domain-0 first, then by domid. */
         DomainList: components["schemas"]["Domain"][];
@@ -930,8 +908,6 @@ export interface components {
             items: components["schemas"]["Domain"][];
             /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
             next: string | null;
-            /** @description How many items match the filters in all pages (only with `include=total`). */
-            total?: number;
         };
         CreateDomainRequest: {
             name: components["schemas"]["DomainName"];
@@ -1146,8 +1122,6 @@ export interface components {
             }[];
             /** @description CPU time its domains used while in force in it (master, and members while they were members), cumulative: it never decreases while the daemon runs (it starts afresh at a restart, like all CPU time). */
             cpu_time_ns: number;
-            /** @description Its version, the number in its `ETag` (only in a list asked for it with `include=version`). */
-            version?: number;
         };
         SchedulingDomainList: components["schemas"]["SchedulingDomain"][];
         /** @description One page of scheduling domains (when `limit` is given). */
@@ -1156,8 +1130,6 @@ export interface components {
             items: components["schemas"]["SchedulingDomain"][];
             /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
             next: string | null;
-            /** @description How many items match the filters in all pages (only with `include=total`). */
-            total?: number;
         };
         AddMemberRequest: {
             domain: components["schemas"]["DomainRef"];
@@ -1264,6 +1236,29 @@ export interface components {
             /** @description Percent of the window a guest vCPU ran there. */
             busy_pct: number;
         };
+        /** @description The report summed over one cpupool: its domains as they live now (a domain moved within the window counts all its CPU in its pool now), against its capacity. */
+        CpupoolUsage: {
+            /** @description The pool's id (Pool-0 is 0). */
+            id: number;
+            /** @description The pool's name, as the domain rows' `cpupool` gives it. */
+            name: string;
+            /** @description Its scheduler: the policy its expected shares follow. */
+            sched: "credit" | "credit2";
+            /** @description Its pCPUs now. */
+            pcpus: number[];
+            /** @description What its pCPUs can give, percent of one pCPU: 100 × its pCPUs. Its domains share this and nothing more. */
+            capacity_pct: number;
+            /** @description How many domains live in it (halted ones included). */
+            domains: number;
+            /** @description Its domains' observed_pct together. */
+            observed_pct: number;
+            /** @description Its domains' expected_pct together (at most capacity_pct). */
+            expected_pct: number;
+            /** @description observed_pct − expected_pct. */
+            diff_pct: number;
+            /** @description Its pCPUs' busy_pct together. */
+            busy_pct: number;
+        };
         /** @description Observed shares over one step of a series; the same fields as a `usage` event of the stream. */
         UsageStep: {
             /** @description Simulated time the step ends at (a 30 ms sample instant, or now for the last step). */
@@ -1291,6 +1286,8 @@ export interface components {
             domains: components["schemas"]["DomainUsage"][];
             scheduling_domains: components["schemas"]["SchedulingDomainUsage"][];
             pcpus: components["schemas"]["PcpuUsage"][];
+            /** @description Each cpupool, by id: what its domains get together, against what its pCPUs can give. */
+            cpupools: components["schemas"]["CpupoolUsage"][];
             /** @description Only with step_ms: the window in steps, oldest first; steps before the history kept are left out. */
             series?: components["schemas"]["UsageStep"][];
         };
@@ -1358,8 +1355,10 @@ export interface components {
             ms: number;
             /** @description Requests of this API, applied in order to a copy of the host. */
             changes: components["schemas"]["WhatIfChange"][];
-            /** @description Also record a scheduler trace of the changed copy over the look-ahead, kept like a live trace: `GET /host/trace/{trace_id}`. */
+            /** @description Also record a scheduler trace of the changed copy over the look-ahead, kept like a live trace: `GET /host/trace/{trace_id}`. Not with `policies`. */
             trace?: boolean;
+            /** @description Run the same what-if once per policy, side by side: the answer is then a WhatIfComparison, one result per policy in this order. Under a policy that every pool of the host already runs, the copy is the exact one; under another, every pool switches to it: the copy is the host's configuration (pools, domains, groups, weights, caps) restarted under that policy, its pools' parameters that policy's defaults. */
+            policies?: ("credit" | "credit2")[];
         };
         WhatIfDomain: {
             /** @description Domain id (Domain-0 is 0; never reused). */
@@ -1395,6 +1394,29 @@ export interface components {
             scheduling_domains: components["schemas"]["WhatIfSchedulingDomain"][];
             /** @description With `trace`: the id of the changed copy's scheduler trace (`GET /host/trace/{trace_id}`). */
             trace_id?: number;
+        };
+        /** @description A what-if under one policy: with and without the changes, and the fairness model's share under that policy. */
+        WhatIfPolicyResult: {
+            /** @description A scheduling policy. */
+            policy: "credit" | "credit2";
+            /** @description exact: every pool already ran this policy, so the copy is the live host as it is (the same result as a what-if without `policies`); restarted: the configuration restarted under this policy from simulated time 0 (a policy's credits and run queues do not translate to another's). */
+            copy: "exact" | "restarted";
+            /** @description The pools that ran another policy and run this one in the copy, by name (Pool-0 first). */
+            switched_pools: string[];
+            /** @description The changed copy's trace hash at the end. */
+            trace_hash: string;
+            /** @description The unchanged copy's trace hash at the end. */
+            baseline_trace_hash: string;
+            domains: components["schemas"]["WhatIfDomain"][];
+            scheduling_domains: components["schemas"]["WhatIfSchedulingDomain"][];
+        };
+        WhatIfComparison: {
+            /** @description Simulated time of the live host when copied. */
+            from_ns: number;
+            /** @description The look-ahead measured under each policy: `ms` of simulated time after the changes. */
+            window_ns: number;
+            /** @description One result per policy asked for, in the order asked. */
+            policies: components["schemas"]["WhatIfPolicyResult"][];
         };
         StartTraceRequest: {
             /** @description Simulated ms to record, from now. */
@@ -1433,37 +1455,6 @@ export interface components {
             otherData: {
                 [key: string]: unknown;
             };
-        };
-        /** @description One change, as `GET /events` streams it. */
-        ChangeEvent: {
-            /**
-             * @description `<boot>-<seq>`, the stream's `id`. As `Last-Event-ID` on `GET /events`, the stream goes on right after this event.
-             * @example 3f9a0c1d-42
-             */
-            id: string;
-            /**
-             * @description The stream's `event`: the event type.
-             * @example domain.started
-             */
-            type: string;
-            /** @description The stream's `data`: `at_ns` and the details of its type. */
-            data: {
-                /** @description Simulated time of the change. */
-                at_ns: number;
-            } & {
-                [key: string]: unknown;
-            };
-        };
-        /** @description Oldest first. */
-        ChangeEventList: components["schemas"]["ChangeEvent"][];
-        /** @description One page of the kept events (when `limit` is given). */
-        ChangeEventPage: {
-            /** @description Oldest first. */
-            items: components["schemas"]["ChangeEvent"][];
-            /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
-            next: string | null;
-            /** @description How many items match the filters in all pages (only with `include=total`). */
-            total?: number;
         };
     };
     responses: never;
@@ -2585,13 +2576,6 @@ export interface operations {
                 name?: string;
                 /** @description Only the domains of this scheduling domain (its master and members): the master's domid or name. */
                 scheduling_domain?: string;
-                /** @description Only the domains that live in this cpupool: its id or name. */
-                cpupool?: string;
-                /**
-                 * @description Comma-separated: `version` gives each item its version (the number in its `ETag`, for `If-Match`); `total` gives a page (with `limit`) the number of items that match in all pages.
-                 * @example version,total
-                 */
-                include?: string;
             };
             header?: never;
             path?: never;
@@ -5017,11 +5001,6 @@ export interface operations {
                 cursor?: string;
                 /** @description Only groups in force (true) or not (false). */
                 active?: "true" | "false";
-                /**
-                 * @description Comma-separated: `version` gives each item its version (the number in its `ETag`, for `If-Match`); `total` gives a page (with `limit`) the number of items that match in all pages.
-                 * @example version,total
-                 */
-                include?: string;
             };
             header?: never;
             path?: never;
@@ -7459,10 +7438,7 @@ export interface operations {
     moveDomainToCpupool: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
-                "if-match"?: string;
-            };
+            header?: never;
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -7478,8 +7454,6 @@ export interface operations {
             /** @description The domain after the move. */
             200: {
                 headers: {
-                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7533,15 +7507,6 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
-            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7636,11 +7601,6 @@ export interface operations {
                  * @example 1000
                  */
                 step_ms?: string;
-                /**
-                 * @description Only these domains (domids, comma-separated, at most 1000) in `domains` and in each step of `series`, so that a client showing some of a large host's domains reads only theirs; the shares are worked out over the whole host as always. Scheduling domains and pCPUs are all given.
-                 * @example 1,2,7
-                 */
-                domains?: string;
             };
             header?: never;
             path?: never;
@@ -8032,158 +7992,6 @@ export interface operations {
             };
         };
     };
-    listEvents: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Only these event types: a comma-separated list of types or prefixes ending in `*` (e.g. `domain.*,scheduling-domain.*`).
-                 * @example domain.*,scheduling-domain.*
-                 */
-                types?: string;
-                /** @description Only events about this domain (domid or name): as the domain, a scheduling domain's master or a member. */
-                domain?: string;
-                /**
-                 * @description At most this many items (1..1000). With it, the answer is a page: `{items, next}`; without it, every item in a bare array, as before pages existed.
-                 * @example 100
-                 */
-                limit?: string;
-                /** @description Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once. */
-                cursor?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The kept events that match (a bare array), or one page of them (with `limit`). */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChangeEventList"] | components["schemas"]["ChangeEventPage"];
-                };
-            };
-            /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such route, domain, vCPU, scheduling domain, member, cpupool or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_CPUPOOL`, `NO_SUCH_TRACE`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
-            408: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Gone: what the cursor goes on from is no longer kept, so a page after it would silently skip some; start again without a cursor. Codes: `EVENTS_LOST`. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     streamEvents: {
         parameters: {
             query?: {
@@ -8472,13 +8280,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The prediction. */
+            /** @description The prediction: a WhatIf, or with `policies` a WhatIfComparison. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WhatIf"];
+                    "application/json": components["schemas"]["WhatIf"] | components["schemas"]["WhatIfComparison"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */

@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.ts';
 import { REPLAY_LOG_MAX_ENTRIES } from '../../control/index.ts';
-import { ReplayLog, WhatIf, WhatIfRequest } from '../../schemas/lab.ts';
+import { Type } from '@sinclair/typebox';
+import { ReplayLog, WhatIf, WhatIfComparison, WhatIfRequest } from '../../schemas/lab.ts';
 import { described, responses } from '../../schemas/responses.ts';
 import { doc } from './route-docs.ts';
 import { clientOf } from '../local-requests.ts';
@@ -19,9 +20,9 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/host/what-if', {
     schema: {
-      ...doc('whatIf', 'host', 'Preview changes on a copy of the host', 'Copies the host as it is now, applies `changes` (requests of this API, in order) to the copy, runs it and an unchanged copy `ms` ahead, and reports each domain\'s and scheduling domain\'s share with and without the changes. The host itself is untouched. A change that fails fails the what-if with its own error and `change_index`. One at a time per client.'),
+      ...doc('whatIf', 'host', 'Preview changes on a copy of the host', 'Copies the host as it is now, applies `changes` (requests of this API, in order) to the copy, runs it and an unchanged copy `ms` ahead, and reports each domain\'s and scheduling domain\'s share with and without the changes. The host itself is untouched. A change that fails fails the what-if with its own error and `change_index`. One at a time per client. With `policies`, the same once per policy, side by side (a WhatIfComparison).'),
       body: ref(WhatIfRequest),
-      response: responses({ 200: described(ref(WhatIf), 'The prediction.') }, 404, 409),
+      response: responses({ 200: described(Type.Union([ref(WhatIf), ref(WhatIfComparison)]), 'The prediction: a WhatIf, or with `policies` a WhatIfComparison.') }, 404, 409),
     },
   }, async (request) => lab.whatIf(request.body, clientOf(request)));
 };

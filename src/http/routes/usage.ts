@@ -20,7 +20,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/host/usage', {
     schema: {
-      ...doc('getHostUsage', 'host', 'Who gets the CPU', `Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain and per pCPU; with step_ms, also the window step by step (\`series\`); with domains, only those domains' rows. ${EXPECTED}`),
+      ...doc('getHostUsage', 'host', 'Who gets the CPU', `Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain, per pCPU and per cpupool (its totals against its capacity); with step_ms, also the window step by step (\`series\`); with domains, only those domains' rows. ${EXPECTED}`),
       querystring: HostUsageQuery,
       response: responses({ 200: described(ref(HostUsage), 'The fairness report.') }),
     },

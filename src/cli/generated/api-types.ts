@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * List domains
-         * @description Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members). A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.
+         * @description Every domain, Domain-0 first, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filters: `state`, `name` (a prefix), `scheduling_domain` (its master and members), `cpupool`. `include=version` gives each domain its version (for `If-Match`), `include=total` a page the count of every match. A walk from page to page sees each domain that exists throughout it exactly once; domains made during it are seen (their domids are higher), deleted ones at most once.
          */
         get: operations["listDomains"];
         put?: never;
@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * List scheduling domains
-         * @description Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`.
+         * @description Every scheduling domain, by master domid, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `active`. `include=version` gives each its version (for `If-Match`), `include=total` a page the count of every match.
          */
         get: operations["listSchedulingDomains"];
         put?: never;
@@ -645,7 +645,7 @@ export interface paths {
         };
         /**
          * Who gets the CPU
-         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain, per pCPU and per cpupool (its totals against its capacity); with step_ms, also the window step by step (`series`). `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
+         * @description Observed against expected CPU shares over the last window_ms of simulated time, per domain, per scheduling domain, per pCPU and per cpupool (its totals against its capacity); with step_ms, also the window step by step (`series`); with domains, only those domains' rows. `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
          */
         get: operations["getHostUsage"];
         put?: never;
@@ -688,6 +688,26 @@ export interface paths {
          * @description Observed against expected CPU share of a scheduling domain and of each of its domains. `expected_pct` is weighted max-min fairness (progressive filling) over the runnable demand: each vCPU at most one pCPU, a duty vCPU at most run/(run+sleep), caps, a scheduling domain as one claimant with its master's weight and cap split by share, hard affinity respected exactly; paused and halted domains 0.
          */
         get: operations["getSchedulingDomainUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the kept events
+         * @description The kept events (the last 1024, the ones `Last-Event-ID` replays), oldest first, as the stream sends them: `id`, `type` (the stream's `event`) and `data`. The same filters as the stream (`types`, `domain`). In a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. A walk from page to page sees every event after its cursor exactly once and in order, new ones included, until a page says `next: null`; when some events after the cursor are no longer kept (the daemon keeps the last 1024, and none from before a restart), the answer is `410 EVENTS_LOST` rather than a page with a gap: start again without a cursor. To go on live, open `GET /events` with the last item's `id` as `Last-Event-ID`: the stream starts right after it.
+         */
+        get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -899,6 +919,8 @@ export interface components {
             cpu_time_ns: number;
             /** @description The name of the cpupool it lives in (Pool-0 unless created in or moved to another). */
             cpupool: string;
+            /** @description Its version, the number in its `ETag` (only in a list asked for it with `include=version`). */
+            version?: number;
         };
         /** @description Domain-0 first, then by domid. */
         DomainList: components["schemas"]["Domain"][];
@@ -908,6 +930,8 @@ export interface components {
             items: components["schemas"]["Domain"][];
             /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
             next: string | null;
+            /** @description How many items match the filters in all pages (only with `include=total`). */
+            total?: number;
         };
         CreateDomainRequest: {
             name: components["schemas"]["DomainName"];
@@ -1122,6 +1146,8 @@ export interface components {
             }[];
             /** @description CPU time its domains used while in force in it (master, and members while they were members), cumulative: it never decreases while the daemon runs (it starts afresh at a restart, like all CPU time). */
             cpu_time_ns: number;
+            /** @description Its version, the number in its `ETag` (only in a list asked for it with `include=version`). */
+            version?: number;
         };
         SchedulingDomainList: components["schemas"]["SchedulingDomain"][];
         /** @description One page of scheduling domains (when `limit` is given). */
@@ -1130,6 +1156,8 @@ export interface components {
             items: components["schemas"]["SchedulingDomain"][];
             /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
             next: string | null;
+            /** @description How many items match the filters in all pages (only with `include=total`). */
+            total?: number;
         };
         AddMemberRequest: {
             domain: components["schemas"]["DomainRef"];
@@ -1455,6 +1483,37 @@ export interface components {
             otherData: {
                 [key: string]: unknown;
             };
+        };
+        /** @description One change, as `GET /events` streams it. */
+        ChangeEvent: {
+            /**
+             * @description `<boot>-<seq>`, the stream's `id`. As `Last-Event-ID` on `GET /events`, the stream goes on right after this event.
+             * @example 3f9a0c1d-42
+             */
+            id: string;
+            /**
+             * @description The stream's `event`: the event type.
+             * @example domain.started
+             */
+            type: string;
+            /** @description The stream's `data`: `at_ns` and the details of its type. */
+            data: {
+                /** @description Simulated time of the change. */
+                at_ns: number;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description Oldest first. */
+        ChangeEventList: components["schemas"]["ChangeEvent"][];
+        /** @description One page of the kept events (when `limit` is given). */
+        ChangeEventPage: {
+            /** @description Oldest first. */
+            items: components["schemas"]["ChangeEvent"][];
+            /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
+            next: string | null;
+            /** @description How many items match the filters in all pages (only with `include=total`). */
+            total?: number;
         };
     };
     responses: never;
@@ -2576,6 +2635,13 @@ export interface operations {
                 name?: string;
                 /** @description Only the domains of this scheduling domain (its master and members): the master's domid or name. */
                 scheduling_domain?: string;
+                /** @description Only the domains that live in this cpupool: its id or name. */
+                cpupool?: string;
+                /**
+                 * @description Comma-separated: `version` gives each item its version (the number in its `ETag`, for `If-Match`); `total` gives a page (with `limit`) the number of items that match in all pages.
+                 * @example version,total
+                 */
+                include?: string;
             };
             header?: never;
             path?: never;
@@ -5001,6 +5067,11 @@ export interface operations {
                 cursor?: string;
                 /** @description Only groups in force (true) or not (false). */
                 active?: "true" | "false";
+                /**
+                 * @description Comma-separated: `version` gives each item its version (the number in its `ETag`, for `If-Match`); `total` gives a page (with `limit`) the number of items that match in all pages.
+                 * @example version,total
+                 */
+                include?: string;
             };
             header?: never;
             path?: never;
@@ -7438,7 +7509,10 @@ export interface operations {
     moveDomainToCpupool: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Change only if the resource is still at this version: the `ETag` of a GET (weak or strong), a list of them, or `*`. Otherwise 412 and nothing is changed. */
+                "if-match"?: string;
+            };
             path: {
                 /** @description The domain: domid or name. */
                 ref: string;
@@ -7454,6 +7528,8 @@ export interface operations {
             /** @description The domain after the move. */
             200: {
                 headers: {
+                    /** @description The resource's version: it changes with every change to its configuration (weak when the body also carries runtime figures). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7507,6 +7583,15 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (power state, name, group rules, cpupool rules, a trace already recording, a full replay log) or asks what the host does not support. Codes: `BAD_POWER_STATE`, `NAME_TAKEN`, `DOMAIN0_PROTECTED`, `ALREADY_IN_GROUP`, `GROUP_EXISTS`, `SELF_MEMBERSHIP`, `NESTED_GROUP`, `CPUPOOL_NAME_TAKEN`, `POOL0_PROTECTED`, `CPUPOOL_HAS_DOMAINS`, `CPUPOOL_LAST_PCPU`, `CPUPOOL_EMPTY`, `PCPU_NOT_FREE`, `PCPU_NOT_IN_CPUPOOL`, `GROUPED_DOMAIN`, `MEMBER_CPUPOOL`, `NOT_SUPPORTED`, `TRACE_IN_PROGRESS`, `REPLAY_LOG_FULL`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A precondition failed: the resource is no longer at the version `If-Match` names (another client changed it). Nothing was changed; read it again (its `ETag` is the new version) and retry. Codes: `PRECONDITION_FAILED`. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7601,6 +7686,11 @@ export interface operations {
                  * @example 1000
                  */
                 step_ms?: string;
+                /**
+                 * @description Only these domains (domids, comma-separated, at most 1000) in `domains` and in each step of `series`, so that a client showing some of a large host's domains reads only theirs; the shares are worked out over the whole host as always. Scheduling domains and pCPUs are all given.
+                 * @example 1,2,7
+                 */
+                domains?: string;
             };
             header?: never;
             path?: never;
@@ -7920,6 +8010,158 @@ export interface operations {
             };
             /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large, or a what-if asks for more simulation than one request may. Codes: `PAYLOAD_TOO_LARGE`, `WHAT_IF_TOO_LARGE`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `URI_TOO_LONG`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. Codes: `UNSUPPORTED_MEDIA_TYPE`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many changes from this client, or a what-if of its own still running; `Retry-After` says when to retry. Codes: `RATE_LIMITED`, `WHAT_IF_BUSY`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The headers are too large. Codes: `HEADERS_TOO_LARGE`. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The daemon failed. `INTERNAL`, `STORE_IO_ERROR`: nothing was changed. `STORE_FAILED`: the change was made but may not be on disk; restart the daemon. Codes: `INTERNAL`, `STORE_FAILED`, `STORE_IO_ERROR`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not now, nothing was changed: the database is locked by another process, the daemon is shutting down or overloaded, or there are too many event streams; retry after `Retry-After` seconds where given. Codes: `STORE_BUSY`, `SHUTTING_DOWN`, `TOO_MANY_STREAMS`, `OVERLOADED`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only these event types: a comma-separated list of types or prefixes ending in `*` (e.g. `domain.*,scheduling-domain.*`).
+                 * @example domain.*,scheduling-domain.*
+                 */
+                types?: string;
+                /** @description Only events about this domain (domid or name): as the domain, a scheduling domain's master or a member. */
+                domain?: string;
+                /**
+                 * @description At most this many items (1..1000). With it, the answer is a page: `{items, next}`; without it, every item in a bare array, as before pages existed.
+                 * @example 100
+                 */
+                limit?: string;
+                /** @description Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kept events that match (a bare array), or one page of them (with `limit`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeEventList"] | components["schemas"]["ChangeEventPage"];
+                };
+            };
+            /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong bearer token. Codes: `UNAUTHORIZED`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as a cross-site request: Host or Origin. Codes: `HOST_NOT_ALLOWED`, `ORIGIN_NOT_ALLOWED`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, domain, vCPU, scheduling domain, member, cpupool or trace. Codes: `NOT_FOUND`, `NO_SUCH_DOMAIN`, `NO_SUCH_VCPU`, `NO_SUCH_SCHEDULING_DOMAIN`, `NOT_A_MEMBER`, `NO_SUCH_CPUPOOL`, `NO_SUCH_TRACE`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `REQUEST_TIMEOUT`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: what the cursor goes on from is no longer kept, so a page after it would silently skip some; start again without a cursor. Codes: `EVENTS_LOST`. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

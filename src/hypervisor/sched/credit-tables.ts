@@ -9,7 +9,8 @@
 /** Typed arrays grow by doubling; a slot freed is handed out again, last freed first. */
 const INITIAL_SLOTS = 16;
 
-function grown<T extends Float64Array | Int32Array | Int8Array | Uint8Array>(array: T, length: number): T {
+/** A copy of `array`, `length` long. */
+export function grown<T extends Float64Array | Int32Array | Int8Array | Uint8Array>(array: T, length: number): T {
   const bigger = new (array.constructor as new (length: number) => T)(length);
   bigger.set(array);
   return bigger;

@@ -25,6 +25,7 @@ import type {
 } from './scheduler.ts';
 import { ACCOUNTING_MODES } from './scheduler.ts';
 import { EntityTable, VcpuTable } from './credit-tables.ts';
+import { NONE, RunQueues, segmentOf } from './credit-runq.ts';
 
 export const TICK_MS = 10;
 export const CREDITS_PER_MS = 10;
@@ -56,9 +57,6 @@ interface CreditVcpu {
   charged_ns: number;
   /** ns run but not yet worth a whole credit. */
   residual_ns: number;
-  /** Its priority before the accounting numbered `changedIn` changed it while it was queued. */
-  oldPri: Priority;
-  changedIn: number;
 }
 
 /** A domain; its weight, cap and place on the active list are in the scheduler's EntityTable at `slot`. */
@@ -128,15 +126,12 @@ class CreditScheduler implements Scheduler {
   readonly defaultDomainParams: DomainSchedParams = { ...DEFAULT_SCHED_PARAMS };
   readonly tick_ns = TICK_MS * NS_PER_MS;
   private params: GlobalSchedParams = { tslice_ms: DEFAULT_TSLICE_MS, ratelimit_us: DEFAULT_RATELIMIT_US, accounting: 'exact' };
-  private readonly runqs: CreditVcpu[][];
+  private readonly runqs: RunQueues;
   private readonly runqUnsorted: boolean[];
-  /** Per pCPU, during an accounting: its queued vCPUs whose priority changed, and 1 once a vCPU joined or left its queue. */
-  private readonly runqChanged: CreditVcpu[][];
+  /** Per pCPU, during an accounting: its queued vCPUs (slots) whose priority changed, and 1 once a vCPU joined or left its queue. */
+  private readonly runqChanged: number[][];
   private readonly runqReshaped: Uint8Array;
   private accounting = false;
-  /** Scratch for re-sorting a run queue: the changed vCPUs' positions, the queue rebuilt. */
-  private changedAt = new Int32Array(16);
-  private readonly rebuilt: CreditVcpu[] = [];
   /** When each pCPU was last chosen as a tick migration's target. */
   private readonly migrationTargetAt_ns: Float64Array;
   /** Per-vCPU and per-entity hot state, and who holds each slot. */
@@ -162,7 +157,7 @@ class CreditScheduler implements Scheduler {
     this.ctx = ctx;
     this.inPool = new Uint8Array(ctx.pcpuCount);
     for (const pcpu of ctx.pcpus) this.inPool[pcpu] = 1;
-    this.runqs = Array.from({ length: ctx.pcpuCount }, () => []);
+    this.runqs = new RunQueues(ctx.pcpuCount);
     this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
     this.runqChanged = Array.from({ length: ctx.pcpuCount }, () => []);
     this.runqReshaped = new Uint8Array(ctx.pcpuCount);
@@ -204,8 +199,6 @@ class CreditScheduler implements Scheduler {
       start_ns: 0,
       charged_ns: 0,
       residual_ns: 0,
-      oldPri: Priority.UNDER,
-      changedIn: -1,
     };
     vcpu.priv = sv;
     this.vcpuAt[slot] = sv;
@@ -276,7 +269,7 @@ class CreditScheduler implements Scheduler {
     else this.burn(sv, now_ns);
     // Found running at a tick: it is using real CPU, so its boost is over.
     if (this.vcpus.pri[sv.slot] === Priority.BOOST) this.vcpus.pri[sv.slot] = Priority.UNDER;
-    if (this.runqs[pcpu]!.length > 0) {
+    if (this.runqs.length[pcpu]! > 0) {
       // Others wait here while a pCPU it may use idles: move it there (one vCPU per idle pCPU per tick).
       const idle = this.idlePcpuFor(current, pcpu, now_ns);
       if (idle >= 0) {
@@ -555,15 +548,17 @@ class CreditScheduler implements Scheduler {
         this.enqueue(pcpu, sv);
       }
     }
-    const runq = this.runqs[pcpu]!;
+    const runq = this.runqs;
     const pri = this.vcpus.pri;
-    const head = runq[0];
-    let next = head !== undefined && pri[head.slot]! >= Priority.UNDER ? head : undefined;
-    if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : asPriority(pri[head.slot]!)) ?? head;
+    const headSlot = runq.first(pcpu);
+    const head = headSlot === NONE ? undefined : this.vcpuAt[headSlot]!;
+    let next = head !== undefined && pri[headSlot]! >= Priority.UNDER ? head : undefined;
+    if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : asPriority(pri[headSlot]!)) ?? head;
     if (next === undefined) return { vcpu: null, slice_ns: tslice_ns };
     if (next === head) this.dequeue(next);
-    // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting.
-    invariant(runq.length < 2 || pri[runq[0]!.slot]! >= pri[runq[1]!.slot]! || this.runqUnsorted[pcpu]!, () => `pCPU ${pcpu}'s run queue is out of priority order`);
+    // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting: each vCPU in its priority's segment.
+    const first = runq.first(pcpu);
+    invariant(first === NONE || segmentOf(pri[first]!) === runq.segmentOfSlot(first) || this.runqUnsorted[pcpu]!, () => `pCPU ${pcpu}'s run queue is out of priority order`);
     next.start_ns = now_ns;
     next.charged_ns = now_ns;
     return { vcpu: next.vcpu, slice_ns: tslice_ns };
@@ -573,12 +568,13 @@ class CreditScheduler implements Scheduler {
   private steal(pcpu: number, localPri: Priority): CreditVcpu | undefined {
     const n = this.ctx.pcpuCount;
     const pri = this.vcpus.pri;
+    const runq = this.runqs;
     for (let i = 1; i < n; i++) {
       const peer = (pcpu + i) % n;
-      if (this.inPool[peer] === 0) continue;
-      const runq = this.runqs[peer]!;
-      for (const sv of runq) {
-        if (pri[sv.slot]! <= localPri) break;
+      if (this.inPool[peer] === 0 || runq.length[peer] === 0) continue;
+      for (let v = runq.first(peer); v !== NONE; v = runq.after(peer, v)) {
+        if (pri[v]! <= localPri) break;
+        const sv = this.vcpuAt[v]!;
         if (!allowedOn(sv.vcpu, pcpu)) continue;
         this.dequeue(sv);
         this.ctx.setProcessor(sv.vcpu, pcpu);
@@ -595,25 +591,22 @@ class CreditScheduler implements Scheduler {
     // Xen's BUG_ON(__vcpu_on_runq(svc)) and the run queue's home.
     invariant(this.vcpus.queued[sv.slot] === 0, () => `${svName(sv)} is queued twice`);
     invariant(pcpu === sv.vcpu.processor, () => `${svName(sv)} is queued on pCPU ${pcpu}, away from its processor ${sv.vcpu.processor}`);
-    const runq = this.runqs[pcpu]!;
+    const runq = this.runqs;
     const pri = this.vcpus.pri;
-    const svPri = pri[sv.slot]!;
-    let at = runq.length;
-    while (at > 0 && pri[runq[at - 1]!.slot]! < svPri) at--;
-    if (at === runq.length) runq.push(sv);
-    else runq.splice(at, 0, sv);
-    this.vcpus.queued[sv.slot] = 1;
-    if (this.accounting) this.runqReshaped[pcpu] = 1;
+    const v = sv.slot;
+    if (this.accounting) {
+      // Priorities changed under the queue: behind the last that ranks at least as high, as Xen walks it.
+      let at = runq.last(pcpu);
+      while (at !== NONE && pri[at]! < pri[v]!) at = runq.before(pcpu, at);
+      runq.insertAfter(pcpu, at, v);
+      this.runqReshaped[pcpu] = 1;
+    } else runq.append(pcpu, v, segmentOf(pri[v]!));
+    this.vcpus.queued[v] = 1;
   }
 
   private dequeue(sv: CreditVcpu): void {
-    const runq = this.runqs[sv.vcpu.processor]!;
-    if (runq[0] === sv) runq.shift();
-    else {
-      const at = runq.indexOf(sv);
-      invariant(at > 0, () => `${svName(sv)} is dequeued but is not on pCPU ${sv.vcpu.processor}'s run queue`);
-      runq.splice(at, 1);
-    }
+    invariant(this.vcpus.queued[sv.slot] === 1, () => `${svName(sv)} is dequeued but is not on pCPU ${sv.vcpu.processor}'s run queue`);
+    this.runqs.remove(sv.vcpu.processor, sv.slot);
     this.vcpus.queued[sv.slot] = 0;
     if (this.accounting) this.runqReshaped[sv.vcpu.processor] = 1;
   }
@@ -623,88 +616,29 @@ class CreditScheduler implements Scheduler {
     const pris = this.vcpus.pri;
     if (pris[v] === pri) return;
     if (this.vcpus.queued[v] === 1) {
-      const sv = this.vcpuAt[v]!;
-      const pcpu = sv.vcpu.processor;
+      const pcpu = this.vcpuAt[v]!.vcpu.processor;
       this.runqUnsorted[pcpu] = true;
-      sv.oldPri = asPriority(pris[v]!);
-      sv.changedIn = this.accountings;
-      this.runqChanged[pcpu]!.push(sv);
+      this.runqChanged[pcpu]!.push(v);
     }
     pris[v] = pri;
   }
 
   /**
    * After accounting changed priorities: BOOST, UNDER, then OVER again, each keeping its order
-   * (a stable partition). A queue that only saw priorities change is rearranged around the
-   * vCPUs that changed, without reading the others: on a large host they are most of it.
+   * (a stable partition). A queue that only saw priorities change moves just the vCPUs that
+   * changed; one that a vCPU joined or left during the accounting is read whole.
    */
   private sortRunqueues(): void {
-    for (let pcpu = 0; pcpu < this.runqs.length; pcpu++) {
+    const pri = this.vcpus.pri;
+    for (let pcpu = 0; pcpu < this.runqChanged.length; pcpu++) {
       const changed = this.runqChanged[pcpu]!;
-      if (this.runqUnsorted[pcpu]) {
-        this.runqUnsorted[pcpu] = false;
-        // Finding many changed vCPUs' places costs more than reading the queue once.
-        if (this.runqReshaped[pcpu] === 1 || changed.length > REPARTITION_MAX_CHANGED) partitionByPriority(this.runqs[pcpu]!, this.vcpus.pri);
-        else this.repartition(this.runqs[pcpu]!, changed);
-      }
+      // A vCPU queued during the accounting may sit in a neighbour's segment even where no priority changed.
+      if (this.runqReshaped[pcpu] === 1) this.runqs.partition(pcpu, pri);
+      else if (this.runqUnsorted[pcpu]) this.runqs.moveChanged(pcpu, changed, pri);
+      this.runqUnsorted[pcpu] = false;
       changed.length = 0;
     }
     this.runqReshaped.fill(0);
-  }
-
-  /**
-   * The stable partition of a queue that was in priority order before `changed` (its
-   * members, none added or removed since) changed priority: the unchanged keep their old
-   * segment's place, and the changed join their new segment's run from their old one.
-   */
-  private repartition(runq: CreditVcpu[], changed: CreditVcpu[]): void {
-    const stamp = this.accountings;
-    const pris = this.vcpus.pri;
-    const oldPri = (sv: CreditVcpu): Priority => (sv.changedIn === stamp ? sv.oldPri : asPriority(pris[sv.slot]!));
-    const n = runq.length;
-    const k = changed.length;
-    if (this.changedAt.length < k) this.changedAt = new Int32Array(2 * k);
-    const at = this.changedAt;
-    // Their positions in queue order (an insertion sort: few change per queue).
-    for (let j = 0; j < k; j++) {
-      const position = runq.indexOf(changed[j]!);
-      let i = j;
-      for (; i > 0 && at[i - 1]! > position; i--) at[i] = at[i - 1]!;
-      at[i] = position;
-    }
-    // Where the old BOOST, UNDER and OVER segments end.
-    const boostEnd = firstBelow(runq, Priority.BOOST, oldPri);
-    const underEnd = firstBelow(runq, Priority.UNDER, oldPri);
-    const out = this.rebuilt;
-    let length = 0;
-    for (let p = 0; p < SEGMENT_ORDER.length; p++) {
-      const pri = SEGMENT_ORDER[p]!;
-      for (let q = 0; q < SEGMENT_ORDER.length; q++) {
-        const seg = SEGMENT_ORDER[q]!;
-        const from = seg === Priority.BOOST ? 0 : seg === Priority.UNDER ? boostEnd : underEnd;
-        const to = seg === Priority.BOOST ? boostEnd : seg === Priority.UNDER ? underEnd : n;
-        if (seg === pri) {
-          // The segment's unchanged members, in order: runs between the changed ones.
-          let i = from;
-          for (let j = 0; j < k; j++) {
-            const c = at[j]!;
-            if (c < from || c >= to) continue;
-            while (i < c) out[length++] = runq[i++]!;
-            i = c + 1;
-          }
-          while (i < to) out[length++] = runq[i++]!;
-        } else {
-          for (let j = 0; j < k; j++) {
-            const c = at[j]!;
-            if (c >= from && c < to && pris[runq[c]!.slot] === pri) out[length++] = runq[c]!;
-          }
-        }
-      }
-    }
-    invariant(length === n, () => `a run queue of ${n} came out of its re-sort with ${length}`);
-    for (let i = 0; i < n; i++) runq[i] = out[i]!;
-    // The scratch keeps its storage, not the vCPUs.
-    out.fill(null!, 0, n);
   }
 
   // --- parameters ---
@@ -752,7 +686,9 @@ class CreditScheduler implements Scheduler {
   }
 
   runQueue(pcpu: number): readonly Vcpu[] {
-    return this.runqs[pcpu]!.map((sv) => sv.vcpu);
+    const queued: Vcpu[] = [];
+    for (let v = this.runqs.first(pcpu); v !== NONE; v = this.runqs.after(pcpu, v)) queued.push(this.vcpuAt[v]!.vcpu);
+    return queued;
   }
 
   /** Like `xl debug-keys r`: run queues, active entities and the credit balance. */
@@ -767,41 +703,9 @@ class CreditScheduler implements Scheduler {
         const e = this.entityAt[slot]!;
         return { domid: e.domain.domid, weight: weight[slot], cap: cap[slot], vcpus: e.activeVcpus.map(name) };
       }),
-      runqueues: this.runqs.map((runq) => runq.map(name)),
+      runqueues: this.runqChanged.map((_, pcpu) => this.runQueue(pcpu).map((vcpu) => name(vcpuOf(vcpu)))),
     };
   }
-}
-
-/** Above this many changed vCPUs in one queue, the re-sort reads the whole queue. */
-const REPARTITION_MAX_CHANGED = 16;
-
-/** The run queue's order of priorities. */
-const SEGMENT_ORDER = [Priority.BOOST, Priority.UNDER, Priority.OVER] as const;
-
-/** Rearrange a run queue into BOOST, UNDER, then OVER, each keeping its order. */
-function partitionByPriority(runq: CreditVcpu[], pri: Int8Array): void {
-  const under: CreditVcpu[] = [];
-  const over: CreditVcpu[] = [];
-  let at = 0;
-  for (const sv of runq) {
-    if (pri[sv.slot] === Priority.BOOST) runq[at++] = sv;
-    else if (pri[sv.slot] === Priority.UNDER) under.push(sv);
-    else over.push(sv);
-  }
-  for (const sv of under) runq[at++] = sv;
-  for (const sv of over) runq[at++] = sv;
-}
-
-/** The first index whose priority (by `priOf`) is below `pri`, in a queue in descending order of it. */
-function firstBelow(runq: readonly CreditVcpu[], pri: Priority, priOf: (sv: CreditVcpu) => Priority): number {
-  let lo = 0;
-  let hi = runq.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (priOf(runq[mid]!) < pri) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 /**

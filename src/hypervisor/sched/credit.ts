@@ -144,6 +144,9 @@ class CreditScheduler implements Scheduler {
   /** The list before the last reordering: the next one is built in it. */
   private spareEntities: number[] = [];
   private newlyActive: number[] = [];
+  /** Set when an entity left the active list or a weight changed; else, with none newly active, the list and its weight stand. */
+  private listChanged = true;
+  private listWeight = 0;
   private creditBalance = 0;
   private accountings = 0;
   private readonly counts = { boost_wakes: 0, parks: 0, unparks: 0, steals: 0, migrations: 0 };
@@ -188,6 +191,7 @@ class CreditScheduler implements Scheduler {
     if (dom.activeVcpus.length > 0) this.groupsDirty = true;
     this.entities.listed[dom.slot] = 0;
     this.entities.release(dom.slot);
+    this.listChanged = true;
   }
 
   insertVcpu(vcpu: Vcpu): void {
@@ -314,7 +318,10 @@ class CreditScheduler implements Scheduler {
     const index = list.indexOf(sv);
     if (index >= 0) list.splice(index, 1);
     this.countActive(entity);
-    if (list.length === 0) this.entities.listed[entity.slot] = 0;
+    if (list.length === 0) {
+      this.entities.listed[entity.slot] = 0;
+      this.listChanged = true;
+    }
   }
 
   /** Mirror an entity's active list into the table: its length and first vCPU. */
@@ -465,6 +472,7 @@ class CreditScheduler implements Scheduler {
    */
   private orderActiveEntities(): number {
     const stamp = ++this.accountings;
+    if (!this.listChanged && this.newlyActive.length === 0) return this.listWeight;
     const { listed, listStamp, weight } = this.entities;
     const ordered = this.spareEntities;
     // Written by index and cut once at the end: refilling an emptied array would allocate again.
@@ -486,6 +494,8 @@ class CreditScheduler implements Scheduler {
     this.spareEntities = previous;
     this.activeEntities = ordered;
     this.entities.reclaim();
+    this.listChanged = false;
+    this.listWeight = weightTotal;
     return weightTotal;
   }
 
@@ -524,6 +534,7 @@ class CreditScheduler implements Scheduler {
       }
     }
     this.activeEntities = previous;
+    this.listChanged = true;
   }
 
   groupsChanged(): void {
@@ -669,6 +680,7 @@ class CreditScheduler implements Scheduler {
     const dom = domOf(domain);
     this.entities.weight[dom.slot] = params.weight;
     this.entities.cap[dom.slot] = params.cap;
+    this.listChanged = true;
   }
 
   getGlobalParams(): GlobalSchedParams {

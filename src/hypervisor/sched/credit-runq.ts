@@ -132,13 +132,17 @@ export class RunQueues {
       for (; i > 0 && (seg[changed[i - 1]!]! > seg[v]! || (seg[changed[i - 1]!] === seg[v] && key[changed[i - 1]!]! > key[v]!)); i--) changed[i] = changed[i - 1]!;
       changed[i] = v;
     }
-    for (const v of changed) if (segmentOf(pri[v]!) !== seg[v]) this.remove(pcpu, v);
+    // Indexed loops: this runs for every queue each period, and an iterator would be allocated.
+    for (let j = 0; j < changed.length; j++) if (segmentOf(pri[changed[j]!]!) !== seg[changed[j]!]) this.remove(pcpu, changed[j]!);
     for (let t = 0; t < SEGMENTS; t++) {
       for (let j = changed.length - 1; j >= 0; j--) {
         const v = changed[j]!;
         if (segmentOf(pri[v]!) === t && seg[v]! < t) this.prepend(pcpu, v, t);
       }
-      for (const v of changed) if (segmentOf(pri[v]!) === t && seg[v]! > t) this.append(pcpu, v, t);
+      for (let j = 0; j < changed.length; j++) {
+        const v = changed[j]!;
+        if (segmentOf(pri[v]!) === t && seg[v]! > t) this.append(pcpu, v, t);
+      }
     }
   }
 

@@ -143,7 +143,9 @@ class CreditScheduler implements Scheduler {
   private activeEntities: number[] = [];
   /** The list before the last reordering: the next one is built in it. */
   private spareEntities: number[] = [];
+  /** The first `newlyActiveCount` are current: it is never cut, as an emptied array gives its storage back. */
   private newlyActive: number[] = [];
+  private newlyActiveCount = 0;
   /** Set when an entity left the active list or a weight changed; else, with none newly active, the list and its weight stand. */
   private listChanged = true;
   private listWeight = 0;
@@ -307,7 +309,7 @@ class CreditScheduler implements Scheduler {
     const listed = this.entities.listed;
     if (listed[entity.slot] === 0) {
       listed[entity.slot] = 1;
-      this.newlyActive.push(entity.slot);
+      this.newlyActive[this.newlyActiveCount++] = entity.slot;
     }
   }
 
@@ -316,7 +318,11 @@ class CreditScheduler implements Scheduler {
     const entity = sv.dom.entity;
     const list = entity.activeVcpus;
     const index = list.indexOf(sv);
-    if (index >= 0) list.splice(index, 1);
+    if (index >= 0) {
+      // Closed up by hand: splice would allocate the array of what it removed.
+      for (let i = index; i < list.length - 1; i++) list[i] = list[i + 1]!;
+      list.pop();
+    }
     this.countActive(entity);
     if (list.length === 0) {
       this.entities.listed[entity.slot] = 0;
@@ -472,25 +478,26 @@ class CreditScheduler implements Scheduler {
    */
   private orderActiveEntities(): number {
     const stamp = ++this.accountings;
-    if (!this.listChanged && this.newlyActive.length === 0) return this.listWeight;
+    if (!this.listChanged && this.newlyActiveCount === 0) return this.listWeight;
     const { listed, listStamp, weight } = this.entities;
     const ordered = this.spareEntities;
     // Written by index and cut once at the end: refilling an emptied array would allocate again.
     let count = 0;
     let weightTotal = 0;
     const fresh = this.newlyActive;
+    const freshCount = this.newlyActiveCount;
     const previous = this.activeEntities;
-    const candidates = fresh.length + previous.length;
+    const candidates = freshCount + previous.length;
     for (let j = 0; j < candidates; j++) {
       // The newly active, newest first, then the list as it was.
-      const entity = j < fresh.length ? fresh[fresh.length - 1 - j]! : previous[j - fresh.length]!;
+      const entity = j < freshCount ? fresh[freshCount - 1 - j]! : previous[j - freshCount]!;
       if (listed[entity] === 0 || listStamp[entity] === stamp) continue;
       listStamp[entity] = stamp;
       ordered[count++] = entity;
       weightTotal += weight[entity]!;
     }
     ordered.length = count;
-    fresh.length = 0;
+    this.newlyActiveCount = 0;
     this.spareEntities = previous;
     this.activeEntities = ordered;
     this.entities.reclaim();
@@ -503,7 +510,7 @@ class CreditScheduler implements Scheduler {
   private regroup(): void {
     this.groupsDirty = false;
     const listed = this.entities.listed;
-    const previous = [...this.newlyActive.reverse(), ...this.activeEntities];
+    const previous = [...this.newlyActive.slice(0, this.newlyActiveCount).reverse(), ...this.activeEntities];
     for (const slot of previous) {
       const entity = this.entityAt[slot];
       if (entity !== undefined) {
@@ -521,6 +528,7 @@ class CreditScheduler implements Scheduler {
     }
     const known = new Set(previous);
     this.newlyActive = [];
+    this.newlyActiveCount = 0;
     for (const domain of this.ctx.domains()) {
       for (const vcpu of domain.vcpus) {
         const sv = vcpuOf(vcpu);
@@ -530,7 +538,7 @@ class CreditScheduler implements Scheduler {
         this.countActive(entity);
         if (listed[entity.slot] === 1) continue;
         listed[entity.slot] = 1;
-        if (!known.has(entity.slot)) this.newlyActive.push(entity.slot);
+        if (!known.has(entity.slot)) this.newlyActive[this.newlyActiveCount++] = entity.slot;
       }
     }
     this.activeEntities = previous;

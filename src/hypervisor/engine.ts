@@ -776,7 +776,8 @@ export class Engine implements HostFacts {
       migrateTo: -1,
       runstate: Runstate.offline,
       runstateSince_ns: this.clock_ns,
-      runstateTotal_ns: new Float64Array(4),
+      // A plain array: a typed array costs two more objects and a buffer of its own per vCPU.
+      runstateTotal_ns: [0, 0, 0, 0],
       burstLeft_ns: Infinity,
       runStart_ns: this.clock_ns,
       wakeGen: 0,

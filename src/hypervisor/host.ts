@@ -187,7 +187,7 @@ export class Host {
       this.#entries.length = 0;
       return;
     }
-    this.#entries.push(Object.freeze({ at_ns: this.now_ns, op: Object.freeze(structuredClone(op)) }));
+    this.#entries.push(Object.freeze({ at_ns: this.now_ns, op: frozenCopy(op) }));
   }
 
   #apply(op: DomctlOp): unknown {
@@ -205,6 +205,18 @@ export class Host {
 function tsliceMs(engine: Engine): number {
   const params = engine.global;
   return 'tslice_ms' in params ? params.tslice_ms : CREDIT2_MAX_TIMER_MS;
+}
+
+/**
+ * A deep, frozen copy of a domctl (plain data): unlike structuredClone it shares the strings,
+ * which are immutable, so a log of 100,000 creations does not hold 100,000 copies of each name.
+ */
+function frozenCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) copy[key] = frozenCopy(field);
+  return Object.freeze(copy) as T;
 }
 
 function optionsOf({ pcpus, seed, scheduler, topology, credit2_runqueue }: HostOrigin): HostOptions {

@@ -38,7 +38,7 @@ export interface Vcpu {
   runstate: Runstate;
   runstateSince_ns: number;
   /** Cumulative ns in each runstate, settled at each transition. */
-  readonly runstateTotal_ns: Float64Array;
+  readonly runstateTotal_ns: number[];
   /** Workload: CPU time still to run in this burst (duty), and when it last started running. */
   burstLeft_ns: number;
   runStart_ns: number;

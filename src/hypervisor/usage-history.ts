@@ -87,7 +87,8 @@ export class UsageHistory {
         this.push(-1 - id, used);
       }
     }
-    for (const domain of this.ranSince) {
+    for (let i = 0; i < this.ranSince.length; i++) {
+      const domain = this.ranSince[i]!;
       if (domain.dying) continue;
       const cpu = host.domainCpuTimeNs(domain);
       const used = cpu - domain.usageCpu_ns;

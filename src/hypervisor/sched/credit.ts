@@ -24,6 +24,8 @@ import type {
   WakeCause,
 } from './scheduler.ts';
 import { ACCOUNTING_MODES } from './scheduler.ts';
+import { EntityTable, VcpuTable } from './credit-tables.ts';
+import { NONE, RunQueues, segmentOf } from './credit-runq.ts';
 
 export const TICK_MS = 10;
 export const CREDITS_PER_MS = 10;
@@ -45,40 +47,34 @@ export const Priority = { BOOST: 0, UNDER: -1, OVER: -2, IDLE: -64 } as const;
 type Priority = (typeof Priority)[keyof typeof Priority];
 const PRIORITY_NAMES: Readonly<Record<Priority, string>> = { 0: 'boost', [-1]: 'under', [-2]: 'over', [-64]: 'idle' };
 
+/** A vCPU's cold state; its credit, priority and flags are in the scheduler's VcpuTable at `slot`. */
 interface CreditVcpu {
   readonly vcpu: Vcpu;
   readonly dom: CreditDomain;
-  credit: number;
-  pri: Priority;
-  /** Earning credit (on its accounting entity's active list). */
-  active: boolean;
-  queued: boolean;
+  readonly slot: number;
   /** When it was last picked (ratelimit) and charged up to (exact accounting). */
   start_ns: number;
   charged_ns: number;
   /** ns run but not yet worth a whole credit. */
   residual_ns: number;
-  /** Its priority before the accounting numbered `changedIn` changed it while it was queued. */
-  oldPri: Priority;
-  changedIn: number;
 }
 
+/** A domain; its weight, cap and place on the active list are in the scheduler's EntityTable at `slot`. */
 interface CreditDomain {
   readonly domain: Domain;
-  weight: number;
-  cap: number;
+  readonly slot: number;
   /** Who it is accounted as: itself, or its scheduling domain's master. */
   entity: CreditDomain;
-  /** As an accounting entity: its active vCPUs (with its members'), and whether it is listed. */
+  /** As an accounting entity: its active vCPUs (with its members'). */
   readonly activeVcpus: CreditVcpu[];
-  listed: boolean;
-  listStamp: number;
 }
 
 const vcpuOf = (vcpu: Vcpu): CreditVcpu => vcpu.priv as CreditVcpu;
 const domOf = (domain: Domain): CreditDomain => domain.priv as CreditDomain;
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 const svName = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id}`;
+/** A priority as the VcpuTable stores it. */
+const asPriority = (pri: number): Priority => pri as Priority;
 /** A domain's share of its scheduling domain (all equal outside one). */
 const shareOf = (sv: CreditVcpu): number => sv.dom.domain.share;
 
@@ -130,22 +126,29 @@ class CreditScheduler implements Scheduler {
   readonly defaultDomainParams: DomainSchedParams = { ...DEFAULT_SCHED_PARAMS };
   readonly tick_ns = TICK_MS * NS_PER_MS;
   private params: GlobalSchedParams = { tslice_ms: DEFAULT_TSLICE_MS, ratelimit_us: DEFAULT_RATELIMIT_US, accounting: 'exact' };
-  private readonly runqs: CreditVcpu[][];
+  private readonly runqs: RunQueues;
   private readonly runqUnsorted: boolean[];
-  /** Per pCPU, during an accounting: its queued vCPUs whose priority changed, and 1 once a vCPU joined or left its queue. */
-  private readonly runqChanged: CreditVcpu[][];
+  /** Per pCPU, during an accounting: its queued vCPUs (slots) whose priority changed, and 1 once a vCPU joined or left its queue. */
+  private readonly runqChanged: number[][];
   private readonly runqReshaped: Uint8Array;
   private accounting = false;
-  /** Scratch for re-sorting a run queue: the changed vCPUs' positions, the queue rebuilt. */
-  private changedAt = new Int32Array(16);
-  private readonly rebuilt: CreditVcpu[] = [];
   /** When each pCPU was last chosen as a tick migration's target. */
   private readonly migrationTargetAt_ns: Float64Array;
-  /** Accounting entities in accounting order, and those activated since the last accounting. */
-  private activeEntities: CreditDomain[] = [];
-  /** The list before the last reordering, emptied: the next one is built in it. */
-  private spareEntities: CreditDomain[] = [];
-  private newlyActive: CreditDomain[] = [];
+  /** Per-vCPU and per-entity hot state, and who holds each slot. */
+  private readonly vcpus = new VcpuTable();
+  private readonly entities = new EntityTable();
+  private readonly vcpuAt: (CreditVcpu | null)[] = [];
+  private readonly entityAt: CreditDomain[] = [];
+  /** Accounting entities (slots) in accounting order, and those activated since the last accounting. */
+  private activeEntities: number[] = [];
+  /** The list before the last reordering: the next one is built in it. */
+  private spareEntities: number[] = [];
+  /** The first `newlyActiveCount` are current: it is never cut, as an emptied array gives its storage back. */
+  private newlyActive: number[] = [];
+  private newlyActiveCount = 0;
+  /** Set when an entity left the active list or a weight changed; else, with none newly active, the list and its weight stand. */
+  private listChanged = true;
+  private listWeight = 0;
   private creditBalance = 0;
   private accountings = 0;
   private readonly counts = { boost_wakes: 0, parks: 0, unparks: 0, steals: 0, migrations: 0 };
@@ -159,7 +162,7 @@ class CreditScheduler implements Scheduler {
     this.ctx = ctx;
     this.inPool = new Uint8Array(ctx.pcpuCount);
     for (const pcpu of ctx.pcpus) this.inPool[pcpu] = 1;
-    this.runqs = Array.from({ length: ctx.pcpuCount }, () => []);
+    this.runqs = new RunQueues(ctx.pcpuCount);
     this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
     this.runqChanged = Array.from({ length: ctx.pcpuCount }, () => []);
     this.runqReshaped = new Uint8Array(ctx.pcpuCount);
@@ -177,49 +180,52 @@ class CreditScheduler implements Scheduler {
   // --- domains and vCPUs ---
 
   insertDomain(domain: Domain): void {
-    const dom: CreditDomain = { domain, ...DEFAULT_SCHED_PARAMS, entity: null!, activeVcpus: [], listed: false, listStamp: -1 };
+    const slot = this.entities.alloc(DEFAULT_SCHED_PARAMS.weight, DEFAULT_SCHED_PARAMS.cap);
+    const dom: CreditDomain = { domain, slot, entity: null!, activeVcpus: [] };
     dom.entity = dom;
     domain.priv = dom;
+    this.entityAt[slot] = dom;
   }
 
   removeDomain(domain: Domain): void {
     const dom = domOf(domain);
     // A master's entity may still hold its former members' vCPUs: re-home them at the next accounting.
     if (dom.activeVcpus.length > 0) this.groupsDirty = true;
-    dom.listed = false;
+    this.entities.listed[dom.slot] = 0;
+    this.entities.release(dom.slot);
+    this.listChanged = true;
   }
 
   insertVcpu(vcpu: Vcpu): void {
+    const slot = this.vcpus.alloc(Priority.UNDER);
     const sv: CreditVcpu = {
       vcpu,
       dom: domOf(vcpu.domain),
-      credit: 0,
-      pri: Priority.UNDER,
-      active: false,
-      queued: false,
+      slot,
       start_ns: 0,
       charged_ns: 0,
       residual_ns: 0,
-      oldPri: Priority.UNDER,
-      changedIn: -1,
     };
     vcpu.priv = sv;
+    this.vcpuAt[slot] = sv;
   }
 
   removeVcpu(vcpu: Vcpu): void {
     const sv = vcpuOf(vcpu);
-    if (sv.queued) this.dequeue(sv);
-    if (sv.active) this.deactivate(sv);
+    if (this.vcpus.queued[sv.slot] === 1) this.dequeue(sv);
+    if (this.vcpus.active[sv.slot] === 1) this.deactivate(sv);
+    this.vcpuAt[sv.slot] = null;
+    this.vcpus.release(sv.slot);
   }
 
   // --- runnability ---
 
   wake(vcpu: Vcpu, now_ns: number, cause: WakeCause): void {
     const sv = vcpuOf(vcpu);
-    if (sv.queued || this.ctx.current(vcpu.processor) === vcpu) return;
+    if (this.vcpus.queued[sv.slot] === 1 || this.ctx.current(vcpu.processor) === vcpu) return;
     // Only a real wake boosts, and only an UNDER vCPU: an unparked one must not jump the queue.
-    if (cause === 'wake' && sv.pri === Priority.UNDER) {
-      sv.pri = Priority.BOOST;
+    if (cause === 'wake' && this.vcpus.pri[sv.slot] === Priority.UNDER) {
+      this.vcpus.pri[sv.slot] = Priority.BOOST;
       this.counts.boost_wakes++;
       this.ctx.traceSink?.vcpuEvent(now_ns, 'boost', vcpu);
     }
@@ -230,7 +236,7 @@ class CreditScheduler implements Scheduler {
   sleep(vcpu: Vcpu): void {
     const sv = vcpuOf(vcpu);
     if (this.ctx.current(vcpu.processor) === vcpu) this.ctx.requestReschedule(vcpu.processor);
-    else if (sv.queued) this.dequeue(sv);
+    else if (this.vcpus.queued[sv.slot] === 1) this.dequeue(sv);
   }
 
   /** A vCPU was queued on `pcpu`: preempt there if it outranks what runs, and poke an idle pCPU to steal. */
@@ -240,7 +246,8 @@ class CreditScheduler implements Scheduler {
       this.ctx.requestReschedule(pcpu);
       return;
     }
-    const preempt = sv.pri > vcpuOf(current).pri;
+    const pri = this.vcpus.pri;
+    const preempt = pri[sv.slot]! > pri[vcpuOf(current).slot]!;
     if (preempt) this.ctx.requestReschedule(pcpu);
     const idle = this.idlePcpuFor(preempt ? current : sv.vcpu, pcpu);
     if (idle >= 0) this.ctx.requestReschedule(idle);
@@ -267,8 +274,8 @@ class CreditScheduler implements Scheduler {
     if (this.params.accounting === 'sampled') this.charge(sv, CREDITS_PER_TICK);
     else this.burn(sv, now_ns);
     // Found running at a tick: it is using real CPU, so its boost is over.
-    if (sv.pri === Priority.BOOST) sv.pri = Priority.UNDER;
-    if (this.runqs[pcpu]!.length > 0) {
+    if (this.vcpus.pri[sv.slot] === Priority.BOOST) this.vcpus.pri[sv.slot] = Priority.UNDER;
+    if (this.runqs.length[pcpu]! > 0) {
       // Others wait here while a pCPU it may use idles: move it there (one vCPU per idle pCPU per tick).
       const idle = this.idlePcpuFor(current, pcpu, now_ns);
       if (idle >= 0) {
@@ -290,27 +297,44 @@ class CreditScheduler implements Scheduler {
   }
 
   private charge(sv: CreditVcpu, credits: number): void {
-    sv.credit -= credits;
-    if (!sv.active) this.activate(sv);
+    this.vcpus.credit[sv.slot]! -= credits;
+    if (this.vcpus.active[sv.slot] === 0) this.activate(sv);
   }
 
   private activate(sv: CreditVcpu): void {
-    sv.active = true;
+    this.vcpus.active[sv.slot] = 1;
     const entity = sv.dom.entity;
     entity.activeVcpus.push(sv);
-    if (!entity.listed) {
-      entity.listed = true;
-      this.newlyActive.push(entity);
+    this.countActive(entity);
+    const listed = this.entities.listed;
+    if (listed[entity.slot] === 0) {
+      listed[entity.slot] = 1;
+      this.newlyActive[this.newlyActiveCount++] = entity.slot;
     }
   }
 
   private deactivate(sv: CreditVcpu): void {
-    sv.active = false;
+    this.vcpus.active[sv.slot] = 0;
     const entity = sv.dom.entity;
     const list = entity.activeVcpus;
     const index = list.indexOf(sv);
-    if (index >= 0) list.splice(index, 1);
-    if (list.length === 0) entity.listed = false;
+    if (index >= 0) {
+      // Closed up by hand: splice would allocate the array of what it removed.
+      for (let i = index; i < list.length - 1; i++) list[i] = list[i + 1]!;
+      list.pop();
+    }
+    this.countActive(entity);
+    if (list.length === 0) {
+      this.entities.listed[entity.slot] = 0;
+      this.listChanged = true;
+    }
+  }
+
+  /** Mirror an entity's active list into the table: its length and first vCPU. */
+  private countActive(entity: CreditDomain): void {
+    const list = entity.activeVcpus;
+    this.entities.activeCount[entity.slot] = list.length;
+    this.entities.firstActive[entity.slot] = list.length === 0 ? -1 : list[0]!.slot;
   }
 
   // --- accounting: hand out credit ---
@@ -318,7 +342,7 @@ class CreditScheduler implements Scheduler {
   account(now_ns: number): void {
     if (this.groupsDirty) this.regroup();
     const weightTotal = this.orderActiveEntities();
-    const entities = this.activeEntities;
+    const order = this.activeEntities;
     if (weightTotal === 0) {
       this.creditBalance = 0;
       return;
@@ -329,31 +353,36 @@ class CreditScheduler implements Scheduler {
     let weightLeft = weightTotal;
     let balance = 0;
     let someoneWantsMore = false;
-    const movedToHead: CreditDomain[] = [];
+    let movedToHead: number[] | null = null;
+    // Read once: no slot is handed out during an accounting, so the tables do not grow.
+    const { weight, cap, activeCount, firstActive } = this.entities;
     this.accounting = true;
-    for (const entity of entities) {
-      const n = entity.activeVcpus.length;
-      weightLeft -= entity.weight;
+    for (let k = 0; k < order.length; k++) {
+      const entity = order[k]!;
+      const n = activeCount[entity]!;
+      const entityWeight = weight[entity]!;
+      const entityCap = cap[entity]!;
+      weightLeft -= entityWeight;
       let peak = n * C;
-      if (oldBalance < 0) peak += ceilDiv(-oldBalance * entity.weight, weightTotal);
-      const capCredits = entity.cap === 0 ? 0 : ceilDiv(entity.cap * C, 100);
+      if (oldBalance < 0) peak += ceilDiv(-oldBalance * entityWeight, weightTotal);
+      const capCredits = entityCap === 0 ? 0 : ceilDiv(entityCap * C, 100);
       if (capCredits !== 0 && capCredits < peak) peak = capCredits;
-      let fair = ceilDiv(creditTotal * entity.weight, weightTotal);
+      let fair = ceilDiv(creditTotal * entityWeight, weightTotal);
       if (fair < peak) {
         someoneWantsMore = true;
       } else {
         // It cannot use all its share: hand the surplus on to the entities not yet visited.
         if (weightLeft !== 0) creditTotal += ceilDiv((fair - peak) * weightTotal, weightLeft);
-        if (someoneWantsMore) movedToHead.push(entity);
+        if (someoneWantsMore) (movedToHead ??= []).push(entity);
         fair = peak;
       }
-      balance += this.distribute(entity, fair, capCredits, now_ns);
+      balance += n === 1 ? this.distributeToOne(firstActive[entity]!, fair, capCredits, now_ns) : this.distribute(this.entityAt[entity]!, fair, capCredits, now_ns);
     }
     this.accounting = false;
     this.creditBalance = balance;
-    if (movedToHead.length > 0) {
+    if (movedToHead !== null) {
       const moved = new Set(movedToHead);
-      this.activeEntities = [...movedToHead.reverse(), ...entities.filter((e) => !moved.has(e))];
+      this.activeEntities = [...movedToHead.reverse(), ...order.filter((e) => !moved.has(e))];
     }
     this.sortRunqueues();
   }
@@ -367,6 +396,7 @@ class CreditScheduler implements Scheduler {
   private distribute(entity: CreditDomain, fair: number, capCredits: number, now_ns: number): number {
     const sink = this.ctx.traceSink;
     const C = this.creditsPerTslice;
+    const { credit, pri, parked } = this.vcpus;
     const vcpus = entity.activeVcpus;
     const n = vcpus.length;
     let idle: CreditVcpu[] | null = null;
@@ -376,37 +406,70 @@ class CreditScheduler implements Scheduler {
     let balance = 0;
     for (let i = 0; i < n; i++) {
       const sv = vcpus[i]!;
-      const creditNow = sv.credit;
+      const v = sv.slot;
+      const creditNow = credit[v]!;
       const handed = split === null ? even : split[i]!;
-      sv.credit += handed;
-      if (sv.credit < 0) {
-        this.setPriority(sv, Priority.OVER);
+      credit[v] = creditNow + handed;
+      if (credit[v]! < 0) {
+        this.setPriority(v, Priority.OVER);
         // A capped vCPU that has overrun its part of the cap is parked until its credit recovers.
         const parkBelow =
           weights === null ? -ceilDiv(capCredits, n) : -ceilDiv(capCredits * weights.weightNum[i]!, weights.shareTotal * weights.weightDen[i]!);
-        if (capCredits !== 0 && sv.credit < parkBelow && !sv.vcpu.parked) {
-          this.counts.parks++;
-          this.ctx.park(sv.vcpu);
-        }
-        if (sv.credit < -C) sv.credit = -C;
+        if (capCredits !== 0 && credit[v]! < parkBelow && parked[v] === 0) this.park(v);
+        if (credit[v]! < -C) credit[v] = -C;
       } else {
-        this.setPriority(sv, Priority.UNDER);
-        if (sv.vcpu.parked) {
-          this.counts.unparks++;
-          this.ctx.unpark(sv.vcpu);
-        }
+        this.setPriority(v, Priority.UNDER);
+        if (parked[v] === 1) this.unpark(v);
         // Idle vCPUs cannot hoard: past one slice of credit it stops earning.
-        if (sv.credit > C) {
+        if (credit[v]! > C) {
           (idle ??= []).push(sv);
-          sv.credit = 0;
+          credit[v] = 0;
         }
       }
-      balance += sv.credit;
+      balance += credit[v]!;
       // The one pushed onto `idle` just now leaves the active list after this loop.
-      if (sink !== null) sink.ledger(now_ns, this.accountings, sv.vcpu, creditNow, handed, sv.credit, PRIORITY_NAMES[sv.pri], idle?.at(-1) !== sv);
+      if (sink !== null) sink.ledger(now_ns, this.accountings, sv.vcpu, creditNow, handed, credit[v]!, PRIORITY_NAMES[asPriority(pri[v]!)], idle?.at(-1) !== sv);
     }
     if (idle !== null) for (const sv of idle) this.deactivate(sv);
     return balance;
+  }
+
+  /** `distribute` to an entity's only active vCPU (most entities' case), by its slot: ceil(fair / 1) is `fair`. */
+  private distributeToOne(v: number, fair: number, capCredits: number, now_ns: number): number {
+    const C = this.creditsPerTslice;
+    const credit = this.vcpus.credit;
+    const creditNow = credit[v]!;
+    credit[v] = creditNow + fair;
+    let wentIdle = false;
+    if (credit[v]! < 0) {
+      this.setPriority(v, Priority.OVER);
+      if (capCredits !== 0 && credit[v]! < -capCredits && this.vcpus.parked[v] === 0) this.park(v);
+      if (credit[v]! < -C) credit[v] = -C;
+    } else {
+      this.setPriority(v, Priority.UNDER);
+      if (this.vcpus.parked[v] === 1) this.unpark(v);
+      if (credit[v]! > C) {
+        wentIdle = true;
+        credit[v] = 0;
+      }
+    }
+    const sink = this.ctx.traceSink;
+    if (sink !== null) sink.ledger(now_ns, this.accountings, this.vcpuAt[v]!.vcpu, creditNow, fair, credit[v]!, PRIORITY_NAMES[asPriority(this.vcpus.pri[v]!)], !wentIdle);
+    if (wentIdle) this.deactivate(this.vcpuAt[v]!);
+    return credit[v]!;
+  }
+
+  /** Park (or unpark) a vCPU on the policy's own account, counted. */
+  private park(v: number): void {
+    this.counts.parks++;
+    this.vcpus.parked[v] = 1;
+    this.ctx.park(this.vcpuAt[v]!.vcpu);
+  }
+
+  private unpark(v: number): void {
+    this.counts.unparks++;
+    this.vcpus.parked[v] = 0;
+    this.ctx.unpark(this.vcpuAt[v]!.vcpu);
   }
 
   /**
@@ -415,58 +478,71 @@ class CreditScheduler implements Scheduler {
    */
   private orderActiveEntities(): number {
     const stamp = ++this.accountings;
+    if (!this.listChanged && this.newlyActiveCount === 0) return this.listWeight;
+    const { listed, listStamp, weight } = this.entities;
     const ordered = this.spareEntities;
-    // Written by index and cut once at the end: emptying an array gives its storage back, and refilling it would allocate again.
+    // Written by index and cut once at the end: refilling an emptied array would allocate again.
     let count = 0;
     let weightTotal = 0;
     const fresh = this.newlyActive;
+    const freshCount = this.newlyActiveCount;
     const previous = this.activeEntities;
-    const candidates = fresh.length + previous.length;
+    const candidates = freshCount + previous.length;
     for (let j = 0; j < candidates; j++) {
       // The newly active, newest first, then the list as it was.
-      const entity = j < fresh.length ? fresh[fresh.length - 1 - j]! : previous[j - fresh.length]!;
-      if (!entity.listed || entity.listStamp === stamp) continue;
-      entity.listStamp = stamp;
+      const entity = j < freshCount ? fresh[freshCount - 1 - j]! : previous[j - freshCount]!;
+      if (listed[entity] === 0 || listStamp[entity] === stamp) continue;
+      listStamp[entity] = stamp;
       ordered[count++] = entity;
-      weightTotal += entity.weight;
+      weightTotal += weight[entity]!;
     }
     ordered.length = count;
-    fresh.length = 0;
-    previous.fill(null!);
+    this.newlyActiveCount = 0;
     this.spareEntities = previous;
     this.activeEntities = ordered;
+    this.entities.reclaim();
+    this.listChanged = false;
+    this.listWeight = weightTotal;
     return weightTotal;
   }
-
 
   /** Membership changed: rebuild which entity every active vCPU earns for, keeping the list order. */
   private regroup(): void {
     this.groupsDirty = false;
-    const previous = [...this.newlyActive.reverse(), ...this.activeEntities];
-    for (const entity of previous) {
-      entity.activeVcpus.length = 0;
-      entity.listed = false;
+    const listed = this.entities.listed;
+    const previous = [...this.newlyActive.slice(0, this.newlyActiveCount).reverse(), ...this.activeEntities];
+    for (const slot of previous) {
+      const entity = this.entityAt[slot];
+      if (entity !== undefined) {
+        entity.activeVcpus.length = 0;
+        this.countActive(entity);
+      }
+      listed[slot] = 0;
     }
     for (const domain of this.ctx.domains()) {
       const dom = domOf(domain);
       dom.entity = domain.master === null ? dom : domOf(domain.master);
       dom.activeVcpus.length = 0;
-      dom.listed = false;
+      this.countActive(dom);
+      listed[dom.slot] = 0;
     }
     const known = new Set(previous);
     this.newlyActive = [];
+    this.newlyActiveCount = 0;
     for (const domain of this.ctx.domains()) {
       for (const vcpu of domain.vcpus) {
         const sv = vcpuOf(vcpu);
-        if (!sv.active) continue;
+        if (this.vcpus.active[sv.slot] === 0) continue;
         const entity = sv.dom.entity;
         entity.activeVcpus.push(sv);
-        if (entity.listed) continue;
-        entity.listed = true;
-        if (!known.has(entity)) this.newlyActive.push(entity);
+        this.countActive(entity);
+        if (listed[entity.slot] === 1) continue;
+        listed[entity.slot] = 1;
+        if (!known.has(entity.slot)) this.newlyActive[this.newlyActiveCount++] = entity.slot;
       }
     }
     this.activeEntities = previous;
+    this.listChanged = true;
   }
 
   groupsChanged(): void {
@@ -491,14 +567,17 @@ class CreditScheduler implements Scheduler {
         this.enqueue(pcpu, sv);
       }
     }
-    const runq = this.runqs[pcpu]!;
-    const head = runq[0];
-    let next = head !== undefined && head.pri >= Priority.UNDER ? head : undefined;
-    if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : head.pri) ?? head;
+    const runq = this.runqs;
+    const pri = this.vcpus.pri;
+    const headSlot = runq.first(pcpu);
+    const head = headSlot === NONE ? undefined : this.vcpuAt[headSlot]!;
+    let next = head !== undefined && pri[headSlot]! >= Priority.UNDER ? head : undefined;
+    if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : asPriority(pri[headSlot]!)) ?? head;
     if (next === undefined) return { vcpu: null, slice_ns: tslice_ns };
     if (next === head) this.dequeue(next);
-    // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting.
-    invariant(runq.length < 2 || runq[0]!.pri >= runq[1]!.pri || this.runqUnsorted[pcpu]!, () => `pCPU ${pcpu}'s run queue is out of priority order`);
+    // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting: each vCPU in its priority's segment.
+    const first = runq.first(pcpu);
+    invariant(first === NONE || segmentOf(pri[first]!) === runq.segmentOfSlot(first) || this.runqUnsorted[pcpu]!, () => `pCPU ${pcpu}'s run queue is out of priority order`);
     next.start_ns = now_ns;
     next.charged_ns = now_ns;
     return { vcpu: next.vcpu, slice_ns: tslice_ns };
@@ -507,12 +586,14 @@ class CreditScheduler implements Scheduler {
   /** Take from a peer, in cyclic order, the first queued vCPU that outranks our best and may run here. */
   private steal(pcpu: number, localPri: Priority): CreditVcpu | undefined {
     const n = this.ctx.pcpuCount;
+    const pri = this.vcpus.pri;
+    const runq = this.runqs;
     for (let i = 1; i < n; i++) {
       const peer = (pcpu + i) % n;
-      if (this.inPool[peer] === 0) continue;
-      const runq = this.runqs[peer]!;
-      for (const sv of runq) {
-        if (sv.pri <= localPri) break;
+      if (this.inPool[peer] === 0 || runq.length[peer] === 0) continue;
+      for (let v = runq.first(peer); v !== NONE; v = runq.after(peer, v)) {
+        if (pri[v]! <= localPri) break;
+        const sv = this.vcpuAt[v]!;
         if (!allowedOn(sv.vcpu, pcpu)) continue;
         this.dequeue(sv);
         this.ctx.setProcessor(sv.vcpu, pcpu);
@@ -527,119 +608,63 @@ class CreditScheduler implements Scheduler {
 
   private enqueue(pcpu: number, sv: CreditVcpu): void {
     // Xen's BUG_ON(__vcpu_on_runq(svc)) and the run queue's home.
-    invariant(!sv.queued, () => `${svName(sv)} is queued twice`);
+    invariant(this.vcpus.queued[sv.slot] === 0, () => `${svName(sv)} is queued twice`);
     invariant(pcpu === sv.vcpu.processor, () => `${svName(sv)} is queued on pCPU ${pcpu}, away from its processor ${sv.vcpu.processor}`);
-    const runq = this.runqs[pcpu]!;
-    let at = runq.length;
-    while (at > 0 && runq[at - 1]!.pri < sv.pri) at--;
-    if (at === runq.length) runq.push(sv);
-    else runq.splice(at, 0, sv);
-    sv.queued = true;
-    if (this.accounting) this.runqReshaped[pcpu] = 1;
+    const runq = this.runqs;
+    const pri = this.vcpus.pri;
+    const v = sv.slot;
+    if (this.accounting) {
+      // Priorities changed under the queue: behind the last that ranks at least as high, as Xen walks it.
+      let at = runq.last(pcpu);
+      while (at !== NONE && pri[at]! < pri[v]!) at = runq.before(pcpu, at);
+      runq.insertAfter(pcpu, at, v);
+      this.runqReshaped[pcpu] = 1;
+    } else runq.append(pcpu, v, segmentOf(pri[v]!));
+    this.vcpus.queued[v] = 1;
   }
 
   private dequeue(sv: CreditVcpu): void {
-    const runq = this.runqs[sv.vcpu.processor]!;
-    if (runq[0] === sv) runq.shift();
-    else {
-      const at = runq.indexOf(sv);
-      invariant(at > 0, () => `${svName(sv)} is dequeued but is not on pCPU ${sv.vcpu.processor}'s run queue`);
-      runq.splice(at, 1);
-    }
-    sv.queued = false;
+    invariant(this.vcpus.queued[sv.slot] === 1, () => `${svName(sv)} is dequeued but is not on pCPU ${sv.vcpu.processor}'s run queue`);
+    this.runqs.remove(sv.vcpu.processor, sv.slot);
+    this.vcpus.queued[sv.slot] = 0;
     if (this.accounting) this.runqReshaped[sv.vcpu.processor] = 1;
   }
 
-  private setPriority(sv: CreditVcpu, pri: Priority): void {
-    if (sv.pri === pri) return;
-    if (sv.queued) {
-      const pcpu = sv.vcpu.processor;
+  /** Set slot `v`'s priority; a queued vCPU's queue is noted for the re-sort after accounting. */
+  private setPriority(v: number, pri: Priority): void {
+    const pris = this.vcpus.pri;
+    if (pris[v] === pri) return;
+    if (this.vcpus.queued[v] === 1) {
+      const pcpu = this.vcpuAt[v]!.vcpu.processor;
       this.runqUnsorted[pcpu] = true;
-      sv.oldPri = sv.pri;
-      sv.changedIn = this.accountings;
-      this.runqChanged[pcpu]!.push(sv);
+      this.runqChanged[pcpu]!.push(v);
     }
-    sv.pri = pri;
+    pris[v] = pri;
   }
 
   /**
    * After accounting changed priorities: BOOST, UNDER, then OVER again, each keeping its order
-   * (a stable partition). A queue that only saw priorities change is rearranged around the
-   * vCPUs that changed, without reading the others: on a large host they are most of it.
+   * (a stable partition). A queue that only saw priorities change moves just the vCPUs that
+   * changed; one that a vCPU joined or left during the accounting is read whole.
    */
   private sortRunqueues(): void {
-    for (let pcpu = 0; pcpu < this.runqs.length; pcpu++) {
+    const pri = this.vcpus.pri;
+    for (let pcpu = 0; pcpu < this.runqChanged.length; pcpu++) {
       const changed = this.runqChanged[pcpu]!;
-      if (this.runqUnsorted[pcpu]) {
-        this.runqUnsorted[pcpu] = false;
-        // Finding many changed vCPUs' places costs more than reading the queue once.
-        if (this.runqReshaped[pcpu] === 1 || changed.length > REPARTITION_MAX_CHANGED) partitionByPriority(this.runqs[pcpu]!);
-        else this.repartition(this.runqs[pcpu]!, changed);
-      }
+      // A vCPU queued during the accounting may sit in a neighbour's segment even where no priority changed.
+      if (this.runqReshaped[pcpu] === 1) this.runqs.partition(pcpu, pri);
+      else if (this.runqUnsorted[pcpu]) this.runqs.moveChanged(pcpu, changed, pri);
+      this.runqUnsorted[pcpu] = false;
       changed.length = 0;
     }
     this.runqReshaped.fill(0);
-  }
-
-  /**
-   * The stable partition of a queue that was in priority order before `changed` (its
-   * members, none added or removed since) changed priority: the unchanged keep their old
-   * segment's place, and the changed join their new segment's run from their old one.
-   */
-  private repartition(runq: CreditVcpu[], changed: CreditVcpu[]): void {
-    const stamp = this.accountings;
-    const oldPri = (sv: CreditVcpu): Priority => (sv.changedIn === stamp ? sv.oldPri : sv.pri);
-    const n = runq.length;
-    const k = changed.length;
-    if (this.changedAt.length < k) this.changedAt = new Int32Array(2 * k);
-    const at = this.changedAt;
-    // Their positions in queue order (an insertion sort: few change per queue).
-    for (let j = 0; j < k; j++) {
-      const position = runq.indexOf(changed[j]!);
-      let i = j;
-      for (; i > 0 && at[i - 1]! > position; i--) at[i] = at[i - 1]!;
-      at[i] = position;
-    }
-    // Where the old BOOST, UNDER and OVER segments end.
-    const boostEnd = firstBelow(runq, Priority.BOOST, oldPri);
-    const underEnd = firstBelow(runq, Priority.UNDER, oldPri);
-    const out = this.rebuilt;
-    let length = 0;
-    for (let p = 0; p < SEGMENT_ORDER.length; p++) {
-      const pri = SEGMENT_ORDER[p]!;
-      for (let q = 0; q < SEGMENT_ORDER.length; q++) {
-        const seg = SEGMENT_ORDER[q]!;
-        const from = seg === Priority.BOOST ? 0 : seg === Priority.UNDER ? boostEnd : underEnd;
-        const to = seg === Priority.BOOST ? boostEnd : seg === Priority.UNDER ? underEnd : n;
-        if (seg === pri) {
-          // The segment's unchanged members, in order: runs between the changed ones.
-          let i = from;
-          for (let j = 0; j < k; j++) {
-            const c = at[j]!;
-            if (c < from || c >= to) continue;
-            while (i < c) out[length++] = runq[i++]!;
-            i = c + 1;
-          }
-          while (i < to) out[length++] = runq[i++]!;
-        } else {
-          for (let j = 0; j < k; j++) {
-            const c = at[j]!;
-            if (c >= from && c < to && runq[c]!.pri === pri) out[length++] = runq[c]!;
-          }
-        }
-      }
-    }
-    invariant(length === n, () => `a run queue of ${n} came out of its re-sort with ${length}`);
-    for (let i = 0; i < n; i++) runq[i] = out[i]!;
-    // The scratch keeps its storage, not the vCPUs.
-    out.fill(null!, 0, n);
   }
 
   // --- parameters ---
 
   getDomainParams(domain: Domain): DomainSchedParams {
     const dom = domOf(domain);
-    return { weight: dom.weight, cap: dom.cap };
+    return { weight: this.entities.weight[dom.slot]!, cap: this.entities.cap[dom.slot]! };
   }
 
   checkDomainParams(params: DomainSchedParams, groupVcpus: number): DomctlError | null {
@@ -661,8 +686,9 @@ class CreditScheduler implements Scheduler {
 
   adjustDomain(domain: Domain, params: DomainSchedParams): void {
     const dom = domOf(domain);
-    dom.weight = params.weight;
-    dom.cap = params.cap;
+    this.entities.weight[dom.slot] = params.weight;
+    this.entities.cap[dom.slot] = params.cap;
+    this.listChanged = true;
   }
 
   getGlobalParams(): GlobalSchedParams {
@@ -675,55 +701,31 @@ class CreditScheduler implements Scheduler {
 
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
     const sv = vcpuOf(vcpu);
-    return { credit: sv.credit, priority: PRIORITY_NAMES[sv.pri], parked: vcpu.parked, active: sv.active };
+    const v = sv.slot;
+    return { credit: this.vcpus.credit[v]!, priority: PRIORITY_NAMES[asPriority(this.vcpus.pri[v]!)], parked: vcpu.parked, active: this.vcpus.active[v] === 1 };
   }
 
   runQueue(pcpu: number): readonly Vcpu[] {
-    return this.runqs[pcpu]!.map((sv) => sv.vcpu);
+    const queued: Vcpu[] = [];
+    for (let v = this.runqs.first(pcpu); v !== NONE; v = this.runqs.after(pcpu, v)) queued.push(this.vcpuAt[v]!.vcpu);
+    return queued;
   }
 
   /** Like `xl debug-keys r`: run queues, active entities and the credit balance. */
   dump(): unknown {
-    const name = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id} ${PRIORITY_NAMES[sv.pri]} ${sv.credit}`;
+    const { credit, pri } = this.vcpus;
+    const { weight, cap } = this.entities;
+    const name = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id} ${PRIORITY_NAMES[asPriority(pri[sv.slot]!)]} ${credit[sv.slot]}`;
     return {
       params: this.params,
       credit_balance: this.creditBalance,
-      active: this.activeEntities.map((e) => ({ domid: e.domain.domid, weight: e.weight, cap: e.cap, vcpus: e.activeVcpus.map(name) })),
-      runqueues: this.runqs.map((runq) => runq.map(name)),
+      active: this.activeEntities.map((slot) => {
+        const e = this.entityAt[slot]!;
+        return { domid: e.domain.domid, weight: weight[slot], cap: cap[slot], vcpus: e.activeVcpus.map(name) };
+      }),
+      runqueues: this.runqChanged.map((_, pcpu) => this.runQueue(pcpu).map((vcpu) => name(vcpuOf(vcpu)))),
     };
   }
-}
-
-/** Above this many changed vCPUs in one queue, the re-sort reads the whole queue. */
-const REPARTITION_MAX_CHANGED = 16;
-
-/** The run queue's order of priorities. */
-const SEGMENT_ORDER = [Priority.BOOST, Priority.UNDER, Priority.OVER] as const;
-
-/** Rearrange a run queue into BOOST, UNDER, then OVER, each keeping its order. */
-function partitionByPriority(runq: CreditVcpu[]): void {
-  const under: CreditVcpu[] = [];
-  const over: CreditVcpu[] = [];
-  let at = 0;
-  for (const sv of runq) {
-    if (sv.pri === Priority.BOOST) runq[at++] = sv;
-    else if (sv.pri === Priority.UNDER) under.push(sv);
-    else over.push(sv);
-  }
-  for (const sv of under) runq[at++] = sv;
-  for (const sv of over) runq[at++] = sv;
-}
-
-/** The first index whose priority (by `priOf`) is below `pri`, in a queue in descending order of it. */
-function firstBelow(runq: readonly CreditVcpu[], pri: Priority, priOf: (sv: CreditVcpu) => Priority): number {
-  let lo = 0;
-  let hi = runq.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (priOf(runq[mid]!) < pri) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 /**

@@ -12,6 +12,9 @@ import { BucketCounts, type HistogramSnapshot } from './histogram.ts';
 import { MAX_ADVANCE_MS, MAX_SPEED } from '../vocabulary/clock.ts';
 import { NS_PER_MS } from '../vocabulary/units.ts';
 
+/** A lateness as the API shows it: whole microseconds, not the timer's float noise. */
+const toMicrosecond = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 export const DEFAULT_PERIOD_MS = 10;
 /** A tick this late is a stall worth a warning (ten periods: the event loop was blocked). */
 export const DEFAULT_STALL_WARN_MS = 100;
@@ -230,7 +233,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
         speed,
         skipped_ns: Math.round(skipped_ns),
         running: timer !== null && speed > 0,
-        loop: { running: timer !== null, ticks, late_ticks, last_late_ms, max_late_ms },
+        loop: { running: timer !== null, ticks, late_ticks, last_late_ms: toMicrosecond(last_late_ms), max_late_ms: toMicrosecond(max_late_ms) },
       };
     },
   };

@@ -108,7 +108,12 @@ interface C2Vcpu {
   budget: number;
   quota: number;
   queued: boolean;
+  /** Its place among queued vCPUs of equal credit: runqueues are in (credit desc, seq asc) order. */
+  seq: number;
   tickledCpu: number;
+  /** The affinity mask `pinned` was counted for (it is replaced, never changed in place), and whether it allows one pCPU. */
+  pinnedFor: Uint8Array | null;
+  pinned: boolean;
   avgload: number;
   loadUpdate: number;
 }
@@ -180,6 +185,7 @@ class Credit2Scheduler implements Scheduler {
   readonly tick_ns = 0;
   readonly arrangement: RunqueueArrangement;
   private params: Credit2Params;
+  private ratelimit_ns: number;
   private readonly runqueues: Runqueue[];
   private readonly rqOf: Runqueue[];
   /** What each pCPU runs, as decided by its last pick. */
@@ -193,12 +199,17 @@ class Credit2Scheduler implements Scheduler {
   private scheduling = -1;
   /** Resets so far, numbering them in a trace's ledger. */
   private resets = 0;
+  /** pick()'s answer, one object reused: the framework reads it at once (a pick per 1 ms per pCPU need not allocate). */
+  private readonly picked: { vcpu: Vcpu | null; slice_ns: number } = { vcpu: null, slice_ns: 0 };
+  /** The last queue-order number handed out (runqInsert()). */
+  private seqs = 0;
   private readonly ctx: SchedulerContext;
 
   constructor(ctx: SchedulerContext, options: Credit2Options) {
     this.ctx = ctx;
     this.arrangement = options.runqueue ?? 'socket';
     this.params = CREDIT2_PROFILES[options.profile ?? 'xen-4.21'];
+    this.ratelimit_ns = this.params.ratelimit_us * NS_PER_US;
     const n = ctx.pcpuCount;
     // The topology's runqueues, each cut down to the pCPUs of this policy's cpupool.
     const inPool = new Set(ctx.pcpus);
@@ -220,10 +231,6 @@ class Credit2Scheduler implements Scheduler {
     this.curr = new Array<C2Vcpu | null>(n).fill(null);
     this.idle = new Uint8Array(n).fill(1);
     this.tickled = new Uint8Array(n);
-  }
-
-  private get ratelimit_ns(): number {
-    return this.params.ratelimit_us * NS_PER_US;
   }
 
   // --- domains and vCPUs ---
@@ -266,7 +273,10 @@ class Credit2Scheduler implements Scheduler {
       budget: dom.entity.cap === 0 ? Infinity : 0,
       quota: 0,
       queued: false,
+      seq: 0,
       tickledCpu: -1,
+      pinnedFor: null,
+      pinned: false,
       avgload: LOAD_ONE / 2,
       loadUpdate: Math.floor(this.ctx.now_ns() / LOAD_GRANULARITY_NS),
     };
@@ -360,7 +370,10 @@ class Credit2Scheduler implements Scheduler {
     this.curr[pcpu] = snext;
     if (scurr !== null && snext !== scurr) this.contextSaved(scurr, delayedAdd, now_ns);
     this.scheduling = -1;
-    return { vcpu: snext === null ? null : snext.vcpu, slice_ns };
+    const picked = this.picked;
+    picked.vcpu = snext === null ? null : snext.vcpu;
+    picked.slice_ns = slice_ns;
+    return picked;
   }
 
   /** csched2_context_saved(): what stopped running gives back its budget and is queued again or counted out. */
@@ -426,9 +439,15 @@ class Credit2Scheduler implements Scheduler {
       sv.start_ns = now_ns;
       return;
     }
-    const value = delta * sv.rqd.maxWeight + sv.residual;
-    sv.residual = value % sv.weight;
-    sv.credit -= (value - sv.residual) / sv.weight;
+    const weight = sv.weight;
+    if (weight === sv.rqd.maxWeight && sv.residual < weight) {
+      // At the highest weight the charge is the time itself and the remainder stays as it was.
+      sv.credit -= delta;
+    } else {
+      const value = delta * sv.rqd.maxWeight + sv.residual;
+      sv.residual = value % weight;
+      sv.credit -= (value - sv.residual) / weight;
+    }
     if (sv.credit < CREDIT_MIN_NS) sv.credit = CREDIT_MIN_NS;
     if (capped(sv)) {
       sv.budget -= delta;
@@ -459,6 +478,8 @@ class Credit2Scheduler implements Scheduler {
       // A reset is credit2's ledger entry, numbered like credit's accounting periods.
       sink?.ledger(now_ns, this.resets, sv.vcpu, before, sv.credit - before, sv.credit, 'reset', true);
     }
+    // The clip at 10.5 ms can make unequal credits equal: number the queue again in its order.
+    for (const sv of rqd.runq) sv.seq = ++this.seqs;
   }
 
   // --- runqueues ---
@@ -477,23 +498,30 @@ class Credit2Scheduler implements Scheduler {
       if (runq[mid]!.credit >= sv.credit) lo = mid + 1;
       else hi = mid;
     }
-    runq.splice(lo, 0, sv);
+    if (lo === runq.length) runq.push(sv);
+    else runq.splice(lo, 0, sv);
     sv.queued = true;
+    sv.seq = ++this.seqs;
   }
 
-  /** Found by its credit (the queue is sorted, a queued vCPU's credit only moves with everyone's at a reset), then among equals. */
+  /**
+   * Found by (credit, seq): the queue is in that order, as a queued vCPU's credit only moves
+   * with everyone's at a reset, which numbers the queue again.
+   */
   private runqRemove(sv: C2Vcpu): void {
     const runq = sv.rqd.runq;
+    const { credit, seq } = sv;
     let lo = 0;
     let hi = runq.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (runq[mid]!.credit > sv.credit) lo = mid + 1;
+      const other = runq[mid]!;
+      if (other.credit > credit || (other.credit === credit && other.seq < seq)) lo = mid + 1;
       else hi = mid;
     }
-    const at = runq.indexOf(sv, lo);
-    invariant(at >= 0 && runq[at]!.credit === sv.credit, () => `${svName(sv)} is dequeued but is not on runqueue ${sv.rqd.id}`);
-    runq.splice(at, 1);
+    invariant(runq[lo] === sv, () => `${svName(sv)} is dequeued but is not on runqueue ${sv.rqd.id}`);
+    if (lo === 0) runq.shift();
+    else runq.splice(lo, 1);
     sv.queued = false;
   }
 
@@ -533,22 +561,22 @@ class Credit2Scheduler implements Scheduler {
     const cpu = sv.vcpu.processor;
     const rqd = sv.rqd;
     const pcpus = rqd.pcpus;
+    const { idle, tickled } = this;
     let ipid = -1;
-    const affinity = sv.vcpu.affinity;
-    const pinned = affinity !== null && affinity.reduce((sum, bit) => sum + bit, 0) === 1;
-    if (pinned && this.idle[cpu] === 1 && this.tickled[cpu] === 0) ipid = cpu;
+    if (this.isPinned(sv) && idle[cpu] === 1 && tickled[cpu] === 0) ipid = cpu;
     if (ipid === -1) ipid = this.idleFor(sv, cpu, pcpus);
     if (ipid === -1) {
       let max = 0;
-      const busy = (p: number): boolean => this.idle[p] === 0 && this.tickled[p] === 0 && allowedOn(sv.vcpu, p);
-      if (this.rqOf[cpu] === rqd && busy(cpu)) {
+      if (this.rqOf[cpu] === rqd && idle[cpu] === 0 && tickled[cpu] === 0 && allowedOn(sv.vcpu, cpu)) {
         const score = this.tickleScore(sv, cpu, now_ns);
         // Its own pCPU is within its (whole-pool) soft affinity: taken at once.
         if (score > max) ipid = cpu;
       }
       if (ipid === -1) {
-        for (const p of pcpus) {
-          if (p === cpu || !busy(p)) continue;
+        const affinity = sv.vcpu.affinity;
+        for (let i = 0; i < pcpus.length; i++) {
+          const p = pcpus[i]!;
+          if (p === cpu || idle[p] === 1 || tickled[p] === 1 || (affinity !== null && affinity[p] !== 1)) continue;
           const score = this.tickleScore(sv, p, now_ns);
           if (score > max) {
             max = score;
@@ -560,6 +588,19 @@ class Credit2Scheduler implements Scheduler {
     if (ipid === -1) return;
     this.tickleCpu(ipid);
     sv.tickledCpu = ipid;
+  }
+
+  /** CSFLAG_pinned: its hard affinity allows one pCPU (counted again only when the mask is replaced). */
+  private isPinned(sv: C2Vcpu): boolean {
+    const affinity = sv.vcpu.affinity;
+    if (affinity === null) return false;
+    if (sv.pinnedFor !== affinity) {
+      let count = 0;
+      for (let p = 0; p < affinity.length; p++) count += affinity[p]!;
+      sv.pinnedFor = affinity;
+      sv.pinned = count === 1;
+    }
+    return sv.pinned;
   }
 
   /** An idle, untickled pCPU of the runqueue it may use: its own, else the next one cyclically (cpumask_test_or_cycle()). */
@@ -588,8 +629,7 @@ class Credit2Scheduler implements Scheduler {
 
   private isPreemptable(cur: C2Vcpu, now_ns: number): boolean {
     const ratelimit_ns = this.ratelimit_ns;
-    if (ratelimit_ns <= RATELIMIT_TICKLE_TOLERANCE_NS) return true;
-    return now_ns - cur.switchedIn_ns > ratelimit_ns - RATELIMIT_TICKLE_TOLERANCE_NS;
+    return ratelimit_ns <= RATELIMIT_TICKLE_TOLERANCE_NS || now_ns - cur.switchedIn_ns > ratelimit_ns - RATELIMIT_TICKLE_TOLERANCE_NS;
   }
 
   // --- caps: unit_grab_budget(), unit_return_budget(), replenish_domain_budget() ---
@@ -952,6 +992,7 @@ class Credit2Scheduler implements Scheduler {
   adjustGlobal(params: SchedParams): void {
     const { ratelimit_us, inflight_credit } = params as Credit2Params;
     this.params = { ratelimit_us, inflight_credit };
+    this.ratelimit_ns = ratelimit_us * NS_PER_US;
   }
 
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
@@ -995,7 +1036,9 @@ class Credit2Scheduler implements Scheduler {
       rqd.runq.forEach((sv, i) => {
         invariant(sv.queued && sv.rqd === rqd && !seen.has(sv), () => `${svName(sv)} is misplaced on runqueue ${rqd.id}`);
         seen.add(sv);
-        invariant(i === 0 || rqd.runq[i - 1]!.credit >= sv.credit, () => `runqueue ${rqd.id} is out of credit order at ${svName(sv)}`);
+        const before = rqd.runq[i - 1];
+        const ordered = before === undefined || before.credit > sv.credit || (before.credit === sv.credit && before.seq < sv.seq);
+        invariant(ordered, () => `runqueue ${rqd.id} is out of (credit, queue order) order at ${svName(sv)}`);
         invariant(this.curr[sv.vcpu.processor] !== sv, () => `${svName(sv)} is queued and running`);
         counted++;
       });

@@ -44,7 +44,7 @@ export type CpupoolOp =
       readonly id: number;
       readonly name: string;
       readonly sched: SchedName;
-      /** credit2's runqueue arrangement (default socket). */
+      /** credit2's runqueue arrangement (default: the host's, TopologyInfo.credit2_runqueue). */
       readonly credit2_runqueue?: RunqueueArrangement;
     }
   | { readonly op: 'cpupool_destroy'; readonly pool: number }
@@ -79,6 +79,8 @@ export interface TopologyInfo {
   readonly threads: number;
   /** pCPUs in no cpupool. */
   readonly free_pcpus: readonly number[];
+  /** The runqueue arrangement a credit2 pool gets when its creation names none (Xen's boot option `credit2_runqueue=`). */
+  readonly credit2_runqueue: RunqueueArrangement;
 }
 
 export type DomctlOp =

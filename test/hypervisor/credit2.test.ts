@@ -122,7 +122,7 @@ describe('credit2: the ratelimit and csched2_runtime()', () => {
       assert.equal(result.error.code, 'INVALID_ARGUMENT');
     }
     assert.deepEqual(must(host, { op: 'sched_global', cmd: 'getinfo' }), before);
-    const params: Credit2Params = { ratelimit_us: 0, inflight_credit: false };
+    const params: Credit2Params = { ratelimit_us: 0, inflight_credit: false, runqueue: 'socket' };
     assert.deepEqual(must(host, { op: 'sched_global', cmd: 'putinfo', params }), params);
   });
 });

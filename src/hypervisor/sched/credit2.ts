@@ -18,7 +18,20 @@ import { invariant } from '../invariant.ts';
 import { CAP_PER_VCPU, maxCapFor } from '../limits.ts';
 import { allowedOn, type Domain, type Vcpu } from '../model.ts';
 import { NS_PER_MS, NS_PER_US } from '../../vocabulary/units.ts';
-import type { Credit2Params, DomainSchedParams, PickResult, SchedParams, Scheduler, SchedulerContext, Topology, VcpuSchedInfo } from './scheduler.ts';
+import {
+  CREDIT2_RUNQUEUE_ARRANGEMENTS,
+  type Credit2Params,
+  type DomainSchedParams,
+  type PickResult,
+  type RunqueueArrangement,
+  type SchedParams,
+  type Scheduler,
+  type SchedulerContext,
+  type Topology,
+  type VcpuSchedInfo,
+} from './scheduler.ts';
+
+export { CREDIT2_RUNQUEUE_ARRANGEMENTS, type RunqueueArrangement } from './scheduler.ts';
 
 export const CREDIT2_DEFAULT_WEIGHT = 256;
 export const CREDIT2_MIN_WEIGHT = 1;
@@ -50,9 +63,6 @@ export const MAX_CPUS_PER_RUNQUEUE = 16;
 export const CREDIT2_DEFAULT_RATELIMIT_US = 1000;
 export const CREDIT2_MIN_RATELIMIT_US = 100;
 export const CREDIT2_MAX_RATELIMIT_US = 500_000;
-
-export const CREDIT2_RUNQUEUE_ARRANGEMENTS = ['cpu', 'core', 'socket', 'node', 'all'] as const;
-export type RunqueueArrangement = (typeof CREDIT2_RUNQUEUE_ARRANGEMENTS)[number];
 
 /** Xen 4.21's rules, and 4.14-4.20's (csched2_runtime() without the descheduled vCPU's credit). */
 export const CREDIT2_PROFILES = {
@@ -208,7 +218,7 @@ class Credit2Scheduler implements Scheduler {
   constructor(ctx: SchedulerContext, options: Credit2Options) {
     this.ctx = ctx;
     this.arrangement = options.runqueue ?? 'socket';
-    this.params = CREDIT2_PROFILES[options.profile ?? 'xen-4.21'];
+    this.params = { ...CREDIT2_PROFILES[options.profile ?? 'xen-4.21'], runqueue: this.arrangement };
     this.ratelimit_ns = this.params.ratelimit_us * NS_PER_US;
     const n = ctx.pcpuCount;
     // The topology's runqueues, each cut down to the pCPUs of this policy's cpupool.
@@ -974,9 +984,12 @@ class Credit2Scheduler implements Scheduler {
   }
 
   checkGlobalParams(params: SchedParams): DomctlError | null {
-    const foreign = Object.keys(params).find((key) => key !== 'ratelimit_us' && key !== 'inflight_credit');
-    if (foreign !== undefined) return invalid(foreign, 'is not a parameter of the credit2 scheduler (it has ratelimit_us and inflight_credit)');
-    const { ratelimit_us, inflight_credit } = params as Credit2Params;
+    const foreign = Object.keys(params).find((key) => key !== 'ratelimit_us' && key !== 'inflight_credit' && key !== 'runqueue');
+    if (foreign !== undefined) return invalid(foreign, 'is not a parameter of the credit2 scheduler (it has ratelimit_us, inflight_credit and runqueue)');
+    const { ratelimit_us, inflight_credit, runqueue } = params as Credit2Params;
+    if (runqueue !== undefined && !CREDIT2_RUNQUEUE_ARRANGEMENTS.includes(runqueue)) {
+      return invalid('runqueue', `must be one of ${CREDIT2_RUNQUEUE_ARRANGEMENTS.join(', ')}, got ${String(runqueue)}`);
+    }
     const inRange = ratelimit_us === 0 || (ratelimit_us >= CREDIT2_MIN_RATELIMIT_US && ratelimit_us <= CREDIT2_MAX_RATELIMIT_US);
     if (!Number.isInteger(ratelimit_us) || !inRange) {
       return invalid('ratelimit_us', `must be 0 or an integer in ${CREDIT2_MIN_RATELIMIT_US}..${CREDIT2_MAX_RATELIMIT_US}, got ${ratelimit_us}`);
@@ -989,9 +1002,10 @@ class Credit2Scheduler implements Scheduler {
     return this.params;
   }
 
+  /** The arrangement is this instance's for life: a pool whose arrangement changes gets a new instance (engine.ts). */
   adjustGlobal(params: SchedParams): void {
     const { ratelimit_us, inflight_credit } = params as Credit2Params;
-    this.params = { ratelimit_us, inflight_credit };
+    this.params = { ratelimit_us, inflight_credit, runqueue: this.arrangement };
     this.ratelimit_ns = ratelimit_us * NS_PER_US;
   }
 

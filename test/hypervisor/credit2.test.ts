@@ -201,6 +201,26 @@ describe('credit2: several pCPUs, runqueues and affinity', () => {
     shares.forEach((share, i) => assertNear(share, 400 / 6, 3, `domain ${i + 1}`));
   });
 
+  it('csched2_res_pick() places a new vCPU on the runqueue of least load (the first on ties), at the pCPU after its pick_bias', () => {
+    // 2 sockets x 2 cores: runqueues [0, 1] and [2, 3], each pick_bias at its first pCPU. Every new
+    // vCPU adds half a load to its runqueue and none decays at t = 0, so Domain-0's four vCPUs go
+    // rq0 (pCPU 1), rq1 (3), rq0 (0), rq1 (2), and then, both at 1.0, four new domains the same way.
+    const host = credit2Host(4, { topology: { sockets: 2, cores: 2, threads: 1 } });
+    for (let domid = 1; domid <= 4; domid++) createDomain(host, domid);
+    const processors = host.inspect().domains.map((d) => d.vcpus.map((v) => v.processor));
+    assert.deepEqual(processors, [[1, 3, 0, 2], [1], [3], [0], [2]]);
+  });
+
+  it('csched2_res_pick() on a move the framework makes: a vCPU whose affinity leaves its runqueue goes to the least loaded allowed one', () => {
+    const host = credit2Host(4, { topology: { sockets: 2, cores: 2, threads: 1 } });
+    for (let domid = 1; domid <= 4; domid++) createDomain(host, domid, { workload: { type: 'idle' } });
+    // d1 (pCPU 1, runqueue 0) may now run only on socket 1: the pick takes runqueue 1 and its pCPU after pick_bias 2, pCPU 3.
+    must(host, { op: 'setvcpuaffinity', domid: 1, vcpu: 0, pcpus: [2, 3] });
+    must(host, { op: 'setworkload', domid: 1, workload: { type: 'cpu' } });
+    host.advanceTo(NS_PER_MS);
+    assert.equal(host.inspect().domains.find((d) => d.domid === 1)!.vcpus[0]!.processor, 3);
+  });
+
   it('runqueues follow the topology: per core, per socket, at most 16 pCPUs each', () => {
     const pcpusOf = (host: Host): number[][] => (host.inspect().dump as { runqueues: { pcpus: number[] }[] }).runqueues.map((r) => r.pcpus);
     const topology = { sockets: 2, cores: 2, threads: 2 };

@@ -29,6 +29,7 @@ import {
   type SchedulerContext,
   type Topology,
   type VcpuSchedInfo,
+  type WakeCause,
 } from './scheduler.ts';
 
 export { CREDIT2_RUNQUEUE_ARRANGEMENTS, type RunqueueArrangement } from './scheduler.ts';
@@ -124,6 +125,8 @@ interface C2Vcpu {
   /** The affinity mask `pinned` was counted for (it is replaced, never changed in place), and whether it allows one pCPU. */
   pinnedFor: Uint8Array | null;
   pinned: boolean;
+  /** The pCPU csched2_res_pick() placed it on at insertion, or balance_load() sent it to, until it next wakes; else -1. */
+  placedOn: number;
   avgload: number;
   loadUpdate: number;
 }
@@ -268,13 +271,13 @@ class Credit2Scheduler implements Scheduler {
     this.armBudgetTimer();
   }
 
-  /** csched2_alloc_udata(): CREDIT_INIT credit, half a load, the domain's weight. */
+  /** csched2_alloc_udata(): CREDIT_INIT credit, half a load, the domain's weight; csched2_unit_insert(): placed by csched2_res_pick(). */
   insertVcpu(vcpu: Vcpu): void {
     const dom = domOf(vcpu.domain);
     const sv: C2Vcpu = {
       vcpu,
       dom,
-      rqd: this.rqOf[vcpu.processor]!,
+      rqd: null!,
       weight: dom.entity === dom ? dom.weight : 1,
       credit: CREDIT_INIT_NS,
       residual: 0,
@@ -287,11 +290,13 @@ class Credit2Scheduler implements Scheduler {
       tickledCpu: -1,
       pinnedFor: null,
       pinned: false,
+      placedOn: -1,
       avgload: LOAD_ONE / 2,
       loadUpdate: Math.floor(this.ctx.now_ns() / LOAD_GRANULARITY_NS),
     };
     vcpu.priv = sv;
-    this.assign(sv, sv.rqd);
+    this.place(sv);
+    this.assign(sv, this.rqOf[vcpu.processor]!);
     this.reweigh(dom.entity);
     if (dom.entity.cap !== 0) this.setQuotas(dom.entity);
   }
@@ -315,9 +320,13 @@ class Credit2Scheduler implements Scheduler {
 
   // --- runnability: csched2_unit_wake(), csched2_unit_sleep() ---
 
-  wake(vcpu: Vcpu, now_ns: number): void {
+  wake(vcpu: Vcpu, now_ns: number, cause: WakeCause): void {
     const sv = vcpuOf(vcpu);
     if (sv.queued || this.curr[vcpu.processor] === sv) return;
+    // A move the framework made (sched_unit_migrate_finish(): a migration, or an affinity that left its runqueue while
+    // it slept) asks csched2_res_pick() where to go, unless it is where credit2 itself put it.
+    if ((cause === 'migrate' || this.rqOf[vcpu.processor] !== sv.rqd) && vcpu.processor !== sv.placedOn) this.place(sv);
+    sv.placedOn = -1;
     const rqd = this.rqOf[vcpu.processor]!;
     // Moved while it could not run (a migration finished, its affinity changed): it belongs to its new pCPU's runqueue.
     if (rqd !== sv.rqd) {
@@ -921,6 +930,8 @@ class Credit2Scheduler implements Scheduler {
     const target = this.cycle(trqd.pickBias, trqd.pcpus, sv.vcpu);
     trqd.pickBias = target;
     if (this.curr[from] === sv) {
+      // The migrate request: csched2_res_pick() honours it when the move completes.
+      sv.placedOn = target;
       this.ctx.migrate(sv.vcpu, target);
       this.tickled[from] = 1;
       return;
@@ -938,6 +949,30 @@ class Credit2Scheduler implements Scheduler {
       this.runqInsert(sv);
       this.runqTickle(sv, now_ns);
     }
+  }
+
+  /**
+   * csched2_res_pick(), without soft affinity: the runqueue of least balancing load among
+   * those with a pCPU of its hard affinity (its own counted without its own load; the first
+   * on ties), and there the next allowed pCPU after the runqueue's pick_bias.
+   */
+  private place(sv: C2Vcpu): void {
+    const vcpu = sv.vcpu;
+    let best: Runqueue | null = null;
+    let bestLoad = Infinity;
+    for (const rqd of this.runqueues) {
+      if (!rqd.pcpus.some((p) => allowedOn(vcpu, p))) continue;
+      const load = rqd === sv.rqd ? Math.max(rqd.bAvgload - sv.avgload, 0) : rqd.bAvgload;
+      if (load < bestLoad) {
+        bestLoad = load;
+        best = rqd;
+      }
+    }
+    invariant(best !== null, () => `${svName(sv)} may run on no pCPU of its pool`);
+    const target = this.cycle(best.pickBias, best.pcpus, vcpu);
+    best.pickBias = target;
+    sv.placedOn = target;
+    if (target !== vcpu.processor) this.ctx.setProcessor(vcpu, target);
   }
 
   /** cpumask_cycle(): the first pCPU after `bias` (cyclically) of `pcpus` that `vcpu` may use. */

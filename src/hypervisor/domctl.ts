@@ -7,8 +7,7 @@ import type { DomctlError } from './errors.ts';
 import type { LatencySummary } from './latency-histogram.ts';
 import type { RunstateName } from './model.ts';
 import type { Result } from './result.ts';
-import type { RunqueueArrangement } from './sched/credit2.ts';
-import type { Credit2Params, DomainSchedParams, GlobalSchedParams, SchedCounters, SchedName, SchedParams } from './sched/scheduler.ts';
+import type { Credit2Params, DomainSchedParams, GlobalSchedParams, RunqueueArrangement, SchedCounters, SchedName, SchedParams } from './sched/scheduler.ts';
 import type { UsageWindow } from './usage-history.ts';
 import type { Workload } from './workload.ts';
 

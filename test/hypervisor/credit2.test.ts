@@ -248,14 +248,26 @@ describe('credit2: copies and determinism', () => {
   });
 });
 
+type DomainOptions = Parameters<typeof createDomain>[2];
+
+/**
+ * Section 16's set-up: CPU-bound master 1 and member 2 (and outsider 3 when given) on a
+ * credit2 host of `pcpus`, 1 and 2 grouped, then a second for the shares to settle.
+ */
+function groupedHost(pcpus: number, domains: { master?: DomainOptions; member?: DomainOptions; outsider?: DomainOptions }): Host {
+  const host = credit2Host(pcpus);
+  createDomain(host, 1, domains.master);
+  createDomain(host, 2, domains.member);
+  if (domains.outsider !== undefined) createDomain(host, 3, domains.outsider);
+  must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
+  must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
+  host.advanceTo(host.now_ns + NS_PER_S);
+  return host;
+}
+
 describe('credit2: scheduling domains (the group claims what its master claims alone)', () => {
   it('the 2007 demo: cap the master at 10, add a member: together 10 %, 5 + 5', () => {
-    const host = credit2Host(1);
-    createDomain(host, 1, { cap: 10 });
-    createDomain(host, 2);
-    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
-    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
-    host.advanceTo(NS_PER_S);
+    const host = groupedHost(1, { master: { cap: 10 } });
     const [master, member] = measureShares(host, [1, 2], 20);
     assertNear(master! + member!, 10, 0.3, 'the group');
     assertNear(master!, 5, 0.5, 'master');
@@ -263,13 +275,7 @@ describe('credit2: scheduling domains (the group claims what its master claims a
   });
 
   it('master + member vs an outsider on one pCPU: group 50, outsider 50; shares 3:1 split it 37.5 / 12.5', () => {
-    const host = credit2Host(1);
-    createDomain(host, 1);
-    createDomain(host, 2);
-    createDomain(host, 3);
-    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
-    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
-    host.advanceTo(NS_PER_S);
+    const host = groupedHost(1, { outsider: {} });
     const [master, member, outsider] = measureShares(host, [1, 2, 3], 10);
     assertNear(master! + member!, 50, 0.5, 'the group');
     assertNear(outsider!, 50, 0.5, 'outsider');
@@ -282,25 +288,14 @@ describe('credit2: scheduling domains (the group claims what its master claims a
   });
 
   it('on 2 pCPUs, master (2 vCPUs) + member (1 vCPU) vs an outsider: group 133.3, outsider 66.7', () => {
-    const host = credit2Host(2);
-    createDomain(host, 1, { vcpus: 2 });
-    createDomain(host, 2);
-    createDomain(host, 3);
-    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
-    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
-    host.advanceTo(NS_PER_S);
+    const host = groupedHost(2, { master: { vcpus: 2 }, outsider: {} });
     const [master, member, outsider] = measureShares(host, [1, 2, 3], 10);
     assertNear(master! + member!, 400 / 3, 1, 'the group');
     assertNear(outsider!, 200 / 3, 1, 'outsider');
   });
 
   it('a member that leaves weighs its own weight again, and its own cap applies again', () => {
-    const host = credit2Host(1);
-    createDomain(host, 1, { cap: 10 });
-    createDomain(host, 2, { cap: 30 });
-    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
-    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
-    host.advanceTo(NS_PER_S);
+    const host = groupedHost(1, { master: { cap: 10 }, member: { cap: 30 } });
     must(host, { op: 'schedgroup', cmd: 'remove_member', master: 1, member: 2 });
     host.advanceTo(host.now_ns + NS_PER_S);
     const [master, former] = measureShares(host, [1, 2], 10);

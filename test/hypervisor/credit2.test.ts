@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Host, policyProfileOf, type Credit2Params, type SchedTrace, type Topology } from '../../src/hypervisor/index.ts';
+import { Host, policyProfileOf, type Credit2Params, type SchedTrace, type Topology, type TraceEvent } from '../../src/hypervisor/index.ts';
+import { toChromeTrace } from '../../src/lab/trace-format.ts';
 import { CARRYOVER_MAX_NS, CREDIT_INIT_NS, CREDIT2_PROFILES } from '../../src/hypervisor/sched/credit2.ts';
 import { NS_PER_MS, NS_PER_S, assertNear, createDomain, measureShares, must } from './helpers.ts';
 
@@ -230,6 +231,28 @@ describe('credit2: several pCPUs, runqueues and affinity', () => {
     // 40 pCPUs on one socket: ceil(40/16) = 3 runqueues of whole cores, as even as can be.
     const big = pcpusOf(new Host({ pcpus: 40, sched: 'credit2', topology: { sockets: 1, cores: 20, threads: 2 } })).map((r) => r.length);
     assert.deepEqual(big, [12, 14, 14]);
+  });
+});
+
+describe('credit2: the scheduler trace', () => {
+  it('records decisions, resets, budget refills and balance_load() moves, and the Chrome trace shows them', () => {
+    // Two runqueues; six hogs started on socket 0 (balance_load() must move some) and a domain capped at 10 (refilled every 10 ms).
+    const host = credit2Host(4, { topology: { sockets: 2, cores: 2, threads: 1 } });
+    for (let domid = 1; domid <= 6; domid++) createDomain(host, domid, { affinity: [[0, 1]] });
+    createDomain(host, 7, { cap: 10, affinity: [[0, 1]] });
+    for (let domid = 1; domid <= 7; domid++) must(host, { op: 'setvcpuaffinity', domid, vcpu: 0, pcpus: 'all' });
+    const trace = traceOf(host, 300);
+    const kinds = (kind: string): TraceEvent[] => trace.events.filter((e) => e.kind === kind);
+    assert.ok(kinds('switch').length > 0, 'decisions');
+    assert.ok(kinds('ledger').some((e) => e.kind === 'ledger' && e.priority === 'reset'), 'resets');
+    const refills = kinds('refill');
+    // One refill per 10 ms period of the capped domain, within the 300 ms window.
+    assert.ok(refills.length >= 29 && refills.length <= 30 && refills.every((e) => e.kind === 'refill' && e.vcpu.domid === 7), `refills: ${refills.length}`);
+    assert.ok(kinds('balance').length > 0, 'balance_load() moves');
+    const names = new Map(Array.from({ length: 8 }, (_, domid) => [domid, `d${domid}`] as const));
+    const chrome = toChromeTrace(trace, names);
+    for (const kind of ['refill', 'balance']) assert.ok(chrome.traceEvents.some((e) => e.ph === 'i' && e.name === kind), kind);
+    assert.ok(chrome.traceEvents.some((e) => e.ph === 'i' && e.cat === 'ledger' && (e.args as { priority: string }).priority === 'reset'), 'a reset');
   });
 });
 

@@ -691,6 +691,8 @@ class Credit2Scheduler implements Scheduler {
         entity.pool += entity.total;
         entity.issued += entity.total;
       } while (entity.nextRepl_ns <= now_ns);
+      const first = entity.domain.vcpus[0];
+      if (first !== undefined) this.ctx.traceSink?.vcpuEvent(now_ns, 'refill', first);
       if (entity.pool <= 0) continue;
       if (entity.pool > entity.total) {
         entity.issued -= entity.pool - entity.total;
@@ -920,8 +922,15 @@ class Credit2Scheduler implements Scheduler {
       consider(pushed, null);
     }
     for (const pulled of orqd.svc) if (movable(pulled, lrqd)) consider(null, pulled);
-    if (pull !== null) this.migrate(pull, lrqd, now_ns);
-    if (push !== null) this.migrate(push, orqd, now_ns);
+    const sink = this.ctx.traceSink;
+    if (pull !== null) {
+      sink?.vcpuEvent(now_ns, 'balance', (pull as C2Vcpu).vcpu);
+      this.migrate(pull, lrqd, now_ns);
+    }
+    if (push !== null) {
+      sink?.vcpuEvent(now_ns, 'balance', (push as C2Vcpu).vcpu);
+      this.migrate(push, orqd, now_ns);
+    }
   }
 
   /** migrate(): a running vCPU moves when descheduled; a waiting or sleeping one at once. */

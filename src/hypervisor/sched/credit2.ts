@@ -203,6 +203,8 @@ class Credit2Scheduler implements Scheduler {
   private readonly rqOf: Runqueue[];
   /** What each pCPU runs, as decided by its last pick. */
   private readonly curr: (C2Vcpu | null)[];
+  /** When what each pCPU runs was switched in: runq_tickle() passes over pCPUs inside the ratelimit without reading their vCPU. */
+  private readonly currSince: Float64Array;
   /** rqd->idle and rqd->tickled, host-wide. */
   private readonly idle: Uint8Array;
   private readonly tickled: Uint8Array;
@@ -242,6 +244,7 @@ class Credit2Scheduler implements Scheduler {
     this.rqOf = new Array<Runqueue>(n);
     for (const rqd of this.runqueues) for (const pcpu of rqd.pcpus) this.rqOf[pcpu] = rqd;
     this.curr = new Array<C2Vcpu | null>(n).fill(null);
+    this.currSince = new Float64Array(n);
     this.idle = new Uint8Array(n).fill(1);
     this.tickled = new Uint8Array(n);
   }
@@ -387,6 +390,7 @@ class Credit2Scheduler implements Scheduler {
     }
     const slice_ns = snext === null ? MAX_TIMER_NS : this.runtime(rqd, snext, snext === scurr, inflight, now_ns);
     this.curr[pcpu] = snext;
+    this.currSince[pcpu] = snext === null ? 0 : snext.switchedIn_ns;
     if (scurr !== null && snext !== scurr) this.contextSaved(scurr, delayedAdd, now_ns);
     this.scheduling = -1;
     const picked = this.picked;
@@ -593,9 +597,12 @@ class Credit2Scheduler implements Scheduler {
       }
       if (ipid === -1) {
         const affinity = sv.vcpu.affinity;
+        const { currSince, ratelimit_ns } = this;
+        // is_preemptable() from the switch-in times alone: a pCPU inside the ratelimit scores -1.
+        const ranAtMost_ns = ratelimit_ns <= RATELIMIT_TICKLE_TOLERANCE_NS ? -Infinity : ratelimit_ns - RATELIMIT_TICKLE_TOLERANCE_NS;
         for (let i = 0; i < pcpus.length; i++) {
           const p = pcpus[i]!;
-          if (p === cpu || idle[p] === 1 || tickled[p] === 1 || (affinity !== null && affinity[p] !== 1)) continue;
+          if (p === cpu || idle[p] === 1 || tickled[p] === 1 || now_ns - currSince[p]! <= ranAtMost_ns || (affinity !== null && affinity[p] !== 1)) continue;
           const score = this.tickleScore(sv, p, now_ns);
           if (score > max) {
             max = score;

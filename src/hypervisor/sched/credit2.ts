@@ -101,6 +101,8 @@ interface Runqueue {
   bAvgload: number;
   loadUpdate: number;
   pickBias: number;
+  /** How many of its pCPUs idle (rqd->idle's weight): runq_tickle() looks for an idle one only when some are. */
+  idlers: number;
 }
 
 interface C2Vcpu {
@@ -240,6 +242,7 @@ class Credit2Scheduler implements Scheduler {
       bAvgload: 0,
       loadUpdate: 0,
       pickBias: pcpus[0]!,
+      idlers: pcpus.length,
     }));
     this.rqOf = new Array<Runqueue>(n);
     for (const rqd of this.runqueues) for (const pcpu of rqd.pcpus) this.rqOf[pcpu] = rqd;
@@ -372,6 +375,7 @@ class Credit2Scheduler implements Scheduler {
     if (snext !== null) {
       if (snext !== scurr) this.runqRemove(snext);
       else this.updateLoad(rqd, snext, 0, now_ns);
+      if (this.idle[pcpu] === 1) rqd.idlers--;
       this.idle[pcpu] = 0;
       const head = rqd.runq[0];
       const top = head === undefined ? snext.credit : Math.max(snext.credit, head.credit);
@@ -385,6 +389,7 @@ class Credit2Scheduler implements Scheduler {
       if (snext.vcpu.processor !== pcpu) snext.credit += MIGRATE_COMPENSATION_NS;
       if (snext !== scurr) snext.switchedIn_ns = now_ns;
     } else {
+      if (this.idle[pcpu] === 0) rqd.idlers++;
       this.idle[pcpu] = 1;
       this.updateLoad(rqd, null, 0, now_ns);
     }
@@ -587,7 +592,7 @@ class Credit2Scheduler implements Scheduler {
     const { idle, tickled } = this;
     let ipid = -1;
     if (this.isPinned(sv) && idle[cpu] === 1 && tickled[cpu] === 0) ipid = cpu;
-    if (ipid === -1) ipid = this.idleFor(sv, cpu, pcpus);
+    if (ipid === -1 && rqd.idlers > 0) ipid = this.idleFor(sv, cpu, pcpus);
     if (ipid === -1) {
       let max = 0;
       if (this.rqOf[cpu] === rqd && idle[cpu] === 0 && tickled[cpu] === 0 && allowedOn(sv.vcpu, cpu)) {
@@ -1115,6 +1120,8 @@ class Credit2Scheduler implements Scheduler {
         counted++;
       }
       invariant(rqd.load === counted, () => `runqueue ${rqd.id}'s load is ${rqd.load}, but ${counted} vCPUs wait or run there`);
+      const idlers = rqd.pcpus.filter((p) => this.idle[p] === 1).length;
+      invariant(rqd.idlers === idlers, () => `runqueue ${rqd.id} counts ${rqd.idlers} idle pCPUs, but ${idlers} idle`);
       for (const sv of rqd.svc) {
         invariant(sv.rqd === rqd, () => `${svName(sv)} is listed on runqueue ${rqd.id} but assigned to ${sv.rqd.id}`);
         invariant(

@@ -34,3 +34,13 @@ export function cpuList(text: string): CpuList {
     throw new InvalidArgumentError((error as Error).message);
   }
 }
+
+export type Credit2Runqueue = NonNullable<Schemas['CreateCpupoolRequest']['credit2_runqueue']>;
+const RUNQUEUE_ARRANGEMENTS: readonly Credit2Runqueue[] = ['cpu', 'core', 'socket', 'node', 'all'];
+
+/** credit2's runqueue arrangement: cpu, core, socket, node or all. */
+export function runqueueArrangement(text: string): Credit2Runqueue {
+  const found = RUNQUEUE_ARRANGEMENTS.find((name) => name === text);
+  if (found === undefined) throw new InvalidArgumentError(`expected one of ${RUNQUEUE_ARRANGEMENTS.join(', ')}`);
+  return found;
+}

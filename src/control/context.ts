@@ -10,7 +10,7 @@ export interface ControlContext {
   readonly state: ConfigState;
   readonly events: EventBus;
   readonly pcpus: number;
-  /** credit2's runqueue arrangement on this host, for every credit2 pool. */
+  /** The runqueue arrangement of credit2 pools created without one (each pool keeps its own in its parameters). */
   readonly credit2_runqueue: credit2.RunqueueArrangement;
   /**
    * CPU time each scheduling domain used in hypervisor groups that have ended

@@ -40,14 +40,15 @@ export interface CpupoolManager {
 /** Each policy's own parameters: the others are refused naming them. */
 const POLICY_FIELDS: Record<SchedName, readonly string[]> = {
   credit: ['tslice_ms', 'ratelimit_us', 'accounting'],
-  credit2: ['ratelimit_us', 'inflight_credit'],
+  credit2: ['ratelimit_us', 'inflight_credit', 'runqueue'],
 };
 
 /** A pool's scheduler as the API shows it: its policy's own parameters and the profile they are. */
 export function schedulerView(sched: SchedName, params: SchedParams, tick_ms: number): PoolSchedulerView {
   const profile = policyProfileOf(sched, params) as PoolSchedulerView['profile'];
   if ('tslice_ms' in params) return { name: sched, profile, tick_ms, tslice_ms: params.tslice_ms, ratelimit_us: params.ratelimit_us, accounting: params.accounting };
-  return { name: sched, profile, ratelimit_us: params.ratelimit_us, inflight_credit: params.inflight_credit };
+  const { ratelimit_us, inflight_credit, runqueue } = params;
+  return { name: sched, profile, ratelimit_us, inflight_credit, ...(runqueue === undefined ? {} : { runqueue }) };
 }
 
 /** The parameters `spec` asks of a pool running `sched` with `current`: a profile of another policy, or another policy's field, is a 400. */
@@ -176,12 +177,18 @@ export function createCpupoolManager(ctx: ControlContext): CpupoolManager {
 
     create(spec) {
       const sched = spec.sched ?? poolInfo(ctx, POOL0_ID).sched;
+      if (spec.credit2_runqueue !== undefined && sched !== 'credit2') {
+        throw invalidArgument('credit2_runqueue', `applies to credit2 pools only; cpupool ${spec.name} would run ${sched}`);
+      }
+      const runqueue = spec.credit2_runqueue ?? ctx.credit2_runqueue;
       const id = freeId();
       clock.sync();
       const steps = host.plan();
-      plan(steps, { op: 'cpupool_create', id, name: spec.name, sched, credit2_runqueue: ctx.credit2_runqueue });
+      plan(steps, { op: 'cpupool_create', id, name: spec.name, sched, credit2_runqueue: runqueue });
       for (const pcpu of spec.pcpus ?? []) plan(steps, { op: 'cpupool_add_pcpu', pool: id, pcpu });
-      const made: PoolRecord = { id, name: spec.name, sched, pcpus: [...(spec.pcpus ?? [])].sort((a, b) => a - b), params: null };
+      // A credit2 pool's parameters are stored from the start: its arrangement is restored with it.
+      const params = sched === 'credit2' ? { ...POLICY_PROFILES.credit2['xen-4.21'], runqueue } : null;
+      const made: PoolRecord = { id, name: spec.name, sched, pcpus: [...(spec.pcpus ?? [])].sort((a, b) => a - b), params };
       commit(ctx, steps, { savePools: [made] });
       const info = poolInfo(ctx, id);
       publishPool('cpupool.created', info);

@@ -29,7 +29,7 @@ export interface ControlOptions {
   readonly clock: SimulationClock;
   readonly store: Store;
   readonly pcpus: number;
-  /** credit2's runqueue arrangement on this host (default socket): every credit2 pool uses it. */
+  /** The runqueue arrangement of credit2 pools created without one (default: the host's, as it was made). */
   readonly credit2_runqueue?: RunqueueArrangement;
   readonly version: string;
   /** Wall-time timers for the usage stream (fakes in tests). */
@@ -75,6 +75,12 @@ const noLab = (): never => {
 };
 const NO_LAB: LabControl = { replayLog: noLab, whatIf: noLab };
 
+/** The arrangement the host gives credit2 pools created without one (a what-if copy's is the live host's). */
+function hostRunqueue(host: SimulatedHost): RunqueueArrangement {
+  const shape = host.domctl({ op: 'topologyinfo' });
+  return shape.ok ? shape.value.credit2_runqueue : 'socket';
+}
+
 export function createControl(options: ControlOptions): Control {
   const ctx: ControlContext = {
     host: options.host,
@@ -82,7 +88,7 @@ export function createControl(options: ControlOptions): Control {
     state: new ConfigState(options.store),
     events: createEventBus(),
     pcpus: options.pcpus,
-    credit2_runqueue: options.credit2_runqueue ?? 'socket',
+    credit2_runqueue: options.credit2_runqueue ?? hostRunqueue(options.host),
     endedGroupCpuNs: new Map(options.attach?.endedGroupCpuNs ?? []),
   };
   const restore = options.attach === undefined ? restoreHost(ctx) : { restored: [], failed: [], repaired: [] };

@@ -87,7 +87,8 @@ function restorePools(ctx: ControlContext): void {
     if (pool.id === POOL0_ID) continue;
     const made = host.plan();
     try {
-      plan(made, { op: 'cpupool_create', id: pool.id, name: pool.name, sched: pool.sched, credit2_runqueue: ctx.credit2_runqueue });
+      const runqueue = pool.params !== null && 'runqueue' in pool.params ? pool.params.runqueue : undefined;
+      plan(made, { op: 'cpupool_create', id: pool.id, name: pool.name, sched: pool.sched, credit2_runqueue: runqueue ?? ctx.credit2_runqueue });
       for (const pcpu of pool.pcpus) if (exists(pcpu) && !inPool0.has(pcpu)) plan(made, { op: 'cpupool_add_pcpu', pool: pool.id, pcpu });
       if (pool.params !== null) plan(made, { op: 'cpupool_sched', pool: pool.id, cmd: 'putinfo', params: pool.params });
     } catch {

@@ -63,7 +63,7 @@ export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
       return params;
     }
     case 'sched_global':
-      if (op.cmd === 'putinfo') engine.scheduler.adjustGlobal({ ...engine.scheduler.getGlobalParams(), ...op.params });
+      if (op.cmd === 'putinfo') engine.setPoolParams(POOL0_ID, { ...engine.scheduler.getGlobalParams(), ...op.params });
       return engine.scheduler.getGlobalParams();
     case 'getcpuinfo':
       return engine.pcpus.map((p): PcpuInfo => pcpuInfo(engine, p.id));
@@ -85,7 +85,7 @@ export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
     case 'schedgroup':
       return schedGroup(engine, op);
     case 'topologyinfo':
-      return { ...engine.topology, free_pcpus: engine.pcpus.flatMap((p) => (engine.pcpuPool[p.id] === null ? [p.id] : [])) };
+      return { ...engine.topology, free_pcpus: engine.pcpus.flatMap((p) => (engine.pcpuPool[p.id] === null ? [p.id] : [])), credit2_runqueue: engine.credit2Runqueue };
     case 'cpupool_create':
     case 'cpupool_destroy':
     case 'cpupool_add_pcpu':
@@ -101,7 +101,7 @@ export function applyDomctl(engine: Engine, op: DomctlOp): unknown {
 function applyCpupool(engine: Engine, op: CpupoolOp): unknown {
   switch (op.op) {
     case 'cpupool_create':
-      engine.createPool(op.id, op.name, op.sched, op.credit2_runqueue ?? 'socket');
+      engine.createPool(op.id, op.name, op.sched, op.credit2_runqueue ?? engine.credit2Runqueue);
       return cpupoolInfo(engine, op.id);
     case 'cpupool_destroy':
       engine.destroyPool(op.pool);
@@ -120,9 +120,8 @@ function applyCpupool(engine: Engine, op: CpupoolOp): unknown {
     case 'cpupool_list':
       return engine.poolIds().map((id) => cpupoolInfo(engine, id));
     case 'cpupool_sched': {
-      const scheduler = engine.pools.get(op.pool)!.scheduler;
-      if (op.cmd === 'putinfo') engine.setPoolParams(op.pool, { ...scheduler.getGlobalParams(), ...op.params });
-      return scheduler.getGlobalParams();
+      if (op.cmd === 'putinfo') engine.setPoolParams(op.pool, { ...engine.pools.get(op.pool)!.scheduler.getGlobalParams(), ...op.params });
+      return engine.pools.get(op.pool)!.scheduler.getGlobalParams();
     }
   }
 }

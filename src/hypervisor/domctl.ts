@@ -7,8 +7,7 @@ import type { DomctlError } from './errors.ts';
 import type { LatencySummary } from './latency-histogram.ts';
 import type { RunstateName } from './model.ts';
 import type { Result } from './result.ts';
-import type { RunqueueArrangement } from './sched/credit2.ts';
-import type { Credit2Params, DomainSchedParams, GlobalSchedParams, SchedCounters, SchedName, SchedParams } from './sched/scheduler.ts';
+import type { Credit2Params, DomainSchedParams, GlobalSchedParams, RunqueueArrangement, SchedCounters, SchedName, SchedParams } from './sched/scheduler.ts';
 import type { UsageWindow } from './usage-history.ts';
 import type { Workload } from './workload.ts';
 
@@ -44,7 +43,7 @@ export type CpupoolOp =
       readonly id: number;
       readonly name: string;
       readonly sched: SchedName;
-      /** credit2's runqueue arrangement (default socket). */
+      /** credit2's runqueue arrangement (default: the host's, TopologyInfo.credit2_runqueue). */
       readonly credit2_runqueue?: RunqueueArrangement;
     }
   | { readonly op: 'cpupool_destroy'; readonly pool: number }
@@ -79,6 +78,8 @@ export interface TopologyInfo {
   readonly threads: number;
   /** pCPUs in no cpupool. */
   readonly free_pcpus: readonly number[];
+  /** The runqueue arrangement a credit2 pool gets when its creation names none (Xen's boot option `credit2_runqueue=`). */
+  readonly credit2_runqueue: RunqueueArrangement;
 }
 
 export type DomctlOp =

@@ -30,7 +30,7 @@ export interface HostOptions {
   readonly seed?: number;
   /** The boot scheduler, by name (Xen's `sched=`): credit (the default here) or credit2. */
   readonly sched?: SchedName;
-  /** credit2's runqueue arrangement (Xen's `credit2_runqueue=`), default socket. */
+  /** credit2's runqueue arrangement (Xen's `credit2_runqueue=`) for Pool-0 and for pools created without one, default socket. */
   readonly credit2_runqueue?: RunqueueArrangement;
   /** A policy of one's own (tests); it overrides `sched`. */
   readonly scheduler?: SchedulerFactory;
@@ -41,8 +41,8 @@ export interface CpuPool {
   readonly id: number;
   readonly name: string;
   readonly sched: SchedName;
-  /** credit2's runqueue arrangement for this pool. */
-  readonly runqueue: RunqueueArrangement;
+  /** credit2's runqueue arrangement for this pool (a change rebuilds its policy instance). */
+  runqueue: RunqueueArrangement;
   /** Its pCPUs, ascending. */
   readonly pcpus: number[];
   scheduler: Scheduler;
@@ -75,6 +75,8 @@ const USAGE_SAMPLE_EVENT: HostEvent = { kind: 'usageSample' };
 export class Engine implements HostFacts {
   readonly pcpus: readonly Pcpu[];
   readonly topology: Topology;
+  /** The runqueue arrangement of credit2 pools created without one (HostOptions.credit2_runqueue). */
+  readonly credit2Runqueue: RunqueueArrangement;
   /** Live domains in creation order (Domain-0 first). */
   readonly domains = new Map<number, Domain>();
   /** Cpupools by id, Pool-0 first; and the pool of each pCPU, or null while it is free. */
@@ -121,7 +123,8 @@ export class Engine implements HostFacts {
     this.idleCount = options.pcpus;
     this.pcpuTimerEvents = this.pcpus.map((pcpu) => ({ kind: 'pcpuTimer', pcpu }));
     if (options.scheduler !== undefined) customFactories.set(this, options.scheduler);
-    const pool0 = this.newPool(POOL0_ID, POOL0_NAME, options.sched ?? 'credit', options.credit2_runqueue ?? 'socket');
+    this.credit2Runqueue = options.credit2_runqueue ?? 'socket';
+    const pool0 = this.newPool(POOL0_ID, POOL0_NAME, options.sched ?? 'credit', this.credit2Runqueue);
     this.pcpuPool = this.pcpus.map(() => pool0);
     pool0.pcpus.push(...this.pcpus.map((p) => p.id));
     this.startScheduler(pool0);
@@ -420,7 +423,11 @@ export class Engine implements HostFacts {
 
   /** A pool's policy parameters (Xen's per-pool `xl sched-credit -p` / `sched-credit2 -p`). */
   setPoolParams(id: number, params: SchedParams): void {
-    this.pools.get(id)!.scheduler.adjustGlobal(params);
+    const pool = this.pools.get(id)!;
+    const runqueue = 'runqueue' in params ? params.runqueue : undefined;
+    // A new runqueue arrangement is a new credit2 instance, as Xen arranges runqueues only when a pool's policy starts.
+    if (runqueue !== undefined && runqueue !== pool.runqueue) this.rebuildPool(pool, () => (pool.runqueue = runqueue));
+    pool.scheduler.adjustGlobal(params);
   }
 
   /** xl cpupool-migrate: the domain leaves its pool's policy and joins the other's, keeping its weight and cap. */

@@ -4,7 +4,8 @@
  * offers them (engine.ts), and so does a plan of operations not yet applied
  * (plan.ts), so a whole request is checked before anything changes.
  */
-import type { DomainSchedParams, SchedName, SchedParams, Scheduler } from './sched/scheduler.ts';
+import type { CpupoolInfo } from './domctl.ts';
+import type { DomainSchedParams, SchedParams, Scheduler } from './sched/scheduler.ts';
 
 export interface DomainFacts {
   readonly domid: number;
@@ -21,13 +22,8 @@ export interface DomainFacts {
   readonly pool: number;
 }
 
-export interface PoolFacts {
-  readonly id: number;
-  readonly name: string;
-  readonly sched: SchedName;
-  readonly pcpus: readonly number[];
-  /** The domains living in it (domids). */
-  readonly domains: readonly number[];
+/** What a check reads of a cpupool: what cpupool_info tells of it, and its policy's rules. */
+export interface PoolFacts extends Pick<CpupoolInfo, 'id' | 'name' | 'sched' | 'pcpus' | 'domains'> {
   readonly policy: PolicyRules;
   readonly global: SchedParams;
 }

@@ -220,7 +220,13 @@ function frozenCopy<T>(value: T): T {
 }
 
 function optionsOf({ pcpus, seed, scheduler, topology, credit2_runqueue }: HostOrigin): HostOptions {
-  return { pcpus, seed, ...(topology === undefined ? {} : { topology }), ...(scheduler === 'credit2' ? { sched: 'credit2', credit2_runqueue } : {}) };
+  return {
+    pcpus,
+    seed,
+    ...(topology === undefined ? {} : { topology }),
+    ...(scheduler === 'credit2' ? { sched: 'credit2' } : {}),
+    ...(credit2_runqueue === undefined ? {} : { credit2_runqueue }),
+  };
 }
 
 /** How a host was made, with the default topology and policy options left out (so a credit host's origin is as it always was). */
@@ -232,6 +238,7 @@ function originOf(options: HostOptions, engine: Engine): HostOrigin {
     seed: options.seed ?? DEFAULT_SEED,
     scheduler,
     ...(sockets === 1 && threads === 1 ? {} : { topology: { sockets, cores, threads } }),
-    ...(scheduler === 'credit2' ? { credit2_runqueue: options.credit2_runqueue ?? 'socket' } : {}),
+    // A credit host's origin names the arrangement only when its credit2 pools get another than socket.
+    ...(scheduler === 'credit2' || engine.credit2Runqueue !== 'socket' ? { credit2_runqueue: engine.credit2Runqueue } : {}),
   };
 }

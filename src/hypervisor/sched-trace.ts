@@ -53,8 +53,12 @@ export interface LedgerEvent {
   readonly active: boolean;
 }
 
+/**
+ * An instant on a vCPU's track: credit's boost; a park or unpark under either policy;
+ * credit2's budget refill of a capped domain (on its first vCPU) and a move by balance_load().
+ */
 export interface VcpuEvent {
-  readonly kind: 'boost' | 'park' | 'unpark';
+  readonly kind: 'boost' | 'park' | 'unpark' | 'refill' | 'balance';
   readonly t_ns: number;
   readonly vcpu: TracedVcpu;
 }

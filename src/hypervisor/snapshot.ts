@@ -23,7 +23,7 @@ export interface HostOrigin {
   readonly scheduler: string;
   /** Absent: one socket of single-thread cores. */
   readonly topology?: Topology;
-  /** credit2's runqueue arrangement, when the scheduler is credit2. */
+  /** The host's credit2 runqueue arrangement (HostOptions.credit2_runqueue): under a credit2 boot, or when not socket. */
   readonly credit2_runqueue?: RunqueueArrangement;
 }
 

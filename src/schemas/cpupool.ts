@@ -1,6 +1,8 @@
 /** Cpupools: named sets of pCPUs, each running a scheduler of its own (xl cpupool-*). */
 import { Type } from '@sinclair/typebox';
-import { MAX_CPUPOOL_NAME, SCHED_NAMES } from '../hypervisor/index.ts';
+import { credit2, MAX_CPUPOOL_NAME, SCHED_NAMES } from '../hypervisor/index.ts';
+
+const { CREDIT2_RUNQUEUE_ARRANGEMENTS } = credit2;
 import { ref } from './common.ts';
 
 /** A name that is not all digits, so a reference is an id or a name, never both. */
@@ -41,7 +43,7 @@ export const Cpupool = Type.Object(
       { description: 'The domains living in it, running or halted, by domid.' },
     ),
     runqueues: Type.Union([Type.Array(Type.Array(PcpuId)), Type.Null()], {
-      description: "credit2: the pCPUs of each runqueue (the host's credit2_runqueue arrangement cut to the pool); null under credit (a queue per pCPU).",
+      description: "credit2: the pCPUs of each runqueue (the pool's runqueue arrangement, its scheduler's runqueue, cut to its pCPUs); null under credit (a queue per pCPU).",
     }),
     profile: Type.String({ description: 'The profile of its policy its parameters are exactly, or custom.' }),
   },
@@ -55,6 +57,11 @@ export const CreateCpupoolRequest = Type.Object(
     name: ref(CpupoolName),
     sched: Type.Optional(Type.Union(SCHED_NAMES.map((name) => Type.Literal(name)), { description: "Its scheduler (default: Pool-0's)." })),
     pcpus: Type.Optional(Type.Array(PcpuId, { uniqueItems: true, maxItems: 4096, description: 'Free pCPUs (in no cpupool) it takes at once (default none).' })),
+    credit2_runqueue: Type.Optional(
+      Type.Union(CREDIT2_RUNQUEUE_ARRANGEMENTS.map((name) => Type.Literal(name)), {
+        description: "credit2 pools only: its runqueue arrangement (default: the host's, GET /host's credit2_runqueue); later a parameter of its scheduler (runqueue).",
+      }),
+    ),
   },
   { $id: 'CreateCpupoolRequest', additionalProperties: false },
 );

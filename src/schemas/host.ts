@@ -37,7 +37,8 @@ export const HostInfo = Type.Object(
       { additionalProperties: false, description: 'sockets × cores per socket × threads per core (NEMESIS_TOPOLOGY, --topology); pCPU id = (socket × cores + core) × threads + thread.' },
     ),
     credit2_runqueue: Type.Union(credit2.CREDIT2_RUNQUEUE_ARRANGEMENTS.map((name) => Type.Literal(name)), {
-      description: "How credit2 pools group their pCPUs into runqueues (NEMESIS_CREDIT2_RUNQUEUE, --credit2-runqueue; Xen's credit2_runqueue=), at most 16 pCPUs a runqueue.",
+      description:
+        "The runqueue arrangement of a credit2 Pool-0 at start and of credit2 pools created without one (NEMESIS_CREDIT2_RUNQUEUE, --credit2-runqueue; Xen's credit2_runqueue=), at most 16 pCPUs a runqueue; each pool's own is its scheduler's runqueue.",
     }),
     free_pcpus: Type.Array(Type.Integer({ minimum: 0 }), { description: 'pCPUs in no cpupool (removed from one and not added to another).' }),
     clock: ref(Clock),
@@ -105,6 +106,11 @@ const InflightCredit = Type.Boolean({
   description: "credit2 only: csched2_runtime() counts the just-descheduled vCPU's credit (Xen 4.21; false: Xen 4.14-4.20).",
 });
 
+const Credit2Runqueue = Type.Union(credit2.CREDIT2_RUNQUEUE_ARRANGEMENTS.map((name) => Type.Literal(name)), {
+  description:
+    "credit2 only: how the pool's pCPUs are grouped into runqueues (per cpu, core, socket, node as socket, or all), at most 16 pCPUs a runqueue. A change starts the pool's policy afresh over the new runqueues (as a pCPU added or removed does); credits start again at 10 ms.",
+});
+
 export const Scheduler = Type.Object(
   {
     name: Type.Union([Type.Literal('credit'), Type.Literal('credit2')], { description: 'The policy: its own parameters follow (credit: tick_ms, tslice_ms, accounting; credit2: inflight_credit).' }),
@@ -116,6 +122,7 @@ export const Scheduler = Type.Object(
     ratelimit_us: RatelimitUs,
     accounting: Type.Optional(Accounting),
     inflight_credit: Type.Optional(InflightCredit),
+    runqueue: Type.Optional(Credit2Runqueue),
   },
   { $id: 'Scheduler', additionalProperties: false },
 );
@@ -129,6 +136,7 @@ export const SetSchedulerRequest = Type.Object(
     ratelimit_us: Type.Optional(RatelimitUs),
     accounting: Type.Optional(Accounting),
     inflight_credit: Type.Optional(InflightCredit),
+    runqueue: Type.Optional(Credit2Runqueue),
   },
   { $id: 'SetSchedulerRequest', additionalProperties: false, minProperties: 1, description: "Only the parameters of the pool's policy: the others are refused naming them." },
 );

@@ -50,7 +50,7 @@ describe('nemesis cpupool commands', () => {
 
   it('sched-credit2 shows and sets a pool\'s parameters and its domains\' weights', async () => {
     assert.deepEqual(await ok('sched-credit2', '-s', '-p', 'batch'), [
-      ['cpupool', ':', 'batch'], ['scheduler', ':', 'credit2'], ['profile', ':', 'xen-4.21'], ['ratelimit_us', ':', '1000'], ['inflight_credit', ':', 'true'],
+      ['cpupool', ':', 'batch'], ['scheduler', ':', 'credit2'], ['profile', ':', 'xen-4.21'], ['ratelimit_us', ':', '1000'], ['inflight_credit', ':', 'true'], ['runqueue', ':', 'socket'],
     ]);
     assert.deepEqual((await ok('sched-credit2', '-s', '-p', 'batch', '-r', '500'))[3], ['ratelimit_us', ':', '500']);
     assert.equal((await d.request('GET', '/api/v1/cpupools/batch/scheduler')).body.ratelimit_us, 500);

@@ -125,13 +125,13 @@ describe('/api/v1/cpupools', () => {
     const d = await build(t, { pcpus: 4 });
     await withBatchPool(d);
     const res = await d.request('GET', '/api/v1/cpupools/batch/scheduler');
-    assert.deepEqual([res.status, res.body], [200, { name: 'credit2', profile: 'xen-4.21', ratelimit_us: 1000, inflight_credit: true }]);
-    await refused(d, 'PUT', '/api/v1/cpupools/batch/scheduler', { tslice_ms: 10 }, 400, 'INVALID_ARGUMENT', /tslice_ms: cpupool batch runs credit2, whose parameters are ratelimit_us, inflight_credit/);
+    assert.deepEqual([res.status, res.body], [200, { name: 'credit2', profile: 'xen-4.21', ratelimit_us: 1000, inflight_credit: true, runqueue: 'socket' }]);
+    await refused(d, 'PUT', '/api/v1/cpupools/batch/scheduler', { tslice_ms: 10 }, 400, 'INVALID_ARGUMENT', /tslice_ms: cpupool batch runs credit2, whose parameters are ratelimit_us, inflight_credit, runqueue/);
     await refused(d, 'PUT', '/api/v1/cpupools/batch/scheduler', { profile: 'xen-3.1' }, 400, 'INVALID_ARGUMENT', /profile: cpupool batch runs credit2, whose profiles are xen-4.21, xen-4.14/);
     const set = await d.request('PUT', '/api/v1/cpupools/batch/scheduler', { profile: 'xen-4.14' });
-    assert.deepEqual(set.body, { name: 'credit2', profile: 'xen-4.14', ratelimit_us: 1000, inflight_credit: false });
+    assert.deepEqual(set.body, { name: 'credit2', profile: 'xen-4.14', ratelimit_us: 1000, inflight_credit: false, runqueue: 'socket' });
     const custom = await d.request('PUT', '/api/v1/cpupools/1/scheduler', { ratelimit_us: 500 });
-    assert.deepEqual(custom.body, { name: 'credit2', profile: 'custom', ratelimit_us: 500, inflight_credit: false });
+    assert.deepEqual(custom.body, { name: 'credit2', profile: 'custom', ratelimit_us: 500, inflight_credit: false, runqueue: 'socket' });
     // Pool-0's stays credit's, and /scheduler is Pool-0's.
     assert.deepEqual((await d.request('GET', '/api/v1/cpupools/0/scheduler')).body, (await d.request('GET', '/api/v1/scheduler')).body);
     await refused(d, 'PUT', '/api/v1/scheduler', { inflight_credit: false }, 400, 'INVALID_ARGUMENT', /inflight_credit: cpupool Pool-0 runs credit/);
@@ -156,9 +156,22 @@ describe('/api/v1/cpupools', () => {
 
   it('under a credit2 boot, /scheduler is credit2\'s', async (t) => {
     const d = await build(t, { pcpus: 2, sched: 'credit2' });
-    assert.deepEqual((await d.request('GET', '/api/v1/scheduler')).body, { name: 'credit2', profile: 'xen-4.21', ratelimit_us: 1000, inflight_credit: true });
+    assert.deepEqual((await d.request('GET', '/api/v1/scheduler')).body, { name: 'credit2', profile: 'xen-4.21', ratelimit_us: 1000, inflight_credit: true, runqueue: 'socket' });
     assert.deepEqual((await d.request('PUT', '/api/v1/scheduler', { profile: 'xen-4.14' })).body.inflight_credit, false);
     assert.deepEqual((await d.request('GET', '/api/v1/cpupools/0')).body.runqueues, [[0, 1]]);
+  });
+
+  it('a credit2 pool is made with its own runqueue arrangement, which its scheduler shows and changes; a credit pool takes none', async (t) => {
+    const d = await build(t, { pcpus: 4 });
+    for (const pcpu of [2, 3]) await d.request('DELETE', `/api/v1/cpupools/Pool-0/pcpus/${pcpu}`);
+    await refused(d, 'POST', '/api/v1/cpupools', { name: 'old', sched: 'credit', pcpus: [2], credit2_runqueue: 'cpu' }, 400, 'INVALID_ARGUMENT', /credit2_runqueue: applies to credit2 pools only/);
+    const made = await d.request('POST', '/api/v1/cpupools', { name: 'batch', sched: 'credit2', pcpus: [2, 3], credit2_runqueue: 'cpu' });
+    assert.deepEqual([made.status, made.body.runqueues], [201, [[2], [3]]]);
+    assert.equal((await d.request('GET', '/api/v1/cpupools/batch/scheduler')).body.runqueue, 'cpu');
+    const changed = await d.request('PUT', '/api/v1/cpupools/batch/scheduler', { runqueue: 'all' });
+    assert.deepEqual([changed.status, changed.body.runqueue, changed.body.profile], [200, 'all', 'xen-4.21']);
+    assert.deepEqual((await d.request('GET', '/api/v1/cpupools/batch')).body.runqueues, [[2, 3]]);
+    assert.equal((await d.request('GET', '/api/v1/host')).body.credit2_runqueue, 'socket');
   });
 
   it('pools, their pCPUs, parameters and domains come back after a restart', async () => {
@@ -166,7 +179,7 @@ describe('/api/v1/cpupools', () => {
     try {
       const first = await startDaemon({ dir, pcpus: 4 });
       await withBatchPool(first);
-      await first.request('PUT', '/api/v1/cpupools/batch/scheduler', { profile: 'xen-4.14' });
+      await first.request('PUT', '/api/v1/cpupools/batch/scheduler', { profile: 'xen-4.14', runqueue: 'cpu' });
       await first.request('POST', '/api/v1/domains', { name: 'c1', cpupool: 'batch', start: true });
       await first.request('POST', '/api/v1/domains', { name: 'idle', cpupool: 'batch' });
       await first.request('DELETE', '/api/v1/cpupools/Pool-0/pcpus/1');
@@ -180,6 +193,7 @@ describe('/api/v1/cpupools', () => {
         assert.deepEqual((await second.request('GET', '/api/v1/domains')).body.map((x: { name: string; state: string; cpupool: string }) => [x.name, x.state, x.cpupool]), domains);
         assert.deepEqual((await second.request('GET', '/api/v1/host')).body.free_pcpus, [1]);
         assert.equal((await second.request('GET', '/api/v1/cpupools/batch/scheduler')).body.profile, 'xen-4.14');
+        assert.deepEqual((await second.request('GET', '/api/v1/cpupools/batch')).body.runqueues, [[2], [3]]);
       } finally {
         await second.close();
       }

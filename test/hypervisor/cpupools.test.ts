@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CpupoolRefusal, Host, type DomctlOp } from '../../src/hypervisor/index.ts';
-import { NS_PER_S, assertNear, createDomain, measureShares, must, snapshot } from './helpers.ts';
+import { NS_PER_MS, NS_PER_S, assertNear, createDomain, measureShares, must, snapshot } from './helpers.ts';
 
 /** A 4-pCPU credit host whose pCPUs 2 and 3 form pool 1, "fast", under credit2. */
 function splitHost(): Host {
@@ -37,7 +37,7 @@ describe('cpupools', () => {
     const credit2 = must(new Host({ pcpus: 4, sched: 'credit2' }), { op: 'cpupool_info', pool: 0 });
     assert.equal(credit2.sched, 'credit2');
     assert.deepEqual(credit2.runqueues, [[0, 1, 2, 3]]);
-    assert.deepEqual(credit2.params, { ratelimit_us: 1000, inflight_credit: true });
+    assert.deepEqual(credit2.params, { ratelimit_us: 1000, inflight_credit: true, runqueue: 'socket' });
   });
 
   it('each pool schedules its own domains on its own pCPUs with its own policy', () => {
@@ -58,7 +58,7 @@ describe('cpupools', () => {
       for (const vcpu of domain.vcpus) if (vcpu.online) assert.ok(pcpus.includes(vcpu.processor), `d${domain.domid}v${vcpu.id} on pCPU ${vcpu.processor}`);
     }
     assert.deepEqual(must(host, { op: 'cpupool_info', pool: 1 }).domains, [5, 6, 7]);
-    assert.deepEqual(must(host, { op: 'topologyinfo' }), { sockets: 1, cores: 4, threads: 1, free_pcpus: [] });
+    assert.deepEqual(must(host, { op: 'topologyinfo' }), { sockets: 1, cores: 4, threads: 1, free_pcpus: [], credit2_runqueue: 'socket' });
   });
 
   it('cpupool-migrate moves a domain with its weight and cap; its vCPUs then run only on the new pool\'s pCPUs', () => {
@@ -77,7 +77,7 @@ describe('cpupools', () => {
   it('a pool\'s scheduler parameters are its own', () => {
     const host = splitHost();
     must(host, { op: 'cpupool_sched', pool: 1, cmd: 'putinfo', params: { ratelimit_us: 500 } });
-    assert.deepEqual(must(host, { op: 'cpupool_sched', pool: 1, cmd: 'getinfo' }), { ratelimit_us: 500, inflight_credit: true });
+    assert.deepEqual(must(host, { op: 'cpupool_sched', pool: 1, cmd: 'getinfo' }), { ratelimit_us: 500, inflight_credit: true, runqueue: 'socket' });
     assert.deepEqual(must(host, { op: 'sched_global', cmd: 'getinfo' }), { tslice_ms: 30, ratelimit_us: 1000, accounting: 'exact' });
     const bad = host.domctl({ op: 'cpupool_sched', pool: 1, cmd: 'putinfo', params: { tslice_ms: 5 } });
     assert.ok(!bad.ok);
@@ -185,5 +185,35 @@ describe('cpupools in a plan', () => {
     host.apply(plan);
     assert.deepEqual(must(host, { op: 'cpupool_list' }).map((p) => p.id), [0]);
     assert.deepEqual(must(host, { op: 'topologyinfo' }).free_pcpus, [1]);
+  });
+});
+
+describe('cpupools: each credit2 pool has its own runqueue arrangement', () => {
+  it('made with one, changed through its scheduler (a new instance over the new runqueues), others untouched', () => {
+    const topology = { sockets: 2, cores: 2, threads: 1 };
+    const host = new Host({ pcpus: 4, topology, sched: 'credit2', credit2_runqueue: 'all' });
+    must(host, { op: 'cpupool_remove_pcpu', pool: 0, pcpu: 3 });
+    must(host, { op: 'cpupool_remove_pcpu', pool: 0, pcpu: 2 });
+    // Pool-0 (pCPUs 0, 1) keeps the host's arrangement; a new pool without one gets the host's too.
+    assert.deepEqual(must(host, { op: 'cpupool_create', id: 1, name: 'plain', sched: 'credit2' }).params, { ratelimit_us: 1000, inflight_credit: true, runqueue: 'all' });
+    must(host, { op: 'cpupool_destroy', pool: 1 });
+    must(host, { op: 'cpupool_create', id: 1, name: 'percpu', sched: 'credit2', credit2_runqueue: 'cpu' });
+    must(host, { op: 'cpupool_add_pcpu', pool: 1, pcpu: 2 });
+    must(host, { op: 'cpupool_add_pcpu', pool: 1, pcpu: 3 });
+    assert.deepEqual(must(host, { op: 'cpupool_info', pool: 1 }).runqueues, [[2], [3]]);
+    assert.deepEqual(must(host, { op: 'cpupool_info', pool: 0 }).runqueues, [[0, 1]]);
+    for (let domid = 1; domid <= 3; domid++) must(host, { op: 'createdomain', domid, max_vcpus: 1, vcpus: 1, pool: 1, workload: { type: 'cpu' } });
+    host.advanceTo(200 * NS_PER_MS);
+    // Arranged per socket, the pool's two pCPUs (socket 1) share one runqueue; its domains keep running there.
+    assert.deepEqual(must(host, { op: 'cpupool_sched', pool: 1, cmd: 'putinfo', params: { runqueue: 'socket' } }), { ratelimit_us: 1000, inflight_credit: true, runqueue: 'socket' });
+    assert.deepEqual(must(host, { op: 'cpupool_info', pool: 1 }).runqueues, [[2, 3]]);
+    assert.deepEqual(must(host, { op: 'cpupool_info', pool: 0 }).runqueues, [[0, 1]]);
+    const before = host.inspect().pcpus.map((p) => p.busy_ns);
+    host.advanceTo(1200 * NS_PER_MS);
+    const busy = host.inspect().pcpus.map((p, i) => p.busy_ns - before[i]!);
+    assert.deepEqual([busy[2], busy[3]], [1000 * NS_PER_MS, 1000 * NS_PER_MS], 'three hogs keep both pCPUs of the pool busy');
+    const refused = host.domctl({ op: 'cpupool_sched', pool: 1, cmd: 'putinfo', params: { runqueue: 'rack' as 'all' } });
+    assert.ok(!refused.ok && refused.error.code === 'INVALID_ARGUMENT' && refused.error.message.includes('runqueue'));
+    assert.deepEqual(must(host, { op: 'cpupool_info', pool: 1 }).runqueues, [[2, 3]]);
   });
 });

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Host, policyProfileOf, type Credit2Params, type SchedTrace, type Topology } from '../../src/hypervisor/index.ts';
+import { Host, policyProfileOf, type Credit2Params, type SchedTrace, type Topology, type TraceEvent } from '../../src/hypervisor/index.ts';
+import { toChromeTrace } from '../../src/lab/trace-format.ts';
 import { CARRYOVER_MAX_NS, CREDIT_INIT_NS, CREDIT2_PROFILES } from '../../src/hypervisor/sched/credit2.ts';
 import { NS_PER_MS, NS_PER_S, assertNear, createDomain, measureShares, must } from './helpers.ts';
 
@@ -122,7 +123,7 @@ describe('credit2: the ratelimit and csched2_runtime()', () => {
       assert.equal(result.error.code, 'INVALID_ARGUMENT');
     }
     assert.deepEqual(must(host, { op: 'sched_global', cmd: 'getinfo' }), before);
-    const params: Credit2Params = { ratelimit_us: 0, inflight_credit: false };
+    const params: Credit2Params = { ratelimit_us: 0, inflight_credit: false, runqueue: 'socket' };
     assert.deepEqual(must(host, { op: 'sched_global', cmd: 'putinfo', params }), params);
   });
 });
@@ -201,6 +202,26 @@ describe('credit2: several pCPUs, runqueues and affinity', () => {
     shares.forEach((share, i) => assertNear(share, 400 / 6, 3, `domain ${i + 1}`));
   });
 
+  it('csched2_res_pick() places a new vCPU on the runqueue of least load (the first on ties), at the pCPU after its pick_bias', () => {
+    // 2 sockets x 2 cores: runqueues [0, 1] and [2, 3], each pick_bias at its first pCPU. Every new
+    // vCPU adds half a load to its runqueue and none decays at t = 0, so Domain-0's four vCPUs go
+    // rq0 (pCPU 1), rq1 (3), rq0 (0), rq1 (2), and then, both at 1.0, four new domains the same way.
+    const host = credit2Host(4, { topology: { sockets: 2, cores: 2, threads: 1 } });
+    for (let domid = 1; domid <= 4; domid++) createDomain(host, domid);
+    const processors = host.inspect().domains.map((d) => d.vcpus.map((v) => v.processor));
+    assert.deepEqual(processors, [[1, 3, 0, 2], [1], [3], [0], [2]]);
+  });
+
+  it('csched2_res_pick() on a move the framework makes: a vCPU whose affinity leaves its runqueue goes to the least loaded allowed one', () => {
+    const host = credit2Host(4, { topology: { sockets: 2, cores: 2, threads: 1 } });
+    for (let domid = 1; domid <= 4; domid++) createDomain(host, domid, { workload: { type: 'idle' } });
+    // d1 (pCPU 1, runqueue 0) may now run only on socket 1: the pick takes runqueue 1 and its pCPU after pick_bias 2, pCPU 3.
+    must(host, { op: 'setvcpuaffinity', domid: 1, vcpu: 0, pcpus: [2, 3] });
+    must(host, { op: 'setworkload', domid: 1, workload: { type: 'cpu' } });
+    host.advanceTo(NS_PER_MS);
+    assert.equal(host.inspect().domains.find((d) => d.domid === 1)!.vcpus[0]!.processor, 3);
+  });
+
   it('runqueues follow the topology: per core, per socket, at most 16 pCPUs each', () => {
     const pcpusOf = (host: Host): number[][] => (host.inspect().dump as { runqueues: { pcpus: number[] }[] }).runqueues.map((r) => r.pcpus);
     const topology = { sockets: 2, cores: 2, threads: 2 };
@@ -210,6 +231,28 @@ describe('credit2: several pCPUs, runqueues and affinity', () => {
     // 40 pCPUs on one socket: ceil(40/16) = 3 runqueues of whole cores, as even as can be.
     const big = pcpusOf(new Host({ pcpus: 40, sched: 'credit2', topology: { sockets: 1, cores: 20, threads: 2 } })).map((r) => r.length);
     assert.deepEqual(big, [12, 14, 14]);
+  });
+});
+
+describe('credit2: the scheduler trace', () => {
+  it('records decisions, resets, budget refills and balance_load() moves, and the Chrome trace shows them', () => {
+    // Two runqueues; six hogs started on socket 0 (balance_load() must move some) and a domain capped at 10 (refilled every 10 ms).
+    const host = credit2Host(4, { topology: { sockets: 2, cores: 2, threads: 1 } });
+    for (let domid = 1; domid <= 6; domid++) createDomain(host, domid, { affinity: [[0, 1]] });
+    createDomain(host, 7, { cap: 10, affinity: [[0, 1]] });
+    for (let domid = 1; domid <= 7; domid++) must(host, { op: 'setvcpuaffinity', domid, vcpu: 0, pcpus: 'all' });
+    const trace = traceOf(host, 300);
+    const kinds = (kind: string): TraceEvent[] => trace.events.filter((e) => e.kind === kind);
+    assert.ok(kinds('switch').length > 0, 'decisions');
+    assert.ok(kinds('ledger').some((e) => e.kind === 'ledger' && e.priority === 'reset'), 'resets');
+    const refills = kinds('refill');
+    // One refill per 10 ms period of the capped domain, within the 300 ms window.
+    assert.ok(refills.length >= 29 && refills.length <= 30 && refills.every((e) => e.kind === 'refill' && e.vcpu.domid === 7), `refills: ${refills.length}`);
+    assert.ok(kinds('balance').length > 0, 'balance_load() moves');
+    const names = new Map(Array.from({ length: 8 }, (_, domid) => [domid, `d${domid}`] as const));
+    const chrome = toChromeTrace(trace, names);
+    for (const kind of ['refill', 'balance']) assert.ok(chrome.traceEvents.some((e) => e.ph === 'i' && e.name === kind), kind);
+    assert.ok(chrome.traceEvents.some((e) => e.ph === 'i' && e.cat === 'ledger' && (e.args as { priority: string }).priority === 'reset'), 'a reset');
   });
 });
 
@@ -228,14 +271,26 @@ describe('credit2: copies and determinism', () => {
   });
 });
 
+type DomainOptions = Parameters<typeof createDomain>[2];
+
+/**
+ * Section 16's set-up: CPU-bound master 1 and member 2 (and outsider 3 when given) on a
+ * credit2 host of `pcpus`, 1 and 2 grouped, then a second for the shares to settle.
+ */
+function groupedHost(pcpus: number, domains: { master?: DomainOptions; member?: DomainOptions; outsider?: DomainOptions }): Host {
+  const host = credit2Host(pcpus);
+  createDomain(host, 1, domains.master);
+  createDomain(host, 2, domains.member);
+  if (domains.outsider !== undefined) createDomain(host, 3, domains.outsider);
+  must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
+  must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
+  host.advanceTo(host.now_ns + NS_PER_S);
+  return host;
+}
+
 describe('credit2: scheduling domains (the group claims what its master claims alone)', () => {
   it('the 2007 demo: cap the master at 10, add a member: together 10 %, 5 + 5', () => {
-    const host = credit2Host(1);
-    createDomain(host, 1, { cap: 10 });
-    createDomain(host, 2);
-    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
-    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
-    host.advanceTo(NS_PER_S);
+    const host = groupedHost(1, { master: { cap: 10 } });
     const [master, member] = measureShares(host, [1, 2], 20);
     assertNear(master! + member!, 10, 0.3, 'the group');
     assertNear(master!, 5, 0.5, 'master');
@@ -243,13 +298,7 @@ describe('credit2: scheduling domains (the group claims what its master claims a
   });
 
   it('master + member vs an outsider on one pCPU: group 50, outsider 50; shares 3:1 split it 37.5 / 12.5', () => {
-    const host = credit2Host(1);
-    createDomain(host, 1);
-    createDomain(host, 2);
-    createDomain(host, 3);
-    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
-    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
-    host.advanceTo(NS_PER_S);
+    const host = groupedHost(1, { outsider: {} });
     const [master, member, outsider] = measureShares(host, [1, 2, 3], 10);
     assertNear(master! + member!, 50, 0.5, 'the group');
     assertNear(outsider!, 50, 0.5, 'outsider');
@@ -262,25 +311,14 @@ describe('credit2: scheduling domains (the group claims what its master claims a
   });
 
   it('on 2 pCPUs, master (2 vCPUs) + member (1 vCPU) vs an outsider: group 133.3, outsider 66.7', () => {
-    const host = credit2Host(2);
-    createDomain(host, 1, { vcpus: 2 });
-    createDomain(host, 2);
-    createDomain(host, 3);
-    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
-    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
-    host.advanceTo(NS_PER_S);
+    const host = groupedHost(2, { master: { vcpus: 2 }, outsider: {} });
     const [master, member, outsider] = measureShares(host, [1, 2, 3], 10);
     assertNear(master! + member!, 400 / 3, 1, 'the group');
     assertNear(outsider!, 200 / 3, 1, 'outsider');
   });
 
   it('a member that leaves weighs its own weight again, and its own cap applies again', () => {
-    const host = credit2Host(1);
-    createDomain(host, 1, { cap: 10 });
-    createDomain(host, 2, { cap: 30 });
-    must(host, { op: 'schedgroup', cmd: 'create', master: 1 });
-    must(host, { op: 'schedgroup', cmd: 'add_member', master: 1, member: 2 });
-    host.advanceTo(NS_PER_S);
+    const host = groupedHost(1, { master: { cap: 10 }, member: { cap: 30 } });
     must(host, { op: 'schedgroup', cmd: 'remove_member', master: 1, member: 2 });
     host.advanceTo(host.now_ns + NS_PER_S);
     const [master, former] = measureShares(host, [1, 2], 10);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { integer } from '../arguments.ts';
+import { integer, runqueueArrangement, type Credit2Runqueue } from '../arguments.ts';
 import { call, type Schemas } from '../client.ts';
 import { pcpuCount, type Context } from '../context.ts';
 import { formatCpuList, parseCpuList, resolveCpuList } from '../cpu-list.ts';
@@ -49,6 +49,7 @@ interface CreateOptions {
   name?: string;
   sched?: 'credit' | 'credit2';
   cpus?: string;
+  runqueue?: Credit2Runqueue;
 }
 
 /** An xlcpupool.cfg(5) file: `name`, `sched` and `cpus` (a CPU list string, or a list of CPUs). */
@@ -84,7 +85,12 @@ async function create(ctx: Context, options: CreateOptions): Promise<void> {
   if (sched !== undefined && sched !== 'credit' && sched !== 'credit2') throw new UsageError(`sched must be credit or credit2, got "${sched}"`);
   const cpus = options.cpus ?? config.cpus;
   const pcpus = cpus === undefined ? undefined : await pcpusOf(ctx, cpus, 'cpus');
-  const body: CreateCpupool = { name, ...(sched === undefined ? {} : { sched }), ...(pcpus === undefined ? {} : { pcpus }) };
+  const body: CreateCpupool = {
+    name,
+    ...(sched === undefined ? {} : { sched }),
+    ...(pcpus === undefined ? {} : { pcpus }),
+    ...(options.runqueue === undefined ? {} : { credit2_runqueue: options.runqueue }),
+  };
   await printPool(ctx, await call(ctx.connection, ctx.connection.api.POST('/api/v1/cpupools', { body })));
 }
 
@@ -103,6 +109,7 @@ async function changeCpus(ctx: Context, pool: string, cpus: string, add: boolean
 
 interface Credit2Options extends DomainSchedOptions {
   ratelimit?: number;
+  runqueue?: Credit2Runqueue;
   cpupool?: string;
 }
 
@@ -111,20 +118,31 @@ async function schedCredit2(ctx: Context, options: Credit2Options): Promise<void
   const { api } = ctx.connection;
   const showPool = async (): Promise<void> => {
     const pool = options.cpupool ?? 'Pool-0';
+    const change = { ...(options.ratelimit === undefined ? {} : { ratelimit_us: options.ratelimit }), ...(options.runqueue === undefined ? {} : { runqueue: options.runqueue }) };
     const scheduler = await call(
       ctx.connection,
-      options.ratelimit === undefined
+      Object.keys(change).length === 0
         ? api.GET('/api/v1/cpupools/{ref}/scheduler', poolPath(pool))
-        : api.PUT('/api/v1/cpupools/{ref}/scheduler', { ...poolPath(pool), body: { ratelimit_us: options.ratelimit } }),
+        : api.PUT('/api/v1/cpupools/{ref}/scheduler', { ...poolPath(pool), body: change }),
     );
     if (ctx.out.json) return printJson(ctx.out, scheduler);
-    return ctx.out.write(keyValues([['cpupool', pool], ['scheduler', scheduler.name], ['profile', scheduler.profile], ['ratelimit_us', scheduler.ratelimit_us], ['inflight_credit', scheduler.inflight_credit]]));
+    return ctx.out.write(
+      keyValues([
+        ['cpupool', pool],
+        ['scheduler', scheduler.name],
+        ['profile', scheduler.profile],
+        ['ratelimit_us', scheduler.ratelimit_us],
+        ['inflight_credit', scheduler.inflight_credit],
+        ['runqueue', scheduler.runqueue],
+      ]),
+    );
   };
   const everyInPool = async (): Promise<void> => {
     const pool = options.cpupool === undefined ? undefined : await call(ctx.connection, api.GET('/api/v1/cpupools/{ref}', poolPath(options.cpupool)));
     return everyDomain(ctx, pool?.name);
   };
-  return runSched(ctx, options, { given: options.ratelimit !== undefined, withoutSchedule: '-r needs -s', show: showPool }, everyInPool);
+  const given = options.ratelimit !== undefined || options.runqueue !== undefined;
+  return runSched(ctx, options, { given, withoutSchedule: '-r and -q need -s', show: showPool }, everyInPool);
 }
 
 export function cpupoolCommands(program: Command, ctx: () => Context): void {
@@ -142,6 +160,7 @@ export function cpupoolCommands(program: Command, ctx: () => Context): void {
     .option('--name <NAME>', 'its name (overrides the file)')
     .option('--sched <SCHED>', 'credit or credit2 (default: Pool-0\'s)')
     .option('--cpus <CPUS>', 'free CPUs it takes, e.g. 2-3 (overrides the file)')
+    .option('--runqueue <ARRANGEMENT>', "credit2: its runqueues per cpu, core, socket, node or all (default: the host's)", runqueueArrangement)
     .action((options: CreateOptions) => create(ctx(), options));
 
   program
@@ -185,5 +204,6 @@ export function cpupoolCommands(program: Command, ctx: () => Context): void {
   )
     .option('-p, --cpupool <POOL>', 'the cpupool (default Pool-0 with -s)')
     .option('-r, --ratelimit <RATELIMIT_US>', 'with -s: set the rate limit, us (100..500000)', integer())
+    .option('-q, --runqueue <ARRANGEMENT>', 'with -s: set the runqueue arrangement (cpu, core, socket, node, all); the pool starts afresh', runqueueArrangement)
     .action((options: Credit2Options) => schedCredit2(ctx(), options));
 }

@@ -1056,7 +1056,7 @@ export interface components {
                 cores: number;
                 threads: number;
             };
-            /** @description How credit2 pools group their pCPUs into runqueues (NEMESIS_CREDIT2_RUNQUEUE, --credit2-runqueue; Xen's credit2_runqueue=), at most 16 pCPUs a runqueue. */
+            /** @description The runqueue arrangement of a credit2 Pool-0 at start and of credit2 pools created without one (NEMESIS_CREDIT2_RUNQUEUE, --credit2-runqueue; Xen's credit2_runqueue=), at most 16 pCPUs a runqueue; each pool's own is its scheduler's runqueue. */
             credit2_runqueue: "cpu" | "core" | "socket" | "node" | "all";
             /** @description pCPUs in no cpupool (removed from one and not added to another). */
             free_pcpus: number[];
@@ -1106,6 +1106,8 @@ export interface components {
             accounting?: "exact" | "sampled";
             /** @description credit2 only: csched2_runtime() counts the just-descheduled vCPU's credit (Xen 4.21; false: Xen 4.14-4.20). */
             inflight_credit?: boolean;
+            /** @description credit2 only: how the pool's pCPUs are grouped into runqueues (per cpu, core, socket, node as socket, or all), at most 16 pCPUs a runqueue. A change starts the pool's policy afresh over the new runqueues (as a pCPU added or removed does); credits start again at 10 ms. */
+            runqueue?: "cpu" | "core" | "socket" | "node" | "all";
         };
         /** @description Only the parameters of the pool's policy: the others are refused naming them. */
         SetSchedulerRequest: {
@@ -1119,6 +1121,8 @@ export interface components {
             accounting?: "exact" | "sampled";
             /** @description credit2 only: csched2_runtime() counts the just-descheduled vCPU's credit (Xen 4.21; false: Xen 4.14-4.20). */
             inflight_credit?: boolean;
+            /** @description credit2 only: how the pool's pCPUs are grouped into runqueues (per cpu, core, socket, node as socket, or all), at most 16 pCPUs a runqueue. A change starts the pool's policy afresh over the new runqueues (as a pCPU added or removed does); credits start again at 10 ms. */
+            runqueue?: "cpu" | "core" | "socket" | "node" | "all";
         };
         Health: {
             /** @description degraded: the daemon answers, but a part of it does not work now (see `store`). */
@@ -1198,7 +1202,7 @@ export interface components {
                 id: number;
                 name: string;
             }[];
-            /** @description credit2: the pCPUs of each runqueue (the host's credit2_runqueue arrangement cut to the pool); null under credit (a queue per pCPU). */
+            /** @description credit2: the pCPUs of each runqueue (the pool's runqueue arrangement, its scheduler's runqueue, cut to its pCPUs); null under credit (a queue per pCPU). */
             runqueues: number[][] | null;
             /** @description The profile of its policy its parameters are exactly, or custom. */
             profile: string;
@@ -1211,6 +1215,8 @@ export interface components {
             sched?: "credit" | "credit2";
             /** @description Free pCPUs (in no cpupool) it takes at once (default none). */
             pcpus?: number[];
+            /** @description credit2 pools only: its runqueue arrangement (default: the host's, GET /host's credit2_runqueue); later a parameter of its scheduler (runqueue). */
+            credit2_runqueue?: "cpu" | "core" | "socket" | "node" | "all";
         };
         AddCpupoolPcpuRequest: {
             /** @description A free pCPU (in no cpupool). */

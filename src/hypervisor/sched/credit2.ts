@@ -18,7 +18,21 @@ import { invariant } from '../invariant.ts';
 import { CAP_PER_VCPU, maxCapFor } from '../limits.ts';
 import { allowedOn, type Domain, type Vcpu } from '../model.ts';
 import { NS_PER_MS, NS_PER_US } from '../../vocabulary/units.ts';
-import type { Credit2Params, DomainSchedParams, PickResult, SchedParams, Scheduler, SchedulerContext, Topology, VcpuSchedInfo } from './scheduler.ts';
+import {
+  CREDIT2_RUNQUEUE_ARRANGEMENTS,
+  type Credit2Params,
+  type DomainSchedParams,
+  type PickResult,
+  type RunqueueArrangement,
+  type SchedParams,
+  type Scheduler,
+  type SchedulerContext,
+  type Topology,
+  type VcpuSchedInfo,
+  type WakeCause,
+} from './scheduler.ts';
+
+export { CREDIT2_RUNQUEUE_ARRANGEMENTS, type RunqueueArrangement } from './scheduler.ts';
 
 export const CREDIT2_DEFAULT_WEIGHT = 256;
 export const CREDIT2_MIN_WEIGHT = 1;
@@ -50,9 +64,6 @@ export const MAX_CPUS_PER_RUNQUEUE = 16;
 export const CREDIT2_DEFAULT_RATELIMIT_US = 1000;
 export const CREDIT2_MIN_RATELIMIT_US = 100;
 export const CREDIT2_MAX_RATELIMIT_US = 500_000;
-
-export const CREDIT2_RUNQUEUE_ARRANGEMENTS = ['cpu', 'core', 'socket', 'node', 'all'] as const;
-export type RunqueueArrangement = (typeof CREDIT2_RUNQUEUE_ARRANGEMENTS)[number];
 
 /** Xen 4.21's rules, and 4.14-4.20's (csched2_runtime() without the descheduled vCPU's credit). */
 export const CREDIT2_PROFILES = {
@@ -90,6 +101,8 @@ interface Runqueue {
   bAvgload: number;
   loadUpdate: number;
   pickBias: number;
+  /** How many of its pCPUs idle (rqd->idle's weight): runq_tickle() looks for an idle one only when some are. */
+  idlers: number;
 }
 
 interface C2Vcpu {
@@ -108,7 +121,14 @@ interface C2Vcpu {
   budget: number;
   quota: number;
   queued: boolean;
+  /** Its place among queued vCPUs of equal credit: runqueues are in (credit desc, seq asc) order. */
+  seq: number;
   tickledCpu: number;
+  /** The affinity mask `pinned` was counted for (it is replaced, never changed in place), and whether it allows one pCPU. */
+  pinnedFor: Uint8Array | null;
+  pinned: boolean;
+  /** The pCPU csched2_res_pick() placed it on at insertion, or balance_load() sent it to, until it next wakes; else -1. */
+  placedOn: number;
   avgload: number;
   loadUpdate: number;
 }
@@ -180,10 +200,13 @@ class Credit2Scheduler implements Scheduler {
   readonly tick_ns = 0;
   readonly arrangement: RunqueueArrangement;
   private params: Credit2Params;
+  private ratelimit_ns: number;
   private readonly runqueues: Runqueue[];
   private readonly rqOf: Runqueue[];
   /** What each pCPU runs, as decided by its last pick. */
   private readonly curr: (C2Vcpu | null)[];
+  /** When what each pCPU runs was switched in: runq_tickle() passes over pCPUs inside the ratelimit without reading their vCPU. */
+  private readonly currSince: Float64Array;
   /** rqd->idle and rqd->tickled, host-wide. */
   private readonly idle: Uint8Array;
   private readonly tickled: Uint8Array;
@@ -193,12 +216,17 @@ class Credit2Scheduler implements Scheduler {
   private scheduling = -1;
   /** Resets so far, numbering them in a trace's ledger. */
   private resets = 0;
+  /** pick()'s answer, one object reused: the framework reads it at once (a pick per 1 ms per pCPU need not allocate). */
+  private readonly picked: { vcpu: Vcpu | null; slice_ns: number } = { vcpu: null, slice_ns: 0 };
+  /** The last queue-order number handed out (runqInsert()). */
+  private seqs = 0;
   private readonly ctx: SchedulerContext;
 
   constructor(ctx: SchedulerContext, options: Credit2Options) {
     this.ctx = ctx;
     this.arrangement = options.runqueue ?? 'socket';
-    this.params = CREDIT2_PROFILES[options.profile ?? 'xen-4.21'];
+    this.params = { ...CREDIT2_PROFILES[options.profile ?? 'xen-4.21'], runqueue: this.arrangement };
+    this.ratelimit_ns = this.params.ratelimit_us * NS_PER_US;
     const n = ctx.pcpuCount;
     // The topology's runqueues, each cut down to the pCPUs of this policy's cpupool.
     const inPool = new Set(ctx.pcpus);
@@ -214,16 +242,14 @@ class Credit2Scheduler implements Scheduler {
       bAvgload: 0,
       loadUpdate: 0,
       pickBias: pcpus[0]!,
+      idlers: pcpus.length,
     }));
     this.rqOf = new Array<Runqueue>(n);
     for (const rqd of this.runqueues) for (const pcpu of rqd.pcpus) this.rqOf[pcpu] = rqd;
     this.curr = new Array<C2Vcpu | null>(n).fill(null);
+    this.currSince = new Float64Array(n);
     this.idle = new Uint8Array(n).fill(1);
     this.tickled = new Uint8Array(n);
-  }
-
-  private get ratelimit_ns(): number {
-    return this.params.ratelimit_us * NS_PER_US;
   }
 
   // --- domains and vCPUs ---
@@ -251,13 +277,13 @@ class Credit2Scheduler implements Scheduler {
     this.armBudgetTimer();
   }
 
-  /** csched2_alloc_udata(): CREDIT_INIT credit, half a load, the domain's weight. */
+  /** csched2_alloc_udata(): CREDIT_INIT credit, half a load, the domain's weight; csched2_unit_insert(): placed by csched2_res_pick(). */
   insertVcpu(vcpu: Vcpu): void {
     const dom = domOf(vcpu.domain);
     const sv: C2Vcpu = {
       vcpu,
       dom,
-      rqd: this.rqOf[vcpu.processor]!,
+      rqd: null!,
       weight: dom.entity === dom ? dom.weight : 1,
       credit: CREDIT_INIT_NS,
       residual: 0,
@@ -266,12 +292,17 @@ class Credit2Scheduler implements Scheduler {
       budget: dom.entity.cap === 0 ? Infinity : 0,
       quota: 0,
       queued: false,
+      seq: 0,
       tickledCpu: -1,
+      pinnedFor: null,
+      pinned: false,
+      placedOn: -1,
       avgload: LOAD_ONE / 2,
       loadUpdate: Math.floor(this.ctx.now_ns() / LOAD_GRANULARITY_NS),
     };
     vcpu.priv = sv;
-    this.assign(sv, sv.rqd);
+    this.place(sv);
+    this.assign(sv, this.rqOf[vcpu.processor]!);
     this.reweigh(dom.entity);
     if (dom.entity.cap !== 0) this.setQuotas(dom.entity);
   }
@@ -295,9 +326,13 @@ class Credit2Scheduler implements Scheduler {
 
   // --- runnability: csched2_unit_wake(), csched2_unit_sleep() ---
 
-  wake(vcpu: Vcpu, now_ns: number): void {
+  wake(vcpu: Vcpu, now_ns: number, cause: WakeCause): void {
     const sv = vcpuOf(vcpu);
     if (sv.queued || this.curr[vcpu.processor] === sv) return;
+    // A move the framework made (sched_unit_migrate_finish(): a migration, or an affinity that left its runqueue while
+    // it slept) asks csched2_res_pick() where to go, unless it is where credit2 itself put it.
+    if ((cause === 'migrate' || this.rqOf[vcpu.processor] !== sv.rqd) && vcpu.processor !== sv.placedOn) this.place(sv);
+    sv.placedOn = -1;
     const rqd = this.rqOf[vcpu.processor]!;
     // Moved while it could not run (a migration finished, its affinity changed): it belongs to its new pCPU's runqueue.
     if (rqd !== sv.rqd) {
@@ -340,6 +375,7 @@ class Credit2Scheduler implements Scheduler {
     if (snext !== null) {
       if (snext !== scurr) this.runqRemove(snext);
       else this.updateLoad(rqd, snext, 0, now_ns);
+      if (this.idle[pcpu] === 1) rqd.idlers--;
       this.idle[pcpu] = 0;
       const head = rqd.runq[0];
       const top = head === undefined ? snext.credit : Math.max(snext.credit, head.credit);
@@ -353,14 +389,19 @@ class Credit2Scheduler implements Scheduler {
       if (snext.vcpu.processor !== pcpu) snext.credit += MIGRATE_COMPENSATION_NS;
       if (snext !== scurr) snext.switchedIn_ns = now_ns;
     } else {
+      if (this.idle[pcpu] === 0) rqd.idlers++;
       this.idle[pcpu] = 1;
       this.updateLoad(rqd, null, 0, now_ns);
     }
     const slice_ns = snext === null ? MAX_TIMER_NS : this.runtime(rqd, snext, snext === scurr, inflight, now_ns);
     this.curr[pcpu] = snext;
+    this.currSince[pcpu] = snext === null ? 0 : snext.switchedIn_ns;
     if (scurr !== null && snext !== scurr) this.contextSaved(scurr, delayedAdd, now_ns);
     this.scheduling = -1;
-    return { vcpu: snext === null ? null : snext.vcpu, slice_ns };
+    const picked = this.picked;
+    picked.vcpu = snext === null ? null : snext.vcpu;
+    picked.slice_ns = slice_ns;
+    return picked;
   }
 
   /** csched2_context_saved(): what stopped running gives back its budget and is queued again or counted out. */
@@ -426,9 +467,15 @@ class Credit2Scheduler implements Scheduler {
       sv.start_ns = now_ns;
       return;
     }
-    const value = delta * sv.rqd.maxWeight + sv.residual;
-    sv.residual = value % sv.weight;
-    sv.credit -= (value - sv.residual) / sv.weight;
+    const weight = sv.weight;
+    if (weight === sv.rqd.maxWeight && sv.residual < weight) {
+      // At the highest weight the charge is the time itself and the remainder stays as it was.
+      sv.credit -= delta;
+    } else {
+      const value = delta * sv.rqd.maxWeight + sv.residual;
+      sv.residual = value % weight;
+      sv.credit -= (value - sv.residual) / weight;
+    }
     if (sv.credit < CREDIT_MIN_NS) sv.credit = CREDIT_MIN_NS;
     if (capped(sv)) {
       sv.budget -= delta;
@@ -459,6 +506,8 @@ class Credit2Scheduler implements Scheduler {
       // A reset is credit2's ledger entry, numbered like credit's accounting periods.
       sink?.ledger(now_ns, this.resets, sv.vcpu, before, sv.credit - before, sv.credit, 'reset', true);
     }
+    // The clip at 10.5 ms can make unequal credits equal: number the queue again in its order.
+    for (const sv of rqd.runq) sv.seq = ++this.seqs;
   }
 
   // --- runqueues ---
@@ -477,23 +526,30 @@ class Credit2Scheduler implements Scheduler {
       if (runq[mid]!.credit >= sv.credit) lo = mid + 1;
       else hi = mid;
     }
-    runq.splice(lo, 0, sv);
+    if (lo === runq.length) runq.push(sv);
+    else runq.splice(lo, 0, sv);
     sv.queued = true;
+    sv.seq = ++this.seqs;
   }
 
-  /** Found by its credit (the queue is sorted, a queued vCPU's credit only moves with everyone's at a reset), then among equals. */
+  /**
+   * Found by (credit, seq): the queue is in that order, as a queued vCPU's credit only moves
+   * with everyone's at a reset, which numbers the queue again.
+   */
   private runqRemove(sv: C2Vcpu): void {
     const runq = sv.rqd.runq;
+    const { credit, seq } = sv;
     let lo = 0;
     let hi = runq.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (runq[mid]!.credit > sv.credit) lo = mid + 1;
+      const other = runq[mid]!;
+      if (other.credit > credit || (other.credit === credit && other.seq < seq)) lo = mid + 1;
       else hi = mid;
     }
-    const at = runq.indexOf(sv, lo);
-    invariant(at >= 0 && runq[at]!.credit === sv.credit, () => `${svName(sv)} is dequeued but is not on runqueue ${sv.rqd.id}`);
-    runq.splice(at, 1);
+    invariant(runq[lo] === sv, () => `${svName(sv)} is dequeued but is not on runqueue ${sv.rqd.id}`);
+    if (lo === 0) runq.shift();
+    else runq.splice(lo, 1);
     sv.queued = false;
   }
 
@@ -533,22 +589,25 @@ class Credit2Scheduler implements Scheduler {
     const cpu = sv.vcpu.processor;
     const rqd = sv.rqd;
     const pcpus = rqd.pcpus;
+    const { idle, tickled } = this;
     let ipid = -1;
-    const affinity = sv.vcpu.affinity;
-    const pinned = affinity !== null && affinity.reduce((sum, bit) => sum + bit, 0) === 1;
-    if (pinned && this.idle[cpu] === 1 && this.tickled[cpu] === 0) ipid = cpu;
-    if (ipid === -1) ipid = this.idleFor(sv, cpu, pcpus);
+    if (this.isPinned(sv) && idle[cpu] === 1 && tickled[cpu] === 0) ipid = cpu;
+    if (ipid === -1 && rqd.idlers > 0) ipid = this.idleFor(sv, cpu, pcpus);
     if (ipid === -1) {
       let max = 0;
-      const busy = (p: number): boolean => this.idle[p] === 0 && this.tickled[p] === 0 && allowedOn(sv.vcpu, p);
-      if (this.rqOf[cpu] === rqd && busy(cpu)) {
+      if (this.rqOf[cpu] === rqd && idle[cpu] === 0 && tickled[cpu] === 0 && allowedOn(sv.vcpu, cpu)) {
         const score = this.tickleScore(sv, cpu, now_ns);
         // Its own pCPU is within its (whole-pool) soft affinity: taken at once.
         if (score > max) ipid = cpu;
       }
       if (ipid === -1) {
-        for (const p of pcpus) {
-          if (p === cpu || !busy(p)) continue;
+        const affinity = sv.vcpu.affinity;
+        const { currSince, ratelimit_ns } = this;
+        // is_preemptable() from the switch-in times alone: a pCPU inside the ratelimit scores -1.
+        const ranAtMost_ns = ratelimit_ns <= RATELIMIT_TICKLE_TOLERANCE_NS ? -Infinity : ratelimit_ns - RATELIMIT_TICKLE_TOLERANCE_NS;
+        for (let i = 0; i < pcpus.length; i++) {
+          const p = pcpus[i]!;
+          if (p === cpu || idle[p] === 1 || tickled[p] === 1 || now_ns - currSince[p]! <= ranAtMost_ns || (affinity !== null && affinity[p] !== 1)) continue;
           const score = this.tickleScore(sv, p, now_ns);
           if (score > max) {
             max = score;
@@ -560,6 +619,19 @@ class Credit2Scheduler implements Scheduler {
     if (ipid === -1) return;
     this.tickleCpu(ipid);
     sv.tickledCpu = ipid;
+  }
+
+  /** CSFLAG_pinned: its hard affinity allows one pCPU (counted again only when the mask is replaced). */
+  private isPinned(sv: C2Vcpu): boolean {
+    const affinity = sv.vcpu.affinity;
+    if (affinity === null) return false;
+    if (sv.pinnedFor !== affinity) {
+      let count = 0;
+      for (let p = 0; p < affinity.length; p++) count += affinity[p]!;
+      sv.pinnedFor = affinity;
+      sv.pinned = count === 1;
+    }
+    return sv.pinned;
   }
 
   /** An idle, untickled pCPU of the runqueue it may use: its own, else the next one cyclically (cpumask_test_or_cycle()). */
@@ -588,8 +660,7 @@ class Credit2Scheduler implements Scheduler {
 
   private isPreemptable(cur: C2Vcpu, now_ns: number): boolean {
     const ratelimit_ns = this.ratelimit_ns;
-    if (ratelimit_ns <= RATELIMIT_TICKLE_TOLERANCE_NS) return true;
-    return now_ns - cur.switchedIn_ns > ratelimit_ns - RATELIMIT_TICKLE_TOLERANCE_NS;
+    return ratelimit_ns <= RATELIMIT_TICKLE_TOLERANCE_NS || now_ns - cur.switchedIn_ns > ratelimit_ns - RATELIMIT_TICKLE_TOLERANCE_NS;
   }
 
   // --- caps: unit_grab_budget(), unit_return_budget(), replenish_domain_budget() ---
@@ -632,6 +703,8 @@ class Credit2Scheduler implements Scheduler {
         entity.pool += entity.total;
         entity.issued += entity.total;
       } while (entity.nextRepl_ns <= now_ns);
+      const first = entity.domain.vcpus[0];
+      if (first !== undefined) this.ctx.traceSink?.vcpuEvent(now_ns, 'refill', first);
       if (entity.pool <= 0) continue;
       if (entity.pool > entity.total) {
         entity.issued -= entity.pool - entity.total;
@@ -861,8 +934,15 @@ class Credit2Scheduler implements Scheduler {
       consider(pushed, null);
     }
     for (const pulled of orqd.svc) if (movable(pulled, lrqd)) consider(null, pulled);
-    if (pull !== null) this.migrate(pull, lrqd, now_ns);
-    if (push !== null) this.migrate(push, orqd, now_ns);
+    const sink = this.ctx.traceSink;
+    if (pull !== null) {
+      sink?.vcpuEvent(now_ns, 'balance', (pull as C2Vcpu).vcpu);
+      this.migrate(pull, lrqd, now_ns);
+    }
+    if (push !== null) {
+      sink?.vcpuEvent(now_ns, 'balance', (push as C2Vcpu).vcpu);
+      this.migrate(push, orqd, now_ns);
+    }
   }
 
   /** migrate(): a running vCPU moves when descheduled; a waiting or sleeping one at once. */
@@ -871,6 +951,8 @@ class Credit2Scheduler implements Scheduler {
     const target = this.cycle(trqd.pickBias, trqd.pcpus, sv.vcpu);
     trqd.pickBias = target;
     if (this.curr[from] === sv) {
+      // The migrate request: csched2_res_pick() honours it when the move completes.
+      sv.placedOn = target;
       this.ctx.migrate(sv.vcpu, target);
       this.tickled[from] = 1;
       return;
@@ -888,6 +970,30 @@ class Credit2Scheduler implements Scheduler {
       this.runqInsert(sv);
       this.runqTickle(sv, now_ns);
     }
+  }
+
+  /**
+   * csched2_res_pick(), without soft affinity: the runqueue of least balancing load among
+   * those with a pCPU of its hard affinity (its own counted without its own load; the first
+   * on ties), and there the next allowed pCPU after the runqueue's pick_bias.
+   */
+  private place(sv: C2Vcpu): void {
+    const vcpu = sv.vcpu;
+    let best: Runqueue | null = null;
+    let bestLoad = Infinity;
+    for (const rqd of this.runqueues) {
+      if (!rqd.pcpus.some((p) => allowedOn(vcpu, p))) continue;
+      const load = rqd === sv.rqd ? Math.max(rqd.bAvgload - sv.avgload, 0) : rqd.bAvgload;
+      if (load < bestLoad) {
+        bestLoad = load;
+        best = rqd;
+      }
+    }
+    invariant(best !== null, () => `${svName(sv)} may run on no pCPU of its pool`);
+    const target = this.cycle(best.pickBias, best.pcpus, vcpu);
+    best.pickBias = target;
+    sv.placedOn = target;
+    if (target !== vcpu.processor) this.ctx.setProcessor(vcpu, target);
   }
 
   /** cpumask_cycle(): the first pCPU after `bias` (cyclically) of `pcpus` that `vcpu` may use. */
@@ -934,9 +1040,12 @@ class Credit2Scheduler implements Scheduler {
   }
 
   checkGlobalParams(params: SchedParams): DomctlError | null {
-    const foreign = Object.keys(params).find((key) => key !== 'ratelimit_us' && key !== 'inflight_credit');
-    if (foreign !== undefined) return invalid(foreign, 'is not a parameter of the credit2 scheduler (it has ratelimit_us and inflight_credit)');
-    const { ratelimit_us, inflight_credit } = params as Credit2Params;
+    const foreign = Object.keys(params).find((key) => key !== 'ratelimit_us' && key !== 'inflight_credit' && key !== 'runqueue');
+    if (foreign !== undefined) return invalid(foreign, 'is not a parameter of the credit2 scheduler (it has ratelimit_us, inflight_credit and runqueue)');
+    const { ratelimit_us, inflight_credit, runqueue } = params as Credit2Params;
+    if (runqueue !== undefined && !CREDIT2_RUNQUEUE_ARRANGEMENTS.includes(runqueue)) {
+      return invalid('runqueue', `must be one of ${CREDIT2_RUNQUEUE_ARRANGEMENTS.join(', ')}, got ${String(runqueue)}`);
+    }
     const inRange = ratelimit_us === 0 || (ratelimit_us >= CREDIT2_MIN_RATELIMIT_US && ratelimit_us <= CREDIT2_MAX_RATELIMIT_US);
     if (!Number.isInteger(ratelimit_us) || !inRange) {
       return invalid('ratelimit_us', `must be 0 or an integer in ${CREDIT2_MIN_RATELIMIT_US}..${CREDIT2_MAX_RATELIMIT_US}, got ${ratelimit_us}`);
@@ -949,9 +1058,11 @@ class Credit2Scheduler implements Scheduler {
     return this.params;
   }
 
+  /** The arrangement is this instance's for life: a pool whose arrangement changes gets a new instance (engine.ts). */
   adjustGlobal(params: SchedParams): void {
     const { ratelimit_us, inflight_credit } = params as Credit2Params;
-    this.params = { ratelimit_us, inflight_credit };
+    this.params = { ratelimit_us, inflight_credit, runqueue: this.arrangement };
+    this.ratelimit_ns = ratelimit_us * NS_PER_US;
   }
 
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
@@ -995,7 +1106,9 @@ class Credit2Scheduler implements Scheduler {
       rqd.runq.forEach((sv, i) => {
         invariant(sv.queued && sv.rqd === rqd && !seen.has(sv), () => `${svName(sv)} is misplaced on runqueue ${rqd.id}`);
         seen.add(sv);
-        invariant(i === 0 || rqd.runq[i - 1]!.credit >= sv.credit, () => `runqueue ${rqd.id} is out of credit order at ${svName(sv)}`);
+        const before = rqd.runq[i - 1];
+        const ordered = before === undefined || before.credit > sv.credit || (before.credit === sv.credit && before.seq < sv.seq);
+        invariant(ordered, () => `runqueue ${rqd.id} is out of (credit, queue order) order at ${svName(sv)}`);
         invariant(this.curr[sv.vcpu.processor] !== sv, () => `${svName(sv)} is queued and running`);
         counted++;
       });
@@ -1007,6 +1120,8 @@ class Credit2Scheduler implements Scheduler {
         counted++;
       }
       invariant(rqd.load === counted, () => `runqueue ${rqd.id}'s load is ${rqd.load}, but ${counted} vCPUs wait or run there`);
+      const idlers = rqd.pcpus.filter((p) => this.idle[p] === 1).length;
+      invariant(rqd.idlers === idlers, () => `runqueue ${rqd.id} counts ${rqd.idlers} idle pCPUs, but ${idlers} idle`);
       for (const sv of rqd.svc) {
         invariant(sv.rqd === rqd, () => `${svName(sv)} is listed on runqueue ${rqd.id} but assigned to ${sv.rqd.id}`);
         invariant(

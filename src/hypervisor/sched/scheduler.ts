@@ -29,11 +29,17 @@ export interface GlobalSchedParams {
   readonly accounting: AccountingMode;
 }
 
+/** How credit2 groups a pool's pCPUs into runqueues (Xen's `credit2_runqueue=`). */
+export const CREDIT2_RUNQUEUE_ARRANGEMENTS = ['cpu', 'core', 'socket', 'node', 'all'] as const;
+export type RunqueueArrangement = (typeof CREDIT2_RUNQUEUE_ARRANGEMENTS)[number];
+
 /** The credit2 scheduler's per-pool parameters (credit2.ts). */
 export interface Credit2Params {
   readonly ratelimit_us: number;
   /** Xen 4.21's csched2_runtime() counts the just-descheduled vCPU's credit; 4.14-4.20 did not. */
   readonly inflight_credit: boolean;
+  /** The pool's runqueue arrangement: always in what a pool reports; absent in a change, it stays as it is. */
+  readonly runqueue?: RunqueueArrangement;
 }
 
 /** Any policy's pool-wide parameters. */

@@ -42,7 +42,7 @@ test("the pool panel shows each pool's scheduler, parameters, pCPUs, runqueues a
   assert.equal(await pool('Pool-0').locator('.pool-runqueues').count(), 0, 'credit has a queue per pCPU: no runqueues shown');
   assert.match(await pool('Pool-0').locator('.pool-domains').innerText(), /^5 domains: Domain-0, web, db, guest, stub/);
   assert.equal(await pool('batch').locator('.pool-sched').innerText(), 'credit2, profile xen-4.21');
-  assert.equal(await pool('batch').locator('.pool-parameters').innerText(), 'ratelimit_us 1000, inflight_credit true');
+  assert.equal(await pool('batch').locator('.pool-parameters').innerText(), 'ratelimit_us 1000, inflight_credit true, runqueue socket');
   assert.equal(await pool('batch').locator('.pool-pcpus').innerText(), '2–3');
   assert.equal(await pool('batch').locator('.pool-runqueues').innerText(), '0: pCPUs 2–3');
   assert.equal(await pool('batch').locator('.pool-domains').innerText(), '0 domains');

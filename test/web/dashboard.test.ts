@@ -174,6 +174,8 @@ test('with a token, the page asks once, keeps it for the tab and sends it as a h
       urls.push(request.url());
       if (request.headers()['authorization'] === 'Bearer dashboard-test-token-0123456789') authorized.push(new URL(request.url()).pathname);
     });
+    // The event stream opens once the first page is drawn: wait for it rather than for a moment.
+    const streamOpened = tab.waitForRequest((request) => new URL(request.url()).pathname === '/api/v1/events');
     await tab.goto(`${securedBase}/`);
     await tab.getByLabel('Bearer token').waitFor();
     await assertAccessible(tab, 'asking for the token');
@@ -181,6 +183,7 @@ test('with a token, the page asks once, keeps it for the tab and sends it as a h
     await tab.getByRole('button', { name: 'Use token' }).click();
     await tab.locator('#domains tbody th', { hasText: 'Domain-0' }).waitFor();
     await tab.locator('#banner').waitFor({ state: 'hidden' });
+    await streamOpened;
     assert.ok(authorized.includes('/api/v1/domains') && authorized.includes('/api/v1/events'), `sent with the header: ${authorized.join(', ')}`);
     assert.ok(urls.every((url) => !url.includes('dashboard-test-token')), 'the token is in no URL');
     assert.equal(await tab.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('nemesis.token')), 'dashboard-test-token-0123456789');

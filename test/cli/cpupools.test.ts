@@ -35,6 +35,18 @@ describe('nemesis cpupool commands', () => {
     assert.deepEqual(await ok('cpupool-list', '-c'), [['Name', 'CPU', 'list'], ['Pool-0', '0-1'], ['batch', '2-3']]);
   });
 
+  it('cpupool-create takes xl\'s KEY=VALUE settings, unquoted as the shell leaves them, overriding a config file', async () => {
+    await ok('cpupool-cpu-remove', 'Pool-0', '1');
+    assert.deepEqual(await ok('cpupool-create', 'name=spare', 'sched=credit', 'cpus=1'), [POOL_HEAD, ['spare', '1', 'credit', 'y', '0']]);
+    await ok('cpupool-destroy', 'spare');
+    assert.deepEqual(await ok('cpupool-create', 'name="spare"', 'cpus=[1]'), [POOL_HEAD, ['spare', '1', 'credit', 'y', '0']], 'quoted, and a list');
+    await ok('cpupool-destroy', 'spare');
+    const twoFiles = await d.run('cpupool-create', BATCH_CFG, BATCH_CFG);
+    assert.equal(twoFiles.code, 2);
+    assert.match(twoFiles.stderr, /one config file at most/);
+    assert.deepEqual(await ok('cpupool-cpu-add', 'Pool-0', '1'), [POOL_HEAD, ['Pool-0', '2', 'credit', 'y', '1']]);
+  });
+
   it('cpupool-migrate moves a domain; list -c and top show its pool', async () => {
     await ok('create', 'hog', '--workload', 'cpu');
     await ok('cpupool-migrate', 'hog', 'batch');
@@ -57,6 +69,22 @@ describe('nemesis cpupool commands', () => {
     assert.deepEqual(await ok('sched-credit2', '-p', 'batch'), [['Name', 'ID', 'Weight', 'Cap'], ['hog', '1', '256', '0']]);
     await ok('sched-credit2', '-d', 'hog', '-w', '512');
     assert.deepEqual((await d.request('GET', '/api/v1/domains/hog/sched')).body, { weight: 512, cap: 0 });
+  });
+
+  it('sched-credit and sched-credit2 each list the domains of the pools running theirs, and refuse a domain or pool running the other', async () => {
+    const head = ['Name', 'ID', 'Weight', 'Cap'];
+    assert.deepEqual(await ok('sched-credit'), [head, ['Domain-0', '0', '256', '0']], 'hog lives in batch, which runs credit2');
+    assert.deepEqual(await ok('sched-credit2'), [head, ['hog', '1', '512', '0']]);
+    assert.deepEqual(await ok('sched-credit', '-p', 'Pool-0'), [head, ['Domain-0', '0', '256', '0']]);
+    assert.deepEqual((await ok('sched-credit', '-s', '-p', 'Pool-0'))[0], ['scheduler', ':', 'credit']);
+    const wrongDomain = await d.run('sched-credit', '-d', 'hog', '-w', '300');
+    assert.equal(wrongDomain.code, 1);
+    assert.equal(wrongDomain.stderr, 'nemesis: hog lives in cpupool batch, which does not run credit: use sched-credit2 -d hog\n');
+    const wrongPool = await d.run('sched-credit', '-s', '-p', 'batch');
+    assert.equal(wrongPool.code, 1);
+    assert.equal(wrongPool.stderr, 'nemesis: cpupool batch runs credit2, not credit: use sched-credit2 -p batch\n');
+    assert.equal((await d.run('sched-credit2', '-p', 'Pool-0')).code, 1);
+    assert.deepEqual((await d.request('GET', '/api/v1/domains/hog/sched')).body, { weight: 512, cap: 0 }, 'nothing changed');
   });
 
   it('usage: the fairness report, then each pool\'s totals against its capacity', async () => {

@@ -11,7 +11,7 @@ import { pcpuCount, type Context } from '../context.ts';
 import { formatCpuList, parseCpuList, resolveCpuList } from '../cpu-list.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
-import { everyDomain, runSched, withDomainSchedOptions, type DomainSchedOptions } from './sched.ts';
+import { everyDomain, poolsRunning, runSched, withDomainSchedOptions, type DomainSchedOptions } from './sched.ts';
 import { parseXlConfig, type XlValue } from '../xl-config.ts';
 
 type Cpupool = Schemas['Cpupool'];
@@ -67,20 +67,37 @@ export function xlCpupool(source: string, file: string): { name?: string; sched?
   return result;
 }
 
-async function create(ctx: Context, options: CreateOptions): Promise<void> {
-  let config: ReturnType<typeof xlCpupool> = { ignored: [] };
-  if (options.file !== undefined) {
-    let source: string;
+/** xl's `KEY=VALUE` settings as config lines: a value the shell left unquoted (`name=batch`) is taken as a string. */
+const settingLines = (settings: readonly string[]): string =>
+  settings.map((setting) => {
+    const at = setting.indexOf('=');
+    const value = setting.slice(at + 1).trim();
+    return /^(["'[]|[0-9]+$)/.test(value) ? setting : `${setting.slice(0, at)} = "${value}"`;
+  }).join('\n');
+
+function readConfig(ctx: Context, file: string | undefined, settings: readonly string[]): ReturnType<typeof xlCpupool> {
+  let source = '';
+  if (file !== undefined) {
     try {
-      source = readFileSync(options.file, 'utf8');
+      source = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new CliError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    config = xlCpupool(source, options.file);
-    if (config.ignored.length > 0) ctx.out.warn(`${options.file}: ignored (not a cpupool setting): ${config.ignored.join(', ')}`);
   }
+  // As in xl, settings on the command line come after the file's lines and so override them.
+  const config = xlCpupool(`${source}\n${settingLines(settings)}`, file ?? 'the command line');
+  if (config.ignored.length > 0) ctx.out.warn(`${file ?? 'the command line'}: ignored (not a cpupool setting): ${config.ignored.join(', ')}`);
+  return config;
+}
+
+/** xl cpupool-create [CONFIG_FILE] [KEY=VALUE ...], or -f FILE and flags (which override both). */
+async function create(ctx: Context, args: readonly string[], options: CreateOptions): Promise<void> {
+  const files = args.filter((arg) => !arg.includes('='));
+  if (files.length + (options.file === undefined ? 0 : 1) > 1) throw new UsageError(`one config file at most, got ${[options.file, ...files].filter(Boolean).join(', ')}`);
+  const file = options.file ?? files[0];
+  const config = readConfig(ctx, file, args.filter((arg) => arg.includes('=')));
   const name = options.name ?? config.name;
-  if (name === undefined) throw new UsageError(options.file === undefined ? '--name NAME or -f FILE is required' : `${options.file} has no name`);
+  if (name === undefined) throw new UsageError(file === undefined ? 'a name is required: name=NAME, --name NAME or a config file' : `${file} has no name`);
   const sched = options.sched ?? config.sched;
   if (sched !== undefined && sched !== 'credit' && sched !== 'credit2') throw new UsageError(`sched must be credit or credit2, got "${sched}"`);
   const cpus = options.cpus ?? config.cpus;
@@ -117,7 +134,7 @@ interface Credit2Options extends DomainSchedOptions {
 async function schedCredit2(ctx: Context, options: Credit2Options): Promise<void> {
   const { api } = ctx.connection;
   const showPool = async (): Promise<void> => {
-    const pool = options.cpupool ?? 'Pool-0';
+    const [pool = 'Pool-0'] = await poolsRunning(ctx, 'credit2', options.cpupool ?? 'Pool-0');
     const change = { ...(options.ratelimit === undefined ? {} : { ratelimit_us: options.ratelimit }), ...(options.runqueue === undefined ? {} : { runqueue: options.runqueue }) };
     const scheduler = await call(
       ctx.connection,
@@ -137,12 +154,8 @@ async function schedCredit2(ctx: Context, options: Credit2Options): Promise<void
       ]),
     );
   };
-  const everyInPool = async (): Promise<void> => {
-    const pool = options.cpupool === undefined ? undefined : await call(ctx.connection, api.GET('/api/v1/cpupools/{ref}', poolPath(options.cpupool)));
-    return everyDomain(ctx, pool?.name);
-  };
   const given = options.ratelimit !== undefined || options.runqueue !== undefined;
-  return runSched(ctx, options, { given, withoutSchedule: '-r and -q need -s', show: showPool }, everyInPool);
+  return runSched(ctx, options, 'credit2', { given, withoutSchedule: '-r and -q need -s', show: showPool }, () => everyDomain(ctx, 'credit2', options.cpupool));
 }
 
 export function cpupoolCommands(program: Command, ctx: () => Context): void {
@@ -155,13 +168,14 @@ export function cpupoolCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('cpupool-create')
-    .description('Create a cpupool from flags or an xlcpupool.cfg file (name, sched, cpus); its CPUs must be free')
+    .description('Create a cpupool, as xl does, from an xlcpupool.cfg file and KEY=VALUE settings (name, sched, cpus), or from flags; its CPUs must be free')
+    .argument('[SETTINGS...]', 'a config file and/or settings such as name=batch sched=credit2 cpus=2-3 (they override the file)')
     .option('-f, --file <FILE>', 'an xlcpupool.cfg file: name = "...", sched = "credit|credit2", cpus = "2-3" (or a list)')
     .option('--name <NAME>', 'its name (overrides the file)')
     .option('--sched <SCHED>', 'credit or credit2 (default: Pool-0\'s)')
     .option('--cpus <CPUS>', 'free CPUs it takes, e.g. 2-3 (overrides the file)')
     .option('--runqueue <ARRANGEMENT>', "credit2: its runqueues per cpu, core, socket, node or all (default: the host's)", runqueueArrangement)
-    .action((options: CreateOptions) => create(ctx(), options));
+    .action((settings: string[], options: CreateOptions) => create(ctx(), settings, options));
 
   program
     .command('cpupool-destroy')

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { integer } from '../arguments.ts';
 import { call, callVersioned, ifMatch } from '../client.ts';
 import { getDomain, listDomains, type Context } from '../context.ts';
-import { UsageError } from '../errors.ts';
+import { CliError, UsageError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
 
 /** The options sched-credit and sched-credit2 share, as xl's: a domain (-d) and its weight and cap (-w, -c), or the scheduler's own (-s). */
@@ -17,6 +17,7 @@ export interface DomainSchedOptions {
 interface SchedOptions extends DomainSchedOptions {
   tslice?: number;
   ratelimit?: number;
+  cpupool?: string;
 }
 
 /** Add the shared options; `schedule` says what -s shows. */
@@ -34,33 +35,57 @@ export interface SchedulerSide {
   readonly show: () => Promise<void>;
 }
 
+/** The policy a sched command is for: xl's sched-credit and sched-credit2 each work on the pools that run theirs. */
+export type PolicyName = 'credit' | 'credit2';
+
+/** The cpupools running `policy`; only `pool` (name or id) when given, refused when that one runs the other policy. */
+export async function poolsRunning(ctx: Context, policy: PolicyName, pool?: string): Promise<string[]> {
+  const { api } = ctx.connection;
+  if (pool !== undefined) {
+    const found = await call(ctx.connection, api.GET('/api/v1/cpupools/{ref}', { params: { path: { ref: pool } } }));
+    if (found.sched !== policy) throw new CliError(`cpupool ${found.name} runs ${found.sched}, not ${policy}: use sched-${found.sched} -p ${found.name}`);
+    return [found.name];
+  }
+  return (await call(ctx.connection, api.GET('/api/v1/cpupools'))).filter((p) => p.sched === policy).map((p) => p.name);
+}
+
 /** What both sched commands do with the shared options: -s the scheduler's parameters, -d one domain's weight and cap, neither `every` domain's. */
-export function runSched(ctx: Context, options: DomainSchedOptions, scheduler: SchedulerSide, every: () => Promise<void>): Promise<void> {
+export function runSched(ctx: Context, options: DomainSchedOptions, policy: PolicyName, scheduler: SchedulerSide, every: () => Promise<void>): Promise<void> {
   const perDomain = options.weight !== undefined || options.cap !== undefined;
   if (options.schedule === true) {
     if (options.domain !== undefined || perDomain) throw new UsageError('-s does not go with -d, -w or -c');
     return scheduler.show();
   }
   if (scheduler.given) throw new UsageError(scheduler.withoutSchedule);
-  if (options.domain !== undefined) return oneDomain(ctx, options.domain, options);
+  if (options.domain !== undefined) return oneDomain(ctx, options.domain, policy, options);
   if (perDomain) throw new UsageError('-w and -c need -d DOM');
   return every();
 }
 
 export const SCHED_COLUMNS = [{ title: 'Name' }, { title: 'ID', align: 'right' }, { title: 'Weight', align: 'right' }, { title: 'Cap', align: 'right' }] as const;
 
+/** The credit parameters of Pool-0 (`/scheduler`) or of `-p POOL`, set first when -t or -r are given. */
 async function schedulerWide(ctx: Context, options: SchedOptions): Promise<void> {
   const { api } = ctx.connection;
+  const [pool] = await poolsRunning(ctx, 'credit', options.cpupool ?? 'Pool-0');
   const body = {
     ...(options.tslice === undefined ? {} : { tslice_ms: options.tslice }),
     ...(options.ratelimit === undefined ? {} : { ratelimit_us: options.ratelimit }),
   };
+  const path = { params: { path: { ref: pool! } } };
   // Read, then write against the version read: a change another client made meanwhile is refused, not overwritten.
-  const read = await callVersioned(ctx.connection, api.GET('/api/v1/scheduler'));
+  // Pool-0's is the host's scheduler, `/scheduler`, as before cpupools.
+  const read = options.cpupool === undefined
+    ? await callVersioned(ctx.connection, api.GET('/api/v1/scheduler'))
+    : await callVersioned(ctx.connection, api.GET('/api/v1/cpupools/{ref}/scheduler', path));
+  const header = ifMatch(read.etag);
   const scheduler = Object.keys(body).length === 0
     ? read.data
-    : await call(ctx.connection, api.PUT('/api/v1/scheduler', { params: { header: ifMatch(read.etag) }, body }));
+    : options.cpupool === undefined
+      ? await call(ctx.connection, api.PUT('/api/v1/scheduler', { params: { header }, body }))
+      : await call(ctx.connection, api.PUT('/api/v1/cpupools/{ref}/scheduler', { params: { ...path.params, header }, body }));
   if (ctx.out.json) return printJson(ctx.out, scheduler);
+  if (scheduler.name !== 'credit') throw new CliError(`cpupool ${pool} runs ${scheduler.name}`);
   ctx.out.write(keyValues([
     ['scheduler', scheduler.name],
     ['tslice_ms', scheduler.tslice_ms],
@@ -71,7 +96,10 @@ async function schedulerWide(ctx: Context, options: SchedOptions): Promise<void>
 }
 
 /** One domain's weight and cap, set first when -w or -c are given. */
-async function oneDomain(ctx: Context, ref: string, options: Pick<SchedOptions, 'weight' | 'cap'>): Promise<void> {
+async function oneDomain(ctx: Context, ref: string, policy: PolicyName, options: Pick<SchedOptions, 'weight' | 'cap'>): Promise<void> {
+  const domain = await getDomain(ctx, ref);
+  const [pool] = await poolsRunning(ctx, policy === 'credit' ? 'credit2' : 'credit').then((other) => other.filter((name) => name === domain.cpupool));
+  if (pool !== undefined) throw new CliError(`${domain.name} lives in cpupool ${pool}, which does not run ${policy}: use sched-${policy === 'credit' ? 'credit2' : 'credit'} -d ${domain.name}`);
   const body = {
     ...(options.weight === undefined ? {} : { weight: options.weight }),
     ...(options.cap === undefined ? {} : { cap: options.cap }),
@@ -85,13 +113,13 @@ async function oneDomain(ctx: Context, ref: string, options: Pick<SchedOptions, 
   if (ctx.out.json) return printJson(ctx.out, sched);
   // A member's weight or cap is stored but not in force: the daemon says so.
   for (const warning of sched.warnings ?? []) ctx.out.warn(warning);
-  const domain = await getDomain(ctx, ref);
   ctx.out.write(table(ctx.out, SCHED_COLUMNS, [[domain.name, domain.id, sched.weight, sched.cap]]));
 }
 
-/** Every domain's weight and cap, or those of the domains living in cpupool `pool` (by name). */
-export async function everyDomain(ctx: Context, pool?: string): Promise<void> {
-  const domains = (await listDomains(ctx)).filter((d) => pool === undefined || d.cpupool === pool);
+/** The weight and cap of every domain living in a cpupool that runs `policy` (only `pool`, when given). */
+export async function everyDomain(ctx: Context, policy: PolicyName, pool?: string): Promise<void> {
+  const pools = new Set(await poolsRunning(ctx, policy, pool));
+  const domains = (await listDomains(ctx)).filter((d) => pools.has(d.cpupool));
   if (ctx.out.json) return printJson(ctx.out, domains.map(({ id, name, sched }) => ({ id, name, ...sched })));
   ctx.out.write(table(ctx.out, SCHED_COLUMNS, domains.map((d) => [d.name, d.id, d.sched.weight, d.sched.cap])));
 }
@@ -102,7 +130,7 @@ function sched(ctx: Context, options: SchedOptions): Promise<void> {
     withoutSchedule: '-t and -r need -s',
     show: () => schedulerWide(ctx, options),
   };
-  return runSched(ctx, options, scheduler, () => everyDomain(ctx));
+  return runSched(ctx, options, 'credit', scheduler, () => everyDomain(ctx, 'credit', options.cpupool));
 }
 
 export function schedCommands(program: Command, ctx: () => Context): void {
@@ -114,5 +142,6 @@ export function schedCommands(program: Command, ctx: () => Context): void {
   )
     .option('-t, --tslice <TSLICE_MS>', 'with -s: set the timeslice, ms', integer(1))
     .option('-r, --ratelimit <RATELIMIT_US>', 'with -s: set the rate limit, us (0 = off)', integer())
+    .option('-p, --cpupool <POOL>', 'only this cpupool (it must run credit); with -s, its parameters (default Pool-0)')
     .action((options: SchedOptions) => sched(ctx(), options));
 }

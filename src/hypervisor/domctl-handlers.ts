@@ -288,6 +288,8 @@ function vcpuInfo(engine: Engine, vcpu: Vcpu): VcpuInfo {
     active: sched.active,
     credit: sched.credit,
     priority: sched.priority,
+    runqueue: sched.runqueue,
+    budget_ns: sched.budget_ns,
     parked: sched.parked,
   };
 }

@@ -170,6 +170,8 @@ export interface VcpuInfo {
   readonly active: boolean;
   readonly credit: number;
   readonly priority: string;
+  readonly runqueue: number | null;
+  readonly budget_ns: number | null;
   readonly parked: boolean;
 }
 

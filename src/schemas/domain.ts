@@ -106,8 +106,10 @@ export const Vcpu = Type.Object(
     pcpu: Nullable(Type.Integer({ minimum: 0, description: 'The pCPU it runs on, is queued on or last ran on; null when offline.' })),
     affinity: ref(Affinity),
     cpu_time_ns: Nanoseconds('Simulated CPU time consumed, cumulative.'),
-    credit: Nullable(Type.Integer({ description: 'Credit-scheduler credit; null while halted.' })),
-    priority: Nullable(Type.String({ description: 'boost, under, over or idle; null while halted.' })),
+    credit: Nullable(Type.Integer({ description: 'Its credit in the policy\'s unit (credit: credits; credit2: ns at the highest weight); null while halted.' })),
+    priority: Nullable(Type.String({ description: 'credit: boost, under, over or idle; credit2, which has no priorities: none; null while halted.' })),
+    runqueue: Nullable(Type.Integer({ minimum: 0, description: 'credit2: the runqueue it is assigned to (see its cpupool\'s `runqueues`); null under credit, whose queues are per pCPU, and while halted.' })),
+    budget_ns: Nullable(Type.Integer({ description: 'credit2, capped domain: the budget it holds of its domain\'s (or scheduling domain\'s) budget pool, ns; negative while an overrun is paid back; null when uncapped, under credit, and while halted.' })),
     parked: Type.Boolean({ description: 'Held off the pCPUs by its cap until its credit recovers (its state is then offline).' }),
     runstate_ns: Type.Object(
       {

@@ -174,6 +174,25 @@ describe('/api/v1/cpupools', () => {
     assert.equal((await d.request('GET', '/api/v1/host')).body.credit2_runqueue, 'socket');
   });
 
+  it('a vCPU\'s view shows its policy\'s state: under credit2 its runqueue and, when capped, its budget', async (t) => {
+    const d = await build(t, { pcpus: 4 });
+    await withBatchPool(d);
+    for (const [name, cpupool] of [['capped', 'batch'], ['free', 'batch'], ['old', 'Pool-0']] as const) {
+      assert.equal((await d.request('POST', '/api/v1/domains', { name, cpupool, start: true })).status, 201);
+    }
+    assert.equal((await d.request('PUT', '/api/v1/domains/capped/sched', { cap: 50 })).status, 200);
+    await d.request('POST', '/api/v1/host/clock/advance', { ms: 1000 });
+    const runqueues: number[][] = (await d.request('GET', '/api/v1/cpupools/batch')).body.runqueues;
+    const [capped] = (await d.request('GET', '/api/v1/domains/capped/vcpus')).body;
+    assert.ok(runqueues[capped.runqueue]!.includes(capped.pcpu), `runqueue ${capped.runqueue} of ${JSON.stringify(runqueues)} holds pCPU ${capped.pcpu}`);
+    // A cap of 50 hands out 5 ms a 10 ms period: what a vCPU holds is at most that, less what it burnt.
+    assert.ok(Number.isInteger(capped.budget_ns) && capped.budget_ns <= 5_000_000, `budget ${capped.budget_ns}`);
+    const [free] = (await d.request('GET', '/api/v1/domains/free/vcpus')).body;
+    assert.deepEqual([typeof free.runqueue, free.budget_ns], ['number', null]);
+    const [old] = (await d.request('GET', '/api/v1/domains/old/vcpus')).body;
+    assert.deepEqual([old.runqueue, old.budget_ns, old.priority], [null, null, 'under']);
+  });
+
   it('pools, their pCPUs, parameters and domains come back after a restart', async () => {
     const dir = tempDir();
     try {

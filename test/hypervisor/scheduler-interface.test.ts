@@ -49,7 +49,7 @@ function roundRobin(ctx: SchedulerContext): Scheduler {
     adjustDomain: () => {},
     getGlobalParams: () => ({ tslice_ms: 10, ratelimit_us: 0, accounting: 'exact' }),
     adjustGlobal: () => {},
-    vcpuInfo: () => ({ credit: 0, priority: 'fifo', parked: false, active: false }),
+    vcpuInfo: () => ({ credit: 0, priority: 'fifo', runqueue: null, budget_ns: null, parked: false, active: false }),
     runQueue: (pcpu) => queues[pcpu]!,
     dump: () => queues.map((q) => q.map((v) => `${v.domain.domid}.${v.id}`)),
   };

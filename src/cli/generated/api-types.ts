@@ -979,10 +979,14 @@ export interface components {
             affinity: components["schemas"]["Affinity"];
             /** @description Simulated CPU time consumed, cumulative. */
             cpu_time_ns: number;
-            /** @description Credit-scheduler credit; null while halted. */
+            /** @description Its credit in the policy's unit (credit: credits; credit2: ns at the highest weight); null while halted. */
             credit: number | null;
-            /** @description boost, under, over or idle; null while halted. */
+            /** @description credit: boost, under, over or idle; credit2, which has no priorities: none; null while halted. */
             priority: string | null;
+            /** @description credit2: the runqueue it is assigned to (see its cpupool's `runqueues`); null under credit, whose queues are per pCPU, and while halted. */
+            runqueue: number | null;
+            /** @description credit2, capped domain: the budget it holds of its domain's (or scheduling domain's) budget pool, ns; negative while an overrun is paid back; null when uncapped, under credit, and while halted. */
+            budget_ns: number | null;
             /** @description Held off the pCPUs by its cap until its credit recovers (its state is then offline). */
             parked: boolean;
             /** @description Cumulative time in each runstate (Xen's vcpu_runstate_info); all 0 while halted. */

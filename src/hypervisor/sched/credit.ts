@@ -702,7 +702,14 @@ class CreditScheduler implements Scheduler {
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
     const sv = vcpuOf(vcpu);
     const v = sv.slot;
-    return { credit: this.vcpus.credit[v]!, priority: PRIORITY_NAMES[asPriority(this.vcpus.pri[v]!)], parked: vcpu.parked, active: this.vcpus.active[v] === 1 };
+    return {
+      credit: this.vcpus.credit[v]!,
+      priority: PRIORITY_NAMES[asPriority(this.vcpus.pri[v]!)],
+      runqueue: null,
+      budget_ns: null,
+      parked: vcpu.parked,
+      active: this.vcpus.active[v] === 1,
+    };
   }
 
   runQueue(pcpu: number): readonly Vcpu[] {

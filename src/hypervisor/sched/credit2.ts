@@ -1067,7 +1067,14 @@ class Credit2Scheduler implements Scheduler {
 
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
     const sv = vcpuOf(vcpu);
-    return { credit: sv.credit, priority: 'none', parked: vcpu.parked, active: sv.queued || this.curr[vcpu.processor] === sv };
+    return {
+      credit: sv.credit,
+      priority: 'none',
+      runqueue: sv.rqd.id,
+      budget_ns: Number.isFinite(sv.budget) ? sv.budget : null,
+      parked: vcpu.parked,
+      active: sv.queued || this.curr[vcpu.processor] === sv,
+    };
   }
 
   /** The vCPUs waiting in `pcpu`'s runqueue that last ran on it, in credit order. */

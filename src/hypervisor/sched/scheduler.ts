@@ -54,6 +54,10 @@ export interface Topology {
 
 export interface VcpuSchedInfo {
   readonly credit: number;
+  /** credit2: the runqueue it is assigned to; null under a policy of per-pCPU queues. */
+  readonly runqueue: number | null;
+  /** credit2: the budget it holds of its capped domain's pool, ns (negative: an overrun to pay back); null when uncapped. */
+  readonly budget_ns: number | null;
   readonly priority: string;
   readonly parked: boolean;
   readonly active: boolean;

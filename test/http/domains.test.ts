@@ -316,13 +316,13 @@ describe('/api/v1/domains', () => {
       const live = await d.request('GET', '/api/v1/domains/db.1/vcpus');
       assert.equal(live.status, 200);
       assert.deepEqual(Object.keys(live.body[0]).sort(), [
-        'active', 'affinity', 'cpu_time_ns', 'credit', 'id', 'parked', 'pcpu', 'priority', 'runstate_ns', 'state', 'wake_latency', 'wakeups',
+        'active', 'affinity', 'budget_ns', 'cpu_time_ns', 'credit', 'id', 'parked', 'pcpu', 'priority', 'runqueue', 'runstate_ns', 'state', 'wake_latency', 'wakeups',
       ]);
       assert.equal(typeof live.body[0].credit, 'number');
       assert.equal(live.body[0].cpu_time_ns, live.body[0].runstate_ns.running);
       const halted = await d.request('GET', '/api/v1/domains/web/vcpus');
       assert.deepEqual(halted.body[0], {
-        id: 0, state: 'offline', pcpu: null, affinity: 'all', cpu_time_ns: 0, credit: null, priority: null,
+        id: 0, state: 'offline', pcpu: null, affinity: 'all', cpu_time_ns: 0, credit: null, priority: null, runqueue: null, budget_ns: null,
         parked: false, runstate_ns: { running: 0, runnable: 0, blocked: 0, offline: 0 }, wakeups: 0,
         active: false, wake_latency: { count: 0, mean_ns: 0, max_ns: 0, p99_ns: 0 },
       });

@@ -18,6 +18,7 @@ import { fromDomctl } from './domctl-errors.ts';
 import { commit, plan } from './plan.ts';
 import { SCHEDULER_KEY } from './versions.ts';
 import { isLive } from './lifecycle.ts';
+import { keysetPage, type Page } from './pages.ts';
 
 export type CpupoolView = Static<typeof Cpupool>;
 export type CreateCpupoolSpec = Static<typeof CreateCpupoolRequest>;
@@ -26,6 +27,8 @@ export type PoolSchedulerSpec = Static<typeof SetSchedulerRequest>;
 
 export interface CpupoolManager {
   list(): CpupoolView[];
+  /** Filtered by scheduler, and paged by id when `limit` is given. */
+  page(query: { readonly sched?: SchedName | undefined; readonly after?: number | undefined; readonly limit?: number | undefined; readonly total?: boolean | undefined }): Page<CpupoolView>;
   get(ref: string): CpupoolView;
   create(spec: CreateCpupoolSpec): CpupoolView;
   destroy(ref: string): void;
@@ -168,6 +171,11 @@ export function createCpupoolManager(ctx: ControlContext): CpupoolManager {
     list() {
       clock.sync();
       return listInfo().map(view);
+    },
+
+    page({ sched, after, limit, total }) {
+      clock.sync();
+      return keysetPage(listInfo().map(view), (p) => p.id, (p) => sched === undefined || p.sched === sched, after, limit, total === true);
     },
 
     get(ref) {

@@ -39,7 +39,7 @@ const SERVED_METHODS: { readonly [P in keyof ServedControl]: MethodTable<ServedC
     getSched: true, setSched: true, listVcpus: true, setOnlineVcpus: true, setAffinity: true,
   },
   schedulingDomains: { list: true, page: true, get: true, create: true, update: true, remove: true, addMember: true, removeMember: true, setMemberShare: true },
-  cpupools: { list: true, get: true, create: true, destroy: true, addPcpu: true, removePcpu: true, getScheduler: true, setScheduler: true, moveDomain: true },
+  cpupools: { list: true, page: true, get: true, create: true, destroy: true, addPcpu: true, removePcpu: true, getScheduler: true, setScheduler: true, moveDomain: true },
   usage: { host: true, domain: true, schedulingDomain: true, subscribe: true, schedStats: true, tickLateness: true, series: true },
 };
 

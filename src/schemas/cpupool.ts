@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { credit2, MAX_CPUPOOL_NAME, SCHED_NAMES } from '../hypervisor/index.ts';
 
 const { CREDIT2_RUNQUEUE_ARRANGEMENTS } = credit2;
-import { ref } from './common.ts';
+import { ItemVersion, ListInclude, pageOf, PageCursor, PageLimit, ref } from './common.ts';
 
 /** A name that is not all digits, so a reference is an id or a name, never both. */
 export const CPUPOOL_NAME_PATTERN = `^(?![0-9]+$)[A-Za-z0-9._-]{1,${MAX_CPUPOOL_NAME}}$`;
@@ -46,11 +46,24 @@ export const Cpupool = Type.Object(
       description: "credit2: the pCPUs of each runqueue (the pool's runqueue arrangement, its scheduler's runqueue, cut to its pCPUs); null under credit (a queue per pCPU).",
     }),
     profile: Type.String({ description: 'The profile of its policy its parameters are exactly, or custom.' }),
+    version: ItemVersion,
   },
   { $id: 'Cpupool', additionalProperties: false },
 );
 
 export const CpupoolList = Type.Array(ref(Cpupool), { $id: 'CpupoolList', description: 'Pool-0 first, then by id.' });
+
+export const CpupoolPage = pageOf(ref(Cpupool), 'CpupoolPage', 'By id.', 'cpupools');
+
+export const CpupoolListQuery = Type.Object(
+  {
+    limit: Type.Optional(PageLimit),
+    cursor: Type.Optional(PageCursor),
+    sched: Type.Optional(Type.Union(SCHED_NAMES.map((name) => Type.Literal(name)), { description: 'Only the pools running this scheduler.' })),
+    include: Type.Optional(ListInclude),
+  },
+  { additionalProperties: false },
+);
 
 export const CreateCpupoolRequest = Type.Object(
   {
@@ -76,4 +89,4 @@ export const MoveDomainRequest = Type.Object(
   { $id: 'MoveDomainRequest', additionalProperties: false, description: "The cpupool the domain moves to (xl cpupool-migrate); its weight and cap are kept, in the new pool's policy." },
 );
 
-export const CPUPOOL_SCHEMAS = [CpupoolName, CpupoolRef, Cpupool, CpupoolList, CreateCpupoolRequest, AddCpupoolPcpuRequest, MoveDomainRequest] as const;
+export const CPUPOOL_SCHEMAS = [CpupoolName, CpupoolRef, Cpupool, CpupoolList, CpupoolPage, CreateCpupoolRequest, AddCpupoolPcpuRequest, MoveDomainRequest] as const;

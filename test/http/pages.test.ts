@@ -40,6 +40,25 @@ describe('pages and filters of lists', () => {
     assert.ok(Array.isArray((await d.request('GET', '/api/v1/scheduling-domains')).body));
   });
 
+  it('cpupools page by id and filter by scheduler, with their versions and count when asked', async (t) => {
+    const d = await build(t, { pcpus: 4 });
+    for (const pcpu of [1, 2, 3]) await d.request('DELETE', `/api/v1/cpupools/Pool-0/pcpus/${pcpu}`);
+    for (const [name, sched, pcpu] of [['a', 'credit2', 1], ['b', 'credit', 2], ['c', 'credit2', 3]] as const) {
+      assert.equal((await d.request('POST', '/api/v1/cpupools', { name, sched, pcpus: [pcpu] })).status, 201);
+    }
+    assert.deepEqual((await d.request('GET', '/api/v1/cpupools')).body.map((p: { name: string }) => p.name), ['Pool-0', 'a', 'b', 'c'], 'without limit: the bare array');
+    const first = await d.request('GET', '/api/v1/cpupools?limit=1&sched=credit2&include=version,total');
+    assert.deepEqual([first.body.items.map((p: { name: string }) => p.name), first.body.total], [['a'], 2]);
+    assert.equal(first.body.items[0].version, Number(String((await d.request('GET', '/api/v1/cpupools/a')).headers['etag']).replaceAll('"', '')));
+    assert.equal(first.headers['link'], `</api/v1/cpupools?limit=1&sched=credit2&include=version%2Ctotal&cursor=${first.body.next}>; rel="next"`);
+    const second = await d.request('GET', `/api/v1/cpupools?limit=1&sched=credit2&cursor=${first.body.next}`);
+    assert.deepEqual([second.body.items.map((p: { name: string }) => p.name), second.body.next], [['c'], null]);
+    for (const query of ['limit=0', 'sched=rtds', 'cursor=abc', 'name=a']) {
+      const refused = await d.request('GET', `/api/v1/cpupools?${query}`);
+      assert.deepEqual([refused.status, refused.body.code], [400, 'INVALID_ARGUMENT'], query);
+    }
+  });
+
   it('a paged walk over 10,000 domains sees each domain that exists throughout exactly once while domains are made and deleted', async (t) => {
     const d = await build(t);
     const COUNT = 10_000;

@@ -513,7 +513,7 @@ export interface paths {
         };
         /**
          * List cpupools
-         * @description Every cpupool (xl cpupool-list): Pool-0 first, then by id.
+         * @description Every cpupool (xl cpupool-list), Pool-0 first, then by id, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `sched`. `include=version` gives each its version (for `If-Match`), `include=total` a page the count of every match.
          */
         get: operations["listCpupools"];
         put?: never;
@@ -1210,9 +1210,20 @@ export interface components {
             runqueues: number[][] | null;
             /** @description The profile of its policy its parameters are exactly, or custom. */
             profile: string;
+            /** @description Its version, the number in its `ETag` (only in a list asked for it with `include=version`). */
+            version?: number;
         };
         /** @description Pool-0 first, then by id. */
         CpupoolList: components["schemas"]["Cpupool"][];
+        /** @description One page of cpupools (when `limit` is given). */
+        CpupoolPage: {
+            /** @description By id. */
+            items: components["schemas"]["Cpupool"][];
+            /** @description The cursor of the next page (also in the `Link` header, rel="next"); null on the last page. */
+            next: string | null;
+            /** @description How many items match the filters in all pages (only with `include=total`). */
+            total?: number;
+        };
         CreateCpupoolRequest: {
             name: components["schemas"]["CpupoolName"];
             /** @description Its scheduler (default: Pool-0's). */
@@ -6310,20 +6321,35 @@ export interface operations {
     };
     listCpupools: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many items (1..1000). With it, the answer is a page: `{items, next}`; without it, every item in a bare array, as before pages existed.
+                 * @example 100
+                 */
+                limit?: string;
+                /** @description Where the page goes on from: the `next` of the page before (opaque). Items that exist throughout a walk are each seen exactly once. */
+                cursor?: string;
+                /** @description Only the pools running this scheduler. */
+                sched?: "credit" | "credit2";
+                /**
+                 * @description Comma-separated: `version` gives each item its version (the number in its `ETag`, for `If-Match`); `total` gives a page (with `limit`) the number of items that match in all pages.
+                 * @example version,total
+                 */
+                include?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every cpupool. */
+            /** @description Every cpupool that matches (a bare array), or one page of them (with `limit`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CpupoolList"];
+                    "application/json": components["schemas"]["CpupoolList"] | components["schemas"]["CpupoolPage"];
                 };
             };
             /** @description Bad input (schema, range, or a rule between fields; `field` names it), or a request that could not be parsed. Codes: `INVALID_ARGUMENT`, `TRACE_TOO_LARGE`, `BAD_AFFINITY`, `MALFORMED_REQUEST`. */

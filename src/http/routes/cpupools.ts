@@ -2,11 +2,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { DomainRefParam, ref } from '../../schemas/common.ts';
-import { AddCpupoolPcpuRequest, Cpupool, CpupoolList, CpupoolRefParam, CreateCpupoolRequest, MoveDomainRequest } from '../../schemas/cpupool.ts';
+import { AddCpupoolPcpuRequest, Cpupool, CpupoolList, CpupoolListQuery, CpupoolPage, CpupoolRefParam, CreateCpupoolRequest, MoveDomainRequest } from '../../schemas/cpupool.ts';
 import { Domain } from '../../schemas/domain.ts';
 import { Scheduler, SetSchedulerRequest } from '../../schemas/host.ts';
 import { described, NoContent, responses } from '../../schemas/responses.ts';
 import { versioned } from '../conditional.ts';
+import { answerPage, decodeCursor, listOrPage, parseInclude } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 const PoolParams = Type.Object({ ref: CpupoolRefParam('The cpupool: id (Pool-0 is 0) or name.') });
@@ -20,10 +21,24 @@ export const cpupoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/cpupools', {
     schema: {
-      ...doc('listCpupools', 'cpupools', 'List cpupools', 'Every cpupool (xl cpupool-list): Pool-0 first, then by id.'),
-      response: responses({ 200: described(ref(CpupoolList), 'Every cpupool.') }),
+      ...doc(
+        'listCpupools',
+        'cpupools',
+        'List cpupools',
+        'Every cpupool (xl cpupool-list), Pool-0 first, then by id, in a bare array; or, with `limit`, one page `{items, next}` with a `Link` header (rel="next") to the next. Filter: `sched`. `include=version` gives each its version (for `If-Match`), `include=total` a page the count of every match.',
+      ),
+      querystring: CpupoolListQuery,
+      response: responses({ 200: listOrPage(ref(CpupoolList), ref(CpupoolPage), 'Every cpupool that matches (a bare array), or one page of them (with `limit`).') }),
     },
-  }, async () => pools.list());
+  }, async (request, reply) => {
+    const { limit: limitText, cursor, sched, include: includeText } = request.query;
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    const include = parseInclude(includeText);
+    if (limit === undefined && cursor === undefined && sched === undefined && includeText === undefined) return pools.list();
+    const page = pools.page({ sched, after: decodeCursor(cursor), limit, total: include.total });
+    const versioned = include.version ? { ...page, items: page.items.map((p) => ({ ...p, version: app.control.versions.current('cpupool', String(p.id))!.version })) } : page;
+    return answerPage(request, reply, versioned, limit);
+  });
 
   app.post('/cpupools', {
     schema: {

@@ -12,6 +12,7 @@ export type Api = Client<paths>;
 export type Schemas = components['schemas'];
 export type Domain = Schemas['Domain'];
 export type SchedulingDomain = Schemas['SchedulingDomain'];
+export type Cpupool = Schemas['Cpupool'];
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 

@@ -1,5 +1,5 @@
 /** What every command works with: the connection to the daemon and where output goes. */
-import { call, type Connection, type Domain, type SchedulingDomain } from './client.ts';
+import { call, type Connection, type Cpupool, type Domain, type SchedulingDomain } from './client.ts';
 import type { Output } from './output.ts';
 
 export interface Context {
@@ -31,6 +31,9 @@ export const getDomain = (ctx: Context, ref: string): Promise<Domain> =>
 
 export const listGroups = (ctx: Context): Promise<SchedulingDomain[]> =>
   everyPage((query) => call(ctx.connection, ctx.connection.api.GET('/api/v1/scheduling-domains', { params: { query } })));
+
+export const listCpupools = (ctx: Context): Promise<Cpupool[]> =>
+  everyPage((query) => call(ctx.connection, ctx.connection.api.GET('/api/v1/cpupools', { params: { query } })));
 
 export const pcpuCount = async (ctx: Context): Promise<number> =>
   (await call(ctx.connection, ctx.connection.api.GET('/api/v1/host'))).pcpus;

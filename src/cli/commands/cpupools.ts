@@ -6,15 +6,14 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { integer, runqueueArrangement, type Credit2Runqueue } from '../arguments.ts';
-import { call, type Schemas } from '../client.ts';
-import { pcpuCount, type Context } from '../context.ts';
+import { call, type Cpupool, type Schemas } from '../client.ts';
+import { listCpupools, pcpuCount, type Context } from '../context.ts';
 import { formatCpuList, parseCpuList, resolveCpuList } from '../cpu-list.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
 import { everyDomain, poolsRunning, runSched, withDomainSchedOptions, type DomainSchedOptions } from './sched.ts';
 import { parseXlConfig, type XlValue } from '../xl-config.ts';
 
-type Cpupool = Schemas['Cpupool'];
 type CreateCpupool = Schemas['CreateCpupoolRequest'];
 
 const LIST_COLUMNS = [{ title: 'Name' }, { title: 'CPUs', align: 'right' }, { title: 'Sched' }, { title: 'Active' }, { title: 'Domain count', align: 'right' }] as const;
@@ -24,7 +23,7 @@ const poolPath = (ref: string) => ({ params: { path: { ref } } });
 
 async function list(ctx: Context, pool: string | undefined, cpus: boolean): Promise<void> {
   const { api } = ctx.connection;
-  const pools = pool === undefined ? await call(ctx.connection, api.GET('/api/v1/cpupools')) : [await call(ctx.connection, api.GET('/api/v1/cpupools/{ref}', poolPath(pool)))];
+  const pools = pool === undefined ? await listCpupools(ctx) : [await call(ctx.connection, api.GET('/api/v1/cpupools/{ref}', poolPath(pool)))];
   if (ctx.out.json) return printJson(ctx.out, pools);
   if (cpus) return ctx.out.write(table(ctx.out, CPU_COLUMNS, pools.map((p) => [p.name, p.pcpus.length === 0 ? '-' : formatCpuList(p.pcpus)])));
   ctx.out.write(table(ctx.out, LIST_COLUMNS, pools.map((p) => [p.name, p.pcpus.length, p.sched, 'y', p.domains.length])));

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { integer } from '../arguments.ts';
 import { call, callVersioned, ifMatch } from '../client.ts';
-import { getDomain, listDomains, type Context } from '../context.ts';
+import { getDomain, listCpupools, listDomains, type Context } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { keyValues, printJson, table } from '../output.ts';
 
@@ -46,7 +46,7 @@ export async function poolsRunning(ctx: Context, policy: PolicyName, pool?: stri
     if (found.sched !== policy) throw new CliError(`cpupool ${found.name} runs ${found.sched}, not ${policy}: use sched-${found.sched} -p ${found.name}`);
     return [found.name];
   }
-  return (await call(ctx.connection, api.GET('/api/v1/cpupools'))).filter((p) => p.sched === policy).map((p) => p.name);
+  return (await listCpupools(ctx)).filter((p) => p.sched === policy).map((p) => p.name);
 }
 
 /** What both sched commands do with the shared options: -s the scheduler's parameters, -d one domain's weight and cap, neither `every` domain's. */

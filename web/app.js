@@ -529,12 +529,13 @@ function wireControls() {
 
 onTokenNeeded(askTokenWithDialog);
 wireControls();
-// State, then the history and expected shares of the domains it shows, awaited
-// here so that the page's load event (and a screenshot taken at it) comes with
-// them, unless a token must be typed first; live samples only after the
-// history, which they continue.
+// State, then the history and expected shares of the domains it shows; live
+// samples only after the history, which they continue. The browser's load event
+// does not wait for a module's top-level await, so the page says when its first
+// figures are drawn: <html data-loaded>, for scripts and screenshots to wait on.
 const firstData = refreshState().catch(showLoadError).then(() => Promise.all([loadHistory().catch(showLoadError), refreshExpected()]));
 void firstData.then(() => {
+  document.documentElement.dataset['loaded'] = 'true';
   usage.start();
   connectStream();
 });

@@ -73,3 +73,37 @@ export function answerPage<T>(
   }
   return page.total === undefined ? { items: page.items, next } : { items: page.items, next, total: page.total };
 }
+
+/** What every list's query has besides its filters. */
+export interface ListQuery {
+  readonly limit?: string | undefined;
+  readonly cursor?: string | undefined;
+  readonly include?: string | undefined;
+}
+
+/** A list the control layer keeps: all of it, or one filtered page by key. */
+export interface PagedList<T, F> {
+  list(): T[];
+  page(query: F & { readonly after: number | undefined; readonly limit: number | undefined; readonly total: boolean }): Page<T>;
+}
+
+/**
+ * A list route's answer: the bare list when its query asks for nothing (no
+ * page, filter or include), else the page of what matches `filters` (given
+ * only when asked for), each item with its version under `include=version`.
+ */
+export function answerList<T, F extends object>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  query: ListQuery,
+  filters: F,
+  source: PagedList<T, F>,
+  versionOf: (item: T) => number,
+): T[] | { items: T[]; next: string | null; total?: number } {
+  const limit = query.limit === undefined ? undefined : Number(query.limit);
+  if (limit === undefined && query.cursor === undefined && query.include === undefined && Object.keys(filters).length === 0) return source.list();
+  const include = parseInclude(query.include);
+  const page = source.page({ ...filters, after: decodeCursor(query.cursor), limit, total: include.total });
+  const versioned = include.version ? { ...page, items: page.items.map((item) => ({ ...item, version: versionOf(item) })) } : page;
+  return answerPage(request, reply, versioned, limit);
+}

@@ -7,7 +7,7 @@ import { Domain } from '../../schemas/domain.ts';
 import { Scheduler, SetSchedulerRequest } from '../../schemas/host.ts';
 import { described, NoContent, responses } from '../../schemas/responses.ts';
 import { versioned } from '../conditional.ts';
-import { answerPage, decodeCursor, listOrPage, parseInclude } from '../pages.ts';
+import { answerList, listOrPage } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 const PoolParams = Type.Object({ ref: CpupoolRefParam('The cpupool: id (Pool-0 is 0) or name.') });
@@ -31,13 +31,8 @@ export const cpupoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: responses({ 200: listOrPage(ref(CpupoolList), ref(CpupoolPage), 'Every cpupool that matches (a bare array), or one page of them (with `limit`).') }),
     },
   }, async (request, reply) => {
-    const { limit: limitText, cursor, sched, include: includeText } = request.query;
-    const limit = limitText === undefined ? undefined : Number(limitText);
-    const include = parseInclude(includeText);
-    if (limit === undefined && cursor === undefined && sched === undefined && includeText === undefined) return pools.list();
-    const page = pools.page({ sched, after: decodeCursor(cursor), limit, total: include.total });
-    const versioned = include.version ? { ...page, items: page.items.map((p) => ({ ...p, version: app.control.versions.current('cpupool', String(p.id))!.version })) } : page;
-    return answerPage(request, reply, versioned, limit);
+    const { limit, cursor, include, sched } = request.query;
+    return answerList(request, reply, { limit, cursor, include }, sched === undefined ? {} : { sched }, pools, (p) => app.control.versions.current('cpupool', String(p.id))!.version);
   });
 
   app.post('/cpupools', {

@@ -21,7 +21,7 @@ import {
 } from '../../schemas/domain.ts';
 import { described, NoContent, responses } from '../../schemas/responses.ts';
 import { versioned } from '../conditional.ts';
-import { answerPage, decodeCursor, listOrPage, parseInclude } from '../pages.ts';
+import { answerList, listOrPage } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 const POWER_DOCS: Record<PowerAction, { id: string; summary: string; description: string }> = {
@@ -47,13 +47,8 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: responses({ 200: listOrPage(ref(DomainList), ref(DomainPage), 'Every domain that matches (a bare array), or one page of them (with `limit`).') }, 404),
     },
   }, async (request, reply) => {
-    const { limit: limitText, cursor, include: includeText, ...filters } = request.query;
-    const limit = limitText === undefined ? undefined : Number(limitText);
-    const include = parseInclude(includeText);
-    if (limit === undefined && cursor === undefined && includeText === undefined && Object.keys(filters).length === 0) return domains.list();
-    const page = domains.page({ ...filters, after: decodeCursor(cursor), limit, total: include.total });
-    const versioned = include.version ? { ...page, items: page.items.map((d) => ({ ...d, version: app.control.versions.current('domain', String(d.id))!.version })) } : page;
-    return answerPage(request, reply, versioned, limit);
+    const { limit, cursor, include, ...filters } = request.query;
+    return answerList(request, reply, { limit, cursor, include }, filters, domains, (d) => app.control.versions.current('domain', String(d.id))!.version);
   });
 
   app.post('/domains', {

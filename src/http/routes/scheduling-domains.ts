@@ -15,7 +15,7 @@ import {
   UpdateSchedulingDomainRequest,
 } from '../../schemas/scheduling-domain.ts';
 import { versioned } from '../conditional.ts';
-import { answerPage, decodeCursor, listOrPage, parseInclude } from '../pages.ts';
+import { answerList, listOrPage } from '../pages.ts';
 import { doc } from './route-docs.ts';
 
 export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -33,13 +33,9 @@ export const schedulingDomainRoutes: FastifyPluginAsyncTypebox = async (app) => 
       response: responses({ 200: listOrPage(ref(SchedulingDomainList), ref(SchedulingDomainPage), 'Every scheduling domain that matches (a bare array), or one page of them (with `limit`).') }),
     },
   }, async (request, reply) => {
-    const { limit: limitText, cursor, active, include: includeText } = request.query;
-    const limit = limitText === undefined ? undefined : Number(limitText);
-    const include = parseInclude(includeText);
-    if (limit === undefined && cursor === undefined && active === undefined && includeText === undefined) return groups.list();
-    const page = groups.page({ active: active === undefined ? undefined : active === 'true', after: decodeCursor(cursor), limit, total: include.total });
-    const versioned = include.version ? { ...page, items: page.items.map((g) => ({ ...g, version: app.control.versions.current('scheduling-domain', String(g.master))!.version })) } : page;
-    return answerPage(request, reply, versioned, limit);
+    const { limit, cursor, include, active } = request.query;
+    const filters = active === undefined ? {} : { active: active === 'true' };
+    return answerList(request, reply, { limit, cursor, include }, filters, groups, (g) => app.control.versions.current('scheduling-domain', String(g.master))!.version);
   });
 
   app.post('/scheduling-domains', {

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { integer, number } from '../arguments.ts';
 import type { Context } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
+import { writePlot } from '../plot-file.ts';
 import { printJson, table, type Column } from '../output.ts';
 import type { ScenarioResult } from '../../lab/scenario.ts';
 import type { TraceFormat } from '../../vocabulary/trace-formats.ts';
@@ -92,15 +93,8 @@ async function run(ctx: Context, file: string, options: RunOptions): Promise<voi
   ctx.out.write(options.csv === true ? csv(result) : report(ctx, result));
 }
 
-async function plot(path: string, result: ScenarioResult): Promise<void> {
-  const [{ sharesPlotSvg }, { plotBytes, PlotError }] = await Promise.all([import('../../lab/shares-plot.ts'), import('../../lab/chart.ts')]);
-  try {
-    writeFileSync(path, plotBytes(path, sharesPlotSvg(result)));
-  } catch (error) {
-    if (error instanceof PlotError) throw new CliError(`--plot ${error.message}`);
-    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
-  }
-}
+const plot = (path: string, result: ScenarioResult): Promise<void> =>
+  writePlot(path, async () => (await import('../../lab/shares-plot.ts')).sharesPlotSvg(result));
 
 /** The phases and their changes, then one row per domain and per scheduling domain, one column per phase (percent of one pCPU). */
 function report(ctx: Context, result: ScenarioResult): string {

@@ -3,11 +3,12 @@
  * results as JSON Lines (or CSV), a summary across seeds and a plot; and
  * `sweep merge`, which puts shards run on many machines back together.
  */
-import { createWriteStream, openSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { integer } from '../arguments.ts';
 import type { Context } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
+import { writePlot } from '../plot-file.ts';
 import { table, type Column } from '../output.ts';
 import type { Shard } from '../../lab/sweep-run.ts';
 import type { SweepLine } from '../../lab/sweep-point.ts';
@@ -137,15 +138,8 @@ async function finish(ctx: Context, lines: readonly SweepLine[], options: { summ
   }
 }
 
-async function plot(path: string, lines: readonly SweepLine[]): Promise<void> {
-  const [{ sweepPlotSvg }, { plotBytes, PlotError }] = await Promise.all([import('../../lab/sweep-plot.ts'), import('../../lab/chart.ts')]);
-  try {
-    writeFileSync(path, plotBytes(path, sweepPlotSvg(lines)));
-  } catch (error) {
-    if (error instanceof PlotError) throw new CliError(`--plot ${error.message}`);
-    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
-  }
-}
+const plot = (path: string, lines: readonly SweepLine[]): Promise<void> =>
+  writePlot(path, async () => (await import('../../lab/sweep-plot.ts')).sweepPlotSvg(lines));
 
 const pct = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(2));
 

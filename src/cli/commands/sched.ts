@@ -98,8 +98,8 @@ async function schedulerWide(ctx: Context, options: SchedOptions): Promise<void>
 /** One domain's weight and cap, set first when -w or -c are given. */
 async function oneDomain(ctx: Context, ref: string, policy: PolicyName, options: Pick<SchedOptions, 'weight' | 'cap'>): Promise<void> {
   const domain = await getDomain(ctx, ref);
-  const [pool] = await poolsRunning(ctx, policy === 'credit' ? 'credit2' : 'credit').then((other) => other.filter((name) => name === domain.cpupool));
-  if (pool !== undefined) throw new CliError(`${domain.name} lives in cpupool ${pool}, which does not run ${policy}: use sched-${policy === 'credit' ? 'credit2' : 'credit'} -d ${domain.name}`);
+  const pool = await call(ctx.connection, ctx.connection.api.GET('/api/v1/cpupools/{ref}', { params: { path: { ref: domain.cpupool } } }));
+  if (pool.sched !== policy) throw new CliError(`${domain.name} lives in cpupool ${pool.name}, which does not run ${policy}: use sched-${pool.sched} -d ${domain.name}`);
   const body = {
     ...(options.weight === undefined ? {} : { weight: options.weight }),
     ...(options.cap === undefined ? {} : { cap: options.cap }),

@@ -32,7 +32,7 @@ interface GlobalOptions {
 
 function program(context: () => Context, env: NodeJS.ProcessEnv): Command {
   const nemesis = new Command('nemesis')
-    .description('Drive nemesisd, the simulated Xen host, like xl: domains, credit scheduler, scheduling domains, top')
+    .description('Drive nemesisd, the simulated Xen host, like xl: domains, the credit and credit2 schedulers, cpupools, scheduling domains, top')
     .option('--url <URL>', 'the daemon: http://HOST:PORT, or unix:/PATH for its local socket (env NEMESIS_URL)', env['NEMESIS_URL'] ?? DEFAULT_URL)
     .option('--token <TOKEN>', 'bearer token (env NEMESIS_TOKEN)')
     .option('--json', 'print the API\'s objects as JSON (for scripts and jq)')

@@ -137,7 +137,7 @@ export function schedCommands(program: Command, ctx: () => Context): void {
   withDomainSchedOptions(
     program
       .command('sched-credit')
-      .description('Show or set credit-scheduler parameters: every domain\'s weight and cap, one domain\'s (-d), or the scheduler\'s (-s)'),
+      .description('Show or set credit parameters: the weight and cap of the domains in pools running credit (all, -p POOL\'s or -d DOM\'s), or a pool\'s (-s [-p POOL])'),
     'the scheduler-wide parameters',
   )
     .option('-t, --tslice <TSLICE_MS>', 'with -s: set the timeslice, ms', integer(1))

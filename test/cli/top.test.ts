@@ -73,7 +73,8 @@ describe('nemesis top', () => {
     const d = await topHost(t);
     let sorted = false;
     let quit = false;
-    const { code, output } = await inTerminal(['--url', d.url, 'top', '-d', '0.2'], {}, (text, keys) => {
+    // A refresh under a frozen clock shows 0% for all: a long delay keeps the first frame (web at 200%) on screen for the keys, and q cuts the wait.
+    const { code, output } = await inTerminal(['--url', d.url, 'top', '-d', '5'], {}, (text, keys) => {
       if (!sorted && text.includes('sorted by ID')) {
         sorted = true;
         keys('p');

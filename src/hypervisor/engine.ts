@@ -303,11 +303,14 @@ export class Engine implements HostFacts {
   /** Grow or shrink the vCPU array to `count`; removed vCPUs must be offline. */
   resizeVcpus(domain: Domain, count: number): void {
     while (domain.vcpus.length > count) this.removeVcpu(domain.vcpus.pop()!);
+    if (domain.vcpus.length >= count) return;
     while (domain.vcpus.length < count) {
       const vcpu = this.newVcpu(domain, domain.vcpus.length);
       domain.vcpus.push(vcpu);
       this.schedulerOf(domain).insertVcpu(vcpu);
     }
+    // An array grown by push keeps room for 16 more (136 bytes a 1-vCPU domain); a copy is its exact length.
+    domain.vcpus = domain.vcpus.slice();
   }
 
   destroyDomain(domain: Domain): void {

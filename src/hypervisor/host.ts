@@ -180,22 +180,24 @@ export class Host {
     return !this.#logFull;
   }
 
-  #record(op: DomctlOp): void {
-    if (this.#logFull) return;
+  /** Log `op` and answer the log's frozen copy of it, or `op` itself once the log is full. */
+  #record(op: DomctlOp): DomctlOp {
+    if (this.#logFull) return op;
     if (this.#entries.length === REPLAY_LOG_MAX_ENTRIES) {
       this.#logFull = true;
       this.#entries.length = 0;
-      return;
+      return op;
     }
-    this.#entries.push(Object.freeze({ at_ns: this.now_ns, op: frozenCopy(op) }));
+    const logged = frozenCopy(op);
+    this.#entries.push(Object.freeze({ at_ns: this.now_ns, op: logged }));
+    return logged;
   }
 
   #apply(op: DomctlOp): unknown {
-    const value = applyDomctl(this.#engine, op);
-    if (isMutating(op)) {
-      this.#version++;
-      if (this.#recording) this.#record(op);
-    }
+    const mutating = isMutating(op);
+    // The engine keeps the logged copy (a domain's workload): one object for both, which the caller cannot change afterwards.
+    const value = applyDomctl(this.#engine, mutating && this.#recording ? this.#record(op) : op);
+    if (mutating) this.#version++;
     this.#engine.flushReschedules();
     return value;
   }
@@ -209,14 +211,22 @@ function tsliceMs(engine: Engine): number {
 
 /**
  * A deep, frozen copy of a domctl (plain data): unlike structuredClone it shares the strings,
- * which are immutable, so a log of 100,000 creations does not hold 100,000 copies of each name.
+ * which are immutable, and the parts that are already deeply frozen (a daemon's stored
+ * workloads and affinities), so a log of 100,000 creations does not hold 100,000 copies of each.
  */
 function frozenCopy<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value !== 'object' || value === null || deeplyFrozen(value)) return value;
   if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
-  const copy: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) copy[key] = frozenCopy(field);
+  // A spread copy has its fields in the object; one filled in key by key keeps those past the fourth in a second array.
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key in copy) copy[key] = frozenCopy(copy[key]);
   return Object.freeze(copy) as T;
+}
+
+function deeplyFrozen(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  for (const field of Object.values(value)) if (typeof field === 'object' && field !== null && !deeplyFrozen(field as object)) return false;
+  return true;
 }
 
 function optionsOf({ pcpus, seed, scheduler, topology, credit2_runqueue }: HostOrigin): HostOptions {

@@ -14,7 +14,7 @@ export interface LatencyStats {
   count: number;
   sum_ns: number;
   max_ns: number;
-  first_ns: number;
+  /** Null until the second sample (the first is then `sum_ns`). */
   buckets: Uint32Array | null;
 }
 
@@ -25,7 +25,7 @@ export interface LatencySummary {
   readonly p99_ns: number;
 }
 
-export const newLatencyStats = (): LatencyStats => ({ count: 0, sum_ns: 0, max_ns: 0, first_ns: 0, buckets: null });
+export const newLatencyStats = (): LatencyStats => ({ count: 0, sum_ns: 0, max_ns: 0, buckets: null });
 
 function bucketOf(ns: number): number {
   if (ns < MIN_NS) return 0;
@@ -43,11 +43,10 @@ function upperBoundNs(index: number): number {
 }
 
 export function recordLatency(stats: LatencyStats, ns: number): void {
-  if (stats.count === 0) stats.first_ns = ns;
-  else {
+  if (stats.count > 0) {
     if (stats.buckets === null) {
       stats.buckets = new Uint32Array(BUCKETS);
-      stats.buckets[bucketOf(stats.first_ns)]!++;
+      stats.buckets[bucketOf(stats.sum_ns)]!++;
     }
     stats.buckets[bucketOf(ns)]!++;
   }

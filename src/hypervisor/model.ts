@@ -61,7 +61,8 @@ export interface SchedulingGroup {
 
 export interface Domain {
   readonly domid: number;
-  readonly vcpus: Vcpu[];
+  /** Replaced by an array of its exact length when vCPUs are added (Engine.resizeVcpus). */
+  vcpus: Vcpu[];
   paused: boolean;
   /** Set once destruction begins: nothing of it may run again. */
   dying: boolean;

@@ -50,8 +50,8 @@ export class ConfigState {
   sched: GlobalSchedParams;
   /** The last revision given out: every commit that changes a versioned resource takes the next one. */
   private revision: number;
-  /** `kind:key` → the version; a resource without an entry is at version 1. */
-  private readonly versions = new Map<string, number>();
+  /** kind → key → the version; a resource without an entry is at version 1. */
+  private readonly versions = new Map<string, Map<number, number>>();
 
   private readonly store: Store;
 
@@ -61,7 +61,7 @@ export class ConfigState {
     this.next_domid = host.next_domid;
     this.sched = host.sched;
     this.revision = store.versions.revision();
-    for (const row of store.versions.list()) this.versions.set(`${row.kind}:${row.key}`, row.version);
+    for (const row of store.versions.list()) this.versionsOf(row.kind).set(row.key, row.version);
     for (const domain of store.domains.list()) this.setDomain(domain);
     for (const group of store.groups.list()) this.groups.set(group.master, group);
     for (const pool of store.pools.list()) this.pools.set(pool.id, pool);
@@ -109,7 +109,13 @@ export class ConfigState {
 
   /** The version of a resource that exists (see versions.ts for what changes it). */
   versionOf(kind: VersionedKind, key: number): number {
-    return this.versions.get(`${kind}:${key}`) ?? 1;
+    return this.versions.get(kind)?.get(key) ?? 1;
+  }
+
+  private versionsOf(kind: string): Map<number, number> {
+    let byKey = this.versions.get(kind);
+    if (byKey === undefined) this.versions.set(kind, (byKey = new Map()));
+    return byKey;
   }
 
   /**
@@ -135,8 +141,8 @@ export class ConfigState {
     }
     this.apply(change);
     this.revision = revision;
-    for (const { kind, key } of resources.changed) this.versions.set(`${kind}:${key}`, revision);
-    for (const { kind, key } of resources.deleted) this.versions.delete(`${kind}:${key}`);
+    for (const { kind, key } of resources.changed) this.versionsOf(kind).set(key, revision);
+    for (const { kind, key } of resources.deleted) this.versions.get(kind)?.delete(key);
   }
 
   private write(change: Change): void {

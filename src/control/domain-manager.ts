@@ -8,7 +8,7 @@ import type { Static } from '@sinclair/typebox';
 import { checkAffinity, maxCapFor, POOL0_ID, type Affinity, type DomainInfo, type DomctlPlan } from '../hypervisor/index.ts';
 import { DOMAIN_NAME_PATTERN } from '../schemas/common.ts';
 import type { CreateDomainRequest, DomainSchedChange, SetDomainSchedRequest, UpdateDomainRequest } from '../schemas/domain.ts';
-import type { DomainRecord, PowerState } from '../store/index.ts';
+import { shared, type DomainRecord, type PowerState } from '../store/index.ts';
 import type { ControlContext } from './context.ts';
 import { resolvePool } from './cpupool-facts.ts';
 import { fromDomctl } from './domctl-errors.ts';
@@ -182,7 +182,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       checkName(spec.name);
       const pool = spec.cpupool === undefined ? POOL0_ID : resolvePool(ctx, spec.cpupool, 'cpupool');
       const vcpus = spec.vcpus ?? 1;
-      const domain: DomainRecord = {
+      const fields: DomainRecord = {
         domid: state.next_domid,
         uuid: randomUUID(),
         name: spec.name,
@@ -191,11 +191,12 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         memory_mb: spec.memory_mb ?? DEFAULT_MEMORY_MB,
         weight: spec.weight ?? DEFAULT_WEIGHT,
         cap: spec.cap ?? DEFAULT_CAP,
-        workload: spec.workload ?? { type: 'cpu' },
-        affinity: Array.from({ length: spec.max_vcpus ?? vcpus }, () => spec.affinity ?? 'all'),
+        workload: shared(spec.workload ?? { type: 'cpu' }),
+        affinity: shared(Array.from({ length: spec.max_vcpus ?? vcpus }, () => spec.affinity ?? 'all')),
         state: spec.start === true ? 'running' : 'halted',
-        ...(pool === POOL0_ID ? {} : { cpupool: pool }),
       };
+      // Named fields first and the pool added by a spread: every field in the object (a daemon holds one per domain).
+      const domain: DomainRecord = pool === POOL0_ID ? fields : { ...fields, cpupool: pool };
       checkShape(domain);
       if (spec.affinity !== undefined) checkPcpus(spec.affinity, 'affinity');
       clock.sync();
@@ -225,8 +226,8 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
         memory_mb: spec.memory_mb ?? current.memory_mb,
         weight: spec.weight ?? current.weight,
         cap: spec.cap ?? current.cap,
-        workload: spec.workload ?? current.workload,
-        affinity: resizeAffinity(current.affinity, max_vcpus),
+        workload: shared(spec.workload ?? current.workload),
+        affinity: shared(resizeAffinity(current.affinity, max_vcpus)),
       };
       checkShape(next, current);
       clock.sync();
@@ -317,7 +318,7 @@ export function createDomainManager(ctx: ControlContext): DomainManager {
       clock.sync();
       const steps = host.plan();
       if (isLive(current)) plan(steps, { op: 'setvcpuaffinity', domid: current.domid, vcpu, pcpus });
-      const affinity = current.affinity.map((entry, i) => (i === vcpu ? pcpus : entry));
+      const affinity = shared(current.affinity.map((entry, i) => (i === vcpu ? pcpus : entry)));
       const next: DomainRecord = { ...current, affinity };
       commit(ctx, steps, { upsertDomains: [next] });
       publish('domain.affinity', next, { vcpu, pcpus });

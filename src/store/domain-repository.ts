@@ -4,6 +4,7 @@ import { POOL0_ID } from '../hypervisor/limits.ts';
 import type { Workload } from '../hypervisor/workload.ts';
 import type { Db } from './database.ts';
 import type { DomainRecord, PowerState } from './records.ts';
+import { sharedFromJson } from './shared-values.ts';
 
 interface DomainRow {
   domid: number;
@@ -34,12 +35,14 @@ const toRow = (domain: DomainRecord): DomainRow => ({
   affinity: JSON.stringify(domain.affinity),
 });
 
-const fromRow = ({ cpupool, ...row }: DomainRow): DomainRecord => ({
-  ...row,
-  workload: JSON.parse(row.workload) as Workload,
-  affinity: JSON.parse(row.affinity) as Affinity[],
-  ...(cpupool === POOL0_ID ? {} : { cpupool }),
-});
+/** Every field named, so a record (a daemon holds one per domain) has them all in the object. */
+function fromRow(row: DomainRow): DomainRecord {
+  const { domid, uuid, name, vcpus, max_vcpus, memory_mb, weight, cap, state, cpupool } = row;
+  const workload = sharedFromJson<Workload>(row.workload);
+  const affinity = sharedFromJson<Affinity[]>(row.affinity);
+  if (cpupool === POOL0_ID) return { domid, uuid, name, vcpus, max_vcpus, memory_mb, weight, cap, workload, affinity, state };
+  return { domid, uuid, name, vcpus, max_vcpus, memory_mb, weight, cap, workload, affinity, state, cpupool };
+}
 
 export function domainRepository(db: Db): DomainRepository {
   const columns = 'domid, uuid, name, vcpus, max_vcpus, memory_mb, weight, cap, workload, affinity, state, cpupool';

@@ -13,6 +13,7 @@ import { WalSync } from './wal-sync.ts';
 
 export type { DomainRecord, GroupRecord, HostRecord, MemberRecord, PoolRecord, PowerState } from './records.ts';
 export { POWER_STATES } from './records.ts';
+export { shared } from './shared-values.ts';
 export { isBusyError, StoreError, storeFault, type StoreFault } from './database.ts';
 export type { VersionRow } from './version-repository.ts';
 export type { KeptAnswerRecord } from './idempotency-repository.ts';

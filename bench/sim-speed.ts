@@ -2,7 +2,13 @@
  * How fast the simulated host runs: simulated seconds per wall second, events
  * per second and peak memory, for hosts of pCPUs × CPU-bound 1-vCPU domains,
  * under credit and then credit2 (one socket: runqueues of 16 pCPUs).
- * Each size runs in its own child process, so its peak RSS is its own.
+ * Each size runs in its own child process, so its peak RSS is its own, under
+ * nemesisd's V8 heap flags (the first line of src/bin/nemesisd.ts): the
+ * simulation's memory as it ships is the daemon's. A second child runs the
+ * same under node's default heap sizing, for its peak RSS beside (node grows
+ * the young generation to 64 MB semi-spaces and lets the old one grow further
+ * before collecting, so the same live data takes more there). Node flags given
+ * to this script reach both children.
  *
  *   npm run bench:sim                    all sizes, both policies
  *   npm run bench:sim -- 64x1024         one size under credit
@@ -10,12 +16,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { programNodeFlags } from '../scripts/program-node-flags.ts';
 import { Host, NS_PER_S, SCHED_NAMES, type SchedName } from '../src/hypervisor/index.ts';
 
 const SIZES = ['1x2', '4x16', '16x128', '64x1024', '256x10000', '256x32000', '256x100000'] as const;
 const SUMMARY_SIZES = ['4x16', '64x1024', '256x10000', '256x32000', '256x100000'] as const;
 const MEASURE_WALL_MS = 3000;
 const WARMUP_SIM_S = 1;
+const DAEMON_FLAGS = programNodeFlags(fileURLToPath(new URL('../src/bin/nemesisd.ts', import.meta.url)));
 
 interface Figures {
   readonly sched: SchedName;
@@ -64,8 +72,8 @@ function measure(sched: SchedName, size: string): Figures {
   };
 }
 
-function runChild(sched: SchedName, size: string): Figures {
-  const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', sched, size], {
+function runChild(sched: SchedName, size: string, flags: readonly string[]): Figures {
+  const output = execFileSync(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), '--child', sched, size], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -83,12 +91,16 @@ function main(): void {
   // "credit2:64x1024" names the policy; a bare size is credit's.
   const runs = args.length > 0 ? args.map(parseRun) : SCHED_NAMES.flatMap((sched) => SIZES.map((size) => ({ sched, size })));
   const results = new Map<string, Figures>();
-  console.log('policy   size (pCPUs x domains)  setup_ms  sim_s/wall_s  sim_s/cpu_s  events/s     peak_rss_MB');
+  const defaultsRss = new Map<string, number>();
+  console.log(`children run under nemesisd's V8 flags: ${DAEMON_FLAGS.join(' ')}; node_defaults_rss_MB: the same run under node's default heap sizing`);
+  console.log('policy   size (pCPUs x domains)  setup_ms  sim_s/wall_s  sim_s/cpu_s  events/s     peak_rss_MB  node_defaults_rss_MB');
   for (const { sched, size } of runs) {
-    const f = runChild(sched, size);
+    const f = runChild(sched, size, DAEMON_FLAGS);
+    const defaults_mb = runChild(sched, size, []).peak_rss_mb;
     results.set(`${sched}:${size}`, f);
+    defaultsRss.set(`${sched}:${size}`, defaults_mb);
     console.log(
-      `${sched.padEnd(9)}${size.padEnd(24)}${String(f.setup_ms).padStart(8)}  ${(format(f.ratio) + 'x').padStart(12)}  ${(format(f.cpu_ratio) + 'x').padStart(11)}  ${Math.round(f.events_per_s).toString().padStart(10)}  ${f.peak_rss_mb.toFixed(0).padStart(12)}`,
+      `${sched.padEnd(9)}${size.padEnd(24)}${String(f.setup_ms).padStart(8)}  ${(format(f.ratio) + 'x').padStart(12)}  ${(format(f.cpu_ratio) + 'x').padStart(11)}  ${Math.round(f.events_per_s).toString().padStart(10)}  ${f.peak_rss_mb.toFixed(0).padStart(12)}  ${defaults_mb.toFixed(0).padStart(20)}`,
     );
   }
   // credit's line last: it is the one the figures quote.
@@ -96,8 +108,9 @@ function main(): void {
     const rows = SUMMARY_SIZES.flatMap((size) => results.get(`${sched}:${size}`) ?? []);
     if (rows.length === 0) continue;
     const peak_rss_mb = Math.max(...rows.map((f) => f.peak_rss_mb));
+    const defaults_mb = Math.max(...rows.map((f) => defaultsRss.get(`${sched}:${f.size}`)!));
     const summary = rows.map((f) => `${f.size}=${format(f.ratio)}x`).join(' ');
-    console.log(`${sched === 'credit' ? 'sim-speed' : `sim-speed-${sched}`} ${summary} peak_rss_mb=${peak_rss_mb.toFixed(0)}`);
+    console.log(`${sched === 'credit' ? 'sim-speed' : `sim-speed-${sched}`} ${summary} peak_rss_mb=${peak_rss_mb.toFixed(0)} node_defaults_peak_rss_mb=${defaults_mb.toFixed(0)}`);
   }
 }
 

@@ -22,6 +22,14 @@ export interface VmHandle {
   readonly metrics: string;
 }
 
+/** What the index keeps of a VM beside its handle: one object, so a host of 100,000 VMs has no further maps by domid. */
+interface IndexedVm extends VmHandle {
+  /** The ref of the cpupool it lives in, as the events so far left it (a moved VM's old pool's events need it). */
+  poolRef: string;
+  /** When it last started, simulated ns (0: before this daemon's life). */
+  started_ns: number;
+}
+
 /** A VM's scheduling domain: its master's domid and its own share (a master's is its master share). */
 export interface Membership {
   readonly master: number;
@@ -42,15 +50,12 @@ export class XenObjects {
   readonly poolRef = refOf(stableUuid('pool'));
   readonly hostUuid = stableUuid('host');
   readonly hostRef = refOf(this.hostUuid);
-  private readonly byRef = new Map<string, VmHandle>();
-  private readonly byDomid = new Map<number, VmHandle>();
-  private readonly byMetrics = new Map<string, VmHandle>();
+  private readonly byRef = new Map<string, IndexedVm>();
+  private readonly byDomid = new Map<number, IndexedVm>();
+  private readonly byMetrics = new Map<string, IndexedVm>();
   private readonly cpuRefs: string[];
-  /** When each live domain last started, simulated ns (0: before this daemon's life). */
-  private readonly startedAt = new Map<number, number>();
-  /** Each cpupool's ref by name, and the ref of the pool each domain lives in: what a pool's or a VM's event changes (a moved VM's old pool too). */
+  /** Each cpupool's ref by name: what a pool's event changes. */
   private readonly poolRefByName = new Map<string, string>();
-  private readonly poolRefByDomid = new Map<number, string>();
   /** Pool-0's ref (listed first; never destroyed nor renamed). */
   readonly pool0Ref: string;
 
@@ -79,13 +84,19 @@ export class XenObjects {
       const domain = this.control.domains.get(String(event.data.domain));
       this.index(domain.id, domain.uuid, domain.cpupool);
     }
-    if (event.type === 'domain.started') this.startedAt.set(event.data.domain, event.at_ns);
+    if (event.type === 'domain.started') {
+      const vm = this.byDomid.get(event.data.domain);
+      if (vm !== undefined) vm.started_ns = event.at_ns;
+    }
     if (event.type === 'cpupool.created') this.poolRefByName.set(event.data.name, cpuPoolRef({ id: event.data.cpupool, name: event.data.name }));
   }
 
   forget(event: ControlEvent): void {
     if (event.type === 'cpupool.destroyed') this.poolRefByName.delete(event.data.name);
-    if (event.type === 'domain.cpupool') this.poolRefByDomid.set(event.data.domain, this.cpuPoolRefNamed(event.data.cpupool));
+    if (event.type === 'domain.cpupool') {
+      const vm = this.byDomid.get(event.data.domain);
+      if (vm !== undefined) vm.poolRef = this.cpuPoolRefNamed(event.data.cpupool);
+    }
     if (event.type !== 'domain.deleted') return;
     const domid = event.data.domain;
     const vm = this.byDomid.get(domid);
@@ -93,16 +104,13 @@ export class XenObjects {
     this.byRef.delete(vm.ref);
     this.byMetrics.delete(vm.metrics);
     this.byDomid.delete(domid);
-    this.startedAt.delete(domid);
-    this.poolRefByDomid.delete(domid);
   }
 
   private index(domid: number, uuid: string, cpupool: string): void {
-    const vm: VmHandle = { ref: refOf(uuid), uuid, domid, metrics: refOf(stableUuid(`VM_metrics/${uuid}`)) };
+    const vm: IndexedVm = { ref: refOf(uuid), uuid, domid, metrics: refOf(stableUuid(`VM_metrics/${uuid}`)), poolRef: this.cpuPoolRefNamed(cpupool), started_ns: 0 };
     this.byRef.set(vm.ref, vm);
     this.byDomid.set(domid, vm);
     this.byMetrics.set(vm.metrics, vm);
-    this.poolRefByDomid.set(domid, this.cpuPoolRefNamed(cpupool));
   }
 
   /** The ref of the cpupool named `name` (NULL for a name no pool has). */
@@ -112,7 +120,7 @@ export class XenObjects {
 
   /** The ref of the cpupool a VM lives in, as the events so far left it. */
   cpuPoolRefOfVm(domid: number): string | undefined {
-    return this.poolRefByDomid.get(domid);
+    return this.byDomid.get(domid)?.poolRef;
   }
 
   vm(ref: string): VmHandle | undefined {
@@ -217,7 +225,7 @@ export class XenObjects {
       VCPUs_params: { weight: String(domain.sched.weight), cap: String(domain.sched.cap) },
       VCPUs_flags: {},
       state: [],
-      start_time: simulatedDate(live ? (this.startedAt.get(domain.id) ?? 0) : 0),
+      start_time: simulatedDate(live ? (vm?.started_ns ?? 0) : 0),
       install_time: simulatedDate(0),
       last_updated: now,
       other_config: {},

@@ -132,6 +132,8 @@ class CreditScheduler implements Scheduler {
   private readonly runqChanged: number[][];
   private readonly runqReshaped: Uint8Array;
   private accounting = false;
+  /** When accounting last became exact (ticks at or before it charged as sampled), or -1. */
+  private exactSince_ns = -1;
   /** When each pCPU was last chosen as a tick migration's target. */
   private readonly migrationTargetAt_ns: Float64Array;
   /** Per-vCPU and per-entity hot state, and who holds each slot. */
@@ -286,6 +288,36 @@ class CreditScheduler implements Scheduler {
     }
   }
 
+  /**
+   * A tick that would only burn (exact accounting, the vCPU earning, not boosted, and no idle
+   * pCPU to migrate a waiter to) may be passed over: `catchUp` burns to the last tick before
+   * the credit is next read. Burning to t1 then t2 leaves the same credit and remainder as
+   * burning to t2 at once.
+   */
+  tickQuiet(pcpu: number): boolean {
+    const current = this.ctx.current(pcpu);
+    if (current === null) return true;
+    if (this.params.accounting !== 'exact') return false;
+    const v = vcpuOf(current).slot;
+    return this.vcpus.active[v] === 1 && this.vcpus.pri[v] !== Priority.BOOST && (this.runqs.length[pcpu] === 0 || this.ctx.idlePcpus() === 0);
+  }
+
+  /** Burn what `pcpu`'s running vCPU owes up to its last tick, passed over or not. */
+  private catchUp(pcpu: number): void {
+    const current = this.ctx.current(pcpu);
+    if (current === null || this.params.accounting !== 'exact') return;
+    const sv = vcpuOf(current);
+    const at_ns = this.ctx.lastTickNs(pcpu);
+    // A tick from before the switch to exact accounting charged as sampled did.
+    if (at_ns > sv.charged_ns && at_ns > this.exactSince_ns) this.burn(sv, at_ns);
+  }
+
+  /** The tick of the pCPU running `sv` may have become loud or quiet. */
+  private runningChanged(sv: CreditVcpu): void {
+    const pcpu = sv.vcpu.processor;
+    if (this.ctx.current(pcpu) === sv.vcpu) this.ctx.tickStateChanged(pcpu);
+  }
+
   /** Exact accounting: 10 credits per ms actually run, carrying the remainder. */
   private burn(sv: CreditVcpu, now_ns: number): void {
     const ran_ns = now_ns - sv.charged_ns + sv.residual_ns;
@@ -303,6 +335,7 @@ class CreditScheduler implements Scheduler {
 
   private activate(sv: CreditVcpu): void {
     this.vcpus.active[sv.slot] = 1;
+    this.runningChanged(sv);
     const entity = sv.dom.entity;
     entity.activeVcpus.push(sv);
     this.countActive(entity);
@@ -315,6 +348,7 @@ class CreditScheduler implements Scheduler {
 
   private deactivate(sv: CreditVcpu): void {
     this.vcpus.active[sv.slot] = 0;
+    this.runningChanged(sv);
     const entity = sv.dom.entity;
     const list = entity.activeVcpus;
     const index = list.indexOf(sv);
@@ -340,6 +374,7 @@ class CreditScheduler implements Scheduler {
   // --- accounting: hand out credit ---
 
   account(now_ns: number): void {
+    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
     if (this.groupsDirty) this.regroup();
     const weightTotal = this.orderActiveEntities();
     const order = this.activeEntities;
@@ -356,6 +391,11 @@ class CreditScheduler implements Scheduler {
     let movedToHead: number[] | null = null;
     // Read once: no slot is handed out during an accounting, so the tables do not grow.
     const { weight, cap, activeCount, firstActive } = this.entities;
+    // Most entities weigh the same: their fair part and their part of a debt are worked out once per weight and credit total.
+    let lastWeight = -1;
+    let lastCreditTotal = -1;
+    let weightFair = 0;
+    let weightDebt = 0;
     this.accounting = true;
     for (let k = 0; k < order.length; k++) {
       const entity = order[k]!;
@@ -363,11 +403,16 @@ class CreditScheduler implements Scheduler {
       const entityWeight = weight[entity]!;
       const entityCap = cap[entity]!;
       weightLeft -= entityWeight;
-      let peak = n * C;
-      if (oldBalance < 0) peak += ceilDiv(-oldBalance * entityWeight, weightTotal);
+      if (entityWeight !== lastWeight || creditTotal !== lastCreditTotal) {
+        lastWeight = entityWeight;
+        lastCreditTotal = creditTotal;
+        weightFair = ceilDiv(creditTotal * entityWeight, weightTotal);
+        weightDebt = oldBalance < 0 ? ceilDiv(-oldBalance * entityWeight, weightTotal) : 0;
+      }
+      let peak = n * C + weightDebt;
       const capCredits = entityCap === 0 ? 0 : ceilDiv(entityCap * C, 100);
       if (capCredits !== 0 && capCredits < peak) peak = capCredits;
-      let fair = ceilDiv(creditTotal * entityWeight, weightTotal);
+      let fair = weightFair;
       if (fair < peak) {
         someoneWantsMore = true;
       } else {
@@ -376,7 +421,7 @@ class CreditScheduler implements Scheduler {
         if (someoneWantsMore) (movedToHead ??= []).push(entity);
         fair = peak;
       }
-      balance += n === 1 ? this.distributeToOne(firstActive[entity]!, fair, capCredits, now_ns) : this.distribute(this.entityAt[entity]!, fair, capCredits, now_ns);
+      balance += n === 1 ? this.distributeToOne(firstActive[entity]!, fair, capCredits, C, now_ns) : this.distribute(this.entityAt[entity]!, fair, capCredits, now_ns);
     }
     this.accounting = false;
     this.creditBalance = balance;
@@ -435,8 +480,7 @@ class CreditScheduler implements Scheduler {
   }
 
   /** `distribute` to an entity's only active vCPU (most entities' case), by its slot: ceil(fair / 1) is `fair`. */
-  private distributeToOne(v: number, fair: number, capCredits: number, now_ns: number): number {
-    const C = this.creditsPerTslice;
+  private distributeToOne(v: number, fair: number, capCredits: number, C: number, now_ns: number): number {
     const credit = this.vcpus.credit;
     const creditNow = credit[v]!;
     credit[v] = creditNow + fair;
@@ -621,6 +665,12 @@ class CreditScheduler implements Scheduler {
       this.runqReshaped[pcpu] = 1;
     } else runq.append(pcpu, v, segmentOf(pri[v]!));
     this.vcpus.queued[v] = 1;
+    this.queueChanged(pcpu);
+  }
+
+  /** A tick looks at its queue only to migrate a waiter to an idle pCPU: with none idle, a queue's length does not matter to it. */
+  private queueChanged(pcpu: number): void {
+    if (this.ctx.idlePcpus() > 0) this.ctx.tickStateChanged(pcpu);
   }
 
   private dequeue(sv: CreditVcpu): void {
@@ -628,6 +678,7 @@ class CreditScheduler implements Scheduler {
     this.runqs.remove(sv.vcpu.processor, sv.slot);
     this.vcpus.queued[sv.slot] = 0;
     if (this.accounting) this.runqReshaped[sv.vcpu.processor] = 1;
+    this.queueChanged(sv.vcpu.processor);
   }
 
   /** Set slot `v`'s priority; a queued vCPU's queue is noted for the re-sort after accounting. */
@@ -635,7 +686,7 @@ class CreditScheduler implements Scheduler {
     const pris = this.vcpus.pri;
     if (pris[v] === pri) return;
     if (this.vcpus.queued[v] === 1) {
-      const pcpu = this.vcpuAt[v]!.vcpu.processor;
+      const pcpu = this.runqs.pcpuOf(v);
       this.runqUnsorted[pcpu] = true;
       this.runqChanged[pcpu]!.push(v);
     }
@@ -696,10 +747,14 @@ class CreditScheduler implements Scheduler {
   }
 
   adjustGlobal(params: GlobalSchedParams): void {
+    // What quiet ticks owe is burnt under the accounting they passed under.
+    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
+    if (params.accounting === 'exact' && this.params.accounting !== 'exact') this.exactSince_ns = this.ctx.now_ns();
     this.params = params;
   }
 
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
+    if (this.ctx.current(vcpu.processor) === vcpu) this.catchUp(vcpu.processor);
     const sv = vcpuOf(vcpu);
     const v = sv.slot;
     return {
@@ -720,6 +775,7 @@ class CreditScheduler implements Scheduler {
 
   /** Like `xl debug-keys r`: run queues, active entities and the credit balance. */
   dump(): unknown {
+    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
     const { credit, pri } = this.vcpus;
     const { weight, cap } = this.entities;
     const name = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id} ${PRIORITY_NAMES[asPriority(pri[sv.slot]!)]} ${credit[sv.slot]}`;

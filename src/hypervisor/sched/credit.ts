@@ -150,7 +150,13 @@ class CreditScheduler implements Scheduler {
   private newlyActiveCount = 0;
   /** Set when an entity left the active list or a weight changed; else, with none newly active, the list and its weight stand. */
   private listChanged = true;
+  /** The list's total weight, its lightest and heaviest entity, and whether one is capped (as of its last rebuild). */
   private listWeight = 0;
+  private listMinWeight = 0;
+  private listMaxWeight = 0;
+  private listCapped = false;
+  /** vCPUs parked by the policy now. */
+  private parkedCount = 0;
   private creditBalance = 0;
   private accountings = 0;
   private readonly counts = { boost_wakes: 0, parks: 0, unparks: 0, steals: 0, migrations: 0 };
@@ -216,6 +222,7 @@ class CreditScheduler implements Scheduler {
     const sv = vcpuOf(vcpu);
     if (this.vcpus.queued[sv.slot] === 1) this.dequeue(sv);
     if (this.vcpus.active[sv.slot] === 1) this.deactivate(sv);
+    if (this.vcpus.parked[sv.slot] === 1) this.parkedCount--;
     this.vcpuAt[sv.slot] = null;
     this.vcpus.release(sv.slot);
   }
@@ -377,14 +384,57 @@ class CreditScheduler implements Scheduler {
     for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
     if (this.groupsDirty) this.regroup();
     const weightTotal = this.orderActiveEntities();
-    const order = this.activeEntities;
     if (weightTotal === 0) {
       this.creditBalance = 0;
       return;
     }
     const C = this.creditsPerTslice;
-    const oldBalance = this.creditBalance;
-    let creditTotal = C * this.ctx.pcpus.length + (oldBalance < 0 ? -oldBalance : 0);
+    const debt = this.creditBalance < 0 ? -this.creditBalance : 0;
+    const creditTotal = C * this.ctx.pcpus.length + debt;
+    this.accounting = true;
+    this.creditBalance = this.orderFree(C, creditTotal, weightTotal, debt)
+      ? this.distributeInSlotOrder(C, creditTotal, weightTotal, now_ns)
+      : this.distributeInListOrder(C, creditTotal, weightTotal, debt, now_ns);
+    this.accounting = false;
+    this.sortRunqueues();
+  }
+
+  /**
+   * Whether the pass's order can decide nothing: no entity can reach its peak (so the credit
+   * total never grows on the way and each weight's fair part is the same wherever it is met),
+   * none is capped and no vCPU is parked (no park or unpark wakes anything in the pass's
+   * order), nothing is traced (the ledger is in list order), and most slots are on the list.
+   */
+  private orderFree(C: number, creditTotal: number, weightTotal: number, debt: number): boolean {
+    if (this.ctx.traceSink !== null || this.listCapped || this.parkedCount > 0) return false;
+    if (this.activeEntities.length * 2 < this.entities.slots) return false;
+    // fair < peak for every entity: the largest fair part under the smallest peak (one vCPU, its part of the debt).
+    const fairMax = ceilDiv(creditTotal * this.listMaxWeight, weightTotal);
+    return fairMax < C + (debt === 0 ? 0 : ceilDiv(debt * this.listMinWeight, weightTotal));
+  }
+
+  /** The pass when its order decides nothing (orderFree): by slot, reading the tables front to back. Returns the new balance. */
+  private distributeInSlotOrder(C: number, creditTotal: number, weightTotal: number, now_ns: number): number {
+    const { weight, listed, activeCount, firstActive } = this.entities;
+    const slots = this.entities.slots;
+    let lastWeight = -1;
+    let fair = 0;
+    let balance = 0;
+    for (let entity = 0; entity < slots; entity++) {
+      if (listed[entity] === 0) continue;
+      const entityWeight = weight[entity]!;
+      if (entityWeight !== lastWeight) {
+        lastWeight = entityWeight;
+        fair = ceilDiv(creditTotal * entityWeight, weightTotal);
+      }
+      balance += activeCount[entity] === 1 ? this.distributeToOne(firstActive[entity]!, fair, 0, C, now_ns) : this.distribute(this.entityAt[entity]!, fair, 0, now_ns);
+    }
+    return balance;
+  }
+
+  /** Xen's pass, in the active list's order: an entity that cannot use its share hands the surplus on to those after it. */
+  private distributeInListOrder(C: number, creditTotal: number, weightTotal: number, debt: number, now_ns: number): number {
+    const order = this.activeEntities;
     let weightLeft = weightTotal;
     let balance = 0;
     let someoneWantsMore = false;
@@ -396,7 +446,6 @@ class CreditScheduler implements Scheduler {
     let lastCreditTotal = -1;
     let weightFair = 0;
     let weightDebt = 0;
-    this.accounting = true;
     for (let k = 0; k < order.length; k++) {
       const entity = order[k]!;
       const n = activeCount[entity]!;
@@ -407,7 +456,7 @@ class CreditScheduler implements Scheduler {
         lastWeight = entityWeight;
         lastCreditTotal = creditTotal;
         weightFair = ceilDiv(creditTotal * entityWeight, weightTotal);
-        weightDebt = oldBalance < 0 ? ceilDiv(-oldBalance * entityWeight, weightTotal) : 0;
+        weightDebt = debt === 0 ? 0 : ceilDiv(debt * entityWeight, weightTotal);
       }
       let peak = n * C + weightDebt;
       const capCredits = entityCap === 0 ? 0 : ceilDiv(entityCap * C, 100);
@@ -423,13 +472,11 @@ class CreditScheduler implements Scheduler {
       }
       balance += n === 1 ? this.distributeToOne(firstActive[entity]!, fair, capCredits, C, now_ns) : this.distribute(this.entityAt[entity]!, fair, capCredits, now_ns);
     }
-    this.accounting = false;
-    this.creditBalance = balance;
     if (movedToHead !== null) {
       const moved = new Set(movedToHead);
       this.activeEntities = [...movedToHead.reverse(), ...order.filter((e) => !moved.has(e))];
     }
-    this.sortRunqueues();
+    return balance;
   }
 
   /**
@@ -506,12 +553,14 @@ class CreditScheduler implements Scheduler {
   /** Park (or unpark) a vCPU on the policy's own account, counted. */
   private park(v: number): void {
     this.counts.parks++;
+    this.parkedCount++;
     this.vcpus.parked[v] = 1;
     this.ctx.park(this.vcpuAt[v]!.vcpu);
   }
 
   private unpark(v: number): void {
     this.counts.unparks++;
+    this.parkedCount--;
     this.vcpus.parked[v] = 0;
     this.ctx.unpark(this.vcpuAt[v]!.vcpu);
   }
@@ -523,11 +572,14 @@ class CreditScheduler implements Scheduler {
   private orderActiveEntities(): number {
     const stamp = ++this.accountings;
     if (!this.listChanged && this.newlyActiveCount === 0) return this.listWeight;
-    const { listed, listStamp, weight } = this.entities;
+    const { listed, listStamp, weight, cap } = this.entities;
     const ordered = this.spareEntities;
     // Written by index and cut once at the end: refilling an emptied array would allocate again.
     let count = 0;
     let weightTotal = 0;
+    let capped = false;
+    let minWeight = Infinity;
+    let maxWeight = 0;
     const fresh = this.newlyActive;
     const freshCount = this.newlyActiveCount;
     const previous = this.activeEntities;
@@ -538,7 +590,11 @@ class CreditScheduler implements Scheduler {
       if (listed[entity] === 0 || listStamp[entity] === stamp) continue;
       listStamp[entity] = stamp;
       ordered[count++] = entity;
-      weightTotal += weight[entity]!;
+      const entityWeight = weight[entity]!;
+      weightTotal += entityWeight;
+      if (entityWeight < minWeight) minWeight = entityWeight;
+      if (entityWeight > maxWeight) maxWeight = entityWeight;
+      if (cap[entity] !== 0) capped = true;
     }
     ordered.length = count;
     this.newlyActiveCount = 0;
@@ -547,6 +603,9 @@ class CreditScheduler implements Scheduler {
     this.entities.reclaim();
     this.listChanged = false;
     this.listWeight = weightTotal;
+    this.listCapped = capped;
+    this.listMinWeight = minWeight;
+    this.listMaxWeight = maxWeight;
     return weightTotal;
   }
 

@@ -97,10 +97,25 @@ export class Engine implements HostFacts {
   /**
    * The pCPU ticks, outside the event queue (one per pCPU per 10 ms would be most
    * of its traffic on a large host): their times are fixed, so the next is known.
+   * The cursor (period, pCPU) is the next tick not yet passed; `nextTick_ns` is its
+   * time, or Infinity while every pCPU's tick is quiet (see `loud`).
    */
   private nextTickPcpu = 0;
   private nextTick_ns: number;
   private tickPeriods = 1;
+  /** The first period of the tick stream (ticks before it never happened). */
+  private firstTickPeriod = 1;
+  /**
+   * 1 for a pCPU whose tick does more than charge the running vCPU for its time
+   * (Scheduler.tickQuiet): only those ticks are handled. Quiet ticks are passed over,
+   * counted, and their charge is made when the policy next reads the credit.
+   */
+  private readonly loud: Uint8Array;
+  private loudCount = 0;
+  /** pCPUs whose loudness may have changed since it was last worked out (all of them: `retickAll`). */
+  private readonly retickQueue: number[] = [];
+  private readonly retickPending: Uint8Array;
+  private retickAll = true;
   /** The scheduler trace being recorded (sched-trace.ts), or null: every hook tests this first. */
   private sink: SchedTraceSink | null = null;
   /** The tick period of the policies that tick (credit's 10 ms), whether or not one runs yet. */
@@ -121,6 +136,8 @@ export class Engine implements HostFacts {
     this.random = createRandom(options.seed ?? DEFAULT_SEED);
     this.pcpus = Array.from({ length: options.pcpus }, (_, id) => newPcpu(id));
     this.idleCount = options.pcpus;
+    this.loud = new Uint8Array(options.pcpus);
+    this.retickPending = new Uint8Array(options.pcpus);
     this.pcpuTimerEvents = this.pcpus.map((pcpu) => ({ kind: 'pcpuTimer', pcpu }));
     if (options.scheduler !== undefined) customFactories.set(this, options.scheduler);
     this.credit2Runqueue = options.credit2_runqueue ?? 'socket';
@@ -165,8 +182,10 @@ export class Engine implements HostFacts {
     if (scheduler.tick === undefined || this.tickPeriod_ns !== 0) return;
     this.tickPeriod_ns = scheduler.tick_ns;
     this.tickPeriods = Math.floor(this.clock_ns / this.tickPeriod_ns) + 1;
+    this.firstTickPeriod = this.tickPeriods;
     this.nextTickPcpu = 0;
-    this.nextTick_ns = this.tickAt(this.tickPeriods, 0);
+    this.nextTick_ns = this.loudCount > 0 ? this.tickAt(this.tickPeriods, 0) : Infinity;
+    this.retickAll = true;
   }
 
   private startAccounting(pool: CpuPool): void {
@@ -259,6 +278,7 @@ export class Engine implements HostFacts {
     }
     const events = this.events;
     for (;;) {
+      if (this.retickAll || this.retickQueue.length > 0) this.refreshLoud();
       const next_ns = events.nextAt();
       if (this.nextTick_ns <= t_ns && this.nextTick_ns <= next_ns) {
         this.clock_ns = this.nextTick_ns;
@@ -274,6 +294,7 @@ export class Engine implements HostFacts {
       if (this.nextTick_ns !== this.clock_ns && events.nextAt() !== this.clock_ns) this.flushReschedules();
     }
     this.clock_ns = Math.floor(t_ns);
+    if (this.loudCount === 0) this.passTicks();
   }
 
   // --- domains and vCPUs (called by the domctl handlers, after the check phase) ---
@@ -400,6 +421,7 @@ export class Engine implements HostFacts {
     this.startScheduler(pool);
     this.startTicks(pool.scheduler);
     this.startAccounting(pool);
+    this.retickAll = true;
   }
 
   /** Only an empty pool (no domains) is destroyed; its pCPUs become free. */
@@ -407,6 +429,7 @@ export class Engine implements HostFacts {
     const pool = this.pools.get(id)!;
     for (const pcpu of pool.pcpus) this.pcpuPool[pcpu] = null;
     this.pools.delete(id);
+    this.retickAll = true;
   }
 
   /** Give a free pCPU to a pool, or take one from it (it becomes free): the pool's policy starts afresh over its new pCPUs. */
@@ -431,6 +454,7 @@ export class Engine implements HostFacts {
     // A new runqueue arrangement is a new credit2 instance, as Xen arranges runqueues only when a pool's policy starts.
     if (runqueue !== undefined && runqueue !== pool.runqueue) this.rebuildPool(pool, () => (pool.runqueue = runqueue));
     pool.scheduler.adjustGlobal(params);
+    this.retickAll = true;
   }
 
   /** xl cpupool-migrate: the domain leaves its pool's policy and joins the other's, keeping its weight and cap. */
@@ -455,6 +479,7 @@ export class Engine implements HostFacts {
     pool.scheduler.adjustGlobal(global);
     domains.forEach((domain, i) => this.attach(domain, pool, params[i]!));
     this.groupsChanged();
+    this.retickAll = true;
   }
 
   /** Take a domain off its policy: nothing of it runs or waits, and the policy forgets it. */
@@ -519,14 +544,83 @@ export class Engine implements HostFacts {
   }
 
   private tick(): void {
-    const scheduler = this.pcpuPool[this.nextTickPcpu]?.scheduler;
-    if (scheduler?.tick !== undefined) scheduler.tick(this.nextTickPcpu, this.clock_ns);
+    const pcpu = this.nextTickPcpu;
+    if (this.loud[pcpu] === 1) {
+      this.pcpuPool[pcpu]!.scheduler.tick!(pcpu, this.clock_ns);
+      this.retick(pcpu);
+    }
     this.nextTickPcpu++;
     if (this.nextTickPcpu === this.pcpus.length) {
       this.nextTickPcpu = 0;
       this.tickPeriods++;
     }
     this.nextTick_ns = this.tickAt(this.tickPeriods, this.nextTickPcpu);
+  }
+
+  /** Whether `pcpu`'s tick must be handled: its pool's policy ticks and does not call it quiet. */
+  private tickIsLoud(pcpu: number): boolean {
+    const scheduler = this.pcpuPool[pcpu]?.scheduler;
+    if (scheduler?.tick === undefined) return false;
+    return scheduler.tickQuiet === undefined || !scheduler.tickQuiet(pcpu);
+  }
+
+  /** Something `pcpu`'s tick reads changed: its loudness is worked out again before time moves on. */
+  private retick(pcpu: number): void {
+    if (this.retickPending[pcpu] === 1) return;
+    this.retickPending[pcpu] = 1;
+    this.retickQueue.push(pcpu);
+  }
+
+  private refreshLoud(): void {
+    const wasQuiet = this.loudCount === 0;
+    if (this.retickAll) {
+      this.retickAll = false;
+      for (let pcpu = 0; pcpu < this.pcpus.length; pcpu++) this.setLoud(pcpu);
+    }
+    const queue = this.retickQueue;
+    for (let i = 0; i < queue.length; i++) this.setLoud(queue[i]!);
+    queue.length = 0;
+    if (this.tickPeriod_ns === 0) return;
+    // Coming out of quiet: the cursor skips the ticks passed meanwhile (all quiet), to the first after now.
+    if (wasQuiet && this.loudCount > 0) this.passTicks();
+    this.nextTick_ns = this.loudCount > 0 ? this.tickAt(this.tickPeriods, this.nextTickPcpu) : Infinity;
+  }
+
+  private setLoud(pcpu: number): void {
+    this.retickPending[pcpu] = 0;
+    const loud = this.tickIsLoud(pcpu) ? 1 : 0;
+    this.loudCount += loud - this.loud[pcpu]!;
+    this.loud[pcpu] = loud;
+  }
+
+  /** Move the tick cursor past every tick at or before now, counting each as an event handled (as a quiet tick is). */
+  private passTicks(): void {
+    if (this.tickPeriod_ns === 0) return;
+    const n = this.pcpus.length;
+    const tick_ns = this.tickPeriod_ns;
+    let period = Math.floor(this.clock_ns / tick_ns);
+    // The first pCPU whose phase in this period is after now: floor(id × tick / n) > now − period × tick.
+    let pcpu = Math.ceil(((this.clock_ns - period * tick_ns + 1) * n) / tick_ns);
+    while (pcpu > 0 && this.tickAt(period, pcpu - 1) > this.clock_ns) pcpu--;
+    while (pcpu < n && this.tickAt(period, pcpu) <= this.clock_ns) pcpu++;
+    if (pcpu === n) {
+      period++;
+      pcpu = 0;
+    }
+    const at = period * n + pcpu;
+    const from = this.tickPeriods * n + this.nextTickPcpu;
+    if (at <= from) return;
+    this.eventsProcessed += at - from;
+    this.tickPeriods = period;
+    this.nextTickPcpu = pcpu;
+  }
+
+  /** The last tick of `pcpu` at or before now, or -1 when it has had none. */
+  private lastTickNs(pcpu: number): number {
+    if (this.tickPeriod_ns === 0) return -1;
+    const phase_ns = this.tickAt(0, pcpu);
+    const period = Math.floor((this.clock_ns - phase_ns) / this.tickPeriod_ns);
+    return period < this.firstTickPeriod ? -1 : this.tickAt(period, pcpu);
   }
 
   /** `gen`: the generation the event was queued with (timers and wakes). */
@@ -637,8 +731,10 @@ export class Engine implements HostFacts {
     else pcpu.busy_ns += now - pcpu.since_ns;
     pcpu.since_ns = now;
     pcpu.current = next;
-    if (prev === null) this.idleCount--;
-    if (next === null) this.idleCount++;
+    this.retick(pcpu.id);
+    // Whether any pCPU idles decides whether a tick may look for one to migrate to.
+    if (prev === null && --this.idleCount === 0) this.retickAll = true;
+    if (next === null && ++this.idleCount === 1) this.retickAll = true;
     this.usage.switched(prev === null ? null : prev.domain);
     if (prev !== null) this.updateRunstate(prev);
     if (next !== null) {
@@ -843,6 +939,8 @@ export class Engine implements HostFacts {
       domains: () => this.poolDomains(id),
       current: (pcpu) => this.pcpus[pcpu]!.current,
       idlePcpus: () => this.idleCount,
+      tickStateChanged: (pcpu) => this.retick(pcpu),
+      lastTickNs: (pcpu) => this.lastTickNs(pcpu),
       requestReschedule: (pcpu) => this.requestReschedule(pcpu),
       setProcessor: (vcpu, pcpu) => this.setProcessor(vcpu, pcpu),
       migrate: (vcpu, pcpu) => this.migrate(vcpu, pcpu),

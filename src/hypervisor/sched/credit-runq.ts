@@ -25,6 +25,8 @@ export class RunQueues {
   private prev = new Int32Array(16);
   private seg = new Int8Array(16);
   private key = new Float64Array(16);
+  /** Per vCPU slot: the pCPU whose queue it is (or was last) in. */
+  private home = new Int32Array(16);
   /** Scratch for a whole re-sort. */
   private order = new Int32Array(16);
 
@@ -58,6 +60,11 @@ export class RunQueues {
     return NONE;
   }
 
+  /** The pCPU whose queue `v` is in (read while it is queued). */
+  pcpuOf(v: number): number {
+    return this.home[v]!;
+  }
+
   /** The segment `v` sits in (its priority's, outside an accounting). */
   segmentOfSlot(v: number): number {
     return this.seg[v]!;
@@ -68,7 +75,7 @@ export class RunQueues {
     this.fit(v);
     const at = pcpu * SEGMENTS + s;
     const tail = this.tail[at]!;
-    this.link(v, s, tail, NONE, tail === NONE ? 0 : this.key[tail]! + 1);
+    this.link(pcpu, v, s, tail, NONE, tail === NONE ? 0 : this.key[tail]! + 1);
     if (tail === NONE) this.head[at] = v;
     else this.next[tail] = v;
     this.tail[at] = v;
@@ -80,7 +87,7 @@ export class RunQueues {
     this.fit(v);
     const at = pcpu * SEGMENTS + s;
     const head = this.head[at]!;
-    this.link(v, s, NONE, head, head === NONE ? 0 : this.key[head]! - 1);
+    this.link(pcpu, v, s, NONE, head, head === NONE ? 0 : this.key[head]! - 1);
     if (head === NONE) this.tail[at] = v;
     else this.prev[head] = v;
     this.head[at] = v;
@@ -100,7 +107,7 @@ export class RunQueues {
     }
     this.fit(v);
     const after = this.next[x]!;
-    this.link(v, s, x, after, this.key[x]!);
+    this.link(pcpu, v, s, x, after, this.key[x]!);
     this.next[x] = v;
     this.prev[after] = v;
     this.length[pcpu]!++;
@@ -161,7 +168,8 @@ export class RunQueues {
     for (let i = 0; i < count; i++) this.append(pcpu, order[i]!, segmentOf(pri[order[i]!]!));
   }
 
-  private link(v: number, s: number, before: number, after: number, key: number): void {
+  private link(pcpu: number, v: number, s: number, before: number, after: number, key: number): void {
+    this.home[v] = pcpu;
     this.seg[v] = s;
     this.prev[v] = before;
     this.next[v] = after;
@@ -176,5 +184,6 @@ export class RunQueues {
     this.prev = grown(this.prev, length);
     this.seg = grown(this.seg, length);
     this.key = grown(this.key, length);
+    this.home = grown(this.home, length);
   }
 }

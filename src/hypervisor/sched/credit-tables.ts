@@ -69,6 +69,11 @@ export class EntityTable {
   /** Freed since the last accounting: the active list may still name them until it is rebuilt. */
   private readonly freeing: number[] = [];
 
+  /** Slots handed out so far (the tables' used front). */
+  get slots(): number {
+    return this.used;
+  }
+
   alloc(weight: number, cap: number): number {
     const slot = this.free.pop() ?? this.used++;
     if (slot >= this.weight.length) this.grow(2 * this.weight.length);

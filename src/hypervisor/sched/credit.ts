@@ -66,7 +66,7 @@ interface CreditDomain {
   /** Who it is accounted as: itself, or its scheduling domain's master. */
   entity: CreditDomain;
   /** As an accounting entity: its active vCPUs (with its members'). */
-  readonly activeVcpus: CreditVcpu[];
+  activeVcpus: CreditVcpu[];
 }
 
 const vcpuOf = (vcpu: Vcpu): CreditVcpu => vcpu.priv as CreditVcpu;
@@ -132,6 +132,8 @@ class CreditScheduler implements Scheduler {
   private readonly runqChanged: number[][];
   private readonly runqReshaped: Uint8Array;
   private accounting = false;
+  /** When accounting last became exact (ticks at or before it charged as sampled), or -1. */
+  private exactSince_ns = -1;
   /** When each pCPU was last chosen as a tick migration's target. */
   private readonly migrationTargetAt_ns: Float64Array;
   /** Per-vCPU and per-entity hot state, and who holds each slot. */
@@ -148,7 +150,13 @@ class CreditScheduler implements Scheduler {
   private newlyActiveCount = 0;
   /** Set when an entity left the active list or a weight changed; else, with none newly active, the list and its weight stand. */
   private listChanged = true;
+  /** The list's total weight, its lightest and heaviest entity, and whether one is capped (as of its last rebuild). */
   private listWeight = 0;
+  private listMinWeight = 0;
+  private listMaxWeight = 0;
+  private listCapped = false;
+  /** vCPUs parked by the policy now. */
+  private parkedCount = 0;
   private creditBalance = 0;
   private accountings = 0;
   private readonly counts = { boost_wakes: 0, parks: 0, unparks: 0, steals: 0, migrations: 0 };
@@ -214,6 +222,7 @@ class CreditScheduler implements Scheduler {
     const sv = vcpuOf(vcpu);
     if (this.vcpus.queued[sv.slot] === 1) this.dequeue(sv);
     if (this.vcpus.active[sv.slot] === 1) this.deactivate(sv);
+    if (this.vcpus.parked[sv.slot] === 1) this.parkedCount--;
     this.vcpuAt[sv.slot] = null;
     this.vcpus.release(sv.slot);
   }
@@ -286,6 +295,36 @@ class CreditScheduler implements Scheduler {
     }
   }
 
+  /**
+   * A tick that would only burn (exact accounting, the vCPU earning, not boosted, and no idle
+   * pCPU to migrate a waiter to) may be passed over: `catchUp` burns to the last tick before
+   * the credit is next read. Burning to t1 then t2 leaves the same credit and remainder as
+   * burning to t2 at once.
+   */
+  tickQuiet(pcpu: number): boolean {
+    const current = this.ctx.current(pcpu);
+    if (current === null) return true;
+    if (this.params.accounting !== 'exact') return false;
+    const v = vcpuOf(current).slot;
+    return this.vcpus.active[v] === 1 && this.vcpus.pri[v] !== Priority.BOOST && (this.runqs.length[pcpu] === 0 || this.ctx.idlePcpus() === 0);
+  }
+
+  /** Burn what `pcpu`'s running vCPU owes up to its last tick, passed over or not. */
+  private catchUp(pcpu: number): void {
+    const current = this.ctx.current(pcpu);
+    if (current === null || this.params.accounting !== 'exact') return;
+    const sv = vcpuOf(current);
+    const at_ns = this.ctx.lastTickNs(pcpu);
+    // A tick from before the switch to exact accounting charged as sampled did.
+    if (at_ns > sv.charged_ns && at_ns > this.exactSince_ns) this.burn(sv, at_ns);
+  }
+
+  /** The tick of the pCPU running `sv` may have become loud or quiet. */
+  private runningChanged(sv: CreditVcpu): void {
+    const pcpu = sv.vcpu.processor;
+    if (this.ctx.current(pcpu) === sv.vcpu) this.ctx.tickStateChanged(pcpu);
+  }
+
   /** Exact accounting: 10 credits per ms actually run, carrying the remainder. */
   private burn(sv: CreditVcpu, now_ns: number): void {
     const ran_ns = now_ns - sv.charged_ns + sv.residual_ns;
@@ -303,8 +342,11 @@ class CreditScheduler implements Scheduler {
 
   private activate(sv: CreditVcpu): void {
     this.vcpus.active[sv.slot] = 1;
+    this.runningChanged(sv);
     const entity = sv.dom.entity;
-    entity.activeVcpus.push(sv);
+    // An array grown by push from empty keeps room for 16 (136 bytes an entity); most entities have one active vCPU.
+    if (entity.activeVcpus.length === 0) entity.activeVcpus = [sv];
+    else entity.activeVcpus.push(sv);
     this.countActive(entity);
     const listed = this.entities.listed;
     if (listed[entity.slot] === 0) {
@@ -315,6 +357,7 @@ class CreditScheduler implements Scheduler {
 
   private deactivate(sv: CreditVcpu): void {
     this.vcpus.active[sv.slot] = 0;
+    this.runningChanged(sv);
     const entity = sv.dom.entity;
     const list = entity.activeVcpus;
     const index = list.indexOf(sv);
@@ -340,34 +383,87 @@ class CreditScheduler implements Scheduler {
   // --- accounting: hand out credit ---
 
   account(now_ns: number): void {
+    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
     if (this.groupsDirty) this.regroup();
     const weightTotal = this.orderActiveEntities();
-    const order = this.activeEntities;
     if (weightTotal === 0) {
       this.creditBalance = 0;
       return;
     }
     const C = this.creditsPerTslice;
-    const oldBalance = this.creditBalance;
-    let creditTotal = C * this.ctx.pcpus.length + (oldBalance < 0 ? -oldBalance : 0);
+    const debt = this.creditBalance < 0 ? -this.creditBalance : 0;
+    const creditTotal = C * this.ctx.pcpus.length + debt;
+    this.accounting = true;
+    this.creditBalance = this.orderFree(C, creditTotal, weightTotal, debt)
+      ? this.distributeInSlotOrder(C, creditTotal, weightTotal, now_ns)
+      : this.distributeInListOrder(C, creditTotal, weightTotal, debt, now_ns);
+    this.accounting = false;
+    this.sortRunqueues();
+  }
+
+  /**
+   * Whether the pass's order can decide nothing: no entity can reach its peak (so the credit
+   * total never grows on the way and each weight's fair part is the same wherever it is met),
+   * none is capped and no vCPU is parked (no park or unpark wakes anything in the pass's
+   * order), nothing is traced (the ledger is in list order), and most slots are on the list.
+   */
+  private orderFree(C: number, creditTotal: number, weightTotal: number, debt: number): boolean {
+    if (this.ctx.traceSink !== null || this.listCapped || this.parkedCount > 0) return false;
+    if (this.activeEntities.length * 2 < this.entities.slots) return false;
+    // fair < peak for every entity: the largest fair part under the smallest peak (one vCPU, its part of the debt).
+    const fairMax = ceilDiv(creditTotal * this.listMaxWeight, weightTotal);
+    return fairMax < C + (debt === 0 ? 0 : ceilDiv(debt * this.listMinWeight, weightTotal));
+  }
+
+  /** The pass when its order decides nothing (orderFree): by slot, reading the tables front to back. Returns the new balance. */
+  private distributeInSlotOrder(C: number, creditTotal: number, weightTotal: number, now_ns: number): number {
+    const { weight, listed, activeCount, firstActive } = this.entities;
+    const slots = this.entities.slots;
+    let lastWeight = -1;
+    let fair = 0;
+    let balance = 0;
+    for (let entity = 0; entity < slots; entity++) {
+      if (listed[entity] === 0) continue;
+      const entityWeight = weight[entity]!;
+      if (entityWeight !== lastWeight) {
+        lastWeight = entityWeight;
+        fair = ceilDiv(creditTotal * entityWeight, weightTotal);
+      }
+      balance += activeCount[entity] === 1 ? this.distributeToOne(firstActive[entity]!, fair, 0, C, now_ns) : this.distribute(this.entityAt[entity]!, fair, 0, now_ns);
+    }
+    return balance;
+  }
+
+  /** Xen's pass, in the active list's order: an entity that cannot use its share hands the surplus on to those after it. */
+  private distributeInListOrder(C: number, creditTotal: number, weightTotal: number, debt: number, now_ns: number): number {
+    const order = this.activeEntities;
     let weightLeft = weightTotal;
     let balance = 0;
     let someoneWantsMore = false;
     let movedToHead: number[] | null = null;
     // Read once: no slot is handed out during an accounting, so the tables do not grow.
     const { weight, cap, activeCount, firstActive } = this.entities;
-    this.accounting = true;
+    // Most entities weigh the same: their fair part and their part of a debt are worked out once per weight and credit total.
+    let lastWeight = -1;
+    let lastCreditTotal = -1;
+    let weightFair = 0;
+    let weightDebt = 0;
     for (let k = 0; k < order.length; k++) {
       const entity = order[k]!;
       const n = activeCount[entity]!;
       const entityWeight = weight[entity]!;
       const entityCap = cap[entity]!;
       weightLeft -= entityWeight;
-      let peak = n * C;
-      if (oldBalance < 0) peak += ceilDiv(-oldBalance * entityWeight, weightTotal);
+      if (entityWeight !== lastWeight || creditTotal !== lastCreditTotal) {
+        lastWeight = entityWeight;
+        lastCreditTotal = creditTotal;
+        weightFair = ceilDiv(creditTotal * entityWeight, weightTotal);
+        weightDebt = debt === 0 ? 0 : ceilDiv(debt * entityWeight, weightTotal);
+      }
+      let peak = n * C + weightDebt;
       const capCredits = entityCap === 0 ? 0 : ceilDiv(entityCap * C, 100);
       if (capCredits !== 0 && capCredits < peak) peak = capCredits;
-      let fair = ceilDiv(creditTotal * entityWeight, weightTotal);
+      let fair = weightFair;
       if (fair < peak) {
         someoneWantsMore = true;
       } else {
@@ -376,15 +472,13 @@ class CreditScheduler implements Scheduler {
         if (someoneWantsMore) (movedToHead ??= []).push(entity);
         fair = peak;
       }
-      balance += n === 1 ? this.distributeToOne(firstActive[entity]!, fair, capCredits, now_ns) : this.distribute(this.entityAt[entity]!, fair, capCredits, now_ns);
+      balance += n === 1 ? this.distributeToOne(firstActive[entity]!, fair, capCredits, C, now_ns) : this.distribute(this.entityAt[entity]!, fair, capCredits, now_ns);
     }
-    this.accounting = false;
-    this.creditBalance = balance;
     if (movedToHead !== null) {
       const moved = new Set(movedToHead);
       this.activeEntities = [...movedToHead.reverse(), ...order.filter((e) => !moved.has(e))];
     }
-    this.sortRunqueues();
+    return balance;
   }
 
   /**
@@ -435,8 +529,7 @@ class CreditScheduler implements Scheduler {
   }
 
   /** `distribute` to an entity's only active vCPU (most entities' case), by its slot: ceil(fair / 1) is `fair`. */
-  private distributeToOne(v: number, fair: number, capCredits: number, now_ns: number): number {
-    const C = this.creditsPerTslice;
+  private distributeToOne(v: number, fair: number, capCredits: number, C: number, now_ns: number): number {
     const credit = this.vcpus.credit;
     const creditNow = credit[v]!;
     credit[v] = creditNow + fair;
@@ -462,12 +555,14 @@ class CreditScheduler implements Scheduler {
   /** Park (or unpark) a vCPU on the policy's own account, counted. */
   private park(v: number): void {
     this.counts.parks++;
+    this.parkedCount++;
     this.vcpus.parked[v] = 1;
     this.ctx.park(this.vcpuAt[v]!.vcpu);
   }
 
   private unpark(v: number): void {
     this.counts.unparks++;
+    this.parkedCount--;
     this.vcpus.parked[v] = 0;
     this.ctx.unpark(this.vcpuAt[v]!.vcpu);
   }
@@ -479,11 +574,14 @@ class CreditScheduler implements Scheduler {
   private orderActiveEntities(): number {
     const stamp = ++this.accountings;
     if (!this.listChanged && this.newlyActiveCount === 0) return this.listWeight;
-    const { listed, listStamp, weight } = this.entities;
+    const { listed, listStamp, weight, cap } = this.entities;
     const ordered = this.spareEntities;
     // Written by index and cut once at the end: refilling an emptied array would allocate again.
     let count = 0;
     let weightTotal = 0;
+    let capped = false;
+    let minWeight = Infinity;
+    let maxWeight = 0;
     const fresh = this.newlyActive;
     const freshCount = this.newlyActiveCount;
     const previous = this.activeEntities;
@@ -494,7 +592,11 @@ class CreditScheduler implements Scheduler {
       if (listed[entity] === 0 || listStamp[entity] === stamp) continue;
       listStamp[entity] = stamp;
       ordered[count++] = entity;
-      weightTotal += weight[entity]!;
+      const entityWeight = weight[entity]!;
+      weightTotal += entityWeight;
+      if (entityWeight < minWeight) minWeight = entityWeight;
+      if (entityWeight > maxWeight) maxWeight = entityWeight;
+      if (cap[entity] !== 0) capped = true;
     }
     ordered.length = count;
     this.newlyActiveCount = 0;
@@ -503,6 +605,9 @@ class CreditScheduler implements Scheduler {
     this.entities.reclaim();
     this.listChanged = false;
     this.listWeight = weightTotal;
+    this.listCapped = capped;
+    this.listMinWeight = minWeight;
+    this.listMaxWeight = maxWeight;
     return weightTotal;
   }
 
@@ -621,6 +726,12 @@ class CreditScheduler implements Scheduler {
       this.runqReshaped[pcpu] = 1;
     } else runq.append(pcpu, v, segmentOf(pri[v]!));
     this.vcpus.queued[v] = 1;
+    this.queueChanged(pcpu);
+  }
+
+  /** A tick looks at its queue only to migrate a waiter to an idle pCPU: with none idle, a queue's length does not matter to it. */
+  private queueChanged(pcpu: number): void {
+    if (this.ctx.idlePcpus() > 0) this.ctx.tickStateChanged(pcpu);
   }
 
   private dequeue(sv: CreditVcpu): void {
@@ -628,6 +739,7 @@ class CreditScheduler implements Scheduler {
     this.runqs.remove(sv.vcpu.processor, sv.slot);
     this.vcpus.queued[sv.slot] = 0;
     if (this.accounting) this.runqReshaped[sv.vcpu.processor] = 1;
+    this.queueChanged(sv.vcpu.processor);
   }
 
   /** Set slot `v`'s priority; a queued vCPU's queue is noted for the re-sort after accounting. */
@@ -635,7 +747,7 @@ class CreditScheduler implements Scheduler {
     const pris = this.vcpus.pri;
     if (pris[v] === pri) return;
     if (this.vcpus.queued[v] === 1) {
-      const pcpu = this.vcpuAt[v]!.vcpu.processor;
+      const pcpu = this.runqs.pcpuOf(v);
       this.runqUnsorted[pcpu] = true;
       this.runqChanged[pcpu]!.push(v);
     }
@@ -696,10 +808,14 @@ class CreditScheduler implements Scheduler {
   }
 
   adjustGlobal(params: GlobalSchedParams): void {
+    // What quiet ticks owe is burnt under the accounting they passed under.
+    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
+    if (params.accounting === 'exact' && this.params.accounting !== 'exact') this.exactSince_ns = this.ctx.now_ns();
     this.params = params;
   }
 
   vcpuInfo(vcpu: Vcpu): VcpuSchedInfo {
+    if (this.ctx.current(vcpu.processor) === vcpu) this.catchUp(vcpu.processor);
     const sv = vcpuOf(vcpu);
     const v = sv.slot;
     return {
@@ -720,6 +836,7 @@ class CreditScheduler implements Scheduler {
 
   /** Like `xl debug-keys r`: run queues, active entities and the credit balance. */
   dump(): unknown {
+    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
     const { credit, pri } = this.vcpus;
     const { weight, cap } = this.entities;
     const name = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id} ${PRIORITY_NAMES[asPriority(pri[sv.slot]!)]} ${credit[sv.slot]}`;

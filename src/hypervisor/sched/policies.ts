@@ -23,6 +23,8 @@ function rulesInstance(sched: SchedName): Scheduler {
     domains: () => [],
     current: () => null,
     idlePcpus: () => 1,
+    tickStateChanged: () => undefined,
+    lastTickNs: () => -1,
     requestReschedule: () => undefined,
     setProcessor: () => undefined,
     migrate: () => undefined,

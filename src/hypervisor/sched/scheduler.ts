@@ -95,6 +95,10 @@ export interface SchedulerContext {
   current(pcpu: number): Vcpu | null;
   /** How many pCPUs of the host idle now (free ones too): 0 spares a search for an idle one. */
   idlePcpus(): number;
+  /** Something `tickQuiet(pcpu)` reads changed: the framework asks it again before the next tick. */
+  tickStateChanged(pcpu: number): void;
+  /** The time of `pcpu`'s last tick at or before now (handled or quiet), or -1 when it has had none. */
+  lastTickNs(pcpu: number): number;
   /** Raise SCHEDULE_SOFTIRQ: the pCPU picks again before time moves on. */
   requestReschedule(pcpu: number): void;
   /** Move a not-running vCPU's home to another pCPU (run-queue bookkeeping stays the policy's). */
@@ -126,6 +130,13 @@ export interface Scheduler {
   /** The vCPU stopped being runnable: dequeue it, or deschedule it if running. */
   sleep(vcpu: Vcpu, now_ns: number): void;
   tick?(pcpu: number, now_ns: number): void;
+  /**
+   * True when `pcpu`'s tick would do nothing but charge the running vCPU for the time it ran,
+   * a charge the policy makes itself before it next reads that credit (to the last tick:
+   * SchedulerContext.lastTickNs); the framework then passes the tick over. Absent: every tick is handled.
+   * The policy calls `tickStateChanged` when anything this reads changes.
+   */
+  tickQuiet?(pcpu: number): boolean;
   account?(now_ns: number): void;
   /** The policy's own timer fired (see SchedulerContext.setTimer). */
   timer?(now_ns: number): void;

@@ -101,7 +101,9 @@ async function alternate(loads: readonly Load[]): Promise<Totals[]> {
   for (const one of loads) await load(one, WARMUP_S);
   const runs: Run[][] = loads.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, one] of loads.entries()) runs[i]!.push(await load(one, DURATION_S / ROUNDS));
+    const order = [...loads.keys()];
+    // Every other round in the reverse order, so none always follows the same other.
+    for (const i of round % 2 === 0 ? order : order.reverse()) runs[i]!.push(await load(loads[i]!, DURATION_S / ROUNDS));
   }
   return runs.map(totals);
 }

@@ -110,7 +110,7 @@ describe('cross-site protection', () => {
     try {
       assert.equal(stream.response.headers['content-type'], 'text/event-stream; charset=utf-8');
       assert.equal(stream.response.headers['x-content-type-options'], 'nosniff');
-      assert.match(stream.response.headers['content-security-policy'] ?? '', /default-src 'self'/);
+      assert.match(String(stream.response.headers['content-security-policy']), /default-src 'self'/);
     } finally {
       stream.close();
     }

@@ -57,7 +57,7 @@ const STEP_MS = Number(values['step-ms']);
 const MEASURE_S = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const WARMUP_SIM_MS = 1000;
-/** The ratio the issue asks of the API against in process. */
+/** The target: the API within this factor of in process. */
 const TARGET_RATIO = 1.5;
 const DAEMON = fileURLToPath(new URL('../dist/bin/nemesisd.js', import.meta.url));
 

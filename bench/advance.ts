@@ -6,21 +6,28 @@
  *   API          POST /api/v1/host/clock/advance in steps, one after another,
  *                to the built daemon as it ships (node flags and all), frozen
  *                (speed 0) so only the advances move its clock
+ *   floor        the same requests, from the same client, to a bare Fastify
+ *                route in a child process that answers `{"now_ns":…}` and
+ *                computes nothing: what any Node HTTP server costs a request
  * The domains are created through the API once (rate limit off for the
- * set-up); every round starts the daemon again on that database and the two
- * sides alternate, so the machine's drift hits both alike.
+ * set-up); every round starts the daemon again on that database and the
+ * sides alternate, so the machine's drift hits all alike.
  *
  *   npm run bench:advance                             64x1024, 100 ms steps
  *   npm run bench:advance -- 4x16 --step-ms 10 --seconds 5 --rounds 3
  *   npm run bench:advance -- --baseline OTHER/dist/bin/nemesisd.js
  *       measures another build's daemon in the same rounds
  *
- * A step of 100 ms keeps each request's fixed cost (HTTP, validation, the
- * answer, the event) under a thousandth of the computing at 64×1024, so the
- * ratio shows what the daemon adds per simulated second; a 10 ms step shows
- * the fixed cost too. The last line is
- * `advance <size> step_ms=<n> in_process=<n>x api=<n>x ratio=<in_process/api>`
- * (medians over the rounds, sim s per wall s).
+ * Each request has a fixed cost beside the step's computing; the floor
+ * measures the part of it no daemon can avoid, so floor_ratio is the best
+ * ratio any HTTP server could reach at this step (the in-process time of a
+ * step plus the floor's time per request, over the in-process time), and
+ * floor_step_ms the step from which that best ratio is within 1.5×. The last
+ * line is
+ * `advance <size> step_ms=<n> in_process=<n>x api=<n>x ratio=<in_process/api>
+ *  floor_ratio=<n> floor_us=<n> api_us=<n> floor_step_ms=<n>`
+ * (medians over the rounds, sim s per wall s; floor_us and api_us: wall µs per
+ * request beyond the in-process time of the step, for the floor and the daemon).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import Fastify, { LogController } from 'fastify';
 import { programNodeFlags } from '../scripts/program-node-flags.ts';
 import { Host, NS_PER_S } from '../src/hypervisor/index.ts';
 import { cpuSeconds, createCpuBoundDomains, median, spawnDaemon, type DaemonProcess } from './processes.ts';
@@ -39,6 +47,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '3' },
     baseline: { type: 'string' },
     child: { type: 'boolean', default: false },
+    'floor-server': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -48,6 +57,8 @@ const STEP_MS = Number(values['step-ms']);
 const MEASURE_S = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const WARMUP_SIM_MS = 1000;
+/** The target: the API within this factor of in process. */
+const TARGET_RATIO = 1.5;
 const DAEMON = fileURLToPath(new URL('../dist/bin/nemesisd.js', import.meta.url));
 
 interface Speed {
@@ -85,9 +96,28 @@ async function advance(url: string, ms: number): Promise<number> {
   return ((await reply.json()) as { now_ns: number }).now_ns;
 }
 
-/** The daemon `program` on `db`: advances of STEP_MS one after another for MEASURE_S. */
-async function throughApi(program: string, db: string): Promise<Speed> {
-  const daemon = await startDaemon(program, db, {});
+/**
+ * The floor's server: the advance's path on a bare Fastify (its logger on for
+ * the listening line only, as the daemon logs no line per request at info),
+ * answering a clock that moves by what is asked and computes nothing.
+ */
+async function floorServer(): Promise<void> {
+  const app = Fastify({ logger: { level: 'info' }, logController: new LogController({ disableRequestLogging: true }) });
+  let now_ns = 0;
+  app.post('/api/v1/host/clock/advance', async (request) => {
+    now_ns += (request.body as { ms: number }).ms * 1e6;
+    return { now_ns };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  // A clean exit (which lets `node --cpu-prof` write its profile).
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+const startFloor = (): Promise<DaemonProcess> => spawnDaemon([fileURLToPath(import.meta.url), '--floor-server'], {});
+
+/** Advances of STEP_MS one after another for MEASURE_S to the server `start` starts. */
+async function throughApi(start: () => Promise<DaemonProcess>): Promise<Speed> {
+  const daemon = await start();
   try {
     const start_ns = await advance(daemon.url, WARMUP_SIM_MS);
     const cpuStart = cpuSeconds(daemon.pid);
@@ -110,6 +140,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(inProcess()));
     return;
   }
+  if (values['floor-server']) return floorServer();
   const dir = mkdtempSync(join(tmpdir(), 'nemesis-advance-'));
   try {
     const db = join(dir, 'nemesis.db');
@@ -121,8 +152,9 @@ async function main(): Promise<void> {
     }
     const sides: [string, () => Promise<Speed>][] = [
       ['in process', async () => JSON.parse(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child'], { encoding: 'utf8' })) as Speed],
-      ['API', () => throughApi(DAEMON, db)],
-      ...(values.baseline === undefined ? [] : [['API (baseline)', () => throughApi(values.baseline!, db)] as [string, () => Promise<Speed>]]),
+      ['API', () => throughApi(() => startDaemon(DAEMON, db, {}))],
+      ...(values.baseline === undefined ? [] : [['API (baseline)', () => throughApi(() => startDaemon(values.baseline!, db, {}))] as [string, () => Promise<Speed>]]),
+      ['floor', () => throughApi(startFloor)],
     ];
     const results = new Map<string, Speed[]>(sides.map(([name]) => [name, []]));
     console.log(`${SIZE}, ${STEP_MS} ms steps, ${MEASURE_S} s a side, ${ROUNDS} rounds`);
@@ -135,9 +167,24 @@ async function main(): Promise<void> {
     }
     const wall = (name: string): number => median(results.get(name)!.map((s) => s.wall_ratio));
     const cpu = (name: string): number => median(results.get(name)!.map((s) => s.cpu_ratio));
-    for (const [name] of sides) console.log(`median ${name.padEnd(15)} ${format(wall(name)).padStart(8)} sim s/wall s ${format(cpu(name)).padStart(8)} sim s/CPU s`);
-    console.log(`in process / API: ${(wall('in process') / wall('API')).toFixed(2)} by wall time, ${(cpu('in process') / cpu('API')).toFixed(2)} by CPU time (target ≤ 1.5)`);
-    console.log(`advance ${SIZE} step_ms=${STEP_MS} in_process=${format(wall('in process'))} api=${format(wall('API'))} ratio=${(wall('in process') / wall('API')).toFixed(2)}`);
+    for (const [name] of sides.filter(([name]) => name !== 'floor')) console.log(`median ${name.padEnd(15)} ${format(wall(name)).padStart(8)} sim s/wall s ${format(cpu(name)).padStart(8)} sim s/CPU s`);
+    // Wall and CPU µs per request: for the floor, all of it; for a daemon, beyond the in-process time of the step.
+    const step_s = STEP_MS / 1000;
+    const inProcess_us = (step_s / wall('in process')) * 1e6;
+    const perRequest_us = (name: string): number => (step_s / wall(name)) * 1e6 - (name === 'floor' ? 0 : inProcess_us);
+    const cpuPerRequest_us = (name: string): number => (step_s / cpu(name)) * 1e6 - (name === 'floor' ? 0 : (step_s / cpu('in process')) * 1e6);
+    for (const [name] of sides.filter(([name]) => name !== 'in process')) {
+      console.log(`${name.padEnd(15)} per request beyond the step's computing: ${perRequest_us(name).toFixed(0).padStart(5)} µs wall ${cpuPerRequest_us(name).toFixed(0).padStart(5)} µs CPU`);
+    }
+    const floor_us = perRequest_us('floor');
+    const floorRatio = (inProcess_us + floor_us) / inProcess_us;
+    // The step whose in-process time is floor_us / (TARGET_RATIO - 1), at the in-process speed of this step.
+    const floorStep_ms = (floor_us / (TARGET_RATIO - 1)) * wall('in process') / 1000;
+    console.log(`in process / API: ${(wall('in process') / wall('API')).toFixed(2)} by wall time, ${(cpu('in process') / cpu('API')).toFixed(2)} by CPU time (target ≤ ${TARGET_RATIO}); a bare Fastify route's floor: ${floorRatio.toFixed(2)}, within ${TARGET_RATIO} from steps of ${floorStep_ms.toFixed(0)} ms`);
+    console.log(
+      `advance ${SIZE} step_ms=${STEP_MS} in_process=${format(wall('in process'))} api=${format(wall('API'))} ratio=${(wall('in process') / wall('API')).toFixed(2)}` +
+        ` floor_ratio=${floorRatio.toFixed(2)} floor_us=${floor_us.toFixed(0)} api_us=${perRequest_us('API').toFixed(0)} floor_step_ms=${floorStep_ms.toFixed(0)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -59,10 +59,27 @@ function sameOrigin(origin: string, hostHeader: string): boolean {
   return `${url.hostname}:${port}` === host || url.host === host;
 }
 
-function requestProblem(request: FastifyRequest, allowed: ReadonlySet<string>): ApiError | undefined {
+/** Host headers judged so far, at most this many (a client can send any number of names). */
+const MAX_JUDGED_HOSTS = 256;
+
+/** Whether a Host header names this daemon, remembered per header: a client sends the same one on every request. */
+function hostJudge(allowed: ReadonlySet<string>): (host: string) => boolean {
+  const judged = new Map<string, boolean>();
+  return (host) => {
+    let ok = judged.get(host);
+    if (ok === undefined) {
+      ok = isAllowedHost(hostnameOf(host), allowed);
+      if (judged.size >= MAX_JUDGED_HOSTS) judged.clear();
+      judged.set(host, ok);
+    }
+    return ok;
+  };
+}
+
+function requestProblem(request: FastifyRequest, isAllowed: (host: string) => boolean): ApiError | undefined {
   const host = request.headers.host;
   // A client without a Host header is no browser (every browser sends one), so no rebinding.
-  if (host !== undefined && !isAllowedHost(hostnameOf(host), allowed)) {
+  if (host !== undefined && !isAllowed(host)) {
     return apiError('HOST_NOT_ALLOWED', `Host ${hostnameOf(host)} is not a name of this daemon; add it to NEMESIS_ALLOWED_HOSTS if it is`);
   }
   const origin = request.headers.origin;
@@ -80,9 +97,9 @@ export interface CrossSiteOptions {
 }
 
 export function installCrossSiteGuard(app: FastifyInstance, options: CrossSiteOptions): void {
-  const allowed = allowedHostNames(options.bindHost, options.allowedHosts);
+  const isAllowed = hostJudge(allowedHostNames(options.bindHost, options.allowedHosts));
   // A web page cannot reach the local socket: neither rebinding nor a cross-site change can come through it.
-  app.addHook('onRequest', (request, _reply, done) => done(viaLocalSocket(request.raw) ? undefined : requestProblem(request, allowed)));
+  app.addHook('onRequest', (request, _reply, done) => done(viaLocalSocket(request.raw) ? undefined : requestProblem(request, isAllowed)));
   app.removeContentTypeParser('text/plain');
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

@@ -6,7 +6,7 @@
  * translates: the key and the request in, the answer out.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler, RouteOptions } from 'fastify';
 import type { Control, KeptAnswer } from '../control/index.ts';
 import { errorResponses } from '../schemas/responses.ts';
 import { invalidArgument } from '../vocabulary/errors.ts';
@@ -45,22 +45,31 @@ const isKeyedRoute = (route: RouteOptions): boolean =>
 export function installIdempotencyKeys(app: FastifyInstance, control: Pick<Control, 'idempotency'>): void {
   const first = new WeakMap<FastifyRequest, (answer: KeptAnswer) => void>();
 
-  const lookUp: preHandlerAsyncHookHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+  // Callback hooks, not async ones: most changes come without a key, and a promise per request would be all they cost.
+  const lookUp: preHandlerHookHandler = (request: FastifyRequest, reply: FastifyReply, done) => {
     const key = request.headers['idempotency-key'];
-    if (key === undefined) return;
-    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw invalidArgument('Idempotency-Key', 'must be 1..255 visible ASCII characters');
-    const started = control.idempotency.start(key, `${request.method} ${request.url} ${canonical(request.body ?? null)}`);
+    if (key === undefined) return done();
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) return done(invalidArgument('Idempotency-Key', 'must be 1..255 visible ASCII characters'));
+    let started: ReturnType<Control['idempotency']['start']>;
+    try {
+      started = control.idempotency.start(key, `${request.method} ${request.url} ${canonical(request.body ?? null)}`);
+    } catch (error) {
+      return done(error as Error);
+    }
     if (started.kind === 'first') {
       first.set(request, (answer) => started.finish(answer));
-      return;
+      return done();
     }
-    const answer = await started.answer;
-    await reply.code(answer.status).headers({ ...answer.headers, 'idempotent-replayed': 'true' }).send(answer.body);
+    // A replay answers here (the handler does not run): Fastify takes the reply sent from a callback hook that does not call done.
+    started.answer.then(
+      (answer) => void reply.code(answer.status).headers({ ...answer.headers, 'idempotent-replayed': 'true' }).send(answer.body),
+      (error: unknown) => done(error as Error),
+    );
   };
 
-  const keep: onSendAsyncHookHandler<unknown> = async (request, reply, payload) => {
+  const keep: onSendHookHandler<unknown> = (request, reply, payload, done) => {
     const finish = first.get(request);
-    if (finish === undefined) return payload;
+    if (finish === undefined) return done(null, payload);
     first.delete(request);
     const headers = Object.fromEntries(
       REPLAYED_HEADERS.flatMap((name) => {
@@ -69,7 +78,7 @@ export function installIdempotencyKeys(app: FastifyInstance, control: Pick<Contr
       }),
     );
     finish({ status: reply.statusCode, headers, body: typeof payload === 'string' ? payload : '' });
-    return payload;
+    done(null, payload);
   };
 
   app.addHook('onRoute', (route) => {

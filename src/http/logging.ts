@@ -3,6 +3,8 @@
  * id (Fastify's child logger, echoed as `x-request-id`), every change is
  * logged at info with its operation, target and outcome, and secrets never
  * reach a log (the authorization header, token-like query parameters).
+ * Lines to standard output are gathered and written together (see
+ * `batchedStdout`), so a change's line costs its request no system call.
  */
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { isMutation } from './cross-site.ts';
@@ -21,11 +23,63 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q + 1)}${pairs.join('&')}`;
 }
 
-/** The logger's options: level, where to, redaction. */
+/** The longest a line waits before it is written (ms). */
+export const LOG_FLUSH_MS = 50;
+/** Gathered lines are written at once from this many characters. */
+export const LOG_BATCH_CHARS = 16 * 1024;
+
+export interface BatchedLog {
+  write(line: string): void;
+  /** Write what is gathered now, synchronously. */
+  flush(): void;
+}
+
+/**
+ * Log lines gathered and written to `out` in one write, at most LOG_FLUSH_MS
+ * after the first of them or once LOG_BATCH_CHARS are gathered: a write to a
+ * pipe wakes its reader (journald, a collector, a terminal), which cost a
+ * change a tenth of a millisecond per line when each line was written on its
+ * own. What is gathered is written when the app closes and when the process
+ * exits (an uncaught error included); a SIGKILL or a crash of V8 itself loses
+ * the lines of the last LOG_FLUSH_MS at most.
+ */
+export function batchedLog(out: Pick<NodeJS.WritableStream, 'write'>): BatchedLog {
+  let pending = '';
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending === '') return;
+    const lines = pending;
+    pending = '';
+    out.write(lines);
+  };
+  return {
+    write(line) {
+      pending += line;
+      if (pending.length >= LOG_BATCH_CHARS) flush();
+      else timer ??= setTimeout(flush, LOG_FLUSH_MS).unref();
+    },
+    flush,
+  };
+}
+
+/** Standard output's batched log, one per process: Node writes to a pipe or a file at once when it can, so the exit handler's write gets out. */
+let stdoutLog: BatchedLog | undefined;
+function batchedStdout(): BatchedLog {
+  if (stdoutLog === undefined) {
+    const log = batchedLog(process.stdout);
+    process.once('exit', log.flush);
+    stdoutLog = log;
+  }
+  return stdoutLog;
+}
+
+/** The logger's options: level, where to (standard output, batched, unless `stream` is given), redaction. */
 export function loggerOptions(level: string, stream?: NodeJS.WritableStream): NonNullable<FastifyServerOptions['logger']> {
   return {
     level,
-    ...(stream === undefined ? {} : { stream }),
+    stream: stream ?? batchedStdout(),
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
     serializers: {
       req: (request: FastifyRequest) => ({ method: request.method, url: redactUrl(request.url), remoteAddress: clientOf(request) }),
@@ -40,6 +94,11 @@ const outcomes = new WeakMap<FastifyRequest, string>();
 export const noteErrorCode = (request: FastifyRequest, code: string): void => void outcomes.set(request, code);
 
 export function logRequests(app: FastifyInstance): void {
+  // Every line of a closed app is out before close() resolves (a shutdown's last lines, and tests that read standard output).
+  app.addHook('onClose', (_app, done) => {
+    stdoutLog?.flush();
+    done();
+  });
   app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
     done(null, payload);

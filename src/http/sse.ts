@@ -101,8 +101,8 @@ function openStream(raw: ServerResponse, queueLimitBytes: number, notice: Overfl
 }
 
 export interface StreamHub {
-  /** Open a stream for a client, or throw TOO_MANY_STREAMS. Headers are written at once. */
-  open(raw: ServerResponse, address: string, notice: OverflowNotice): SseStream;
+  /** Open a stream for a client, or throw TOO_MANY_STREAMS. Headers (`headers`, the reply's so far, and the stream's) are written at once. */
+  open(raw: ServerResponse, address: string, notice: OverflowNotice, headers?: Readonly<Record<string, string | number | string[] | undefined>>): SseStream;
   /** End every stream (before the server closes, so shutdown does not wait on them). */
   closeAll(): void;
   readonly size: number;
@@ -119,12 +119,13 @@ export function createStreamHub(limits: StreamLimits): StreamHub {
     else perAddress.set(address, left);
   };
   return {
-    open(raw, address, notice) {
+    open(raw, address, notice, headers = {}) {
       if (streams.size >= limits.total) throw apiError('TOO_MANY_STREAMS', `${limits.total} event streams are open; no more are accepted`);
       const mine = perAddress.get(address) ?? 0;
       if (mine >= limits.perClient) {
         throw apiError('TOO_MANY_STREAMS', `${address} has ${limits.perClient} event streams open; no more are accepted from it`);
       }
+      for (const [name, value] of Object.entries(headers)) if (value !== undefined) raw.setHeader(name, value);
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',

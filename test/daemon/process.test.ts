@@ -89,6 +89,32 @@ describe('the daemon process', () => {
     }
   });
 
+  it('log every acknowledged change by the time it exits on SIGTERM (log lines are written in batches)', async () => {
+    const dir = tempDir();
+    const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', NEMESIS_DB: join(dir.path, 'nemesis.db'), NEMESIS_PCPUS: '1', NEMESIS_CLOCK_SPEED: '0', LOG_LEVEL: 'info' };
+    const child = spawn(process.execPath, MAIN, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await listeningUrl(child);
+      let output = '';
+      child.stdout!.on('data', (chunk: string) => (output += chunk));
+      const acknowledged: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const reply = await fetch(`${url}/api/v1/host/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ms":1}' });
+        assert.equal(reply.status, 200);
+        acknowledged.push(reply.headers.get('x-request-id')!);
+      }
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const lines = output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { msg: string; reqId?: string; operation?: string; status?: number });
+      const logged = lines.filter((line) => line.msg === 'mutation').map((line) => [line.reqId, line.operation, line.status]);
+      assert.deepEqual(logged, acknowledged.map((id) => [id, 'advanceClock', 200]));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+
   it('lose nothing acknowledged when killed with SIGKILL right after the last reply', async () => {
     const dir = tempDir();
     const db = join(dir.path, 'nemesis.db');

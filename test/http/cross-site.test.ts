@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import { build } from '../helpers.ts';
-import { portOf } from './sse-client.ts';
+import { openStream, portOf } from './sse-client.ts';
 
 /** A request over a real socket, with exactly the headers given (Host included). */
 function raw(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -101,5 +101,18 @@ describe('cross-site protection', () => {
     }
     // The initializer fetches the spec from its own origin (connect-src 'self').
     assert.equal((await d.app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200);
+  });
+
+  it('send the security headers on an event stream too (which writes its own headers)', async (t) => {
+    const d = await build(t);
+    await d.app.listen({ port: 0, host: '127.0.0.1' });
+    const stream = await openStream(d.app, '/api/v1/events');
+    try {
+      assert.equal(stream.response.headers['content-type'], 'text/event-stream; charset=utf-8');
+      assert.equal(stream.response.headers['x-content-type-options'], 'nosniff');
+      assert.match(String(stream.response.headers['content-security-policy']), /default-src 'self'/);
+    } finally {
+      stream.close();
+    }
   });
 });

@@ -119,7 +119,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ streams: StreamHub }> = as
     const filter = filterOf(request.query);
     const usage = usageFeed(app.control.usage, request.query.usage_ms);
     if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send('');
-    const stream = streams.open(reply.raw, clientOf(request), { lost: () => lost('slow-client') });
+    const stream = streams.open(reply.raw, clientOf(request), { lost: () => lost('slow-client') }, reply.getHeaders());
     reply.hijack();
     stream.comment('connected');
 

@@ -7,6 +7,7 @@
  * `batchedStdout`), so a change's line costs its request no system call.
  */
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { destination } from 'pino';
 import { isMutation } from './cross-site.ts';
 import { clientOf } from './local-requests.ts';
 
@@ -26,53 +27,21 @@ export function redactUrl(url: string): string {
 /** The longest a line waits before it is written (ms). */
 export const LOG_FLUSH_MS = 50;
 /** Gathered lines are written at once from this many characters. */
-export const LOG_BATCH_CHARS = 16 * 1024;
-
-export interface BatchedLog {
-  write(line: string): void;
-  /** Write what is gathered now, synchronously. */
-  flush(): void;
-}
+export const LOG_BATCH_CHARS = 8 * 1024;
 
 /**
- * Log lines gathered and written to `out` in one write, at most LOG_FLUSH_MS
- * after the first of them or once LOG_BATCH_CHARS are gathered: a write to a
- * pipe wakes its reader (journald, a collector, a terminal), which cost a
- * change a tenth of a millisecond per line when each line was written on its
- * own. What is gathered is written when the app closes and when the process
- * exits (an uncaught error included); a SIGKILL or a crash of V8 itself loses
- * the lines of the last LOG_FLUSH_MS at most.
+ * Standard output as pino's asynchronous destination, one per process: lines are
+ * gathered and written together, at most LOG_FLUSH_MS after the first of them or
+ * once LOG_BATCH_CHARS are gathered, because a write to a pipe wakes its reader
+ * (journald, a collector, a terminal), which cost a change a tenth of a millisecond
+ * per line when each line was written on its own. Pino writes what is gathered
+ * synchronously when the process exits (an uncaught error included); a SIGKILL or a
+ * crash of V8 itself loses the lines of the last LOG_FLUSH_MS at most.
  */
-export function batchedLog(out: Pick<NodeJS.WritableStream, 'write'>): BatchedLog {
-  let pending = '';
-  let timer: NodeJS.Timeout | undefined;
-  const flush = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (pending === '') return;
-    const lines = pending;
-    pending = '';
-    out.write(lines);
-  };
-  return {
-    write(line) {
-      pending += line;
-      if (pending.length >= LOG_BATCH_CHARS) flush();
-      else timer ??= setTimeout(flush, LOG_FLUSH_MS).unref();
-    },
-    flush,
-  };
-}
-
-/** Standard output's batched log, one per process: Node writes to a pipe or a file at once when it can, so the exit handler's write gets out. */
-let stdoutLog: BatchedLog | undefined;
-function batchedStdout(): BatchedLog {
-  if (stdoutLog === undefined) {
-    const log = batchedLog(process.stdout);
-    process.once('exit', log.flush);
-    stdoutLog = log;
-  }
-  return stdoutLog;
+let stdoutDestination: ReturnType<typeof destination> | undefined;
+function batchedStdout(): ReturnType<typeof destination> {
+  stdoutDestination ??= destination({ dest: 1, sync: false, minLength: LOG_BATCH_CHARS, periodicFlush: LOG_FLUSH_MS });
+  return stdoutDestination;
 }
 
 /** The logger's options: level, where to (standard output, batched, unless `stream` is given), redaction. */
@@ -96,8 +65,8 @@ export const noteErrorCode = (request: FastifyRequest, code: string): void => vo
 export function logRequests(app: FastifyInstance): void {
   // Every line of a closed app is out before close() resolves (a shutdown's last lines, and tests that read standard output).
   app.addHook('onClose', (_app, done) => {
-    stdoutLog?.flush();
-    done();
+    if (stdoutDestination === undefined) done();
+    else stdoutDestination.flush(() => done());
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);

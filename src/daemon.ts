@@ -10,6 +10,7 @@ import { createStreamHub, type StreamHub } from './http/sse.ts';
 import { createControl, type Control } from './control/index.ts';
 import { DEFAULT_SEED, Host, type credit2, type SchedName, type Topology } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
+import type { EventLoopMonitor } from './runtime/event-loop-delay.ts';
 import { createTickLoop, type TickLoop } from './runtime/tick-loop.ts';
 import { createStore, type Store } from './store/index.ts';
 import { createLabControl } from './lab/lab-control.ts';
@@ -52,6 +53,8 @@ export interface DaemonOptions {
   readonly seed?: number;
   readonly clock?: MonotonicClock;
   readonly timers?: Timers;
+  /** The event-loop delay monitor (default: a real one; tests give a fake). */
+  readonly eventLoop?: EventLoopMonitor;
 }
 
 export interface Daemon {
@@ -117,6 +120,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       rateLimitPerMinute: options.rateLimitPerMinute,
       maxEventLoopDelay_ms: options.maxEventLoopDelay_ms,
       maxHeapUsedBytes: options.maxHeapUsedBytes,
+      eventLoop: options.eventLoop,
     });
     await instance.ready();
     let closed = false;

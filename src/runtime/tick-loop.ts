@@ -22,9 +22,9 @@ import { NS_PER_MS } from '../vocabulary/units.ts';
 const toMicrosecond = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /** The shortest tick period, reached at speed 10 and above: a tick then advances 10 ms × speed. */
-export const MIN_PERIOD_MS = 10;
+const MIN_PERIOD_MS = 10;
 /** The longest, at speed 1 and below: slower clocks wake the process no less often, so stalls still show. */
-export const MAX_PERIOD_MS = 100;
+const MAX_PERIOD_MS = 100;
 /** Simulated time a tick advances between the two (speed 1 to 10). */
 const SIM_MS_PER_TICK = 100;
 /** A tick this late is a stall worth a warning (the event loop was blocked for at least this long). */

@@ -6,7 +6,6 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import underPressure, { TYPE_EVENT_LOOP_DELAY } from '@fastify/under-pressure';
 import { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Control } from './control/index.ts';
 import { apiError } from './vocabulary/errors.ts';
@@ -38,6 +37,7 @@ import { xenApiRoutes } from './http/routes/xenapi.ts';
 import { NAMED_SCHEMAS } from './schemas/index.ts';
 import { AJV_OPTIONS } from './schemas/validation.ts';
 import { clientOf } from './http/local-requests.ts';
+import { monitorEventLoop, type EventLoopMonitor } from './runtime/event-loop-delay.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,12 +63,16 @@ export interface AppOptions {
   readonly maxEventLoopDelay_ms?: number | undefined;
   /** Answer 503 OVERLOADED while the heap is above this (0: never; for tests of the overload path). */
   readonly maxHeapUsedBytes?: number | undefined;
+  /** The event-loop delay monitor (default: a real one, closed with the app; tests give a fake). */
+  readonly eventLoop?: EventLoopMonitor | undefined;
 }
 
 /** Seconds a client is asked to wait when the daemon is overloaded. */
 const OVERLOAD_RETRY_AFTER_S = 5;
-/** How long after start-up the event-loop samples are not held against the daemon: two of under-pressure's 1 s samples. */
-const PRESSURE_GRACE_MS = 2_000;
+/** How often the overload check samples the event-loop delay and the heap. */
+const PRESSURE_SAMPLE_MS = 1_000;
+/** Samples after start-up not held against the daemon: they measure start-up's own work (schema compilation, listen), not load. */
+const PRESSURE_GRACE_SAMPLES = 2;
 
 /**
  * Instance options: strict validation (no coercion, unknown properties
@@ -90,7 +94,7 @@ export function serverOptions(logLevel: string, logStream?: NodeJS.WritableStrea
 }
 
 /** Rate limit on changes per client address, and 503 while the event loop lags. */
-async function loadProtection(fastify: FastifyInstance, options: AppOptions): Promise<void> {
+async function loadProtection(fastify: FastifyInstance, options: AppOptions, eventLoop: EventLoopMonitor): Promise<void> {
   const perMinute = options.rateLimitPerMinute ?? 0;
   if (perMinute > 0) {
     // Only changes are limited, so reads skip the limiter's hook altogether; one store, so the limit is per client across all changes.
@@ -105,24 +109,41 @@ async function loadProtection(fastify: FastifyInstance, options: AppOptions): Pr
     const limit = fastify.rateLimit();
     onMutationRoutes(fastify, (route) => (route.onRequest = [...[route.onRequest ?? []].flat(), limit]));
   }
-  const maxEventLoopDelay = options.maxEventLoopDelay_ms ?? 0;
-  const maxHeapUsedBytes = options.maxHeapUsedBytes ?? 0;
-  if (maxEventLoopDelay > 0 || maxHeapUsedBytes > 0) {
-    // The first event-loop samples measure start-up's own work (schema compilation, listen), not load.
-    let ready_at_ms = Number.POSITIVE_INFINITY;
-    fastify.addHook('onReady', async () => {
-      ready_at_ms = performance.now();
-    });
-    await fastify.register(underPressure, {
-      maxEventLoopDelay,
-      maxHeapUsedBytes,
-      pressureHandler: async (_request, reply, type) => {
-        if (type === TYPE_EVENT_LOOP_DELAY && !(performance.now() - ready_at_ms >= PRESSURE_GRACE_MS)) return;
-        void reply.header('retry-after', OVERLOAD_RETRY_AFTER_S);
-        throw apiError('OVERLOADED', `the daemon is overloaded (${type}); retry in ${OVERLOAD_RETRY_AFTER_S} s`);
-      },
-    });
-  }
+  refuseWhenOverloaded(fastify, eventLoop, options.maxEventLoopDelay_ms ?? 0, options.maxHeapUsedBytes ?? 0);
+}
+
+/**
+ * 503 OVERLOADED while the event loop's mean delay over the last second, or
+ * the heap, is above its limit (0: no limit). Sampled once a second, so a
+ * request pays one comparison.
+ */
+function refuseWhenOverloaded(fastify: FastifyInstance, eventLoop: EventLoopMonitor, maxEventLoopDelay_ms: number, maxHeapUsedBytes: number): void {
+  if (maxEventLoopDelay_ms === 0 && maxHeapUsedBytes === 0) return;
+  let overload: 'eventLoopDelay' | 'heapUsedBytes' | null = null;
+  let graceSamples: number | null = null;
+  fastify.addHook('onReady', (done) => {
+    graceSamples = PRESSURE_GRACE_SAMPLES;
+    done();
+  });
+  const sample = (): void => {
+    const lag_ms = eventLoop.takeWindowMean_ms();
+    const settled = graceSamples === 0;
+    if (graceSamples !== null && graceSamples > 0) graceSamples--;
+    if (maxEventLoopDelay_ms > 0 && settled && lag_ms > maxEventLoopDelay_ms) overload = 'eventLoopDelay';
+    else if (maxHeapUsedBytes > 0 && process.memoryUsage().heapUsed > maxHeapUsedBytes) overload = 'heapUsedBytes';
+    else overload = null;
+    timer = setTimeout(sample, PRESSURE_SAMPLE_MS).unref();
+  };
+  let timer = setTimeout(sample, PRESSURE_SAMPLE_MS).unref();
+  fastify.addHook('onClose', (_instance, done) => {
+    clearTimeout(timer);
+    done();
+  });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (overload === null) return done();
+    void reply.header('retry-after', OVERLOAD_RETRY_AFTER_S);
+    done(apiError('OVERLOADED', `the daemon is overloaded (${overload}); retry in ${OVERLOAD_RETRY_AFTER_S} s`));
+  });
 }
 
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
@@ -146,8 +167,15 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   acknowledgeWhenDurable(fastify, options.control);
   installConditionalRequests(fastify, options.control);
   installIdempotencyKeys(fastify, options.control);
-  await loadProtection(fastify, options);
-  const registry = createMetrics(options.control);
+  const eventLoop = options.eventLoop ?? monitorEventLoop();
+  if (options.eventLoop === undefined) {
+    fastify.addHook('onClose', (_instance, done) => {
+      eventLoop.close();
+      done();
+    });
+  }
+  await loadProtection(fastify, options, eventLoop);
+  const registry = createMetrics(options.control, eventLoop);
   countRequests(fastify, registry);
 
   await fastify.register(swagger, swaggerOptions(options.version));

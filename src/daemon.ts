@@ -10,7 +10,8 @@ import { createStreamHub, type StreamHub } from './http/sse.ts';
 import { createControl, type Control } from './control/index.ts';
 import { DEFAULT_SEED, Host, type credit2, type SchedName, type Topology } from './hypervisor/index.ts';
 import type { MonotonicClock, Timers } from './runtime/clock.ts';
-import { createTickLoop, DEFAULT_PERIOD_MS, type TickLoop } from './runtime/tick-loop.ts';
+import type { EventLoopMonitor } from './runtime/event-loop-delay.ts';
+import { createTickLoop, type TickLoop } from './runtime/tick-loop.ts';
 import { createStore, type Store } from './store/index.ts';
 import { createLabControl } from './lab/lab-control.ts';
 import { createWhatIfWorker } from './lab/what-if-worker.ts';
@@ -18,8 +19,8 @@ import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './vocabulary/streams.t
 import { PACKAGE_VERSION } from './vocabulary/version.ts';
 
 /** A late tick, said so that a newcomer knows what it means and when to care. */
-export const stallMessage = (late_ms: number): string =>
-  `real-time loop held up: a ${DEFAULT_PERIOD_MS} ms tick ran ${Math.round(late_ms)} ms late, as the process did not get the CPU ` +
+export const stallMessage = (late_ms: number, period_ms: number): string =>
+  `real-time loop held up: a ${period_ms} ms tick ran ${Math.round(late_ms)} ms late, as the process did not get the CPU ` +
   '(a busy machine, a long request, a garbage collection); simulated time catches up, so this matters only if it repeats ' +
   'on a machine with CPU to spare (nemesis_tick_lateness_seconds in /metrics)';
 
@@ -52,6 +53,8 @@ export interface DaemonOptions {
   readonly seed?: number;
   readonly clock?: MonotonicClock;
   readonly timers?: Timers;
+  /** The event-loop delay monitor (default: a real one; tests give a fake). */
+  readonly eventLoop?: EventLoopMonitor;
 }
 
 export interface Daemon {
@@ -82,7 +85,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     const loop = createTickLoop({
       host,
       speed: options.speed ?? store.host.clockSpeed(),
-      onStall: (late_ms) => log?.warn({ late_ms: Math.round(late_ms) }, stallMessage(late_ms)),
+      onStall: (late_ms, period_ms) => log?.warn({ late_ms: Math.round(late_ms), period_ms }, stallMessage(late_ms, period_ms)),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
@@ -117,6 +120,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       rateLimitPerMinute: options.rateLimitPerMinute,
       maxEventLoopDelay_ms: options.maxEventLoopDelay_ms,
       maxHeapUsedBytes: options.maxHeapUsedBytes,
+      eventLoop: options.eventLoop,
     });
     await instance.ready();
     let closed = false;

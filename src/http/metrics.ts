@@ -6,9 +6,11 @@
  * `nemesis_` prefix, base units (seconds; ratios where 1 = one whole pCPU),
  * `_total` on counters.
  */
+import { createRequire } from 'node:module';
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { POWER_STATES, type Control } from '../control/index.ts';
+import type { EventLoopDelaySummary, EventLoopMonitor } from '../runtime/event-loop-delay.ts';
 import { BucketCounts, type HistogramSnapshot } from '../runtime/histogram.ts';
 
 const NS_PER_S = 1e9;
@@ -28,6 +30,50 @@ const SCHED_COUNTERS = {
 } as const;
 
 type Labels = Record<string, string>;
+
+/** The process's own metrics (prom-client's defaults) carry this prefix. */
+const PROCESS_PREFIX = 'nemesisd_';
+/** prom-client's default metric that keeps an event-loop monitor of its own (every 10 ms); its gauges are read from the daemon's one instead. */
+const OWN_MONITOR_METRIC = 'eventLoopLag';
+const requirePromClient = createRequire(import.meta.url);
+type DefaultMetric = (registry: Registry, config: { prefix: string }) => void;
+
+/**
+ * prom-client's default metrics, each from its own module (the names in
+ * `collectDefaultMetrics.metricsList`, which has no option to leave one
+ * out), but the event-loop lag, whose gauges keep their names and help.
+ */
+function processMetrics(registry: Registry, eventLoop: EventLoopMonitor): void {
+  for (const name of collectDefaultMetrics.metricsList) {
+    if (name !== OWN_MONITOR_METRIC) (requirePromClient(`prom-client/lib/metrics/${name}`) as DefaultMetric)(registry, { prefix: PROCESS_PREFIX });
+  }
+  let latest: EventLoopDelaySummary | undefined;
+  const lag = (name: string, help: string, read: (summary: EventLoopDelaySummary) => number, collect?: () => void): void => {
+    new Gauge({
+      name: `${PROCESS_PREFIX}nodejs_eventloop_${name}`,
+      help,
+      registers: [registry],
+      collect() {
+        collect?.();
+        if (latest !== undefined) this.set(read(latest) / MS_PER_S);
+      },
+    });
+  };
+  // As prom-client does: the time to the next turn of the loop, measured at a scrape and shown at the next.
+  const turn = new Gauge({ name: `${PROCESS_PREFIX}nodejs_eventloop_lag_seconds`, help: 'Lag of event loop in seconds.', registers: [registry] });
+  lag('lag_min_seconds', 'The minimum recorded event loop delay.', (s) => s.min_ms, () => {
+    // The first of them collected (collects run in registration order) takes the distribution since the last scrape.
+    latest = eventLoop.takeSummary();
+    const start_ms = performance.now();
+    setImmediate(() => turn.set((performance.now() - start_ms) / MS_PER_S));
+  });
+  lag('lag_max_seconds', 'The maximum recorded event loop delay.', (s) => s.max_ms);
+  lag('lag_mean_seconds', 'The mean of the recorded event loop delays.', (s) => s.mean_ms);
+  lag('lag_stddev_seconds', 'The standard deviation of the recorded event loop delays.', (s) => s.stddev_ms);
+  lag('lag_p50_seconds', 'The 50th percentile of the recorded event loop delays.', (s) => s.p50_ms);
+  lag('lag_p90_seconds', 'The 90th percentile of the recorded event loop delays.', (s) => s.p90_ms);
+  lag('lag_p99_seconds', 'The 99th percentile of the recorded event loop delays.', (s) => s.p99_ms);
+}
 
 /** Counters and gauges with labels, refilled from `read` at every scrape. */
 function labelled(registry: Registry, kind: typeof Counter | typeof Gauge, name: string, help: string, labelNames: string[], read: () => Iterable<[Labels, number]>): void {
@@ -63,9 +109,9 @@ function histogram(registry: Registry, name: string, help: string, read: () => I
   registry.registerMetric({ name, help, get, reset: () => undefined } as unknown as Metric);
 }
 
-export function createMetrics(control: Control): Registry {
+export function createMetrics(control: Control, eventLoop: EventLoopMonitor): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'nemesisd_' });
+  processMetrics(registry, eventLoop);
   const clock = () => control.host.info().clock;
   const counter = (name: string, help: string, read: () => number): void => labelled(registry, Counter, name, help, [], () => [[{}, read()]]);
   const gauge = (name: string, help: string, read: () => number): void => labelled(registry, Gauge, name, help, [], () => [[{}, read()]]);

@@ -6,6 +6,12 @@
  * setInterval drifts ~2% here); and since the target time is computed from
  * the clock, a late tick just advances further. After a stall the catch-up of
  * one step is bounded, and the simulated time given up is counted as skipped.
+ *
+ * Each wake-up costs the process about as much as the simulation's work for a
+ * small host, so the loop ticks no more often than it needs to: every read
+ * advances the host to "now" first (`sync`), so a longer period leaves nothing
+ * observable stale. It ticks once per 100 ms of simulated time, every 10 to
+ * 100 ms of real time (`periodAt`), and not at all while the clock is frozen.
  */
 import { monotonicClock, realTimers, type MonotonicClock, type Timers } from './clock.ts';
 import { BucketCounts, type HistogramSnapshot } from './histogram.ts';
@@ -15,8 +21,13 @@ import { NS_PER_MS } from '../vocabulary/units.ts';
 /** A lateness as the API shows it: whole microseconds, not the timer's float noise. */
 const toMicrosecond = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-export const DEFAULT_PERIOD_MS = 10;
-/** A tick this late is a stall worth a warning (ten periods: the event loop was blocked). */
+/** The shortest tick period, reached at speed 10 and above: a tick then advances 10 ms × speed. */
+const MIN_PERIOD_MS = 10;
+/** The longest, at speed 1 and below: slower clocks wake the process no less often, so stalls still show. */
+const MAX_PERIOD_MS = 100;
+/** Simulated time a tick advances between the two (speed 1 to 10). */
+const SIM_MS_PER_TICK = 100;
+/** A tick this late is a stall worth a warning (the event loop was blocked for at least this long). */
 export const DEFAULT_STALL_WARN_MS = 100;
 /** A step may always catch up this much simulated time … */
 export const DEFAULT_MIN_CATCHUP_MS = 1000;
@@ -48,8 +59,10 @@ export interface ClockStatus {
 }
 
 export interface LoopStatus {
-  /** Its timer is armed (at speed 0 it still fires, moving nothing). */
+  /** Its timer is armed: it runs at a speed above 0 (a frozen clock has nothing to tick). */
   readonly running: boolean;
+  /** How often it ticks at the current speed, ms of real time (0 while not armed). */
+  readonly period_ms: number;
   readonly ticks: number;
   /** Deadlines passed before the loop got to run them (folded into later ticks). */
   readonly late_ticks: number;
@@ -62,11 +75,12 @@ export interface TickLoopOptions {
   readonly host: AdvanceableHost;
   readonly clock?: MonotonicClock;
   readonly timers?: Timers;
+  /** A fixed period at every speed (default: `periodAt(speed)`). */
   readonly period_ms?: number;
   readonly min_catchup_ms?: number;
   readonly speed?: number;
-  /** Called with how late a tick fired, when that is at least `stall_warn_ms` (default 100 ms). */
-  readonly onStall?: (late_ms: number) => void;
+  /** Called with how late a tick fired, when that is at least `stall_warn_ms` (default 100 ms), and the period it ticks at. */
+  readonly onStall?: (late_ms: number, period_ms: number) => void;
   readonly stall_warn_ms?: number;
 }
 
@@ -100,11 +114,16 @@ export function checkSpeed(speed: number): void {
   }
 }
 
+/** The tick period at `speed` (above 0): 100 ms of simulated time a tick, kept within 10..100 ms of real time. */
+export function periodAt(speed: number): number {
+  return Math.min(MAX_PERIOD_MS, Math.max(MIN_PERIOD_MS, Math.round(SIM_MS_PER_TICK / speed)));
+}
+
 export function createTickLoop(options: TickLoopOptions): TickLoop {
   const { host } = options;
   const clock = options.clock ?? monotonicClock;
   const timers = options.timers ?? realTimers;
-  const period_ms = options.period_ms ?? DEFAULT_PERIOD_MS;
+  const periodFor = (at_speed: number): number => options.period_ms ?? periodAt(at_speed);
   const min_catchup_ns = (options.min_catchup_ms ?? DEFAULT_MIN_CATCHUP_MS) * NS_PER_MS;
   const stall_warn_ms = options.stall_warn_ms ?? DEFAULT_STALL_WARN_MS;
   let speed = options.speed ?? 1;
@@ -119,7 +138,10 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
   let ticks = 0;
   let late_ticks = 0;
   const lateness = new BucketCounts(LATENESS_BOUNDS_S);
+  let started = false;
   let timer: unknown = null;
+  // The armed timer's grid: deadlines at start_ms + k × period_ms.
+  let period_ms = 0;
   let start_ms = 0;
   let deadline_index = 0;
 
@@ -155,7 +177,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
   const sync = (): void => {
     const now_ms = clock.now_ms();
     let target_ns = base_sim_ns + (now_ms - base_real_ms) * speed * NS_PER_MS;
-    const bound_ns = Math.max(min_catchup_ns, CATCHUP_PERIODS * period_ms * speed * NS_PER_MS);
+    const bound_ns = Math.max(min_catchup_ns, CATCHUP_PERIODS * periodFor(speed) * speed * NS_PER_MS);
     if (target_ns - host.now_ns > bound_ns) {
       skipped_ns += target_ns - host.now_ns - bound_ns;
       target_ns = host.now_ns + bound_ns;
@@ -172,7 +194,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
     max_late_ms = Math.max(max_late_ms, last_late_ms);
     lateness.observe(last_late_ms / 1000);
     ticks += 1;
-    if (last_late_ms >= stall_warn_ms) options.onStall?.(last_late_ms);
+    if (last_late_ms >= stall_warn_ms) options.onStall?.(last_late_ms, period_ms);
     sync();
     // Next deadline on the fixed grid from the start; any passed meanwhile are folded in. Strictly
     // after this one: timers fire up to a millisecond early by the monotonic clock (libuv counts whole
@@ -183,20 +205,35 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
     timer = timers.setTimeout(tick, Math.max(0, start_ms + next_index * period_ms - clock.now_ms()));
   };
 
+  const disarm = (): void => {
+    if (timer === null) return;
+    timers.clearTimeout(timer);
+    timer = null;
+    period_ms = 0;
+  };
+
+  /** A new grid from now at the current speed's period; none while frozen. */
+  const arm = (): void => {
+    disarm();
+    if (speed === 0) return;
+    period_ms = periodFor(speed);
+    start_ms = clock.now_ms();
+    deadline_index = 1;
+    timer = timers.setTimeout(tick, period_ms);
+  };
+
   return {
     start() {
       stopped = false;
-      if (timer !== null) return;
-      start_ms = clock.now_ms();
-      rebase(start_ms, host.now_ns);
-      deadline_index = 1;
-      timer = timers.setTimeout(tick, period_ms);
+      if (started) return;
+      started = true;
+      rebase(clock.now_ms(), host.now_ns);
+      arm();
     },
     stop() {
       stopped = true;
-      if (timer === null) return;
-      timers.clearTimeout(timer);
-      timer = null;
+      started = false;
+      disarm();
     },
     sync,
     tickIfDue() {
@@ -210,6 +247,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
       const now_ms = clock.now_ms();
       rebase(now_ms, base_sim_ns + (now_ms - base_real_ms) * speed * NS_PER_MS);
       speed = next;
+      if (started && (timer === null || next === 0 || periodFor(next) !== period_ms)) arm();
     },
     advance(ms) {
       if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
@@ -232,8 +270,8 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
         now_ns: host.now_ns,
         speed,
         skipped_ns: Math.round(skipped_ns),
-        running: timer !== null && speed > 0,
-        loop: { running: timer !== null, ticks, late_ticks, last_late_ms: toMicrosecond(last_late_ms), max_late_ms: toMicrosecond(max_late_ms) },
+        running: timer !== null,
+        loop: { running: timer !== null, period_ms, ticks, late_ticks, last_late_ms: toMicrosecond(last_late_ms), max_late_ms: toMicrosecond(max_late_ms) },
       };
     },
   };

@@ -13,7 +13,11 @@ export const Clock = Type.Object(
     running: Type.Boolean({ description: 'Whether simulated time moves by itself (the real-time loop runs and the speed is above 0).' }),
     loop: Type.Object(
       {
-        running: Type.Boolean({ description: 'Whether its timer is armed (at speed 0 it fires and moves nothing).' }),
+        running: Type.Boolean({ description: 'Whether its timer is armed: while it runs at a speed above 0 (a frozen clock is not ticked).' }),
+        period_ms: Type.Integer({
+          minimum: 0,
+          description: 'How often it ticks, ms of real time: once per 100 ms of simulated time, every 100 ms at speed 1 and below down to every 10 ms at speed 10 and above; 0 while its timer is not armed. Reads advance the simulation to the current time first, so the period leaves nothing they show stale.',
+        }),
         ticks: Type.Integer({ minimum: 0, description: 'Its ticks so far.' }),
         late_ticks: Type.Integer({ minimum: 0, description: 'Deadlines passed before it ran (folded into later ticks).' }),
         last_late_ms: Type.Number({ minimum: 0, description: 'How late its last tick fired.' }),

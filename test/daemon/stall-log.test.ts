@@ -44,7 +44,7 @@ describe('a late tick of the real-time loop', () => {
         level: 40,
         late_ms: 250,
         msg:
-          'real-time loop held up: a 10 ms tick ran 250 ms late, as the process did not get the CPU (a busy machine, a long request, a garbage collection); ' +
+          'real-time loop held up: a 100 ms tick ran 250 ms late, as the process did not get the CPU (a busy machine, a long request, a garbage collection); ' +
           'simulated time catches up, so this matters only if it repeats on a machine with CPU to spare (nemesis_tick_lateness_seconds in /metrics)',
       },
     ]);

@@ -14,11 +14,12 @@ it('a request runs the tick whose deadline has passed, before its timer fires', 
   daemon.loop.start();
   const at = (): { ticks: number; now_ns: number } => ({ ticks: daemon.loop.status().loop.ticks, now_ns: daemon.loop.status().now_ns });
 
-  now_ms = 5;
+  // At speed 1 the loop ticks every 100 ms.
+  now_ms = 95;
   assert.equal((await daemon.request('GET', '/healthz')).status, 200);
   assert.equal(at().ticks, 0, 'not due yet');
-  now_ms = 12;
+  now_ms = 102;
   assert.equal((await daemon.request('GET', '/healthz')).status, 200);
-  assert.deepEqual(at(), { ticks: 1, now_ns: 12_000_000 }, 'the tick ran, advancing the host to now');
+  assert.deepEqual(at(), { ticks: 1, now_ns: 102_000_000 }, 'the tick ran, advancing the host to now');
   assert.equal(daemon.loop.status().loop.last_late_ms, 2);
 });

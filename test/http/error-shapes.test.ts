@@ -97,9 +97,28 @@ describe('every error has the documented shape and a catalogue code', () => {
     t.after(() => mock.timers.reset()); // before the daemon closes
     const d = await build(t, { maxHeapUsedBytes: 1 });
     assert.equal((await d.request('GET', '/healthz')).status, 200); // not sampled yet
-    mock.timers.tick(1000); // under-pressure samples the heap: above 1 byte
+    mock.timers.tick(1000); // the overload check samples the heap: above 1 byte
     const overloaded = await d.request('GET', '/healthz');
     assertShape(overloaded.status, overloaded.body, 'OVERLOADED');
     assert.equal(overloaded.headers['retry-after'], '5');
+  });
+
+  it('503 OVERLOADED while the event loop lags past the limit over a second, not for the start-up samples, and answers again once it catches up', async (t) => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    t.after(() => mock.timers.reset());
+    let lag_ms = 1500;
+    const eventLoop = { takeWindowMean_ms: () => lag_ms, takeSummary: () => assert.fail('not scraped'), close: () => undefined };
+    const d = await build(t, { maxEventLoopDelay_ms: 1000, eventLoop });
+    mock.timers.tick(1000);
+    mock.timers.tick(1000);
+    assert.equal((await d.request('GET', '/healthz')).status, 200, 'the first two samples after start-up measure start-up');
+    mock.timers.tick(1000);
+    const overloaded = await d.request('GET', '/api/v1/domains');
+    assertShape(overloaded.status, overloaded.body, 'OVERLOADED');
+    assert.equal(overloaded.body.message, 'the daemon is overloaded (eventLoopDelay); retry in 5 s');
+    assert.equal(overloaded.headers['retry-after'], '5');
+    lag_ms = 1000;
+    mock.timers.tick(1000);
+    assert.equal((await d.request('GET', '/api/v1/domains')).status, 200, 'at the limit is not past it');
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { build, type TestDaemon } from '../helpers.ts';
 
 async function scrape(d: TestDaemon): Promise<Map<string, number>> {
@@ -13,6 +14,28 @@ async function scrape(d: TestDaemon): Promise<Map<string, number>> {
   }
   return series;
 }
+
+describe("/metrics: the daemon's process", () => {
+  it("has every one of prom-client's default metrics, the event-loop lag read from the daemon's one monitor", async (t) => {
+    const summary = { min_ms: 0, max_ms: 250, mean_ms: 12.5, stddev_ms: 40, p50_ms: 0.5, p90_ms: 20, p99_ms: 240 };
+    let scrapes = 0;
+    const eventLoop = { takeWindowMean_ms: () => 0, takeSummary: () => (scrapes++, summary), close: () => undefined };
+    const d = await build(t, { eventLoop });
+    const metrics = await scrape(d);
+    assert.equal(scrapes, 1, 'one distribution a scrape');
+    const lag = (name: string): number | undefined => metrics.get(`nemesisd_nodejs_eventloop_lag_${name}_seconds`);
+    assert.deepEqual(
+      ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'].map(lag),
+      [0, 0.25, 0.0125, 0.04, 0.0005, 0.02, 0.24],
+    );
+    const reference = new Registry();
+    collectDefaultMetrics({ register: reference, prefix: 'nemesisd_' });
+    const names = (await reference.getMetricsAsJSON()).map((m) => m.name).sort();
+    const ours = (await d.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n').filter((l) => l.startsWith('# TYPE nemesisd_')).map((l) => l.split(' ')[2]!).sort();
+    assert.deepEqual(ours, names);
+    assert.ok(names.includes('nemesisd_nodejs_eventloop_lag_p99_seconds') && names.includes('nemesisd_process_cpu_seconds_total'));
+  });
+});
 
 describe('/metrics: the simulation, the scheduler and the daemon', () => {
   it("agree with the domains' cpu_time_ns and the pCPUs' busy and idle time", async (t) => {

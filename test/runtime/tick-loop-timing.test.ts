@@ -47,7 +47,7 @@ describe('tick loop timing', () => {
   it('fire 100 times in a second when every timer fires 0.6 ms early, not about twice as often', () => {
     const time = fakeTimers();
     const host = fakeHost();
-    const loop = createTickLoop({ host, clock: time, timers: time });
+    const loop = createTickLoop({ host, clock: time, timers: time, period_ms: 10 });
     loop.start();
     time.runUntil(500 + 1000, 0.6);
     loop.sync();
@@ -59,7 +59,7 @@ describe('tick loop timing', () => {
   it('report a stall with how late the tick fired; a tick a few ms late is not one', () => {
     const time = fakeTimers();
     const stalls: number[] = [];
-    const loop = createTickLoop({ host: fakeHost(), clock: time, timers: time, onStall: (late_ms) => stalls.push(late_ms) });
+    const loop = createTickLoop({ host: fakeHost(), clock: time, timers: time, period_ms: 10, onStall: (late_ms) => stalls.push(late_ms) });
     loop.start();
     time.fire(3);
     time.fire(250);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MonotonicClock, Timers } from '../../src/runtime/clock.ts';
-import { createTickLoop, type AdvanceableHost } from '../../src/runtime/tick-loop.ts';
+import { createTickLoop, periodAt, type AdvanceableHost } from '../../src/runtime/tick-loop.ts';
 
 const NS_PER_MS = 1e6;
 
@@ -46,11 +46,14 @@ function fakeHost(): AdvanceableHost & { calls: number } {
   return host;
 }
 
+/** The grid's arithmetic, at a fixed 10 ms period. */
+const PERIOD_MS = 10;
+
 describe('tickLoop', () => {
   it('advance the host to real time every tick', () => {
     const time = fakeTime();
     const host = fakeHost();
-    const loop = createTickLoop({ host, clock: time, timers: time });
+    const loop = createTickLoop({ host, clock: time, timers: time, period_ms: PERIOD_MS });
     loop.start();
     for (let i = 0; i < 100; i++) time.fire();
     assert.equal(host.now_ns, 1000 * NS_PER_MS);
@@ -61,7 +64,7 @@ describe('tickLoop', () => {
   it('schedule against fixed deadlines: a late tick shortens the next wait, and no time is lost', () => {
     const time = fakeTime();
     const host = fakeHost();
-    const loop = createTickLoop({ host, clock: time, timers: time });
+    const loop = createTickLoop({ host, clock: time, timers: time, period_ms: PERIOD_MS });
     loop.start();
     for (let i = 0; i < 50; i++) time.fire(3);
     // Each fire comes 3 ms late, so each next wait is 7 ms: the grid stays at multiples of 10 from the start.
@@ -75,7 +78,7 @@ describe('tickLoop', () => {
   it('bound the catch-up after a stall and count what was skipped', () => {
     const time = fakeTime();
     const host = fakeHost();
-    const loop = createTickLoop({ host, clock: time, timers: time, min_catchup_ms: 1000 });
+    const loop = createTickLoop({ host, clock: time, timers: time, period_ms: PERIOD_MS, min_catchup_ms: 1000 });
     loop.start();
     time.fire();
     assert.equal(host.now_ns, 10 * NS_PER_MS);
@@ -93,9 +96,11 @@ describe('tickLoop', () => {
   it('freeze at speed 0, advance on request, and run accelerated', async () => {
     const time = fakeTime();
     const host = fakeHost();
-    const loop = createTickLoop({ host, clock: time, timers: time, speed: 0 });
+    const loop = createTickLoop({ host, clock: time, timers: time, period_ms: PERIOD_MS, speed: 0 });
     loop.start();
-    for (let i = 0; i < 10; i++) time.fire();
+    assert.equal(time.pending, null, 'no timer while frozen');
+    time.now += 100;
+    loop.sync();
     assert.equal(host.now_ns, 0, 'frozen');
     await loop.advance(250);
     assert.equal(host.now_ns, 250 * NS_PER_MS);
@@ -127,7 +132,7 @@ describe('tickLoop', () => {
   it('tickIfDue runs a tick whose deadline has passed before its timer does, and nothing before then', () => {
     const time = fakeTime();
     const host = fakeHost();
-    const loop = createTickLoop({ host, clock: time, timers: time });
+    const loop = createTickLoop({ host, clock: time, timers: time, period_ms: PERIOD_MS });
     loop.start();
     time.now += 9.5;
     loop.tickIfDue();
@@ -148,6 +153,38 @@ describe('tickLoop', () => {
     loop.tickIfDue();
     assert.equal(loop.status().loop.ticks, 1, 'a stopped loop does not tick');
   });
+  it('tick once per 100 ms of simulated time: every 100 ms at speed 1, every 10 ms from speed 10, never while frozen', () => {
+    const time = fakeTime();
+    const host = fakeHost();
+    const loop = createTickLoop({ host, clock: time, timers: time });
+    loop.start();
+    assert.deepEqual(time.delays, [100]);
+    assert.equal(loop.status().loop.period_ms, 100);
+    time.fire();
+    assert.equal(host.now_ns, 100 * NS_PER_MS);
+    loop.setSpeed(10);
+    assert.equal(time.pending?.at, time.now + 10, 'a new grid from the change, at the new period');
+    time.fire();
+    assert.equal(host.now_ns, 200 * NS_PER_MS, '10 ms at speed 10');
+    loop.setSpeed(0);
+    assert.equal(time.pending, null, 'the timer is disarmed');
+    assert.deepEqual([loop.status().running, loop.status().loop.running, loop.status().loop.period_ms], [false, false, 0]);
+    time.now += 5000;
+    loop.tickIfDue();
+    loop.sync();
+    assert.equal(host.now_ns, 200 * NS_PER_MS, 'frozen: nothing moves');
+    loop.setSpeed(2);
+    assert.deepEqual(time.delays.slice(-1), [50]);
+    time.fire();
+    assert.equal(host.now_ns, 300 * NS_PER_MS, '50 ms at speed 2');
+    assert.equal(loop.status().loop.ticks, 3);
+    assert.equal(loop.status().loop.late_ticks, 0, 'a speed change is not a late tick');
+  });
+
+  it('periodAt: 100 ms of simulated time a tick, within 10..100 ms of real time', () => {
+    assert.deepEqual([0.25, 1, 2, 3, 10, 1000].map(periodAt), [100, 100, 50, 33, 10, 10]);
+  });
+
   it('refuse bad speeds and advances; stop cancels the timer', () => {
     const time = fakeTime();
     const loop = createTickLoop({ host: fakeHost(), clock: time, timers: time });

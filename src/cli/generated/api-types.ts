@@ -1035,8 +1035,10 @@ export interface components {
             running: boolean;
             /** @description The real-time loop that moves simulated time: wall-clock figures of the daemon's process, not the scheduler's ticks. */
             loop: {
-                /** @description Whether its timer is armed (at speed 0 it fires and moves nothing). */
+                /** @description Whether its timer is armed: while it runs at a speed above 0 (a frozen clock is not ticked). */
                 running: boolean;
+                /** @description How often it ticks, ms of real time: once per 100 ms of simulated time, every 100 ms at speed 1 and below down to every 10 ms at speed 10 and above; 0 while its timer is not armed. Reads advance the simulation to the current time first, so the period leaves nothing they show stale. */
+                period_ms: number;
                 /** @description Its ticks so far. */
                 ticks: number;
                 /** @description Deadlines passed before it ran (folded into later ticks). */

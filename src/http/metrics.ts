@@ -12,8 +12,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'pr
 import { POWER_STATES, type Control } from '../control/index.ts';
 import type { EventLoopDelaySummary, EventLoopMonitor } from '../runtime/event-loop-delay.ts';
 import { BucketCounts, type HistogramSnapshot } from '../runtime/histogram.ts';
+import { NS_PER_S } from '../vocabulary/units.ts';
 
-const NS_PER_S = 1e9;
 const MS_PER_S = 1e3;
 const PCT_PER_RATIO = 100;
 /** The fairness gauges' window of simulated time. */

@@ -10,9 +10,9 @@
  * an idle loop reads 0 at any resolution.
  */
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
+import { NS_PER_MS } from '../vocabulary/units.ts';
 
 export const EVENT_LOOP_SAMPLE_MS = 100;
-const NS_PER_MS = 1e6;
 
 /** Event-loop delay between two scrapes, ms (all 0 when no interval ended). */
 export interface EventLoopDelaySummary {

@@ -319,6 +319,10 @@ class CreditScheduler implements Scheduler {
     if (at_ns > sv.charged_ns && at_ns > this.exactSince_ns) this.burn(sv, at_ns);
   }
 
+  private catchUpAll(): void {
+    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
+  }
+
   /** The tick of the pCPU running `sv` may have become loud or quiet. */
   private runningChanged(sv: CreditVcpu): void {
     const pcpu = sv.vcpu.processor;
@@ -383,7 +387,7 @@ class CreditScheduler implements Scheduler {
   // --- accounting: hand out credit ---
 
   account(now_ns: number): void {
-    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
+    this.catchUpAll();
     if (this.groupsDirty) this.regroup();
     const weightTotal = this.orderActiveEntities();
     if (weightTotal === 0) {
@@ -809,7 +813,7 @@ class CreditScheduler implements Scheduler {
 
   adjustGlobal(params: GlobalSchedParams): void {
     // What quiet ticks owe is burnt under the accounting they passed under.
-    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
+    this.catchUpAll();
     if (params.accounting === 'exact' && this.params.accounting !== 'exact') this.exactSince_ns = this.ctx.now_ns();
     this.params = params;
   }
@@ -836,7 +840,7 @@ class CreditScheduler implements Scheduler {
 
   /** Like `xl debug-keys r`: run queues, active entities and the credit balance. */
   dump(): unknown {
-    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
+    this.catchUpAll();
     const { credit, pri } = this.vcpus;
     const { weight, cap } = this.entities;
     const name = (sv: CreditVcpu): string => `d${sv.vcpu.domain.domid}v${sv.vcpu.id} ${PRIORITY_NAMES[asPriority(pri[sv.slot]!)]} ${credit[sv.slot]}`;

@@ -25,9 +25,9 @@ export function redactUrl(url: string): string {
 }
 
 /** The longest a line waits before it is written (ms). */
-export const LOG_FLUSH_MS = 50;
+const LOG_FLUSH_MS = 50;
 /** Gathered lines are written at once from this many characters. */
-export const LOG_BATCH_CHARS = 8 * 1024;
+const LOG_BATCH_CHARS = 8 * 1024;
 
 /**
  * Standard output as pino's asynchronous destination, one per process: lines are

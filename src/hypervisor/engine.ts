@@ -85,7 +85,13 @@ export class Engine implements HostFacts {
   private readonly events = new EventQueue<HostEvent>();
   /** Each pCPU's timer event, made once: its generation travels as the tag. */
   private readonly pcpuTimerEvents: HostEvent[];
+  /**
+   * pCPUs that raised SCHEDULE_SOFTIRQ, the first `reschedCount`. This queue and the retick
+   * queue are emptied by count, never by `length = 0`: that is a runtime call, and the next
+   * push allocates the array's storage again.
+   */
   private readonly reschedQueue: Pcpu[] = [];
+  private reschedCount = 0;
   private readonly random: Random;
   private readonly trace = new TraceHash();
   /** Recent CPU usage, read by the getusage domctl. */
@@ -113,7 +119,8 @@ export class Engine implements HostFacts {
   private readonly loud: Uint8Array;
   private loudCount = 0;
   /** pCPUs whose loudness may have changed since it was last worked out (all of them: `retickAll`). */
-  private readonly retickQueue: number[] = [];
+  private readonly retickQueue: Int32Array;
+  private retickCount = 0;
   private readonly retickPending: Uint8Array;
   private retickAll = true;
   /** The scheduler trace being recorded (sched-trace.ts), or null: every hook tests this first. */
@@ -138,6 +145,7 @@ export class Engine implements HostFacts {
     this.idleCount = options.pcpus;
     this.loud = new Uint8Array(options.pcpus);
     this.retickPending = new Uint8Array(options.pcpus);
+    this.retickQueue = new Int32Array(options.pcpus);
     this.pcpuTimerEvents = this.pcpus.map((pcpu) => ({ kind: 'pcpuTimer', pcpu }));
     if (options.scheduler !== undefined) customFactories.set(this, options.scheduler);
     this.credit2Runqueue = options.credit2_runqueue ?? 'socket';
@@ -278,7 +286,7 @@ export class Engine implements HostFacts {
     }
     const events = this.events;
     for (;;) {
-      if (this.retickAll || this.retickQueue.length > 0) this.refreshLoud();
+      if (this.retickAll || this.retickCount > 0) this.refreshLoud();
       const next_ns = events.nextAt();
       if (this.nextTick_ns <= t_ns && this.nextTick_ns <= next_ns) {
         this.clock_ns = this.nextTick_ns;
@@ -568,7 +576,7 @@ export class Engine implements HostFacts {
   private retick(pcpu: number): void {
     if (this.retickPending[pcpu] === 1) return;
     this.retickPending[pcpu] = 1;
-    this.retickQueue.push(pcpu);
+    this.retickQueue[this.retickCount++] = pcpu;
   }
 
   private refreshLoud(): void {
@@ -577,9 +585,8 @@ export class Engine implements HostFacts {
       this.retickAll = false;
       for (let pcpu = 0; pcpu < this.pcpus.length; pcpu++) this.setLoud(pcpu);
     }
-    const queue = this.retickQueue;
-    for (let i = 0; i < queue.length; i++) this.setLoud(queue[i]!);
-    queue.length = 0;
+    for (let i = 0; i < this.retickCount; i++) this.setLoud(this.retickQueue[i]!);
+    this.retickCount = 0;
     if (this.tickPeriod_ns === 0) return;
     // Coming out of quiet: the cursor skips the ticks passed meanwhile (all quiet), to the first after now.
     if (wasQuiet && this.loudCount > 0) this.passTicks();
@@ -667,18 +674,18 @@ export class Engine implements HostFacts {
     const target = this.pcpus[pcpu]!;
     if (target.reschedPending) return;
     target.reschedPending = true;
-    this.reschedQueue.push(target);
+    this.reschedQueue[this.reschedCount++] = target;
   }
 
   /** Run SCHEDULE_SOFTIRQ on every pCPU that raised it, in the order raised. */
   flushReschedules(): void {
-    const queue = this.reschedQueue;
-    for (let i = 0; i < queue.length; i++) {
-      const pcpu = queue[i]!;
+    // A schedule may raise it again on any pCPU: those are run in this same pass.
+    for (let i = 0; i < this.reschedCount; i++) {
+      const pcpu = this.reschedQueue[i]!;
       pcpu.reschedPending = false;
       this.schedule(pcpu);
     }
-    queue.length = 0;
+    this.reschedCount = 0;
   }
 
   private schedule(pcpu: Pcpu): void {

@@ -10,8 +10,10 @@ export class TraceHash {
   private high = 0x050c5d1f;
 
   switch(now_ns: number, pcpu: number, domid: number, vcpu: number): void {
-    this.mix(now_ns % 0x100000000);
-    this.mix(Math.floor(now_ns / 0x100000000));
+    // The low and high 32 bits of a whole ns count below 2^53 (>>> 0 is its remainder by 2^32, without a float modulo).
+    const low = now_ns >>> 0;
+    this.mix(low);
+    this.mix((now_ns - low) / 0x100000000);
     this.mix(pcpu);
     this.mix(domid);
     this.mix(vcpu);
@@ -22,10 +24,14 @@ export class TraceHash {
   }
 
   private mix(word: number): void {
+    let low = this.low;
+    let high = this.high;
     for (let shift = 0; shift < 32; shift += 8) {
       const byte = (word >>> shift) & 0xff;
-      this.low = Math.imul(this.low ^ byte, FNV_PRIME);
-      this.high = Math.imul(this.high ^ (byte ^ 0x5a), FNV_PRIME);
+      low = Math.imul(low ^ byte, FNV_PRIME);
+      high = Math.imul(high ^ (byte ^ 0x5a), FNV_PRIME);
     }
+    this.low = low;
+    this.high = high;
   }
 }

@@ -49,8 +49,13 @@ export class UsageHistory {
   private values = new Float64Array(FIRST_ENTRIES);
   private entriesStart = 0;
   private entriesEnd = 0;
-  /** Domains that ran since the last sample (each marked with the sample number, so listed once). */
-  private readonly ranSince: Domain[] = [];
+  /**
+   * Domains that ran since the last sample, the first `ranCount` (each marked with the sample
+   * number, so listed once). Emptied by count and cleared as read: `length = 0` is a runtime
+   * call, and the next push would allocate the array's storage again.
+   */
+  private readonly ranSince: (Domain | null)[] = [];
+  private ranCount = 0;
   private readonly lastBusy: Float64Array;
   private switches = 0;
 
@@ -71,7 +76,7 @@ export class UsageHistory {
   private ran(domain: Domain): void {
     if (domain.usageMark === this.last) return;
     domain.usageMark = this.last;
-    this.ranSince.push(domain);
+    this.ranSince[this.ranCount++] = domain;
   }
 
   /** Take the sample due at `now_ns` (a multiple of USAGE_SAMPLE_NS). */
@@ -87,15 +92,16 @@ export class UsageHistory {
         this.push(-1 - id, used);
       }
     }
-    for (let i = 0; i < this.ranSince.length; i++) {
+    for (let i = 0; i < this.ranCount; i++) {
       const domain = this.ranSince[i]!;
+      this.ranSince[i] = null;
       if (domain.dying) continue;
       const cpu = host.domainCpuTimeNs(domain);
       const used = cpu - domain.usageCpu_ns;
       domain.usageCpu_ns = cpu;
       if (used > 0) this.push(domain.domid, used);
     }
-    this.ranSince.length = 0;
+    this.ranCount = 0;
     this.last = Math.round(now_ns / USAGE_SAMPLE_NS);
     this.entryEnd[this.last % MAX_SAMPLES] = this.entriesEnd;
     while (this.last - this.first >= MAX_SAMPLES) this.dropOldest();

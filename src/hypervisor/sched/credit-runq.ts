@@ -125,28 +125,28 @@ export class RunQueues {
   }
 
   /**
-   * Re-sort after `changed` (none queued or taken since the queue was last in order)
-   * changed priority: the stable partition by priority, moving only them. Those from an
-   * earlier segment go to the head of their new one, those from a later one to its tail,
-   * each keeping its order. `changed` is reordered.
+   * Re-sort after the first `count` of `changed` (none queued or taken since the queue was
+   * last in order) changed priority: the stable partition by priority, moving only them.
+   * Those from an earlier segment go to the head of their new one, those from a later one to
+   * its tail, each keeping its order. `changed` is reordered.
    */
-  moveChanged(pcpu: number, changed: number[], pri: Int8Array): void {
+  moveChanged(pcpu: number, changed: number[], count: number, pri: Int8Array): void {
     const { seg, key } = this;
     // Into queue order (segment, then key): an insertion sort, as few change in one queue.
-    for (let j = 1; j < changed.length; j++) {
+    for (let j = 1; j < count; j++) {
       const v = changed[j]!;
       let i = j;
       for (; i > 0 && (seg[changed[i - 1]!]! > seg[v]! || (seg[changed[i - 1]!] === seg[v] && key[changed[i - 1]!]! > key[v]!)); i--) changed[i] = changed[i - 1]!;
       changed[i] = v;
     }
     // Indexed loops: this runs for every queue each period, and an iterator would be allocated.
-    for (let j = 0; j < changed.length; j++) if (segmentOf(pri[changed[j]!]!) !== seg[changed[j]!]) this.remove(pcpu, changed[j]!);
+    for (let j = 0; j < count; j++) if (segmentOf(pri[changed[j]!]!) !== seg[changed[j]!]) this.remove(pcpu, changed[j]!);
     for (let t = 0; t < SEGMENTS; t++) {
-      for (let j = changed.length - 1; j >= 0; j--) {
+      for (let j = count - 1; j >= 0; j--) {
         const v = changed[j]!;
         if (segmentOf(pri[v]!) === t && seg[v]! < t) this.prepend(pcpu, v, t);
       }
-      for (let j = 0; j < changed.length; j++) {
+      for (let j = 0; j < count; j++) {
         const v = changed[j]!;
         if (segmentOf(pri[v]!) === t && seg[v]! > t) this.append(pcpu, v, t);
       }

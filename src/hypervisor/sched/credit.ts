@@ -127,9 +127,13 @@ class CreditScheduler implements Scheduler {
   readonly tick_ns = TICK_MS * NS_PER_MS;
   private params: GlobalSchedParams = { tslice_ms: DEFAULT_TSLICE_MS, ratelimit_us: DEFAULT_RATELIMIT_US, accounting: 'exact' };
   private readonly runqs: RunQueues;
-  private readonly runqUnsorted: boolean[];
-  /** Per pCPU, during an accounting: its queued vCPUs (slots) whose priority changed, and 1 once a vCPU joined or left its queue. */
+  /**
+   * Per pCPU, during an accounting: its queued vCPUs (slots) whose priority changed, the first
+   * `runqChangedCount` (a queue with any is out of order until the re-sort), and 1 once a vCPU
+   * joined or left its queue. Emptied by count: `length = 0` is a runtime call, for every queue every period.
+   */
   private readonly runqChanged: number[][];
+  private readonly runqChangedCount: Int32Array;
   private readonly runqReshaped: Uint8Array;
   private accounting = false;
   /** When accounting last became exact (ticks at or before it charged as sampled), or -1. */
@@ -171,8 +175,8 @@ class CreditScheduler implements Scheduler {
     this.inPool = new Uint8Array(ctx.pcpuCount);
     for (const pcpu of ctx.pcpus) this.inPool[pcpu] = 1;
     this.runqs = new RunQueues(ctx.pcpuCount);
-    this.runqUnsorted = new Array<boolean>(ctx.pcpuCount).fill(false);
     this.runqChanged = Array.from({ length: ctx.pcpuCount }, () => []);
+    this.runqChangedCount = new Int32Array(ctx.pcpuCount);
     this.runqReshaped = new Uint8Array(ctx.pcpuCount);
     this.migrationTargetAt_ns = new Float64Array(ctx.pcpuCount).fill(-1);
   }
@@ -686,7 +690,7 @@ class CreditScheduler implements Scheduler {
     if (next === head) this.dequeue(next);
     // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting: each vCPU in its priority's segment.
     const first = runq.first(pcpu);
-    invariant(first === NONE || segmentOf(pri[first]!) === runq.segmentOfSlot(first) || this.runqUnsorted[pcpu]!, () => `pCPU ${pcpu}'s run queue is out of priority order`);
+    invariant(first === NONE || segmentOf(pri[first]!) === runq.segmentOfSlot(first) || this.runqChangedCount[pcpu]! > 0, () => `pCPU ${pcpu}'s run queue is out of priority order`);
     next.start_ns = now_ns;
     next.charged_ns = now_ns;
     return { vcpu: next.vcpu, slice_ns: tslice_ns };
@@ -752,8 +756,7 @@ class CreditScheduler implements Scheduler {
     if (pris[v] === pri) return;
     if (this.vcpus.queued[v] === 1) {
       const pcpu = this.runqs.pcpuOf(v);
-      this.runqUnsorted[pcpu] = true;
-      this.runqChanged[pcpu]!.push(v);
+      this.runqChanged[pcpu]![this.runqChangedCount[pcpu]!++] = v;
     }
     pris[v] = pri;
   }
@@ -765,14 +768,13 @@ class CreditScheduler implements Scheduler {
    */
   private sortRunqueues(): void {
     const pri = this.vcpus.pri;
-    for (let pcpu = 0; pcpu < this.runqChanged.length; pcpu++) {
-      const changed = this.runqChanged[pcpu]!;
+    const counts = this.runqChangedCount;
+    for (let pcpu = 0; pcpu < counts.length; pcpu++) {
       // A vCPU queued during the accounting may sit in a neighbour's segment even where no priority changed.
       if (this.runqReshaped[pcpu] === 1) this.runqs.partition(pcpu, pri);
-      else if (this.runqUnsorted[pcpu]) this.runqs.moveChanged(pcpu, changed, pri);
-      this.runqUnsorted[pcpu] = false;
-      changed.length = 0;
+      else if (counts[pcpu]! > 0) this.runqs.moveChanged(pcpu, this.runqChanged[pcpu]!, counts[pcpu]!, pri);
     }
+    counts.fill(0);
     this.runqReshaped.fill(0);
   }
 

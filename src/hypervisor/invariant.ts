@@ -10,3 +10,13 @@ export class InvariantError extends Error {
 export function invariant(condition: boolean, message: () => string): asserts condition {
   if (!condition) throw new InvariantError(message());
 }
+
+/**
+ * Xen's BUG(), for the checks run at every event or context switch: `if (broken) bug(...)`.
+ * There `invariant`'s message closure costs more than its branch (the closure and the
+ * context of what it captures are allocated on every call); here the message is built
+ * only inside the failing branch.
+ */
+export function bug(message: string): never {
+  throw new InvariantError(message);
+}

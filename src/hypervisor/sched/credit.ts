@@ -8,7 +8,7 @@
  * simulated host", says what is modelled and where it departs from Xen).
  */
 import { DomctlErrorCode, domctlError, invalid, type DomctlError } from '../errors.ts';
-import { invariant } from '../invariant.ts';
+import { bug } from '../invariant.ts';
 import { capOutOfRange, DEFAULT_SCHED_PARAMS, DEFAULT_WEIGHT } from '../../vocabulary/domains.ts';
 import { maxCapFor } from '../limits.ts';
 import { allowedOn, type Domain, type Vcpu } from '../model.ts';
@@ -324,7 +324,9 @@ class CreditScheduler implements Scheduler {
   }
 
   private catchUpAll(): void {
-    for (const pcpu of this.ctx.pcpus) this.catchUp(pcpu);
+    // Indexed: this runs every accounting period, and an iterator would be allocated.
+    const pcpus = this.ctx.pcpus;
+    for (let i = 0; i < pcpus.length; i++) this.catchUp(pcpus[i]!);
   }
 
   /** The tick of the pCPU running `sv` may have become loud or quiet. */
@@ -690,7 +692,7 @@ class CreditScheduler implements Scheduler {
     if (next === head) this.dequeue(next);
     // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting: each vCPU in its priority's segment.
     const first = runq.first(pcpu);
-    invariant(first === NONE || segmentOf(pri[first]!) === runq.segmentOfSlot(first) || this.runqChangedCount[pcpu]! > 0, () => `pCPU ${pcpu}'s run queue is out of priority order`);
+    if (first !== NONE && segmentOf(pri[first]!) !== runq.segmentOfSlot(first) && this.runqChangedCount[pcpu] === 0) bug(`pCPU ${pcpu}'s run queue is out of priority order`);
     next.start_ns = now_ns;
     next.charged_ns = now_ns;
     return { vcpu: next.vcpu, slice_ns: tslice_ns };
@@ -721,8 +723,8 @@ class CreditScheduler implements Scheduler {
 
   private enqueue(pcpu: number, sv: CreditVcpu): void {
     // Xen's BUG_ON(__vcpu_on_runq(svc)) and the run queue's home.
-    invariant(this.vcpus.queued[sv.slot] === 0, () => `${svName(sv)} is queued twice`);
-    invariant(pcpu === sv.vcpu.processor, () => `${svName(sv)} is queued on pCPU ${pcpu}, away from its processor ${sv.vcpu.processor}`);
+    if (this.vcpus.queued[sv.slot] !== 0) bug(`${svName(sv)} is queued twice`);
+    if (pcpu !== sv.vcpu.processor) bug(`${svName(sv)} is queued on pCPU ${pcpu}, away from its processor ${sv.vcpu.processor}`);
     const runq = this.runqs;
     const pri = this.vcpus.pri;
     const v = sv.slot;
@@ -743,7 +745,7 @@ class CreditScheduler implements Scheduler {
   }
 
   private dequeue(sv: CreditVcpu): void {
-    invariant(this.vcpus.queued[sv.slot] === 1, () => `${svName(sv)} is dequeued but is not on pCPU ${sv.vcpu.processor}'s run queue`);
+    if (this.vcpus.queued[sv.slot] !== 1) bug(`${svName(sv)} is dequeued but is not on pCPU ${sv.vcpu.processor}'s run queue`);
     this.runqs.remove(sv.vcpu.processor, sv.slot);
     this.vcpus.queued[sv.slot] = 0;
     if (this.accounting) this.runqReshaped[sv.vcpu.processor] = 1;

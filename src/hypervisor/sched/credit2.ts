@@ -14,7 +14,7 @@
  * master's cap covers the group through one budget pool.
  */
 import { domctlError, DomctlErrorCode, invalid, type DomctlError } from '../errors.ts';
-import { invariant } from '../invariant.ts';
+import { bug, invariant } from '../invariant.ts';
 import { CAP_PER_VCPU, maxCapFor } from '../limits.ts';
 import { allowedOn, type Domain, type Vcpu } from '../model.ts';
 import { NS_PER_MS, NS_PER_US } from '../../vocabulary/units.ts';
@@ -363,7 +363,7 @@ class Credit2Scheduler implements Scheduler {
     const rqd = this.rqOf[pcpu]!;
     this.tickled[pcpu] = 0;
     const scurr = prev === null ? null : vcpuOf(prev);
-    invariant(scurr === this.curr[pcpu], () => `pCPU ${pcpu} runs ${prev === null ? 'idle' : svName(scurr!)}, credit2 thought ${this.curr[pcpu] === null ? 'idle' : svName(this.curr[pcpu]!)}`);
+    if (scurr !== this.curr[pcpu]) bug(`pCPU ${pcpu} runs ${prev === null ? 'idle' : svName(scurr!)}, credit2 thought ${this.curr[pcpu] === null ? 'idle' : svName(this.curr[pcpu]!)}`);
     if (scurr !== null) {
       this.burn(scurr, now_ns);
       if (scurr.budget <= 0) this.grabBudget(scurr);
@@ -514,10 +514,10 @@ class Credit2Scheduler implements Scheduler {
 
   /** runq_insert(): after every vCPU with equal or more credit. */
   private runqInsert(sv: C2Vcpu): void {
-    invariant(!sv.queued, () => `${svName(sv)} is queued twice`);
+    if (sv.queued) bug(`${svName(sv)} is queued twice`);
     const rqd = sv.rqd;
-    invariant(this.rqOf[sv.vcpu.processor] === rqd, () => `${svName(sv)} is queued on runqueue ${rqd.id}, away from its pCPU ${sv.vcpu.processor}`);
-    invariant(sv.vcpu.runnable, () => `${svName(sv)} is queued but cannot run`);
+    if (this.rqOf[sv.vcpu.processor] !== rqd) bug(`${svName(sv)} is queued on runqueue ${rqd.id}, away from its pCPU ${sv.vcpu.processor}`);
+    if (!sv.vcpu.runnable) bug(`${svName(sv)} is queued but cannot run`);
     const runq = rqd.runq;
     let lo = 0;
     let hi = runq.length;
@@ -547,7 +547,7 @@ class Credit2Scheduler implements Scheduler {
       if (other.credit > credit || (other.credit === credit && other.seq < seq)) lo = mid + 1;
       else hi = mid;
     }
-    invariant(runq[lo] === sv, () => `${svName(sv)} is dequeued but is not on runqueue ${sv.rqd.id}`);
+    if (runq[lo] !== sv) bug(`${svName(sv)} is dequeued but is not on runqueue ${sv.rqd.id}`);
     if (lo === 0) runq.shift();
     else runq.splice(lo, 1);
     sv.queued = false;
@@ -858,7 +858,7 @@ class Credit2Scheduler implements Scheduler {
     }
     rqd.load += change;
     rqd.loadUpdate = now;
-    invariant(rqd.load >= 0, () => `runqueue ${rqd.id}'s load went below 0`);
+    if (rqd.load < 0) bug(`runqueue ${rqd.id}'s load went below 0`);
     if (sv !== null) this.updateSvcLoad(sv, change, now_ns);
   }
 

@@ -48,6 +48,19 @@ describe('usage history (getusage)', () => {
     assert.ok(Math.abs(minute.cpu[1]! / (60 * NS_PER_S) - 1 / 3) < 0.005, `${minute.cpu[1]}`);
   });
 
+  it("counts a domain that uses more than 2^32 ns in one sample (Domain-0 busy on 160 pCPUs) to the nanosecond", () => {
+    const host = newHost(160);
+    must(host, { op: 'setworkload', domid: 0, workload: { type: 'cpu' } });
+    host.advanceTo(10 * USAGE_SAMPLE_NS);
+    const before = cpuTimeNs(host, 0);
+    host.advanceTo(20 * USAGE_SAMPLE_NS);
+    // 160 vCPUs × 30 ms = 4.8e9 ns a sample, past a 32-bit count.
+    assert.equal(cpuTimeNs(host, 0) - before, 10 * 160 * USAGE_SAMPLE_NS);
+    const usage = used(host, 10 * USAGE_SAMPLE_NS);
+    assert.equal(usage.from_ns, 10 * USAGE_SAMPLE_NS);
+    assert.equal(usage.cpu[0], 10 * 160 * USAGE_SAMPLE_NS);
+  });
+
   it('keeps the last ten minutes: older samples are gone, a longer window is refused', () => {
     const host = twoGuests();
     host.advanceTo(700 * NS_PER_S);

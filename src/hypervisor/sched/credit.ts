@@ -428,6 +428,7 @@ class CreditScheduler implements Scheduler {
   /** The pass when its order decides nothing (orderFree): by slot, reading the tables front to back. Returns the new balance. */
   private distributeInSlotOrder(C: number, creditTotal: number, weightTotal: number, now_ns: number): number {
     const { weight, listed, activeCount, firstActive } = this.entities;
+    const { credit, pri } = this.vcpus;
     const slots = this.entities.slots;
     let lastWeight = -1;
     let fair = 0;
@@ -439,7 +440,23 @@ class CreditScheduler implements Scheduler {
         lastWeight = entityWeight;
         fair = ceilDiv(creditTotal * entityWeight, weightTotal);
       }
-      balance += activeCount[entity] === 1 ? this.distributeToOne(firstActive[entity]!, fair, 0, C, now_ns) : this.distribute(this.entityAt[entity]!, fair, 0, now_ns);
+      if (activeCount[entity] !== 1) {
+        balance += this.distribute(this.entityAt[entity]!, fair, 0, now_ns);
+        continue;
+      }
+      // distributeToOne with no cap, nothing parked and no trace (orderFree), inline: most entities come here.
+      const v = firstActive[entity]!;
+      let creditNew = credit[v]! + fair;
+      const priNew = creditNew < 0 ? Priority.OVER : Priority.UNDER;
+      if (pri[v] !== priNew) this.setPriority(v, priNew);
+      if (creditNew < -C) creditNew = -C;
+      else if (creditNew > C) {
+        credit[v] = 0;
+        this.deactivate(this.vcpuAt[v]!);
+        continue;
+      }
+      credit[v] = creditNew;
+      balance += creditNew;
     }
     return balance;
   }

@@ -141,15 +141,16 @@ export class RunQueues {
     }
     // Indexed loops: this runs for every queue each period, and an iterator would be allocated.
     for (let j = 0; j < count; j++) if (segmentOf(pri[changed[j]!]!) !== seg[changed[j]!]) this.remove(pcpu, changed[j]!);
-    for (let t = 0; t < SEGMENTS; t++) {
-      for (let j = count - 1; j >= 0; j--) {
-        const v = changed[j]!;
-        if (segmentOf(pri[v]!) === t && seg[v]! < t) this.prepend(pcpu, v, t);
-      }
-      for (let j = 0; j < count; j++) {
-        const v = changed[j]!;
-        if (segmentOf(pri[v]!) === t && seg[v]! > t) this.append(pcpu, v, t);
-      }
+    // Into each segment, heads before tails; the segments do not touch one another, so one pass each does them all.
+    for (let j = count - 1; j >= 0; j--) {
+      const v = changed[j]!;
+      const t = segmentOf(pri[v]!);
+      if (seg[v]! < t) this.prepend(pcpu, v, t);
+    }
+    for (let j = 0; j < count; j++) {
+      const v = changed[j]!;
+      const t = segmentOf(pri[v]!);
+      if (seg[v]! > t) this.append(pcpu, v, t);
     }
   }
 

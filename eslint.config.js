@@ -35,6 +35,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
+    // Benchmark children in plain JavaScript run under node, as the daemon's build does.
+    files: ['bench/**/*.mjs'],
+    languageOptions: { globals: globals.node },
+  },
+  {
     // The simulated hypervisor is pure: no clocks, no randomness but the seeded one; so is the
     // vocabulary below it. (What they may import is dependency-cruiser's rule: .dependency-cruiser.mjs.)
     files: ['src/hypervisor/**/*.ts', 'src/vocabulary/**/*.ts'],

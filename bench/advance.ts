@@ -2,13 +2,15 @@
  * How fast the simulation runs through the API, beside the same host in
  * process, in one run: simulated seconds per wall second and per CPU second
  * of the process that computes, with P pCPUs × N CPU-bound 1-vCPU domains.
- *   in process   Host.advanceTo in steps (as `bench:sim` does)
+ *   in process   Host.advanceTo in steps, from the build in a child process of
+ *                plain JavaScript (bench/sim-speed-child.mjs, as `bench:sim`)
  *   API          POST /api/v1/host/clock/advance in steps, one after another,
  *                to the built daemon as it ships (node flags and all), frozen
  *                (speed 0) so only the advances move its clock
  *   floor        the same requests, from the same client, to a bare Fastify
  *                route in a child process that answers `{"now_ns":…}` and
- *                computes nothing: what any Node HTTP server costs a request
+ *                computes nothing (bench/floor-server.mjs): what any Node HTTP
+ *                server costs a request
  * The domains are created through the API once (rate limit off for the
  * set-up); every round starts the daemon again on that database and the
  * sides alternate, so the machine's drift hits all alike.
@@ -35,9 +37,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import Fastify, { LogController } from 'fastify';
 import { programNodeFlags } from '../scripts/program-node-flags.ts';
-import { Host, NS_PER_S } from '../src/hypervisor/index.ts';
+import { NS_PER_S } from '../src/hypervisor/index.ts';
 import { cpuSeconds, createCpuBoundDomains, median, spawnDaemon, type DaemonProcess } from './processes.ts';
 
 const { values, positionals } = parseArgs({
@@ -46,8 +47,6 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
     baseline: { type: 'string' },
-    child: { type: 'boolean', default: false },
-    'floor-server': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -60,6 +59,8 @@ const WARMUP_SIM_MS = 1000;
 /** The target: the API within this factor of in process. */
 const TARGET_RATIO = 1.5;
 const DAEMON = fileURLToPath(new URL('../dist/bin/nemesisd.js', import.meta.url));
+const IN_PROCESS = fileURLToPath(new URL('sim-speed-child.mjs', import.meta.url));
+const FLOOR_SERVER = fileURLToPath(new URL('floor-server.mjs', import.meta.url));
 
 interface Speed {
   /** Simulated seconds per wall second. */
@@ -68,23 +69,11 @@ interface Speed {
   readonly cpu_ratio: number;
 }
 
-/** In this process (run as a child, so each round has a fresh heap): Host.advanceTo in steps. */
+/** Host.advanceTo in steps, in a child process (so each round has a fresh heap). */
 function inProcess(): Speed {
-  const host = new Host({ pcpus: PCPUS, seed: 42 });
-  for (let domid = 1; domid <= DOMAINS; domid++) {
-    const created = host.domctl({ op: 'createdomain', domid, max_vcpus: 1, vcpus: 1, workload: { type: 'cpu' } });
-    if (!created.ok) throw new Error(created.error.message);
-  }
-  host.advanceTo(WARMUP_SIM_MS * 1e6);
-  const step_ns = STEP_MS * 1e6;
-  const start_ns = host.now_ns;
-  const cpuStart = process.cpuUsage();
-  const start = performance.now();
-  while (performance.now() - start < MEASURE_S * 1000) host.advanceTo(host.now_ns + step_ns);
-  const wall_s = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
-  const sim_s = (host.now_ns - start_ns) / NS_PER_S;
-  return { wall_ratio: sim_s / wall_s, cpu_ratio: sim_s / ((cpu.user + cpu.system) / 1e6) };
+  const output = execFileSync(process.execPath, [IN_PROCESS, 'credit', SIZE, String(STEP_MS), String(MEASURE_S), String(WARMUP_SIM_MS)], { encoding: 'utf8' });
+  const figures = JSON.parse(output) as { ratio: number; cpu_ratio: number };
+  return { wall_ratio: figures.ratio, cpu_ratio: figures.cpu_ratio };
 }
 
 const startDaemon = (program: string, db: string, env: NodeJS.ProcessEnv): Promise<DaemonProcess> =>
@@ -96,24 +85,7 @@ async function advance(url: string, ms: number): Promise<number> {
   return ((await reply.json()) as { now_ns: number }).now_ns;
 }
 
-/**
- * The floor's server: the advance's path on a bare Fastify (its logger on for
- * the listening line only, as the daemon logs no line per request at info),
- * answering a clock that moves by what is asked and computes nothing.
- */
-async function floorServer(): Promise<void> {
-  const app = Fastify({ logger: { level: 'info' }, logController: new LogController({ disableRequestLogging: true }) });
-  let now_ns = 0;
-  app.post('/api/v1/host/clock/advance', async (request) => {
-    now_ns += (request.body as { ms: number }).ms * 1e6;
-    return { now_ns };
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  // A clean exit (which lets `node --cpu-prof` write its profile).
-  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
-}
-
-const startFloor = (): Promise<DaemonProcess> => spawnDaemon([fileURLToPath(import.meta.url), '--floor-server'], {});
+const startFloor = (): Promise<DaemonProcess> => spawnDaemon([FLOOR_SERVER], {});
 
 /** Advances of STEP_MS one after another for MEASURE_S to the server `start` starts. */
 async function throughApi(start: () => Promise<DaemonProcess>): Promise<Speed> {
@@ -136,11 +108,6 @@ async function throughApi(start: () => Promise<DaemonProcess>): Promise<Speed> {
 const format = (ratio: number): string => `${ratio >= 100 ? ratio.toFixed(0) : ratio.toFixed(2)}x`;
 
 async function main(): Promise<void> {
-  if (values.child) {
-    process.stdout.write(JSON.stringify(inProcess()));
-    return;
-  }
-  if (values['floor-server']) return floorServer();
   const dir = mkdtempSync(join(tmpdir(), 'nemesis-advance-'));
   try {
     const db = join(dir, 'nemesis.db');
@@ -151,7 +118,7 @@ async function main(): Promise<void> {
       await setUp.stop();
     }
     const sides: [string, () => Promise<Speed>][] = [
-      ['in process', async () => JSON.parse(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child'], { encoding: 'utf8' })) as Speed],
+      ['in process', async () => inProcess()],
       ['API', () => throughApi(() => startDaemon(DAEMON, db, {}))],
       ...(values.baseline === undefined ? [] : [['API (baseline)', () => throughApi(() => startDaemon(values.baseline!, db, {}))] as [string, () => Promise<Speed>]]),
       ['floor', () => throughApi(startFloor)],

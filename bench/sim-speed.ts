@@ -8,21 +8,25 @@
  * same under node's default heap sizing, for its peak RSS beside (node grows
  * the young generation to 64 MB semi-spaces and lets the old one grow further
  * before collecting, so the same live data takes more there). Node flags given
- * to this script reach both children.
+ * to this script reach both children. The children (bench/sim-speed-child.mjs)
+ * run the build (dist/), the code nemesisd and nemesis run, which
+ * `npm run bench:sim` makes first; loaded from the sources through node's type
+ * stripping the same code runs 10 to 15% slower (docs/benchmarks.md).
  *
  *   npm run bench:sim                    all sizes, both policies
  *   npm run bench:sim -- 64x1024         one size under credit
  *   npm run bench:sim -- credit2:64x1024 one size under credit2
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { programNodeFlags } from '../scripts/program-node-flags.ts';
-import { Host, NS_PER_S, SCHED_NAMES, type SchedName } from '../src/hypervisor/index.ts';
+import { SCHED_NAMES, type SchedName } from '../src/hypervisor/index.ts';
 
 const SIZES = ['1x2', '4x16', '16x128', '64x1024', '256x10000', '256x32000', '256x100000'] as const;
 const SUMMARY_SIZES = ['4x16', '64x1024', '256x10000', '256x32000', '256x100000'] as const;
-const MEASURE_WALL_MS = 3000;
-const WARMUP_SIM_S = 1;
+const CHILD = fileURLToPath(new URL('sim-speed-child.mjs', import.meta.url));
+const BUILD_ENTRY = fileURLToPath(new URL('../dist/hypervisor/index.js', import.meta.url));
 const DAEMON_FLAGS = programNodeFlags(fileURLToPath(new URL('../src/bin/nemesisd.ts', import.meta.url)));
 
 interface Figures {
@@ -38,42 +42,8 @@ interface Figures {
   readonly peak_rss_mb: number;
 }
 
-function measure(sched: SchedName, size: string): Figures {
-  const [pcpus, domains] = size.split('x').map(Number) as [number, number];
-  const setupStart = performance.now();
-  const host = new Host({ pcpus, seed: 42, sched });
-  for (let domid = 1; domid <= domains; domid++) {
-    const created = host.domctl({ op: 'createdomain', domid, max_vcpus: 1, vcpus: 1, workload: { type: 'cpu' } });
-    if (!created.ok) throw new Error(created.error.message);
-  }
-  const setup_ms = performance.now() - setupStart;
-  host.advanceTo(WARMUP_SIM_S * NS_PER_S);
-  // Advance in 100 ms steps (the daemon's pace is 10 ms; bigger steps keep the clock reads out of the figure).
-  const step_ns = NS_PER_S / 10;
-  const startSim = host.now_ns;
-  const startEvents = host.events_processed;
-  const start = performance.now();
-  const cpuStart = process.cpuUsage();
-  while (performance.now() - start < MEASURE_WALL_MS) host.advanceTo(host.now_ns + step_ns);
-  const wall_s = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
-  const cpu_s = (cpu.user + cpu.system) / 1e6;
-  const sim_s = (host.now_ns - startSim) / NS_PER_S;
-  return {
-    sched,
-    size,
-    setup_ms: Math.round(setup_ms),
-    sim_s,
-    wall_s,
-    ratio: sim_s / wall_s,
-    cpu_ratio: sim_s / cpu_s,
-    events_per_s: (host.events_processed - startEvents) / wall_s,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-  };
-}
-
 function runChild(sched: SchedName, size: string, flags: readonly string[]): Figures {
-  const output = execFileSync(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), '--child', sched, size], {
+  const output = execFileSync(process.execPath, [...process.execArgv, ...flags, CHILD, sched, size], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -84,15 +54,12 @@ const format = (ratio: number): string => (ratio >= 100 ? ratio.toFixed(0) : rat
 
 function main(): void {
   const args = process.argv.slice(2);
-  if (args[0] === '--child') {
-    process.stdout.write(JSON.stringify(measure(args[1] as SchedName, args[2]!)));
-    return;
-  }
+  if (!existsSync(BUILD_ENTRY)) throw new Error(`${BUILD_ENTRY} is missing: npm run bench:sim builds it first (npm run build)`);
   // "credit2:64x1024" names the policy; a bare size is credit's.
   const runs = args.length > 0 ? args.map(parseRun) : SCHED_NAMES.flatMap((sched) => SIZES.map((size) => ({ sched, size })));
   const results = new Map<string, Figures>();
   const defaultsRss = new Map<string, number>();
-  console.log(`children run under nemesisd's V8 flags: ${DAEMON_FLAGS.join(' ')}; node_defaults_rss_MB: the same run under node's default heap sizing`);
+  console.log(`children run the build (${BUILD_ENTRY}) under nemesisd's V8 flags: ${DAEMON_FLAGS.join(' ')}; node_defaults_rss_MB: the same run under node's default heap sizing`);
   console.log('policy   size (pCPUs x domains)  setup_ms  sim_s/wall_s  sim_s/cpu_s  events/s     peak_rss_MB  node_defaults_rss_MB');
   for (const { sched, size } of runs) {
     const f = runChild(sched, size, DAEMON_FLAGS);

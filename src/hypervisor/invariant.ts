@@ -1,7 +1,8 @@
 /**
  * Xen's BUG_ON: a broken invariant is a bug in the simulator, never bad input
  * (that is a DomctlError). It throws, so a run stops where it went wrong.
- * The message is built only on failure, so a check costs one branch.
+ * The message is built only on failure: `invariant` takes it as a closure,
+ * `bug` is called inside the failing branch (for the per-event path, below).
  */
 export class InvariantError extends Error {
   override readonly name = 'InvariantError';

@@ -22,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventQueue } from '../src/hypervisor/event-queue.ts';
 import { Host, NS_PER_MS, NS_PER_S } from '../src/hypervisor/index.ts';
+import { TraceHash } from '../src/hypervisor/trace-hash.ts';
+import { median } from './processes.ts';
 
 /** Simulated seconds per size: one to two CPU seconds of the engine each. */
 const SIM_S: Record<string, number> = { '4x16': 20000, '64x1024': 1000, '256x10000': 100 };
@@ -80,8 +82,7 @@ class FloorHost {
   private readonly busy_ns: Float64Array;
   private readonly lastBusy_ns: Float64Array;
   private readonly events = new EventQueue<number>();
-  private hashLow = 0x811c9dc5;
-  private hashHigh = 0x050c5d1f;
+  private readonly trace = new TraceHash();
 
   private readonly pcpus: number;
   private readonly vcpus: number;
@@ -149,25 +150,8 @@ class FloorHost {
     const next = this.dequeue(pcpu);
     this.current[pcpu] = next;
     if (next >= 0) this.since_ns[next] = now_ns;
-    const low = now_ns >>> 0;
-    this.hash(low);
-    this.hash((now_ns - low) / 0x100000000);
-    this.hash(pcpu);
-    this.hash(next + 1);
-    this.hash(0);
+    this.trace.switch(now_ns, pcpu, next + 1, 0);
     this.events.push(now_ns + SLICE_NS, RANK_SLICE, pcpu);
-  }
-
-  private hash(word: number): void {
-    let low = this.hashLow;
-    let high = this.hashHigh;
-    for (let shift = 0; shift < 32; shift += 8) {
-      const byte = (word >>> shift) & 0xff;
-      low = Math.imul(low ^ byte, 0x01000193);
-      high = Math.imul(high ^ (byte ^ 0x5a), 0x01000193);
-    }
-    this.hashLow = low;
-    this.hashHigh = high;
   }
 
   private account(now_ns: number): void {
@@ -217,12 +201,6 @@ function runChild(kind: Kind, size: string): number {
   const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', kind, size], { encoding: 'utf8' });
   return Number(output);
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 function main(): void {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { child: { type: 'string' }, rounds: { type: 'string', default: '3' } } });

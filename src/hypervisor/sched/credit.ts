@@ -168,6 +168,9 @@ class CreditScheduler implements Scheduler {
   /** 1 for the pCPUs of its cpupool: it steals and migrates only among them. */
   private readonly inPool: Uint8Array;
 
+  /** pick()'s answer, one object reused: the framework reads it at once (a pick per context switch need not allocate). */
+  private readonly picked: { vcpu: Vcpu | null; slice_ns: number } = { vcpu: null, slice_ns: 0 };
+
   private readonly ctx: SchedulerContext;
 
   constructor(ctx: SchedulerContext) {
@@ -696,7 +699,7 @@ class CreditScheduler implements Scheduler {
       if (prevRunnable) {
         const ran_ns = now_ns - sv.start_ns;
         const ratelimit_ns = this.params.ratelimit_us * NS_PER_US;
-        if (ran_ns < ratelimit_ns) return { vcpu: prev, slice_ns: ratelimit_ns - ran_ns };
+        if (ran_ns < ratelimit_ns) return this.answer(prev, ratelimit_ns - ran_ns);
         this.enqueue(pcpu, sv);
       }
     }
@@ -706,14 +709,21 @@ class CreditScheduler implements Scheduler {
     const head = headSlot === NONE ? undefined : this.vcpuAt[headSlot]!;
     let next = head !== undefined && pri[headSlot]! >= Priority.UNDER ? head : undefined;
     if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : asPriority(pri[headSlot]!)) ?? head;
-    if (next === undefined) return { vcpu: null, slice_ns: tslice_ns };
+    if (next === undefined) return this.answer(null, tslice_ns);
     if (next === head) this.dequeue(next);
     // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting: each vCPU in its priority's segment.
     const first = runq.first(pcpu);
     if (first !== NONE && segmentOf(pri[first]!) !== runq.segmentOfSlot(first) && this.runqChangedCount[pcpu] === 0) bug(`pCPU ${pcpu}'s run queue is out of priority order`);
     next.start_ns = now_ns;
     next.charged_ns = now_ns;
-    return { vcpu: next.vcpu, slice_ns: tslice_ns };
+    return this.answer(next.vcpu, tslice_ns);
+  }
+
+  private answer(vcpu: Vcpu | null, slice_ns: number): PickResult {
+    const picked = this.picked;
+    picked.vcpu = vcpu;
+    picked.slice_ns = slice_ns;
+    return picked;
   }
 
   /** Take from a peer, in cyclic order, the first queued vCPU that outranks our best and may run here. */

@@ -743,7 +743,8 @@ export class Engine implements HostFacts {
     if (prev === null && --this.idleCount === 0) this.retickAll = true;
     if (next === null && ++this.idleCount === 1) this.retickAll = true;
     this.usage.switched(prev === null ? null : prev.domain);
-    if (prev !== null) this.updateRunstate(prev);
+    // Their states are known: prev runs nowhere now (it ran here), next runs here.
+    if (prev !== null) this.enterRunstate(prev, this.offCpuRunstate(prev));
     if (next !== null) {
       if (next.processor !== pcpu.id) this.setProcessor(next, pcpu.id);
       next.runStart_ns = now;
@@ -751,7 +752,7 @@ export class Engine implements HostFacts {
         recordLatency(next.wakeLatency, now - next.wokeAt_ns);
         next.wokeAt_ns = -1;
       }
-      this.updateRunstate(next);
+      this.enterRunstate(next, Runstate.running);
     }
     this.trace.switch(now, pcpu.id, next === null ? -1 : next.domain.domid, next === null ? -1 : next.id);
   }
@@ -760,7 +761,9 @@ export class Engine implements HostFacts {
     pcpu.timerGen++;
     if (running === null) return;
     pcpu.sliceEnd_ns = this.clock_ns + slice_ns;
-    const at_ns = Math.min(pcpu.sliceEnd_ns, this.clock_ns + running.burstLeft_ns);
+    // Not Math.min: on this path it allocated a heap number for its result at every switch.
+    const burstEnd_ns = this.clock_ns + running.burstLeft_ns;
+    const at_ns = burstEnd_ns < pcpu.sliceEnd_ns ? burstEnd_ns : pcpu.sliceEnd_ns;
     this.events.push(at_ns, EventRank.pcpuTimer, this.pcpuTimerEvents[pcpu.id]!, pcpu.timerGen);
   }
 
@@ -808,15 +811,18 @@ export class Engine implements HostFacts {
   }
 
   private updateRunstate(vcpu: Vcpu): void {
-    const state = this.runstateOf(vcpu);
+    this.enterRunstate(vcpu, this.pcpus[vcpu.processor]!.current === vcpu ? Runstate.running : this.offCpuRunstate(vcpu));
+  }
+
+  private enterRunstate(vcpu: Vcpu, state: Runstate): void {
     if (state === vcpu.runstate) return;
     vcpu.runstateTotal_ns[vcpu.runstate]! += this.clock_ns - vcpu.runstateSince_ns;
     vcpu.runstate = state;
     vcpu.runstateSince_ns = this.clock_ns;
   }
 
-  private runstateOf(vcpu: Vcpu): Runstate {
-    if (this.pcpus[vcpu.processor]!.current === vcpu) return Runstate.running;
+  /** The state of a vCPU that is not running. */
+  private offCpuRunstate(vcpu: Vcpu): Runstate {
     if (vcpu.runnable) return Runstate.runnable;
     const domain = vcpu.domain;
     const held = !vcpu.online || domain.paused || domain.dying || domain.detached || vcpu.parked;

@@ -128,6 +128,7 @@ export class Engine implements HostFacts {
   /** The tick period of the policies that tick (credit's 10 ms), whether or not one runs yet. */
   private tickPeriod_ns = 0;
   private poolsMade = 0;
+  private domainsMade = 0;
   /** While tracing: vCPUs moved here by a migration and not yet run, to name why they run. */
   private readonly migrated = new Set<Vcpu>();
 
@@ -310,6 +311,7 @@ export class Engine implements HostFacts {
   createDomain(domid: number, maxVcpus: number, workload: Workload, paused: boolean, pool = POOL0_ID): Domain {
     const domain: Domain = {
       domid,
+      serial: this.domainsMade++,
       vcpus: [],
       paused,
       dying: false,
@@ -319,8 +321,6 @@ export class Engine implements HostFacts {
       master: null,
       group: null,
       share: DEFAULT_SHARE,
-      usageMark: -1,
-      usageCpu_ns: 0,
       priv: null,
     };
     this.domains.set(domid, domain);
@@ -734,6 +734,7 @@ export class Engine implements HostFacts {
     if (next !== null && !(next.runnable && allowedOn(next, pcpu.id))) bug(`${vcpuName(next)} is switched to on pCPU ${pcpu.id} but may not run there`);
     const now = this.clock_ns;
     const prev = pcpu.current;
+    const ranFrom_ns = pcpu.since_ns;
     if (prev === null) pcpu.idle_ns += now - pcpu.since_ns;
     else pcpu.busy_ns += now - pcpu.since_ns;
     pcpu.since_ns = now;
@@ -742,7 +743,7 @@ export class Engine implements HostFacts {
     // Whether any pCPU idles decides whether a tick may look for one to migrate to.
     if (prev === null && --this.idleCount === 0) this.retickAll = true;
     if (next === null && ++this.idleCount === 1) this.retickAll = true;
-    this.usage.switched(prev === null ? null : prev.domain);
+    this.usage.switched(prev === null ? null : prev.domain, ranFrom_ns, now);
     // Their states are known: prev runs nowhere now (it ran here), next runs here.
     if (prev !== null) this.enterRunstate(prev, this.offCpuRunstate(prev));
     if (next !== null) {

@@ -61,6 +61,8 @@ export interface SchedulingGroup {
 
 export interface Domain {
   readonly domid: number;
+  /** Which domain of its domid it is (domids are reused): numbered in creation order, never reused. */
+  readonly serial: number;
   /** Replaced by an array of its exact length when vCPUs are added (Engine.resizeVcpus). */
   vcpus: Vcpu[];
   paused: boolean;
@@ -76,9 +78,6 @@ export interface Domain {
   group: SchedulingGroup | null;
   /** Its share of its scheduling domain's credit (sub-scheduler), 1..65535. */
   share: number;
-  /** Usage history (usage-history.ts): the sample interval it last ran in, and its CPU time at the last sample it was in. */
-  usageMark: number;
-  usageCpu_ns: number;
   priv: unknown;
 }
 

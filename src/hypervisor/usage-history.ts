@@ -1,11 +1,12 @@
 /**
- * Who had the CPU, over the recent past: every USAGE_SAMPLE_NS of simulated
- * time the engine records how much CPU each domain that ran and each busy pCPU
- * used since the previous sample. Recorded inside the simulation at fixed
- * simulated instants, so a minute advanced in one call is recorded exactly as
- * a minute advanced tick by tick. Bounded: the last USAGE_HISTORY_NS, and at
- * most MAX_ENTRIES (domain, ns) records (a host where very many domains run
- * keeps a shorter past).
+ * Who had the CPU, over the recent past, in samples of USAGE_SAMPLE_NS of
+ * simulated time: each run of a vCPU is recorded as it ends (its time since it
+ * started or since the last sample, whichever is later), and at each sample
+ * the runs still going and each busy pCPU's time since the previous sample.
+ * Recorded inside the simulation at fixed simulated instants, so a minute
+ * advanced in one call is recorded exactly as a minute advanced tick by tick.
+ * Bounded: the last USAGE_HISTORY_NS, and at most MAX_ENTRIES (id, ns) records
+ * (a host where very many vCPUs run keeps a shorter past).
  */
 import type { Domain, Pcpu } from './model.ts';
 import { NS_PER_MS, NS_PER_S } from '../vocabulary/units.ts';
@@ -18,13 +19,11 @@ export const MAX_USAGE_STEPS = 120;
 const MAX_SAMPLES = USAGE_HISTORY_NS / USAGE_SAMPLE_NS + 1;
 const MAX_ENTRIES = 1 << 22;
 const FIRST_ENTRIES = 1 << 12;
-const MAX_ENTRY_NS = 0xffffffff;
 
 /** What the history reads from the host. */
 export interface UsageSource {
   readonly pcpus: readonly Pcpu[];
   readonly domains: ReadonlyMap<number, Domain>;
-  domainCpuTimeNs(domain: Domain): number;
   pcpuBusyNs(pcpu: Pcpu): number;
 }
 
@@ -46,22 +45,16 @@ export class UsageHistory {
   /** Per kept sample (by k % MAX_SAMPLES): where its entries end in the entry FIFO (absolute index). */
   private readonly entryEnd = new Float64Array(MAX_SAMPLES);
   /**
-   * Entry FIFO (a power of two long, indexed by absolute position & (length − 1)): a domid
-   * (≥ 0) or −1 − pCPU, and the ns used since the previous sample (whole ns, as every
-   * simulated instant is). 32 bits hold a sample's 30 ms on 143 vCPUs; a larger domain's
-   * use is split over entries of the same id, which every reader adds up.
+   * Entry FIFO (a power of two long, indexed by absolute position & (length − 1)): a domain's
+   * serial (≥ 0; not its domid, so a later domain of that domid starts from nothing) or
+   * −1 − pCPU, and ns used within one sample (whole ns, as every simulated instant is; at
+   * most a sample's 30 ms, so 32 bits hold it). The entries after the last sample's end are
+   * the runs that ended since.
    */
   private ids = new Int32Array(FIRST_ENTRIES);
   private values = new Uint32Array(FIRST_ENTRIES);
   private entriesStart = 0;
   private entriesEnd = 0;
-  /**
-   * Domains that ran since the last sample, the first `ranCount` (each marked with the sample
-   * number, so listed once). Emptied by count and cleared as read: `length = 0` is a runtime
-   * call, and the next push would allocate the array's storage again.
-   */
-  private readonly ranSince: (Domain | null)[] = [];
-  private ranCount = 0;
   private readonly lastBusy: Float64Array;
   private switches = 0;
 
@@ -73,16 +66,23 @@ export class UsageHistory {
     return this.switches;
   }
 
-  /** A pCPU switched away from `prev` (null: from idle). */
-  switched(prev: Domain | null): void {
+  /** A pCPU switched away from `prev` (null: from idle), which had run there since `ran_from_ns`. */
+  switched(prev: Domain | null, ran_from_ns: number, now_ns: number): void {
     this.switches++;
-    if (prev !== null) this.ran(prev);
+    if (prev !== null) this.ran(prev, ran_from_ns, now_ns);
   }
 
-  private ran(domain: Domain): void {
-    if (domain.usageMark === this.last) return;
-    domain.usageMark = this.last;
-    this.ranSince[this.ranCount++] = domain;
+  /** Record a run of `domain`'s up to now: its time since it started or since the last sample, whichever is later. */
+  private ran(domain: Domain, from_ns: number, now_ns: number): void {
+    if (domain.dying) return;
+    const used = this.unsampledNs(from_ns, now_ns);
+    if (used > 0) this.push(domain.serial, used);
+  }
+
+  /** The part after the last sample of a run from `from_ns` to now. */
+  private unsampledNs(from_ns: number, now_ns: number): number {
+    const sampled_ns = this.last * USAGE_SAMPLE_NS;
+    return now_ns - (from_ns > sampled_ns ? from_ns : sampled_ns);
   }
 
   /** Take the sample due at `now_ns` (a multiple of USAGE_SAMPLE_NS). */
@@ -90,7 +90,8 @@ export class UsageHistory {
     const pcpus = host.pcpus;
     for (let id = 0; id < pcpus.length; id++) {
       const pcpu = pcpus[id]!;
-      if (pcpu.current !== null) this.ran(pcpu.current.domain);
+      // What runs now has run since its pCPU last switched.
+      if (pcpu.current !== null) this.ran(pcpu.current.domain, pcpu.since_ns, now_ns);
       const busy = host.pcpuBusyNs(pcpu);
       const used = busy - this.lastBusy[id]!;
       if (used > 0) {
@@ -98,16 +99,6 @@ export class UsageHistory {
         this.push(-1 - id, used);
       }
     }
-    for (let i = 0; i < this.ranCount; i++) {
-      const domain = this.ranSince[i]!;
-      this.ranSince[i] = null;
-      if (domain.dying) continue;
-      const cpu = host.domainCpuTimeNs(domain);
-      const used = cpu - domain.usageCpu_ns;
-      domain.usageCpu_ns = cpu;
-      if (used > 0) this.push(domain.domid, used);
-    }
-    this.ranCount = 0;
     this.last = Math.round(now_ns / USAGE_SAMPLE_NS);
     this.entryEnd[this.last % MAX_SAMPLES] = this.entriesEnd;
     while (this.last - this.first >= MAX_SAMPLES) this.dropOldest();
@@ -116,23 +107,7 @@ export class UsageHistory {
   /** Usage over at least the last `window_ns` (to the sample at or before its start), or as far back as kept. */
   window(window_ns: number, now_ns: number, host: UsageSource): UsageWindow {
     const from = Math.min(this.last, Math.max(this.first, Math.floor((now_ns - window_ns) / USAGE_SAMPLE_NS)));
-    const cpu = new Map<number, number>();
-    const busy = new Float64Array(host.pcpus.length);
-    const end = this.entryEnd[this.last % MAX_SAMPLES]!;
-    const mask = this.ids.length - 1;
-    for (let i = this.entryEnd[from % MAX_SAMPLES]!; i < end; i++) {
-      const slot = i & mask;
-      const id = this.ids[slot]!;
-      if (id >= 0) cpu.set(id, (cpu.get(id) ?? 0) + this.values[slot]!);
-      else busy[-1 - id]! += this.values[slot]!;
-    }
-    // Since the last sample: what the host reads now, less what that sample read.
-    const domains = [...host.domains.values()].map((domain) => {
-      const since = Math.max(0, host.domainCpuTimeNs(domain) - domain.usageCpu_ns);
-      return { domid: domain.domid, cpu_ns: (cpu.get(domain.domid) ?? 0) + since };
-    });
-    const pcpus = host.pcpus.map((pcpu) => ({ id: pcpu.id, busy_ns: busy[pcpu.id]! + host.pcpuBusyNs(pcpu) - this.lastBusy[pcpu.id]! }));
-    return { from_ns: from * USAGE_SAMPLE_NS, to_ns: now_ns, domains, pcpus };
+    return this.step(from, -1, now_ns, host);
   }
 
   /**
@@ -143,43 +118,44 @@ export class UsageHistory {
    */
   series(window_ns: number, step_ns: number, now_ns: number, host: UsageSource): UsageWindow[] {
     const steps: UsageWindow[] = [];
-    const mask = this.ids.length - 1;
-    let to = this.last;
+    let to = -1;
     let to_ns = now_ns;
     for (let k = 1; k * step_ns < window_ns + step_ns; k++) {
       const back_ns = Math.min(k * step_ns, window_ns);
       const from = Math.min(this.last, Math.max(this.first, Math.floor((now_ns - back_ns) / USAGE_SAMPLE_NS)));
       if (from * USAGE_SAMPLE_NS >= to_ns) break;
-      const cpu = new Map<number, number>();
-      const busy = new Float64Array(host.pcpus.length);
-      for (let i = this.entryEnd[from % MAX_SAMPLES]!; i < this.entryEnd[to % MAX_SAMPLES]!; i++) {
-        const slot = i & mask;
-        const id = this.ids[slot]!;
-        if (id >= 0) cpu.set(id, (cpu.get(id) ?? 0) + this.values[slot]!);
-        else busy[-1 - id]! += this.values[slot]!;
-      }
-      const newest = k === 1;
-      const domains = [...host.domains.values()].map((domain) => ({
-        domid: domain.domid,
-        cpu_ns: (cpu.get(domain.domid) ?? 0) + (newest ? Math.max(0, host.domainCpuTimeNs(domain) - domain.usageCpu_ns) : 0),
-      }));
-      const pcpus = host.pcpus.map((pcpu) => ({ id: pcpu.id, busy_ns: busy[pcpu.id]! + (newest ? host.pcpuBusyNs(pcpu) - this.lastBusy[pcpu.id]! : 0) }));
-      steps.push({ from_ns: from * USAGE_SAMPLE_NS, to_ns, domains, pcpus });
+      steps.push(this.step(from, to, now_ns, host));
       to = from;
       to_ns = from * USAGE_SAMPLE_NS;
     }
     return steps.reverse();
   }
 
-  private push(id: number, value: number): void {
-    while (value > MAX_ENTRY_NS) {
-      this.pushEntry(id, MAX_ENTRY_NS);
-      value -= MAX_ENTRY_NS;
+  /** Usage from sample `from` to sample `to`, or to now when `to` is -1 (the runs ended and still going since the last sample too). */
+  private step(from: number, to: number, now_ns: number, host: UsageSource): UsageWindow {
+    const cpu = new Map<number, number>();
+    const busy = new Float64Array(host.pcpus.length);
+    const end = to === -1 ? this.entriesEnd : this.entryEnd[to % MAX_SAMPLES]!;
+    const mask = this.ids.length - 1;
+    for (let i = this.entryEnd[from % MAX_SAMPLES]!; i < end; i++) {
+      const slot = i & mask;
+      const id = this.ids[slot]!;
+      if (id >= 0) cpu.set(id, (cpu.get(id) ?? 0) + this.values[slot]!);
+      else busy[-1 - id]! += this.values[slot]!;
     }
-    this.pushEntry(id, value);
+    if (to === -1) {
+      for (const pcpu of host.pcpus) {
+        busy[pcpu.id]! += host.pcpuBusyNs(pcpu) - this.lastBusy[pcpu.id]!;
+        const domain = pcpu.current?.domain;
+        if (domain !== undefined && !domain.dying) cpu.set(domain.serial, (cpu.get(domain.serial) ?? 0) + this.unsampledNs(pcpu.since_ns, now_ns));
+      }
+    }
+    const domains = [...host.domains.values()].map((domain) => ({ domid: domain.domid, cpu_ns: cpu.get(domain.serial) ?? 0 }));
+    const pcpus = host.pcpus.map((pcpu) => ({ id: pcpu.id, busy_ns: busy[pcpu.id]! }));
+    return { from_ns: from * USAGE_SAMPLE_NS, to_ns: to === -1 ? now_ns : to * USAGE_SAMPLE_NS, domains, pcpus };
   }
 
-  private pushEntry(id: number, value: number): void {
+  private push(id: number, value: number): void {
     if (this.entriesEnd - this.entriesStart === this.ids.length) this.grow();
     const slot = this.entriesEnd & (this.ids.length - 1);
     this.ids[slot] = id;

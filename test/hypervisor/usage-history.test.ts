@@ -61,6 +61,23 @@ describe('usage history (getusage)', () => {
     assert.equal(usage.cpu[0], 10 * 160 * USAGE_SAMPLE_NS);
   });
 
+  it('keeps what vCPUs used before max_vcpus removed them, in the sample they were removed in and after', () => {
+    // Two pCPUs, one guest of two CPU-bound vCPUs: both run until the second is taken offline and removed, then one.
+    const host = newHost(2);
+    createDomain(host, 1, { max_vcpus: 2, vcpus: 2 });
+    const removed_ns = 10 * USAGE_SAMPLE_NS + 7 * NS_PER_MS;
+    host.advanceTo(removed_ns);
+    must(host, { op: 'setonlinevcpus', domid: 1, vcpus: 1 });
+    must(host, { op: 'max_vcpus', domid: 1, max_vcpus: 1 });
+    for (const now_ns of [removed_ns + 5 * NS_PER_MS, 20 * USAGE_SAMPLE_NS, 20 * USAGE_SAMPLE_NS + 11 * NS_PER_MS]) {
+      host.advanceTo(now_ns);
+      const usage = used(host, NS_PER_S);
+      assert.equal(usage.from_ns, 0);
+      assert.equal(usage.cpu[1], 2 * removed_ns + (now_ns - removed_ns), `at ${now_ns} ns`);
+      assert.equal(usage.pcpus[0]!.busy_ns + usage.pcpus[1]!.busy_ns, usage.cpu[1]);
+    }
+  });
+
   it('keeps the last ten minutes: older samples are gone, a longer window is refused', () => {
     const host = twoGuests();
     host.advanceTo(700 * NS_PER_S);
@@ -88,6 +105,10 @@ describe('usage history (getusage)', () => {
     const usage = used(host, 2 * NS_PER_S);
     assert.deepEqual(Object.keys(usage.cpu).sort(), ['0', '1']);
     assert.ok(usage.cpu[1]! >= NS_PER_S, 'alone for the last second');
+    // Domain 2 again, idle: what the first domain 2 used, in this window or before, is not its.
+    createDomain(host, 2, { workload: { type: 'idle' } });
+    host.advanceTo(5 * NS_PER_S);
+    for (const window_ns of [NS_PER_S, 3 * NS_PER_S, 5 * NS_PER_S]) assert.equal(used(host, window_ns).cpu[2], 0, `window ${window_ns} ns`);
   });
 
   it('counts the scheduler activity (schedstats)', () => {

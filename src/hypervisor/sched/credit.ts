@@ -706,14 +706,13 @@ class CreditScheduler implements Scheduler {
     const runq = this.runqs;
     const pri = this.vcpus.pri;
     const headSlot = runq.first(pcpu);
+    // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting: the head, which decides, in its priority's segment.
+    if (headSlot !== NONE && segmentOf(pri[headSlot]!) !== runq.segmentOfSlot(headSlot) && this.runqChangedCount[pcpu] === 0) bug(`pCPU ${pcpu}'s run queue is out of priority order`);
     const head = headSlot === NONE ? undefined : this.vcpuAt[headSlot]!;
     let next = head !== undefined && pri[headSlot]! >= Priority.UNDER ? head : undefined;
     if (next === undefined) next = this.steal(pcpu, head === undefined ? Priority.IDLE : asPriority(pri[headSlot]!)) ?? head;
     if (next === undefined) return this.answer(null, tslice_ns);
     if (next === head) this.dequeue(next);
-    // The run queue is kept in priority order (BOOST, UNDER, OVER) outside accounting: each vCPU in its priority's segment.
-    const first = runq.first(pcpu);
-    if (first !== NONE && segmentOf(pri[first]!) !== runq.segmentOfSlot(first) && this.runqChangedCount[pcpu] === 0) bug(`pCPU ${pcpu}'s run queue is out of priority order`);
     next.start_ns = now_ns;
     next.charged_ns = now_ns;
     return this.answer(next.vcpu, tslice_ns);

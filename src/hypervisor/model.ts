@@ -61,7 +61,7 @@ export interface SchedulingGroup {
 
 export interface Domain {
   readonly domid: number;
-  /** Which domain of its domid it is (domids are reused): numbered in creation order, never reused. */
+  /** Which domain of its domid it is (a domid may be used again after a destroy): numbered in creation order. */
   readonly serial: number;
   /** Replaced by an array of its exact length when vCPUs are added (Engine.resizeVcpus). */
   vcpus: Vcpu[];

@@ -5,8 +5,10 @@
  * same simulated time in turns, A B B A …, each turn timed by this process's CPU
  * time. Turns of about 40 ms a side, side by side in time, see the same machine:
  * the per-pair ratios of a run spread by a few percent where whole runs in separate
- * processes spread by tens (docs/benchmarks.md). Both hosts must also end with the
- * same trace hash, or the two builds do not simulate the same thing.
+ * processes spread by tens. Its limit: a build against itself reads within about 2%
+ * at 4×16, but up to about 7% off on larger hosts, whose two copies share one heap and
+ * its collections (docs/benchmarks.md). Both hosts must also end with the same trace
+ * hash, or the two builds do not simulate the same thing.
  *
  *   npm run bench:sim-ab -- --baseline ../other-checkout           4x16, 64x1024 and 256x10000
  *   npm run bench:sim-ab -- --baseline ../other-checkout 64x1024 --pairs 40

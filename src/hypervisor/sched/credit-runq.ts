@@ -131,10 +131,6 @@ export class RunQueues {
    * its tail, each keeping its order. `changed` is reordered.
    */
   moveChanged(pcpu: number, changed: number[], count: number, pri: Int8Array): void {
-    if (count === 1) {
-      this.moveOne(pcpu, changed[0]!, segmentOf(pri[changed[0]!]!));
-      return;
-    }
     const { seg, key } = this;
     // Into queue order (segment, then key): an insertion sort, as few change in one queue.
     for (let j = 1; j < count; j++) {
@@ -156,15 +152,6 @@ export class RunQueues {
       const t = segmentOf(pri[v]!);
       if (seg[v]! > t) this.append(pcpu, v, t);
     }
-  }
-
-  /** moveChanged for one vCPU (a small host's usual case): to the head of a later segment or the tail of an earlier one. */
-  private moveOne(pcpu: number, v: number, to: number): void {
-    const from = this.seg[v]!;
-    if (from === to) return;
-    this.remove(pcpu, v);
-    if (from < to) this.prepend(pcpu, v, to);
-    else this.append(pcpu, v, to);
   }
 
   /** Re-sort a queue whose order is its segments' but whose members may sit in any: the stable partition by priority. */

@@ -527,9 +527,7 @@ export class Engine implements HostFacts {
 
   domainCpuTimeNs(domain: Domain): number {
     let total = 0;
-    // Indexed: the usage sample reads every domain that ran, and an iterator would be allocated.
-    const vcpus = domain.vcpus;
-    for (let i = 0; i < vcpus.length; i++) total += this.runstateNs(vcpus[i]!, Runstate.running);
+    for (const vcpu of domain.vcpus) total += this.runstateNs(vcpu, Runstate.running);
     return total;
   }
 
